@@ -1,0 +1,44 @@
+import { existsSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+
+/**
+ * One way to get a Chromium for browser tests: Debian's /usr/bin/chromium when present (this
+ * machine and CI), otherwise Playwright's own downloaded browser (a developer's machine), and a
+ * message naming both when neither is there.
+ */
+const SYSTEM_CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export function findChromium(): string | undefined {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  for (const path of SYSTEM_CHROMIUM) if (existsSync(path)) return path;
+  try {
+    const own = chromium.executablePath();
+    if (own && existsSync(own)) return own;
+  } catch {
+    // playwright-core throws when its own browser was never downloaded
+  }
+  return undefined;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = findChromium();
+  if (!executablePath) {
+    throw new Error(
+      "No Chromium for the browser tests. Install Debian's package (`apt-get install -y chromium`, " +
+        "found at /usr/bin/chromium) or Playwright's own browser (`npx playwright install chromium`), " +
+        "or set CHROMIUM_PATH.",
+    );
+  }
+  return chromium.launch({ executablePath, args: FLAGS, headless: true });
+}
