@@ -1,0 +1,39 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "./db/schema";
+import { currentRequest } from "./request-context.server";
+
+/**
+ * The audit log: one row per thing someone did or was refused. Written in the same transaction
+ * as the change it records, whenever there is one (pass the transaction as `db`).
+ */
+export interface AuditEntry {
+  actorUserId?: string | null;
+  /** Who, in words: an e-mail, "anonymous", "apply-worker". */
+  actorLabel: string;
+  organizationId?: string | null;
+  /** Dotted verb, e.g. "session.sign_in", "access.denied", "connection.apply". */
+  action: string;
+  target?: string | null;
+  outcome?: "success" | "denied" | "failure";
+  /** Never secrets: callers pass ids and names, not bodies. */
+  details?: Record<string, unknown>;
+}
+
+export async function recordAudit(db: Kysely<Database> | Transaction<Database>, entry: AuditEntry): Promise<void> {
+  const request = currentRequest();
+  await db
+    .insertInto("audit_events")
+    .values({
+      actor_user_id: entry.actorUserId ?? null,
+      actor_label: entry.actorLabel,
+      organization_id: entry.organizationId ?? null,
+      action: entry.action,
+      target: entry.target ?? null,
+      outcome: entry.outcome ?? "success",
+      ip: request?.ip ?? null,
+      user_agent: request?.userAgent?.slice(0, 512) ?? null,
+      request_id: request?.requestId ?? null,
+      details: JSON.stringify(entry.details ?? {}),
+    })
+    .execute();
+}

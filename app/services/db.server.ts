@@ -1,0 +1,99 @@
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider } from "kysely";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import pg from "pg";
+import { migrations } from "./db/migrations/index";
+import { PGliteDialect } from "./db/pglite-dialect";
+import type { Database } from "./db/schema";
+import { getEnv } from "./env.server";
+import { logger } from "./logger.server";
+import { singleton } from "./singleton.server";
+
+export type { Database } from "./db/schema";
+export type DB = Kysely<Database>;
+
+export type DatabaseTarget =
+  | { engine: "pglite"; dataDir: string | null } // null: in memory
+  | { engine: "postgres"; url: string };
+
+export interface OpenDatabase {
+  db: DB;
+  engine: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+/** Opens the database (PGlite files under dataDir, in memory, or a PostgreSQL server). */
+export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
+  if (target.engine === "postgres") {
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    // An idle client that errors (server restart) must not crash the process.
+    pool.on("error", (err) => logger.warn({ err: err.message }, "postgres pool client error"));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: "postgres", close: () => db.destroy() };
+  }
+  let pglite: PGlite;
+  if (target.dataDir) {
+    const dir = resolve(target.dataDir, "pglite");
+    mkdirSync(dir, { recursive: true });
+    pglite = new PGlite(dir);
+  } else {
+    pglite = new PGlite();
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return { db, engine: "pglite", close: () => db.destroy() };
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Applies every pending migration; fails loudly with the migration that broke. */
+export async function migrate(db: DB): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    const message = error instanceof Error ? error.message : String(error ?? "unknown error");
+    throw new Error(`Database migration ${failed?.migrationName ?? ""} failed: ${message}`);
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+export function databaseTargetFromEnv(): DatabaseTarget {
+  const env = getEnv();
+  return env.DATABASE_URL ? { engine: "postgres", url: env.DATABASE_URL } : { engine: "pglite", dataDir: env.DATA_DIR };
+}
+
+/**
+ * The process's database, opened and migrated once. Tests open their own with openDatabase and
+ * install it here with `useDatabase` so that services and routes reach the same one.
+ */
+const holder = singleton("database", () => ({ current: undefined as Promise<OpenDatabase> | undefined }));
+
+export function useDatabase(open: OpenDatabase | Promise<OpenDatabase>): void {
+  holder.current = Promise.resolve(open);
+}
+
+export async function getDatabase(): Promise<OpenDatabase> {
+  holder.current ??= (async () => {
+    const open = await openDatabase(databaseTargetFromEnv());
+    const applied = await migrate(open.db);
+    if (applied.length > 0) logger.info({ migrations: applied, engine: open.engine }, "database migrated");
+    return open;
+  })();
+  return holder.current;
+}
+
+export async function getDb(): Promise<DB> {
+  return (await getDatabase()).db;
+}
+
+export async function closeDatabase(): Promise<void> {
+  const current = holder.current;
+  holder.current = undefined;
+  if (current) await (await current).close();
+}
+
+/** For /readyz: a round trip to the database. */
+export async function pingDatabase(db: DB): Promise<void> {
+  await sql`select 1`.execute(db);
+}

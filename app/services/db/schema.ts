@@ -1,0 +1,79 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Table types, written by hand beside the migrations that create them. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json = ColumnType<Record<string, unknown>, string | Record<string, unknown>, string | Record<string, unknown>>;
+
+export type OrgRole = "org_admin" | "org_viewer";
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  /** The Auth0 Organization id (org_…) when the tenant uses Auth0 Organizations. */
+  auth0_org_id: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  /** The tenant's subject (`sub`), e.g. auth0|64f… */
+  sub: string | null;
+  email: string;
+  name: string | null;
+  created_at: Generated<Timestamp>;
+  last_login_at: Timestamp | null;
+}
+
+export interface MembershipsTable {
+  user_id: string;
+  organization_id: string;
+  role: OrgRole;
+  created_at: Generated<Timestamp>;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the random id the cookie carries: a database leak gives no usable cookie. */
+  id_hash: string;
+  user_id: string;
+  created_at: Generated<Timestamp>;
+  last_seen_at: Generated<Timestamp>;
+  idle_expires_at: Timestamp;
+  absolute_expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** The tenant's ID token, kept only to end the tenant session at sign-out (id_token_hint). */
+  data: Json;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  occurred_at: Generated<Timestamp>;
+  actor_user_id: string | null;
+  /** Who, in words, also when no user is known (e.g. "anonymous", "apply-worker"). */
+  actor_label: string;
+  organization_id: string | null;
+  action: string;
+  target: string | null;
+  outcome: "success" | "denied" | "failure";
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  details: Json;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type Organization = Selectable<OrganizationsTable>;
+export type NewOrganization = Insertable<OrganizationsTable>;
+export type User = Selectable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;

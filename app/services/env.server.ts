@@ -1,0 +1,126 @@
+import { z } from "zod";
+
+/**
+ * The one place that reads the environment. Parsed once at start; every missing or malformed
+ * variable is reported by name with how to fix it. Local mode — no Auth0 tenant configured —
+ * needs no variable at all.
+ */
+
+const emailList = z
+  .string()
+  .transform((s) => s.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().email("each entry must be an e-mail address")));
+
+const httpUrl = (what: string) =>
+  z
+    .string()
+    .url(`must be a URL such as ${what}`)
+    .refine((u) => /^https?:\/\//.test(u), `must start with http:// or https:// (e.g. ${what})`);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+    PORT: z.coerce.number().int("must be a whole number").min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    PUBLIC_URL: httpUrl("https://sso.example.com").optional(),
+    DATA_DIR: z.string().min(1).default(".data"),
+    DATABASE_URL: z
+      .string()
+      .refine(
+        (v) => {
+          try {
+            const u = new URL(v);
+            return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+          } catch {
+            return false;
+          }
+        },
+        "must be a PostgreSQL URL such as postgres://user:password@db.example.com:5432/sso_portal",
+      )
+      .optional(),
+    SESSION_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    AUTH0_DOMAIN: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be the tenant's domain only, e.g. acme.eu.auth0.com (no https://, no path)")
+      .optional(),
+    AUTH0_MGMT_CLIENT_ID: z.string().min(1).optional(),
+    AUTH0_MGMT_CLIENT_SECRET: z.string().min(1).optional(),
+    AUTH0_PORTAL_CLIENT_ID: z.string().min(1).optional(),
+    AUTH0_PORTAL_CLIENT_SECRET: z.string().min(1).optional(),
+    AUTH0_TEST_CLIENT_ID: z.string().min(1).optional(),
+    AUTH0_TEST_CLIENT_SECRET: z.string().min(1).optional(),
+    AUTH0_CONNECTION_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9](-?[a-zA-Z0-9])*$/, "may hold only letters, digits and single hyphens (e.g. sso)")
+      .max(40)
+      .default("sso"),
+    SUPPORT_AGENT_EMAILS: emailList.default(""),
+    SUPPORT_ADMIN_EMAILS: emailList.default(""),
+    LOCAL_TENANT_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+    LOCAL_SAML_IDP_PORT: z.coerce.number().int().min(0).max(65535).default(4020),
+    LOCAL_OIDC_IDP_PORT: z.coerce.number().int().min(0).max(65535).default(4030),
+    LOCAL_DEMO_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+    LOCAL_TENANT_MGMT_CLIENT_ID: z.string().min(1).optional(),
+    LOCAL_TENANT_MGMT_CLIENT_SECRET: z.string().min(1).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.AUTH0_DOMAIN) return; // local mode
+    const need = (key: keyof typeof env, how: string) => {
+      if (!env[key]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `is required with AUTH0_DOMAIN: ${how}` });
+    };
+    need("SESSION_SECRET", "set a random value of at least 32 characters (e.g. `openssl rand -hex 32`)");
+    need("AUTH0_MGMT_CLIENT_ID", "the client id of a Machine-to-Machine application authorized for the Management API");
+    need("AUTH0_MGMT_CLIENT_SECRET", "that Machine-to-Machine application's client secret");
+    need("AUTH0_PORTAL_CLIENT_ID", "the client id of the Regular Web Application users sign in to the portal with");
+    need("AUTH0_PORTAL_CLIENT_SECRET", "that application's client secret");
+    need("AUTH0_TEST_CLIENT_ID", "the client id of the Regular Web Application used for test logins");
+    need("AUTH0_TEST_CLIENT_SECRET", "that application's client secret");
+    need("PUBLIC_URL", "the portal's public origin, e.g. https://sso.example.com");
+  });
+
+export type Env = z.infer<typeof schema> & {
+  /** No Auth0 tenant configured: local tenant, demo IdPs and embedded database. */
+  localMode: boolean;
+  publicUrl: string;
+};
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The environment is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every variable.`);
+    this.name = "EnvError";
+  }
+}
+
+/** Secrets must never be echoed, even in the error that says they are malformed. */
+const SECRET_KEYS = new Set(["SESSION_SECRET", "AUTH0_MGMT_CLIENT_SECRET", "AUTH0_PORTAL_CLIENT_SECRET", "AUTH0_TEST_CLIENT_SECRET", "LOCAL_DEMO_PASSWORD", "LOCAL_TENANT_MGMT_CLIENT_SECRET", "DATABASE_URL"]);
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Treat empty strings as unset: `FOO=` in a .env file means "not given".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? "environment");
+      const shown = SECRET_KEYS.has(key) || cleaned[key] === undefined ? "" : ` (got "${String(cleaned[key]).slice(0, 80)}")`;
+      return `${key} ${issue.message}${shown}`;
+    });
+    throw new EnvError(problems);
+  }
+  const env = result.data;
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
+  return { ...env, localMode: !env.AUTH0_DOMAIN, publicUrl };
+}
+
+let cached: Env | undefined;
+
+/** The process environment, parsed once. */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** For tests that start servers with a different environment. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}
