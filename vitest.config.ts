@@ -35,8 +35,6 @@ export default defineConfig({
           globalSetup: ["./tests/e2e/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          maxWorkers: 1,
-          minWorkers: 1,
         },
       },
     ],
