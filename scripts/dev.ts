@@ -1,0 +1,38 @@
+/**
+ * `npm run dev`: the portal with Vite's dev server (hot reload) in local mode, beside the local
+ * tenant, on the same ports as `npm start`.
+ */
+import { createServer as createViteServer } from "vite";
+import type { ServerBuild } from "@remix-run/node";
+import { createServer } from "node:http";
+import { startLocalTenant } from "../local-tenant/server";
+import { createPortalApp } from "../server/http";
+import { tenantDataDir } from "../server/portal";
+import { getDatabase } from "~/services/db.server";
+import { getEnv } from "~/services/env.server";
+import { registerLocalTenant } from "~/services/tenant-config.server";
+
+const env = getEnv();
+const vite = await createViteServer({ server: { middlewareMode: true } });
+const publicUrl = env.publicUrl;
+if (env.localMode) {
+  const tenant = await startLocalTenant({ port: env.LOCAL_TENANT_PORT, dataDir: tenantDataDir(env.DATA_DIR), portalUrl: publicUrl, demoPassword: env.LOCAL_DEMO_PASSWORD });
+  registerLocalTenant({
+    issuer: tenant.issuer,
+    managementApiUrl: tenant.managementApiUrl,
+    managementAudience: `${tenant.url}/api/v2/`,
+    tokenUrl: `${tenant.url}/oauth/token`,
+    management: tenant.mgmtClient,
+    portal: tenant.portalClient,
+    testLogin: tenant.testLoginClient,
+    tenantName: tenant.context.store.state.tenant,
+  });
+  console.log(`Local tenant: ${tenant.url}`);
+}
+await getDatabase();
+const app = createPortalApp({
+  build: () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
+  viteMiddlewares: vite.middlewares,
+  secure: false,
+});
+createServer(app).listen(env.PORT, env.HOST, () => console.log(`Portal (dev): ${publicUrl}`));

@@ -1,0 +1,71 @@
+/**
+ * `npm start`: local mode with everything embedded (PGlite, the local tenant, demo IdPs), or —
+ * with AUTH0_DOMAIN set — the portal against a real tenant. Builds first when the build is stale.
+ */
+import { ensureBuilt } from "../server/build";
+import { startPortal, tenantDataDir } from "../server/portal";
+import { EnvError, getEnv } from "~/services/env.server";
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = getEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const started = Date.now();
+  if (ensureBuilt((line) => console.log(line))) console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+
+  const portal = await startPortal({
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: env.PUBLIC_URL,
+    database: env.DATABASE_URL ? { engine: "postgres", url: env.DATABASE_URL } : { engine: "pglite", dataDir: env.DATA_DIR },
+    localTenant: env.localMode
+      ? {
+          port: env.LOCAL_TENANT_PORT,
+          dataDir: tenantDataDir(env.DATA_DIR),
+          demoPassword: env.LOCAL_DEMO_PASSWORD,
+          mgmtClientId: env.LOCAL_TENANT_MGMT_CLIENT_ID,
+          mgmtClientSecret: env.LOCAL_TENANT_MGMT_CLIENT_SECRET,
+        }
+      : undefined,
+    secure: !env.localMode && env.publicUrl.startsWith("https://"),
+  });
+
+  const lines = [
+    "",
+    `SSO Portal is running: ${portal.url}`,
+    `  health: ${portal.url}/healthz   readiness: ${portal.url}/readyz`,
+    `  database: ${env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `PGlite under ${env.DATA_DIR}/`}`,
+  ];
+  if (portal.tenant) {
+    lines.push(
+      `  local Auth0 tenant: ${portal.tenant.url}  (Management API client id ${portal.tenant.mgmtClient.clientId}, secret ${portal.tenant.mgmtClient.clientSecret})`,
+    );
+  }
+  lines.push("Press Ctrl-C to stop.", "");
+  console.log(lines.join("\n"));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal} received: stopping…`);
+    await portal.close();
+    console.log("Stopped.");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,110 @@
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { logger } from "~/services/logger.server";
+import { requestContext, requestIdFrom } from "~/services/request-context.server";
+
+/** Largest request body the portal reads: metadata uploads are capped at 1 MB, forms are small. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+/** Paths whose segments are secrets (setup-link tokens) are logged with the secret masked. */
+export function loggablePath(url: string): string {
+  const path = url.split("?")[0] ?? "/";
+  return path.replace(/^\/invites\/[^/]+/, "/invites/[token]");
+}
+
+export interface PortalAppOptions {
+  /** A production build, or a function that loads the build per request (dev server). */
+  build: ServerBuild | (() => Promise<ServerBuild>);
+  /** Directory with the built client assets (production). */
+  clientDir?: string;
+  /** Vite's middlewares (development). */
+  viteMiddlewares?: express.RequestHandler;
+  /** Marks cookies Secure and sends HSTS. */
+  secure: boolean;
+}
+
+export function createPortalApp(options: PortalAppOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+
+  // Request id and per-request context for logs and audit rows.
+  app.use((req, res, next) => {
+    const requestId = requestIdFrom(req.get("x-request-id"));
+    res.setHeader("x-request-id", requestId);
+    res.locals.requestId = requestId;
+    res.locals.cspNonce = randomBytes(16).toString("base64");
+    requestContext.run({ requestId, ip: req.ip, userAgent: req.get("user-agent") }, () => next());
+  });
+
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = { method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms: Math.round(ms) };
+      if (res.statusCode >= 500) logger.error(line, "request");
+      else logger.info(line, "request");
+    });
+    next();
+  });
+
+  app.use((req, res, next) => {
+    const nonce = res.locals.cspNonce as string;
+    res.setHeader(
+      "Content-Security-Policy",
+      [
+        "default-src 'self'",
+        `script-src 'self' 'nonce-${nonce}'`,
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self' ws://localhost:* ws://127.0.0.1:*",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self' http://localhost:* http://127.0.0.1:* https:",
+        "object-src 'none'",
+      ].join("; "),
+    );
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
+    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    if (options.secure) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    next();
+  });
+
+  // Refuse oversized bodies before anything reads them.
+  app.use((req, res, next) => {
+    const length = Number(req.get("content-length") ?? "0");
+    if (length > MAX_BODY_BYTES) {
+      res.status(413).type("text/plain").send("The request is too large. Uploads are limited to 1 MB.");
+      return;
+    }
+    next();
+  });
+
+  if (options.viteMiddlewares) {
+    app.use(options.viteMiddlewares);
+  } else if (options.clientDir) {
+    app.use("/assets", express.static(resolve(options.clientDir, "assets"), { immutable: true, maxAge: "1y", index: false }));
+    app.use(express.static(options.clientDir, { maxAge: "1h", index: false }));
+  }
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build: options.build,
+      mode: options.viteMiddlewares ? "development" : "production",
+      getLoadContext: (_req, res) => ({ requestId: res.locals.requestId as string, cspNonce: res.locals.cspNonce as string }),
+    }),
+  );
+
+  // Last resort: an error that escaped Remix. Log it with the request id; show no internals.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, "unhandled error");
+    if (!res.headersSent) res.status(500).type("text/plain").send("Something went wrong on our side.");
+  });
+  return app;
+}

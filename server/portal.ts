@@ -1,0 +1,102 @@
+import type { ServerBuild } from "@remix-run/node";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { startLocalTenant, type LocalTenant } from "../local-tenant/server";
+import { closeDatabase, getDatabase, migrate, openDatabase, useDatabase, type DatabaseTarget } from "~/services/db.server";
+import { registerLocalTenant } from "~/services/tenant-config.server";
+import { CLIENT_DIR, SERVER_BUILD } from "./build";
+import { createPortalApp } from "./http";
+
+export interface StartPortalOptions {
+  port: number;
+  host?: string;
+  /** Public origin of the portal; default http://localhost:<port>. */
+  publicUrl?: string;
+  database: DatabaseTarget;
+  /** Start the embedded local tenant (local mode). */
+  localTenant?: { port: number; dataDir?: string; demoPassword?: string; mgmtClientId?: string; mgmtClientSecret?: string };
+  secure?: boolean;
+  /** Use this build instead of importing build/server (tests, dev). */
+  build?: ServerBuild | (() => Promise<ServerBuild>);
+}
+
+export interface RunningPortal {
+  url: string;
+  tenant?: LocalTenant;
+  close(): Promise<void>;
+}
+
+export async function loadServerBuild(): Promise<ServerBuild> {
+  return (await import(pathToFileURL(SERVER_BUILD).href)) as ServerBuild;
+}
+
+/**
+ * Starts everything local mode needs, in order: the HTTP listener (so the portal's own URL is
+ * known), the local tenant (its applications' callbacks point at that URL), the database
+ * (migrated), then the Remix handler.
+ */
+export async function startPortal(options: StartPortalOptions): Promise<RunningPortal> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
+
+  let tenant: LocalTenant | undefined;
+  try {
+    if (options.localTenant) {
+      tenant = await startLocalTenant({
+        port: options.localTenant.port,
+        dataDir: options.localTenant.dataDir,
+        portalUrl: url,
+        demoPassword: options.localTenant.demoPassword,
+        mgmtClientId: options.localTenant.mgmtClientId,
+        mgmtClientSecret: options.localTenant.mgmtClientSecret,
+      });
+      registerLocalTenant({
+        issuer: tenant.issuer,
+        managementApiUrl: tenant.managementApiUrl,
+        managementAudience: `${tenant.url}/api/v2/`,
+        tokenUrl: `${tenant.url}/oauth/token`,
+        management: tenant.mgmtClient,
+        portal: tenant.portalClient,
+        testLogin: tenant.testLoginClient,
+        tenantName: tenant.context.store.state.tenant,
+      });
+    }
+
+    const open = await openDatabase(options.database);
+    await migrate(open.db);
+    useDatabase(open);
+    await getDatabase();
+
+    const app = createPortalApp({
+      build: options.build ?? (await loadServerBuild()),
+      clientDir: CLIENT_DIR,
+      secure: options.secure ?? false,
+    });
+    server.on("request", app);
+  } catch (err) {
+    server.close();
+    await tenant?.close();
+    throw err;
+  }
+
+  return {
+    url,
+    tenant,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await tenant?.close();
+      await closeDatabase();
+    },
+  };
+}
+
+export const DEFAULT_DATA_DIR = ".data";
+export const tenantDataDir = (dataDir: string) => join(dataDir, "local-tenant");
