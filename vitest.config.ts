@@ -21,6 +21,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts", "tests/db/**/*.test.ts"],
+          globalSetup: ["./tests/support/build-portal.ts"],
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -32,7 +33,7 @@ export default defineConfig({
           name: "e2e",
           include: ["tests/e2e/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["./tests/e2e/global-setup.ts"],
+          globalSetup: ["./tests/support/build-portal.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -4,7 +4,15 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startLocalTenant, type LocalTenant } from "../local-tenant/server";
-import { closeDatabase, getDatabase, migrate, openDatabase, useDatabase, type DatabaseTarget } from "~/services/db.server";
+import {
+  closeDatabase,
+  getDatabase,
+  migrate,
+  openDatabase,
+  useDatabase,
+  type DatabaseTarget,
+  type OpenDatabase,
+} from "~/services/db.server";
 import { registerLocalTenant } from "~/services/tenant-config.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
@@ -14,7 +22,8 @@ export interface StartPortalOptions {
   host?: string;
   /** Public origin of the portal; default http://localhost:<port>. */
   publicUrl?: string;
-  database: DatabaseTarget;
+  /** Where the data lives, or an already open (and migrated) database, e.g. a test's. */
+  database: DatabaseTarget | { open: OpenDatabase };
   /** Start the embedded local tenant (local mode). */
   localTenant?: { port: number; dataDir?: string; demoPassword?: string; mgmtClientId?: string; mgmtClientSecret?: string };
   secure?: boolean;
@@ -69,9 +78,13 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       });
     }
 
-    const open = await openDatabase(options.database);
-    await migrate(open.db);
-    useDatabase(open);
+    if ("open" in options.database) {
+      useDatabase(options.database.open);
+    } else {
+      const open = await openDatabase(options.database);
+      await migrate(open.db);
+      useDatabase(open);
+    }
     await getDatabase();
 
     const app = createPortalApp({
@@ -93,7 +106,8 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await tenant?.close();
-      await closeDatabase();
+      // A database handed in by the caller is the caller's to close.
+      if (!("open" in options.database)) await closeDatabase();
     },
   };
 }

@@ -1,0 +1,58 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/browser";
+import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+
+let portal: TestPortal;
+let browser: Browser;
+
+beforeAll(async () => {
+  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+async function axeViolations(page: import("playwright-core").Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
+}
+
+describe("portal smoke", () => {
+  it("renders the home page with navigation, a main landmark and no accessibility violations", async () => {
+    const { page, problems } = await newCheckedPage(browser);
+    const response = await page.goto(portal.url);
+    expect(response?.status()).toBe(200);
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toMatch(/single sign-on/i);
+    expect(await page.getByRole("navigation", { name: "Main" }).isVisible()).toBe(true);
+    expect(await page.locator("main#main").count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
+    // Hydration must succeed under the CSP: a client-side navigation does not reload the page.
+    await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("answers an unknown URL with status 404 and the 404 page", async () => {
+    const { page } = await newCheckedPage(browser);
+    const response = await page.goto(`${portal.url}/no/such/page`);
+    expect(response?.status()).toBe(404);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
+    expect(await page.getByRole("link", { name: "Go to the home page" }).isVisible()).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("answers /healthz and /readyz with JSON", async () => {
+    const { page } = await newCheckedPage(browser);
+    const health = await page.goto(`${portal.url}/healthz`);
+    expect(health?.status()).toBe(200);
+    expect(await health?.json()).toMatchObject({ status: "ok" });
+    const ready = await page.goto(`${portal.url}/readyz`);
+    expect(ready?.status()).toBe(200);
+    expect(await ready?.json()).toMatchObject({ status: "ready", checks: { database: "ok" } });
+    await page.context().close();
+  });
+});

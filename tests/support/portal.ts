@@ -1,0 +1,39 @@
+import type { Browser, Page } from "playwright-core";
+import { startPortal, type RunningPortal } from "../../server/portal";
+import { createTestDatabase, type TestDatabase } from "./test-database";
+
+/**
+ * A whole portal for one test file, in the test's own process: a fresh database (PGlite in
+ * memory, or PostgreSQL with TEST_DATABASE_URL), a fresh local tenant on a free port, and the
+ * built portal on a free port. The test reaches the database directly to assert what changed.
+ */
+export interface TestPortal extends RunningPortal {
+  database: TestDatabase;
+  stop(): Promise<void>;
+}
+
+export async function startTestPortal(): Promise<TestPortal> {
+  process.env.NODE_ENV ??= "test";
+  const database = await createTestDatabase();
+  const portal = await startPortal({ port: 0, database: { open: database }, localTenant: { port: 0 } });
+  return {
+    ...portal,
+    database,
+    stop: async () => {
+      await portal.close();
+      await database.destroy();
+    },
+  };
+}
+
+/** A new page whose console errors and failed requests fail the test that did not expect them. */
+export async function newCheckedPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !/status of 404/.test(msg.text())) problems.push(`console.error: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  return { page, problems };
+}
