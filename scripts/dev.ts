@@ -16,7 +16,12 @@ const env = getEnv();
 const vite = await createViteServer({ server: { middlewareMode: true } });
 const publicUrl = env.publicUrl;
 if (env.localMode) {
-  const tenant = await startLocalTenant({ port: env.LOCAL_TENANT_PORT, dataDir: tenantDataDir(env.DATA_DIR), portalUrl: publicUrl, demoPassword: env.LOCAL_DEMO_PASSWORD });
+  const tenant = await startLocalTenant({
+    port: env.LOCAL_TENANT_PORT,
+    dataDir: tenantDataDir(env.DATA_DIR),
+    portalUrl: publicUrl,
+    demoPassword: env.LOCAL_DEMO_PASSWORD,
+  });
   registerLocalTenant({
     issuer: tenant.issuer,
     managementApiUrl: tenant.managementApiUrl,

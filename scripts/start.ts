@@ -19,13 +19,16 @@ async function main(): Promise<void> {
   }
 
   const started = Date.now();
-  if (ensureBuilt((line) => console.log(line))) console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  if (ensureBuilt((line) => console.log(line)))
+    console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
   const portal = await startPortal({
     port: env.PORT,
     host: env.HOST,
     publicUrl: env.PUBLIC_URL,
-    database: env.DATABASE_URL ? { engine: "postgres", url: env.DATABASE_URL } : { engine: "pglite", dataDir: env.DATA_DIR },
+    database: env.DATABASE_URL
+      ? { engine: "postgres", url: env.DATABASE_URL }
+      : { engine: "pglite", dataDir: env.DATA_DIR },
     localTenant: env.localMode
       ? {
           port: env.LOCAL_TENANT_PORT,

@@ -19,7 +19,9 @@ function newestMtime(path: string): number {
 export function buildIsStale(): boolean {
   if (!existsSync(SERVER_BUILD)) return true;
   const built = statSync(SERVER_BUILD).mtimeMs;
-  const sources = ["app", "public", "vite.config.ts", "package.json", "tsconfig.json"].map((p) => newestMtime(join(ROOT, p)));
+  const sources = ["app", "public", "vite.config.ts", "package.json", "tsconfig.json"].map((p) =>
+    newestMtime(join(ROOT, p)),
+  );
   return Math.max(...sources) > built;
 }
 

@@ -44,7 +44,12 @@ export function createPortalApp(options: PortalAppOptions): Express {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = { method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms: Math.round(ms) };
+      const line = {
+        method: req.method,
+        path: loggablePath(req.originalUrl),
+        status: res.statusCode,
+        ms: Math.round(ms),
+      };
       if (res.statusCode >= 500) logger.error(line, "request");
       else logger.info(line, "request");
     });
@@ -88,7 +93,10 @@ export function createPortalApp(options: PortalAppOptions): Express {
   if (options.viteMiddlewares) {
     app.use(options.viteMiddlewares);
   } else if (options.clientDir) {
-    app.use("/assets", express.static(resolve(options.clientDir, "assets"), { immutable: true, maxAge: "1y", index: false }));
+    app.use(
+      "/assets",
+      express.static(resolve(options.clientDir, "assets"), { immutable: true, maxAge: "1y", index: false }),
+    );
     app.use(express.static(options.clientDir, { maxAge: "1h", index: false }));
   }
 
@@ -97,7 +105,10 @@ export function createPortalApp(options: PortalAppOptions): Express {
     createRequestHandler({
       build: options.build,
       mode: options.viteMiddlewares ? "development" : "production",
-      getLoadContext: (_req, res) => ({ requestId: res.locals.requestId as string, cspNonce: res.locals.cspNonce as string }),
+      getLoadContext: (_req, res) => ({
+        requestId: res.locals.requestId as string,
+        cspNonce: res.locals.cspNonce as string,
+      }),
     }),
   );
 

@@ -9,7 +9,7 @@ import {
   getDatabase,
   migrate,
   openDatabase,
-  useDatabase,
+  installDatabase,
   type DatabaseTarget,
   type OpenDatabase,
 } from "~/services/db.server";
@@ -25,7 +25,13 @@ export interface StartPortalOptions {
   /** Where the data lives, or an already open (and migrated) database, e.g. a test's. */
   database: DatabaseTarget | { open: OpenDatabase };
   /** Start the embedded local tenant (local mode). */
-  localTenant?: { port: number; dataDir?: string; demoPassword?: string; mgmtClientId?: string; mgmtClientSecret?: string };
+  localTenant?: {
+    port: number;
+    dataDir?: string;
+    demoPassword?: string;
+    mgmtClientId?: string;
+    mgmtClientSecret?: string;
+  };
   secure?: boolean;
   /** Use this build instead of importing build/server (tests, dev). */
   build?: ServerBuild | (() => Promise<ServerBuild>);
@@ -79,11 +85,11 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     }
 
     if ("open" in options.database) {
-      useDatabase(options.database.open);
+      installDatabase(options.database.open);
     } else {
       const open = await openDatabase(options.database);
       await migrate(open.db);
-      useDatabase(open);
+      installDatabase(open);
     }
     await getDatabase();
 

@@ -2,7 +2,10 @@ import { Link } from "@remix-run/react";
 
 const COPY: Record<number, { title: string; body: string }> = {
   400: { title: "That request could not be understood", body: "Check what you entered and try again." },
-  403: { title: "You can't do that here", body: "Your role does not allow this action. Ask an administrator of your organization." },
+  403: {
+    title: "You can't do that here",
+    body: "Your role does not allow this action. Ask an administrator of your organization.",
+  },
   404: { title: "Page not found", body: "The page you asked for does not exist, or you do not have access to it." },
   413: { title: "That upload is too large", body: "Files up to 1 MB are accepted." },
   429: { title: "Too many requests", body: "Please wait a moment and try again." },

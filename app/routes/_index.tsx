@@ -5,9 +5,9 @@ export default function Home() {
     <section className="hero" aria-labelledby="home-title">
       <h1 id="home-title">Set up single sign-on for your organization</h1>
       <p className="lead">
-        Connect your identity provider — Okta, Microsoft Entra ID, Google Workspace, AD FS, OneLogin,
-        PingFederate, JumpCloud, Keycloak, or any SAML 2.0 or OpenID Connect provider — without
-        e-mailing metadata files back and forth.
+        Connect your identity provider — Okta, Microsoft Entra ID, Google Workspace, AD FS, OneLogin, PingFederate,
+        JumpCloud, Keycloak, or any SAML 2.0 or OpenID Connect provider — without e-mailing metadata files back and
+        forth.
       </p>
       <ol className="steps">
         <li>

@@ -65,11 +65,11 @@ export function databaseTargetFromEnv(): DatabaseTarget {
 
 /**
  * The process's database, opened and migrated once. Tests open their own with openDatabase and
- * install it here with `useDatabase` so that services and routes reach the same one.
+ * install it here with `installDatabase` so that services and routes reach the same one.
  */
 const holder = singleton("database", () => ({ current: undefined as Promise<OpenDatabase> | undefined }));
 
-export function useDatabase(open: OpenDatabase | Promise<OpenDatabase>): void {
+export function installDatabase(open: OpenDatabase | Promise<OpenDatabase>): void {
   holder.current = Promise.resolve(open);
 }
 

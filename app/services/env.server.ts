@@ -8,7 +8,12 @@ import { z } from "zod";
 
 const emailList = z
   .string()
-  .transform((s) => s.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().email("each entry must be an e-mail address")));
 
 const httpUrl = (what: string) =>
@@ -26,23 +31,23 @@ const schema = z
     DATA_DIR: z.string().min(1).default(".data"),
     DATABASE_URL: z
       .string()
-      .refine(
-        (v) => {
-          try {
-            const u = new URL(v);
-            return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
-          } catch {
-            return false;
-          }
-        },
-        "must be a PostgreSQL URL such as postgres://user:password@db.example.com:5432/sso_portal",
-      )
+      .refine((v) => {
+        try {
+          const u = new URL(v);
+          return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+        } catch {
+          return false;
+        }
+      }, "must be a PostgreSQL URL such as postgres://user:password@db.example.com:5432/sso_portal")
       .optional(),
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     AUTH0_DOMAIN: z
       .string()
-      .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be the tenant's domain only, e.g. acme.eu.auth0.com (no https://, no path)")
+      .regex(
+        /^[A-Za-z0-9.-]+(:\d+)?$/,
+        "must be the tenant's domain only, e.g. acme.eu.auth0.com (no https://, no path)",
+      )
       .optional(),
     AUTH0_MGMT_CLIENT_ID: z.string().min(1).optional(),
     AUTH0_MGMT_CLIENT_SECRET: z.string().min(1).optional(),
@@ -67,7 +72,8 @@ const schema = z
   .superRefine((env, ctx) => {
     if (!env.AUTH0_DOMAIN) return; // local mode
     const need = (key: keyof typeof env, how: string) => {
-      if (!env[key]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `is required with AUTH0_DOMAIN: ${how}` });
+      if (!env[key])
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `is required with AUTH0_DOMAIN: ${how}` });
     };
     need("SESSION_SECRET", "set a random value of at least 32 characters (e.g. `openssl rand -hex 32`)");
     need("AUTH0_MGMT_CLIENT_ID", "the client id of a Machine-to-Machine application authorized for the Management API");
@@ -87,13 +93,23 @@ export type Env = z.infer<typeof schema> & {
 
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
-    super(`The environment is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every variable.`);
+    super(
+      `The environment is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every variable.`,
+    );
     this.name = "EnvError";
   }
 }
 
 /** Secrets must never be echoed, even in the error that says they are malformed. */
-const SECRET_KEYS = new Set(["SESSION_SECRET", "AUTH0_MGMT_CLIENT_SECRET", "AUTH0_PORTAL_CLIENT_SECRET", "AUTH0_TEST_CLIENT_SECRET", "LOCAL_DEMO_PASSWORD", "LOCAL_TENANT_MGMT_CLIENT_SECRET", "DATABASE_URL"]);
+const SECRET_KEYS = new Set([
+  "SESSION_SECRET",
+  "AUTH0_MGMT_CLIENT_SECRET",
+  "AUTH0_PORTAL_CLIENT_SECRET",
+  "AUTH0_TEST_CLIENT_SECRET",
+  "LOCAL_DEMO_PASSWORD",
+  "LOCAL_TENANT_MGMT_CLIENT_SECRET",
+  "DATABASE_URL",
+]);
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
   // Treat empty strings as unset: `FOO=` in a .env file means "not given".
@@ -102,7 +118,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? "environment");
-      const shown = SECRET_KEYS.has(key) || cleaned[key] === undefined ? "" : ` (got "${String(cleaned[key]).slice(0, 80)}")`;
+      const shown =
+        SECRET_KEYS.has(key) || cleaned[key] === undefined ? "" : ` (got "${String(cleaned[key]).slice(0, 80)}")`;
       return `${key} ${issue.message}${shown}`;
     });
     throw new EnvError(problems);

@@ -39,7 +39,9 @@ export function getTenantConfig(): TenantConfig {
   if (holder.local) return holder.local;
   const env = getEnv();
   if (env.localMode || !env.AUTH0_DOMAIN) {
-    throw new Error("No Auth0 tenant: set AUTH0_DOMAIN (and the other AUTH0_* variables) or start the local tenant first.");
+    throw new Error(
+      "No Auth0 tenant: set AUTH0_DOMAIN (and the other AUTH0_* variables) or start the local tenant first.",
+    );
   }
   const origin = `https://${env.AUTH0_DOMAIN}`;
   return {

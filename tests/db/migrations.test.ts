@@ -17,7 +17,9 @@ describe("database schema", () => {
       select table_name from information_schema.tables
       where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(testDb.db);
     const names = tables.rows.map((r) => r.table_name);
-    expect(names).toEqual(expect.arrayContaining(["organizations", "users", "memberships", "sessions", "audit_events"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["organizations", "users", "memberships", "sessions", "audit_events"]),
+    );
     expect(await migrate(testDb.db)).toEqual([]);
   });
 
@@ -34,9 +36,15 @@ describe("database schema", () => {
   });
 
   it("treats e-mail addresses as one user whatever their case", async () => {
-    await testDb.db.insertInto("users").values({ email: "Pat@Example.test", sub: null, name: null, last_login_at: null }).execute();
+    await testDb.db
+      .insertInto("users")
+      .values({ email: "Pat@Example.test", sub: null, name: null, last_login_at: null })
+      .execute();
     await expect(
-      testDb.db.insertInto("users").values({ email: "pat@example.test", sub: null, name: null, last_login_at: null }).execute(),
+      testDb.db
+        .insertInto("users")
+        .values({ email: "pat@example.test", sub: null, name: null, last_login_at: null })
+        .execute(),
     ).rejects.toThrow(/duplicate key/);
   });
 
@@ -56,11 +64,19 @@ describe("database schema", () => {
             .where("id", "=", org.id)
             .forUpdate()
             .executeTakeFirstOrThrow();
-          await trx.updateTable("organizations").set({ name: `${row.name}+` }).where("id", "=", org.id).execute();
+          await trx
+            .updateTable("organizations")
+            .set({ name: `${row.name}+` })
+            .where("id", "=", org.id)
+            .execute();
         }),
       ),
     );
-    const final = await testDb.db.selectFrom("organizations").select("name").where("id", "=", org.id).executeTakeFirstOrThrow();
+    const final = await testDb.db
+      .selectFrom("organizations")
+      .select("name")
+      .where("id", "=", org.id)
+      .executeTakeFirstOrThrow();
     expect(final.name).toBe(`Counter${"+".repeat(10)}`);
   });
 });

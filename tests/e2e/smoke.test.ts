@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../support/browser";
 import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
@@ -15,7 +15,7 @@ afterAll(async () => {
   await portal?.stop();
 });
 
-async function axeViolations(page: import("playwright-core").Page) {
+async function axeViolations(page: Page) {
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
 }

@@ -15,12 +15,22 @@ export default class CountReporter implements Reporter {
       const entry = byProject.get(name) ?? { passed: 0, failed: 0, skipped: 0 };
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
-        if (state === "passed") (entry.passed++, passed++);
-        else if (state === "failed") (entry.failed++, failed++);
-        else (entry.skipped++, skipped++);
+        if (state === "passed") {
+          entry.passed++;
+          passed++;
+        } else if (state === "failed") {
+          entry.failed++;
+          failed++;
+        } else {
+          entry.skipped++;
+          skipped++;
+        }
       }
       // A module that failed to load has no tests but must count as a failure.
-      if (mod.state() === "failed" && [...mod.children.allTests()].length === 0) (entry.failed++, failed++);
+      if (mod.state() === "failed" && [...mod.children.allTests()].length === 0) {
+        entry.failed++;
+        failed++;
+      }
       byProject.set(name, entry);
     }
     const label = (n: string) => (n === "e2e" ? "browser" : n);

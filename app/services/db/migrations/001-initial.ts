@@ -4,7 +4,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("organizations")
     .addColumn("id", "uuid", (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
-    .addColumn("slug", "text", (c) => c.notNull().unique().check(sql`slug ~ '^[a-z0-9](-?[a-z0-9])*$'`))
+    .addColumn("slug", "text", (c) =>
+      c
+        .notNull()
+        .unique()
+        .check(sql`slug ~ '^[a-z0-9](-?[a-z0-9])*$'`),
+    )
     .addColumn("name", "text", (c) => c.notNull())
     .addColumn("auth0_org_id", "text", (c) => c.unique())
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))

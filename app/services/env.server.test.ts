@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env.server";
+
+function problems(source: Record<string, string>): string[] {
+  try {
+    parseEnv(source);
+  } catch (err) {
+    if (err instanceof EnvError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe("environment", () => {
+  it("needs nothing in local mode and says so", () => {
+    const env = parseEnv({});
+    expect(env.localMode).toBe(true);
+    expect(env.PORT).toBe(3000);
+    expect(env.DATA_DIR).toBe(".data");
+    expect(env.publicUrl).toBe("http://localhost:3000");
+  });
+
+  it("names a malformed DATABASE_URL with an example, without echoing it", () => {
+    const found = problems({ DATABASE_URL: "mysql://user:hunter2@db/x" });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^DATABASE_URL must be a PostgreSQL URL such as postgres:\/\//);
+    expect(found.join()).not.toContain("hunter2");
+  });
+
+  it("requires SESSION_SECRET and the Auth0 applications outside local mode, one message each", () => {
+    const found = problems({ AUTH0_DOMAIN: "acme.eu.auth0.com" });
+    const names = found.map((p) => p.split(" ")[0]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "SESSION_SECRET",
+        "AUTH0_MGMT_CLIENT_ID",
+        "AUTH0_MGMT_CLIENT_SECRET",
+        "AUTH0_PORTAL_CLIENT_ID",
+        "AUTH0_PORTAL_CLIENT_SECRET",
+        "PUBLIC_URL",
+      ]),
+    );
+    expect(found.find((p) => p.startsWith("SESSION_SECRET"))).toMatch(/at least 32 characters/);
+  });
+
+  it("refuses a short session secret without printing it", () => {
+    const found = problems({ SESSION_SECRET: "tooshort-secret" });
+    expect(found).toEqual([expect.stringMatching(/^SESSION_SECRET must be at least 32 characters/)]);
+    expect(found.join()).not.toContain("tooshort-secret");
+  });
+
+  it("explains a tenant domain given as a URL", () => {
+    const found = problems({ AUTH0_DOMAIN: "https://acme.auth0.com/" });
+    expect(found.some((p) => p.startsWith("AUTH0_DOMAIN must be the tenant's domain only"))).toBe(true);
+  });
+
+  it("treats empty values as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", PORT: "" }).DATABASE_URL).toBeUndefined();
+  });
+
+  it("accepts a complete real-tenant configuration", () => {
+    const env = parseEnv({
+      AUTH0_DOMAIN: "acme.eu.auth0.com",
+      SESSION_SECRET: "x".repeat(40),
+      AUTH0_MGMT_CLIENT_ID: "m",
+      AUTH0_MGMT_CLIENT_SECRET: "ms",
+      AUTH0_PORTAL_CLIENT_ID: "p",
+      AUTH0_PORTAL_CLIENT_SECRET: "ps",
+      AUTH0_TEST_CLIENT_ID: "t",
+      AUTH0_TEST_CLIENT_SECRET: "ts",
+      PUBLIC_URL: "https://sso.example.com/",
+      DATABASE_URL: "postgres://portal@db.example.com:5432/portal",
+      SUPPORT_ADMIN_EMAILS: "Lena@Vendor.test, ops@vendor.test",
+    });
+    expect(env.localMode).toBe(false);
+    expect(env.publicUrl).toBe("https://sso.example.com");
+    expect(env.SUPPORT_ADMIN_EMAILS).toEqual(["lena@vendor.test", "ops@vendor.test"]);
+  });
+});

@@ -1,0 +1,79 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { getDb } from "~/services/db.server";
+import { startPortal } from "../../server/portal";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function runStart(env: Record<string, string>) {
+  return spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } as NodeJS.ProcessEnv,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+}
+
+describe("npm start configuration errors", () => {
+  it("stops with a message naming a malformed DATABASE_URL", () => {
+    const result = runStart({ DATABASE_URL: "not-a-url" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("DATABASE_URL must be a PostgreSQL URL");
+    expect(result.stdout).not.toContain("is running");
+  });
+
+  it("stops with a message naming SESSION_SECRET when a real tenant is configured without one", () => {
+    const result = runStart({
+      AUTH0_DOMAIN: "acme.eu.auth0.com",
+      AUTH0_MGMT_CLIENT_ID: "id",
+      AUTH0_MGMT_CLIENT_SECRET: "must-not-be-printed",
+      AUTH0_PORTAL_CLIENT_ID: "id",
+      AUTH0_PORTAL_CLIENT_SECRET: "must-not-be-printed",
+      AUTH0_TEST_CLIENT_ID: "id",
+      AUTH0_TEST_CLIENT_SECRET: "must-not-be-printed",
+      PUBLIC_URL: "https://sso.example.com",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/SESSION_SECRET is required with AUTH0_DOMAIN/);
+    expect(result.stderr + result.stdout).not.toContain("must-not-be-printed");
+  });
+});
+
+describe("the portal server", () => {
+  it("keeps its data across a restart and echoes the caller's request id", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "portal-restart-"));
+    dirs.push(dataDir);
+    const first = await startPortal({ port: 0, database: { engine: "pglite", dataDir } });
+    const db = await getDb();
+    await db.insertInto("organizations").values({ slug: "initech", name: "Initech", auth0_org_id: null }).execute();
+    const response = await fetch(`${first.url}/healthz`, { headers: { "x-request-id": "trace-42" } });
+    expect(response.headers.get("x-request-id")).toBe("trace-42");
+    expect(response.headers.get("content-security-policy")).toMatch(/frame-ancestors 'none'/);
+    await first.close();
+
+    const second = await startPortal({ port: 0, database: { engine: "pglite", dataDir } });
+    const orgs = await (await getDb()).selectFrom("organizations").select("slug").execute();
+    expect(orgs.map((o) => o.slug)).toContain("initech");
+    const ready = await fetch(`${second.url}/readyz`);
+    expect(ready.status).toBe(200);
+    await second.close();
+  });
+
+  it("refuses an oversized request body before reading it", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "portal-413-"));
+    dirs.push(dataDir);
+    const portal = await startPortal({ port: 0, database: { engine: "pglite", dataDir } });
+    const response = await fetch(`${portal.url}/`, {
+      method: "POST",
+      body: "x".repeat(3 * 1024 * 1024),
+      headers: { "content-type": "text/plain" },
+    });
+    expect(response.status).toBe(413);
+    await portal.close();
+  });
+});
