@@ -37,7 +37,8 @@ export default class CountReporter implements Reporter {
     const lines = [...byProject.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([n, c]) => `  ${label(n).padEnd(12)} ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
-    console.log(`\nTests by kind:\n${lines.join("\n")}`);
-    console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+    const summary = `\nTests by kind:\n${lines.join("\n")}\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`;
+    // Vitest's own summary comes after this hook; print ours last so the plain count line closes the run.
+    process.once("exit", () => process.stdout.write(summary));
   }
 }
