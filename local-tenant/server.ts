@@ -32,6 +32,8 @@ export interface LocalTenant {
   portalClient: { clientId: string; clientSecret: string };
   testLoginClient: { clientId: string; clientSecret: string };
   context: TenantContext;
+  /** Switches the Management API rate-limit preset while running (the bucket starts full). */
+  setRateLimit(preset: RateLimitPreset): void;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     portalClient: client(PORTAL_CLIENT_ID),
     testLoginClient: client(TEST_LOGIN_CLIENT_ID),
     context,
+    setRateLimit: (preset) => {
+      context.rateLimit = preset;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
