@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { TenantContext } from "../context.js";
-import type { TenantClient } from "../store.js";
+import { randomAlnum, type TenantClient } from "../store.js";
 import { handler } from "./async-handler.js";
 import { ApiError } from "./errors.js";
 import { checkpointPage, offsetPage, parseQuery, project, queryBool, queryInt } from "./pagination.js";
@@ -95,4 +95,29 @@ export function clientsRouter(ctx: TenantContext): Router {
   );
 
   return router;
+}
+
+/**
+ * Adds a machine-to-machine client with a client grant for the Management API. Tests use it to
+ * hold tokens with fewer scopes than the seeded Management client; the CLI does not expose it.
+ */
+export function addMachineClient(
+  ctx: TenantContext,
+  { name, scopes }: { name: string; scopes: string[] },
+): { clientId: string; clientSecret: string } {
+  const client: TenantClient = {
+    client_id: randomAlnum(32),
+    client_secret: randomAlnum(64),
+    name,
+    app_type: "non_interactive",
+    callbacks: [],
+    allowed_logout_urls: [],
+    web_origins: [],
+    grant_types: ["client_credentials"],
+    client_grants: [{ audience: ctx.audience, scope: scopes }],
+    is_first_party: true,
+  };
+  ctx.store.state.clients.push(client);
+  ctx.store.save();
+  return { clientId: client.client_id, clientSecret: client.client_secret };
 }

@@ -40,6 +40,9 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 
 export function createTokenIssuer(ctx: TenantContext): TokenIssuer {
   const key = new Uint8Array(randomBytes(32));
+  // The SDK's ManagementClient always asks for `https://<domain>/api/v2/`; the tenant serves plain
+  // http behind a fetch that rewrites the scheme, so that spelling names the same API.
+  const acceptedAudiences = new Set([ctx.audience, `https://${new URL(ctx.baseUrl).host}/api/v2/`]);
 
   const issue: RequestHandler = async (req, res, next) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -67,10 +70,10 @@ export function createTokenIssuer(ctx: TenantContext): TokenIssuer {
     if (!audience) {
       return oauthError(res, 403, "access_denied", "Non-global clients are not allowed access to APIv1");
     }
-    if (audience !== ctx.audience) {
+    if (!acceptedAudiences.has(audience)) {
       return oauthError(res, 403, "access_denied", `Service not enabled within domain: ${audience}`);
     }
-    const grant = client.client_grants.find((g) => g.audience === audience);
+    const grant = client.client_grants.find((g) => g.audience === ctx.audience);
     if (!grant) {
       return oauthError(
         res,
@@ -92,7 +95,7 @@ export function createTokenIssuer(ctx: TenantContext): TokenIssuer {
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
         .setIssuer(ctx.issuer)
         .setSubject(`${client.client_id}@clients`)
-        .setAudience(audience)
+        .setAudience(ctx.audience)
         .setIssuedAt(now)
         .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
         .sign(key);
