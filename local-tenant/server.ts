@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
 import type { RateLimitPreset, TenantContext } from "./context.js";
 import { managementRouter } from "./management/index.js";
+import { setRateLimit } from "./management/rate-limit.js";
 import { mountLogins } from "./login/index.js";
 import { seedState, MGMT_CLIENT_ID, PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "./seed.js";
 import { TenantStore } from "./store.js";
@@ -86,9 +87,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     portalClient: client(PORTAL_CLIENT_ID),
     testLoginClient: client(TEST_LOGIN_CLIENT_ID),
     context,
-    setRateLimit: (preset) => {
-      context.rateLimit = preset;
-    },
+    setRateLimit: (preset) => setRateLimit(context, preset),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -17,6 +17,8 @@ export const RATE_LIMIT_PRESETS: Record<RateLimitPreset, { burst: number; perSec
 export interface TokenBucket {
   /** Takes one token if there is one; returns what the x-ratelimit-* headers should say. */
   take(nowMs: number): { allowed: boolean; limit: number; remaining: number; reset: number };
+  /** Refills the bucket (next take starts from a full burst). */
+  refill(): void;
 }
 
 export function createTokenBucket(preset: () => RateLimitPreset): TokenBucket {
@@ -47,11 +49,23 @@ export function createTokenBucket(preset: () => RateLimitPreset): TokenBucket {
         reset: Math.ceil(resetMs / 1000),
       };
     },
+    refill() {
+      current = undefined;
+    },
   };
+}
+
+const buckets = new WeakMap<TenantContext, TokenBucket>();
+
+/** Sets the tenant's preset at run time; the new bucket starts full, like a fresh tenant. */
+export function setRateLimit(ctx: TenantContext, preset: RateLimitPreset): void {
+  ctx.rateLimit = preset;
+  buckets.get(ctx)?.refill();
 }
 
 export function rateLimiter(ctx: TenantContext): RequestHandler {
   const bucket = createTokenBucket(() => ctx.rateLimit);
+  buckets.set(ctx, bucket);
   return (_req, res, next) => {
     const r = bucket.take(Date.now());
     res.set({

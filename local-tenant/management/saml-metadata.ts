@@ -45,11 +45,17 @@ export function parseIdpMetadata(xml: string): DerivedSamlOptions {
   // Entity expansion is how metadata documents attack parsers; Auth0 refuses DTDs outright.
   if (/<!DOCTYPE/i.test(xml)) throw metadataError("DOCTYPE is not allowed");
   const errors: string[] = [];
-  const doc = new DOMParser({
-    onError: (level, msg) => {
-      if (level !== "warning") errors.push(msg);
-    },
-  }).parseFromString(xml, "text/xml");
+  let doc: ReturnType<DOMParser["parseFromString"]>;
+  try {
+    doc = new DOMParser({
+      onError: (level, msg) => {
+        if (level !== "warning") errors.push(msg);
+      },
+    }).parseFromString(xml, "text/xml");
+  } catch (err) {
+    // xmldom throws on fatal errors (e.g. no root element) instead of reporting them.
+    throw metadataError((err as Error).message.split("\n")[0] ?? "not well-formed XML");
+  }
   if (errors.length || !doc.documentElement) throw metadataError(errors[0] ?? "not well-formed XML");
   const idps = Array.from(doc.getElementsByTagNameNS(MD, "IDPSSODescriptor"));
   const idp = idps[0];
