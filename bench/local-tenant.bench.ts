@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
@@ -49,6 +49,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+// The machine may be shared; the 1-minute load average before the run says how much.
+const loadBefore = loadavg()[0]!.toFixed(2);
 const tenant = await startTenant();
 try {
   const api = `${tenant.url}/api/v2`;
@@ -142,7 +144,7 @@ in another; ${SECONDS} s measured after ${WARMUP_MS / 1000} s warm-up. Mix per 1
 options, persisted in memory), 1 GET /organizations/{id}/enabled_connections (10).
 
 - Date: ${new Date().toISOString().slice(0, 10)}
-- Machine: ${availableParallelism()} CPUs (nproc), ${cpuModel}; Node ${process.version}
+- Machine: ${availableParallelism()} CPUs (nproc), ${cpuModel}; Node ${process.version}; 1-min load average before the run: ${loadBefore}
 - Command: \`npm run bench:local-tenant\` (\`tsx bench/local-tenant.bench.ts --seconds ${SECONDS} --concurrency ${CONCURRENCY}\`)
 
 ### ${CONCURRENCY} concurrent clients
