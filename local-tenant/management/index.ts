@@ -27,6 +27,14 @@ export function managementRouter(ctx: TenantContext, opts: ConnectionsRouterOpti
   // Every /api/v2 response carries the rate-limit headers, errors included, so the bucket runs first.
   api.use(rateLimiter(ctx));
   api.use(tokens.authenticate);
+  // Auth0 (hapi) answers 415 to a body that is not JSON rather than reading it as empty.
+  api.use((req, _res, next) => {
+    const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+    if (hasBody && !req.is(["application/json", "application/*+json"])) {
+      return next(new ApiError(415, "Unsupported Media Type"));
+    }
+    next();
+  });
   // Auth0: "every endpoint accepts a maximum payload of 1 MB".
   api.use(express.json({ limit: "1mb", strict: false }));
   api.use(connectionsRouter(ctx, opts));
