@@ -73,6 +73,17 @@ describe("organizations", () => {
     expect(names.sort()).toEqual(h.tenant.context.store.state.organizations.map((o) => o.name).sort());
   });
 
+  it("answers offset pages with totals and a bare array without", async () => {
+    const token = await h.token();
+    const get = async (q: string) =>
+      (await h.fetch(`${h.tenant.managementApiUrl}/organizations${q}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    const total = h.tenant.context.store.state.organizations.length;
+    expect(await get("?include_totals=true&page=0&per_page=2")).toMatchObject({ start: 0, limit: 2, total });
+    expect(await get("?page=0&per_page=2")).toHaveLength(2);
+    const sorted = (await get("?sort=name:-1&per_page=100")) as { name: string }[];
+    expect(sorted.map((o) => o.name)).toEqual([...sorted.map((o) => o.name)].sort().reverse());
+  });
+
   it("answers 403 with the organization endpoints' wording of insufficient scope", async () => {
     const readOnly = h.management(h.machineClient(["read:organizations"]));
     const err = await failure(readOnly.organizations.create({ name: "nope" }));
@@ -156,6 +167,21 @@ describe("clients", () => {
       expect(c.client_secret).toEqual(expect.any(String));
     }
     expect(ids.sort()).toEqual(h.tenant.context.store.state.clients.map((c) => c.client_id).sort());
+  });
+
+  it("pages clients by checkpoint too", async () => {
+    const token = await h.token();
+    const seen: string[] = [];
+    let from: string | undefined;
+    for (let guard = 0; guard < 20; guard++) {
+      const q = new URLSearchParams({ take: "2", ...(from ? { from } : {}) });
+      const res = await h.fetch(`${h.tenant.managementApiUrl}/clients?${q}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await res.json()) as { clients: { client_id: string }[]; next?: string };
+      seen.push(...body.clients.map((c) => c.client_id));
+      if (!body.next) break;
+      from = body.next;
+    }
+    expect(seen.sort()).toEqual(h.tenant.context.store.state.clients.map((c) => c.client_id).sort());
   });
 
   it("leaves secrets out for a token with read:clients only and 404s unknown clients", async () => {

@@ -122,6 +122,13 @@ describe("bearer tokens on /api/v2", () => {
     }
   });
 
+  it("surfaces a bad token as the SDK's UnauthorizedError", async () => {
+    const { Management } = await import("auth0");
+    const { ConnectionsClient } = await import("auth0/connections");
+    const connections = new ConnectionsClient(h.clientOptions("not-a-jwt"));
+    await expect(connections.get("con_LocalDatabase0001")).rejects.toBeInstanceOf(Management.UnauthorizedError);
+  });
+
   it("sends rate-limit headers on errors too, and 404s unknown Management API paths", async () => {
     expect((await call()).limit).toMatch(/^\d+$/);
     const res = await fetch(`${h.tenant.managementApiUrl}/no-such-thing`, { headers: { authorization: `Bearer ${await h.token()}` } });
