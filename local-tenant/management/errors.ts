@@ -71,7 +71,9 @@ function typeName(value: unknown): string {
  */
 export function zodToApiError(err: ZodError, input: unknown, kind: "body" | "query" = "body"): ApiError {
   const issue = err.issues[0] as ZodIssue;
-  const path = issue.path.join(".");
+  const missing = issue.code === "invalid_type" && issue.received === "undefined";
+  // z-schema reports a missing property at its parent object, like an unexpected one.
+  const path = (missing ? issue.path.slice(0, -1) : issue.path).join(".");
   const at = (obj: unknown): unknown =>
     issue.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined), obj);
   let reason: string;
@@ -80,10 +82,9 @@ export function zodToApiError(err: ZodError, input: unknown, kind: "body" | "que
       reason = `Additional properties not allowed: ${issue.keys.join(",")}`;
       break;
     case "invalid_type":
-      reason =
-        issue.received === "undefined"
-          ? `Missing required property: ${issue.path[issue.path.length - 1]}`
-          : `Expected type ${issue.expected} but found type ${typeName(at(input))}`;
+      reason = missing
+        ? `Missing required property: ${issue.path[issue.path.length - 1]}`
+        : `Expected type ${issue.expected} but found type ${typeName(at(input))}`;
       break;
     case "too_big":
       reason =

@@ -102,7 +102,7 @@ describe("connections: create, read, delete", () => {
     const extra = await failure(connections.create({ name: "x2", strategy: "oidc", colour: "red" } as never));
     expect((extra.body as { message: string }).message).toBe("Payload validation error: 'Additional properties not allowed: colour'.");
     const missing = await failure(connections.create({ name: "x3" } as never));
-    expect((missing.body as { message: string }).message).toBe("Payload validation error: 'Missing required property: strategy' on property strategy.");
+    expect((missing.body as { message: string }).message).toBe("Payload validation error: 'Missing required property: strategy'.");
   });
 
   it("answers 409 connection_conflict for a duplicate name", async () => {
