@@ -81,6 +81,29 @@ function findOperation(method: string, path: string): Operation | undefined {
   return undefined;
 }
 
+/** Query parameters of an accepted request against the operation's declared parameters. */
+function queryViolations(where: string, op: Json, query: string): string[] {
+  const declared = new Map<string, Json>(
+    (op.parameters ?? []).filter((p: Json) => p.in === "query").map((p: Json) => [p.name, p.schema]),
+  );
+  const problems: string[] = [];
+  const params = new URLSearchParams(query);
+  for (const name of new Set(params.keys())) {
+    const schema = declared.get(name);
+    if (!schema) {
+      problems.push(`${where}: query parameter ${name} is not declared`);
+      continue;
+    }
+    const raw = params.getAll(name);
+    const coerce = (t: string, v: string): unknown =>
+      t === "integer" || t === "number" ? Number(v) : t === "boolean" ? (v === "true" ? true : v === "false" ? false : v) : v;
+    const value = schema.type === "array" ? raw.map((v) => coerce(schema.items?.type, v)) : coerce(schema.type, raw[0]!);
+    const v = validatorFor(schema);
+    if (!v(value)) problems.push(`${where}: query parameter ${name}=${raw.join(",")} violates its schema: ${ajv.errorsText(v.errors)}`);
+  }
+  return problems;
+}
+
 /** Problems with one exchange against the OAS; empty when it conforms. */
 export function contractViolations(ex: Exchange): string[] {
   const found = findOperation(ex.method, ex.path);
@@ -96,6 +119,7 @@ export function contractViolations(ex: Exchange): string[] {
       const v = validatorFor(reqSchema);
       if (!v(ex.requestBody)) problems.push(`${where}: accepted request body violates its schema: ${ajv.errorsText(v.errors)}`);
     }
+    problems.push(...queryViolations(where, found.op, ex.query));
     const resSchema = declared?.content?.["application/json"]?.schema;
     if (resSchema) {
       const v = validatorFor(resSchema);
