@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
 import type { RateLimitPreset, TenantContext } from "./context.js";
 import { managementRouter } from "./management/index.js";
+import { setRateLimit } from "./management/rate-limit.js";
 import { mountLogins } from "./login/index.js";
 import { seedState, MGMT_CLIENT_ID, PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "./seed.js";
 import { TenantStore } from "./store.js";
@@ -32,6 +33,8 @@ export interface LocalTenant {
   portalClient: { clientId: string; clientSecret: string };
   testLoginClient: { clientId: string; clientSecret: string };
   context: TenantContext;
+  /** Switches the Management API rate-limit preset while running (the bucket starts full). */
+  setRateLimit(preset: RateLimitPreset): void;
   close(): Promise<void>;
 }
 
@@ -84,6 +87,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     portalClient: client(PORTAL_CLIENT_ID),
     testLoginClient: client(TEST_LOGIN_CLIENT_ID),
     context,
+    setRateLimit: (preset) => setRateLimit(context, preset),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -36,6 +36,9 @@ export interface TenantConnection {
   metadata: Record<string, string | null>;
   /** Enabled client ids (managed through /connections/{id}/clients). */
   enabled_clients: string[];
+  /** Connection purposes (Management API `authentication` / `connected_accounts`), when set. */
+  authentication?: { active: boolean };
+  connected_accounts?: { active: boolean; cross_app_access?: boolean };
   created_at: string;
 }
 

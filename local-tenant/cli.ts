@@ -1,0 +1,65 @@
+/**
+ * npm run local-tenant -- --port 4010 [--rate-limit free|enterprise|off] [--data-dir DIR]
+ * Starts the local Auth0 stand-in and prints what a client needs to reach it.
+ */
+import { parseArgs } from "node:util";
+import type { RateLimitPreset } from "./context.js";
+import { startLocalTenant } from "./server.js";
+
+const PRESETS: RateLimitPreset[] = ["free", "enterprise", "off"];
+
+function fail(message: string): never {
+  console.error(`local-tenant: ${message}`);
+  console.error("usage: npm run local-tenant -- --port N [--rate-limit free|enterprise|off] [--data-dir DIR]");
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      port: { type: "string", default: "4010" },
+      "rate-limit": { type: "string", default: "off" },
+      "data-dir": { type: "string" },
+      hostname: { type: "string" },
+      "portal-url": { type: "string" },
+    },
+    strict: true,
+  }).values;
+} catch (err) {
+  fail((err as Error).message);
+}
+
+const port = Number(args.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535, got ${args.port}`);
+const rateLimit = args["rate-limit"] as RateLimitPreset;
+if (!PRESETS.includes(rateLimit)) fail(`--rate-limit must be one of ${PRESETS.join(", ")}, got ${args["rate-limit"]}`);
+
+const tenant = await startLocalTenant({
+  port,
+  rateLimit,
+  dataDir: args["data-dir"],
+  hostname: args.hostname,
+  portalUrl: args["portal-url"],
+  mgmtClientId: process.env.LOCAL_TENANT_MGMT_CLIENT_ID || undefined,
+  mgmtClientSecret: process.env.LOCAL_TENANT_MGMT_CLIENT_SECRET || undefined,
+});
+
+console.log(`Local tenant listening on ${tenant.url}`);
+console.log(`  domain:              ${tenant.domain}`);
+console.log(`  Management API:      ${tenant.managementApiUrl}`);
+console.log(`  token endpoint:      ${tenant.url}/oauth/token (audience ${tenant.context.audience})`);
+console.log(`  mgmt client id:      ${tenant.mgmtClient.clientId}`);
+console.log(`  mgmt client secret:  ${tenant.mgmtClient.clientSecret}`);
+console.log(`  rate limit:          ${rateLimit}${args["data-dir"] ? `\n  data dir:            ${args["data-dir"]}` : " (state in memory)"}`);
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  console.log(`\n${signal}: closing the local tenant`);
+  await tenant.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,276 @@
+import { Router, type Request } from "express";
+import { z } from "zod";
+import type { TenantContext } from "../context.js";
+import { randomAlnum, type TenantOrganization, type TenantOrganizationConnection } from "../store.js";
+import { handler } from "./async-handler.js";
+import { ApiError, invalidBody, notFound, zodToApiError } from "./errors.js";
+import { checkpointPage, offsetPage, parseQuery, queryBool, queryInt } from "./pagination.js";
+import { requireScope } from "./tokens.js";
+
+/** /api/v2/organizations (list, get, create) and their enabled_connections. */
+
+/** Auth0's `organization-name` format: lowercase alphanumerics, `-` and `_`, starting alphanumeric. */
+export const ORGANIZATION_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+/** Auth0's entity-limit policy: 10 connections per organization. */
+export const MAX_ORGANIZATION_CONNECTIONS = 10;
+
+const orgConnectionFlags = {
+  assign_membership_on_login: z.boolean().optional(),
+  is_signup_enabled: z.boolean().optional(),
+  show_as_button: z.boolean().optional(),
+};
+const addConnectionBody = z.object({ connection_id: z.string().min(1), ...orgConnectionFlags }).strict();
+const updateConnectionBody = z.object(orgConnectionFlags).strict();
+
+const hexColor = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "Object didn't pass validation for format html-color");
+
+const createBody = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(50)
+      .superRefine((v, ctx) => {
+        if (!ORGANIZATION_NAME_PATTERN.test(v)) {
+          ctx.addIssue({ code: "custom", message: `Object didn't pass validation for format organization-name: ${v}` });
+        }
+      }),
+    display_name: z.string().min(1).max(255).optional(),
+    branding: z
+      .object({
+        logo_url: z.string().url().optional(),
+        colors: z.object({ primary: hexColor, page_background: hexColor }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+    metadata: z
+      .record(z.string().max(255).nullable())
+      .superRefine((m, ctx) => {
+        const n = Object.keys(m).length;
+        if (n > 25) ctx.addIssue({ code: "custom", message: `Too many properties defined (${n}), maximum 25` });
+      })
+      .optional(),
+    enabled_connections: z.array(addConnectionBody).max(MAX_ORGANIZATION_CONNECTIONS).optional(),
+    token_quota: z.record(z.unknown()).optional(),
+  })
+  .strict();
+
+const listQuery = z
+  .object({
+    page: queryInt(0, 1000).optional(),
+    per_page: queryInt(1, 100).optional(),
+    include_totals: queryBool.optional(),
+    from: z.string().optional(),
+    take: queryInt(1, 100).optional(),
+    sort: z
+      .string()
+      .max(15)
+      .regex(/^(name|display_name|created_at):(1|-1)$/, "Invalid sort")
+      .optional(),
+  })
+  .strict();
+
+const listConnectionsQuery = z
+  .object({
+    page: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+    per_page: queryInt(1, 100).optional(),
+    include_totals: queryBool.optional(),
+  })
+  .strict();
+
+function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T> {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw invalidBody(`Expected type object but found type ${Array.isArray(body) ? "array" : typeof body}`);
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) throw zodToApiError(result.error, body);
+  return result.data;
+}
+
+export function organizationToApi(org: TenantOrganization): Record<string, unknown> {
+  return {
+    id: org.id,
+    name: org.name,
+    display_name: org.display_name,
+    ...(org.branding ? { branding: org.branding } : {}),
+    metadata: org.metadata,
+  };
+}
+
+export function organizationsRouter(ctx: TenantContext): Router {
+  const router = Router();
+  const store = ctx.store;
+
+  function findOrg(req: Request): TenantOrganization {
+    const org = store.organization(String(req.params.id));
+    if (!org) throw notFound.organization();
+    return org;
+  }
+
+  const orgConnectionToApi = (ec: TenantOrganizationConnection) => {
+    const conn = store.connectionById(ec.connection_id);
+    return {
+      connection_id: ec.connection_id,
+      assign_membership_on_login: ec.assign_membership_on_login,
+      show_as_button: ec.show_as_button,
+      is_signup_enabled: ec.is_signup_enabled,
+      connection: { name: conn?.name ?? "", strategy: conn?.strategy ?? "" },
+    };
+  };
+
+  function newOrgConnection(org: TenantOrganization, body: z.output<typeof addConnectionBody>): TenantOrganizationConnection {
+    if (!store.connectionById(body.connection_id)) throw notFound.connection();
+    if (org.enabled_connections.some((ec) => ec.connection_id === body.connection_id)) {
+      throw new ApiError(409, "The connection is already enabled for this organization.", "connection_already_enabled");
+    }
+    if (org.enabled_connections.length >= MAX_ORGANIZATION_CONNECTIONS) {
+      throw new ApiError(400, `An organization can have at most ${MAX_ORGANIZATION_CONNECTIONS} enabled connections.`, "invalid_body");
+    }
+    return {
+      connection_id: body.connection_id,
+      assign_membership_on_login: body.assign_membership_on_login ?? false,
+      is_signup_enabled: body.is_signup_enabled ?? false,
+      show_as_button: body.show_as_button ?? true,
+    };
+  }
+
+  router.get(
+    "/organizations",
+    requireScope("semicolon", "read:organizations"),
+    handler((req, res) => {
+      const q = parseQuery(listQuery, req);
+      let items = store.state.organizations;
+      if (q.sort) {
+        const [field, order] = q.sort.split(":") as ["name" | "display_name" | "created_at", string];
+        const dir = order === "-1" ? -1 : 1;
+        items = [...items].sort((a, b) => (a[field] < b[field] ? -dir : a[field] > b[field] ? dir : 0));
+      }
+      if (q.take !== undefined || q.from !== undefined) {
+        const { page, next } = checkpointPage(items, (o) => o.id, q.from, q.take ?? 50);
+        res.json({ organizations: page.map(organizationToApi), ...(next ? { next } : {}) });
+        return;
+      }
+      const { start, limit, total, page } = offsetPage(items, q.page ?? 0, q.per_page ?? 50);
+      if (q.include_totals) {
+        res.json({ start, limit, total, organizations: page.map(organizationToApi) });
+        return;
+      }
+      res.json(page.map(organizationToApi));
+    }),
+  );
+
+  router.post(
+    "/organizations",
+    requireScope("semicolon", "create:organizations"),
+    handler((req, res) => {
+      const body = parseBody(createBody, req.body);
+      if (store.organizationByName(body.name)) {
+        throw new ApiError(409, "An organization with this name already exists.", "organization_conflict");
+      }
+      const org: TenantOrganization = {
+        id: `org_${randomAlnum(16)}`,
+        name: body.name,
+        display_name: body.display_name ?? body.name,
+        ...(body.branding ? { branding: body.branding as TenantOrganization["branding"] } : {}),
+        metadata: Object.fromEntries(Object.entries(body.metadata ?? {}).filter(([, v]) => v !== null)) as Record<string, string>,
+        enabled_connections: [],
+        members: [],
+        created_at: ctx.now().toISOString(),
+      };
+      for (const ec of body.enabled_connections ?? []) org.enabled_connections.push(newOrgConnection(org, ec));
+      store.state.organizations.push(org);
+      store.save();
+      res.status(201).json({
+        ...organizationToApi(org),
+        ...(body.enabled_connections
+          ? {
+              enabled_connections: org.enabled_connections.map((ec) => ({
+                connection_id: ec.connection_id,
+                assign_membership_on_login: ec.assign_membership_on_login,
+                show_as_button: ec.show_as_button,
+                is_signup_enabled: ec.is_signup_enabled,
+              })),
+            }
+          : {}),
+      });
+    }),
+  );
+
+  router.get(
+    "/organizations/:id",
+    requireScope("semicolon", "read:organizations"),
+    handler((req, res) => {
+      res.json(organizationToApi(findOrg(req)));
+    }),
+  );
+
+  router.get(
+    "/organizations/:id/enabled_connections",
+    requireScope("semicolon", "read:organization_connections"),
+    handler((req, res) => {
+      const q = parseQuery(listConnectionsQuery, req);
+      const org = findOrg(req);
+      const { start, limit, total, page } = offsetPage(org.enabled_connections, q.page ?? 0, q.per_page ?? 50);
+      if (q.include_totals) {
+        res.json({ start, limit, total, enabled_connections: page.map(orgConnectionToApi) });
+        return;
+      }
+      res.json(page.map(orgConnectionToApi));
+    }),
+  );
+
+  router.post(
+    "/organizations/:id/enabled_connections",
+    requireScope("semicolon", "create:organization_connections"),
+    handler((req, res) => {
+      const org = findOrg(req);
+      const body = parseBody(addConnectionBody, req.body);
+      const ec = newOrgConnection(org, body);
+      org.enabled_connections.push(ec);
+      store.save();
+      res.status(201).json(orgConnectionToApi(ec));
+    }),
+  );
+
+  function findOrgConnection(req: Request): { org: TenantOrganization; ec: TenantOrganizationConnection } {
+    const org = findOrg(req);
+    const ec = org.enabled_connections.find((c) => c.connection_id === req.params.connectionId);
+    if (!ec) throw notFound.organizationConnection();
+    return { org, ec };
+  }
+
+  router.get(
+    "/organizations/:id/enabled_connections/:connectionId",
+    requireScope("semicolon", "read:organization_connections"),
+    handler((req, res) => {
+      res.json(orgConnectionToApi(findOrgConnection(req).ec));
+    }),
+  );
+
+  router.patch(
+    "/organizations/:id/enabled_connections/:connectionId",
+    requireScope("semicolon", "update:organization_connections"),
+    handler((req, res) => {
+      const { ec } = findOrgConnection(req);
+      const body = parseBody(updateConnectionBody, req.body);
+      if (body.assign_membership_on_login !== undefined) ec.assign_membership_on_login = body.assign_membership_on_login;
+      if (body.is_signup_enabled !== undefined) ec.is_signup_enabled = body.is_signup_enabled;
+      if (body.show_as_button !== undefined) ec.show_as_button = body.show_as_button;
+      store.save();
+      res.json(orgConnectionToApi(ec));
+    }),
+  );
+
+  router.delete(
+    "/organizations/:id/enabled_connections/:connectionId",
+    requireScope("semicolon", "delete:organization_connections"),
+    handler((req, res) => {
+      const { org, ec } = findOrgConnection(req);
+      org.enabled_connections = org.enabled_connections.filter((c) => c !== ec);
+      store.save();
+      res.status(204).end();
+    }),
+  );
+
+  return router;
+}
