@@ -51,7 +51,9 @@ console.log(`  Management API:      ${tenant.managementApiUrl}`);
 console.log(`  token endpoint:      ${tenant.url}/oauth/token (audience ${tenant.context.audience})`);
 console.log(`  mgmt client id:      ${tenant.mgmtClient.clientId}`);
 console.log(`  mgmt client secret:  ${tenant.mgmtClient.clientSecret}`);
-console.log(`  rate limit:          ${rateLimit}${args["data-dir"] ? `\n  data dir:            ${args["data-dir"]}` : " (state in memory)"}`);
+console.log(
+  `  rate limit:          ${rateLimit}${args["data-dir"] ? `\n  data dir:            ${args["data-dir"]}` : " (state in memory)"}`,
+);
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {

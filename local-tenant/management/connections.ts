@@ -21,7 +21,10 @@ const connectionName = z
   .max(128)
   .superRefine((v, ctx) => {
     if (!CONNECTION_NAME_PATTERN.test(v)) {
-      ctx.addIssue({ code: "custom", message: `String does not match pattern ${CONNECTION_NAME_PATTERN.source}: ${v}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `String does not match pattern ${CONNECTION_NAME_PATTERN.source}: ${v}`,
+      });
     }
   });
 
@@ -105,7 +108,9 @@ function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T
 
 function requireObjectBody(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw invalidBody(`Expected type object but found type ${Array.isArray(body) ? "array" : body === null ? "null" : typeof body}`);
+    throw invalidBody(
+      `Expected type object but found type ${Array.isArray(body) ? "array" : body === null ? "null" : typeof body}`,
+    );
   }
   return body as Record<string, unknown>;
 }
@@ -136,14 +141,21 @@ export function connectionsRouter(ctx: TenantContext, opts: ConnectionsRouterOpt
   const store = ctx.store;
   const canReadOptions = (res: Parameters<typeof tokenOf>[0]) => tokenOf(res).scopes.has("read:connections_options");
 
-  async function normalizeOptions(strategyName: string, options: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async function normalizeOptions(
+    strategyName: string,
+    options: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     return strategyName === "samlp" ? deriveSamlOptions(options, opts.fetchMetadata) : options;
   }
 
   function checkRealms(realms: string[], self?: string): void {
     const taken = store.state.connections.some((c) => c.id !== self && c.realms.some((r) => realms.includes(r)));
     if (taken) {
-      throw new ApiError(409, 'There is already another connection with some realms from "realms" parameter', "connection_conflict");
+      throw new ApiError(
+        409,
+        'There is already another connection with some realms from "realms" parameter',
+        "connection_conflict",
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { ZodError, type ZodIssue } from "zod";
+import { type ZodError, type ZodIssue } from "zod";
 
 /**
  * Management API errors in Auth0's (hapi/Boom) shape: `{statusCode, error, message, errorCode}`.
@@ -75,7 +75,10 @@ export function zodToApiError(err: ZodError, input: unknown, kind: "body" | "que
   // z-schema reports a missing property at its parent object, like an unexpected one.
   const path = (missing ? issue.path.slice(0, -1) : issue.path).join(".");
   const at = (obj: unknown): unknown =>
-    issue.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined), obj);
+    issue.path.reduce<unknown>(
+      (v, k) => (v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined),
+      obj,
+    );
   let reason: string;
   switch (issue.code) {
     case "unrecognized_keys":

@@ -22,7 +22,9 @@ const orgConnectionFlags = {
 const addConnectionBody = z.object({ connection_id: z.string().min(1), ...orgConnectionFlags }).strict();
 const updateConnectionBody = z.object(orgConnectionFlags).strict();
 
-const hexColor = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "Object didn't pass validation for format html-color");
+const hexColor = z
+  .string()
+  .regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "Object didn't pass validation for format html-color");
 
 const createBody = z
   .object({
@@ -118,13 +120,20 @@ export function organizationsRouter(ctx: TenantContext): Router {
     };
   };
 
-  function newOrgConnection(org: TenantOrganization, body: z.output<typeof addConnectionBody>): TenantOrganizationConnection {
+  function newOrgConnection(
+    org: TenantOrganization,
+    body: z.output<typeof addConnectionBody>,
+  ): TenantOrganizationConnection {
     if (!store.connectionById(body.connection_id)) throw notFound.connection();
     if (org.enabled_connections.some((ec) => ec.connection_id === body.connection_id)) {
       throw new ApiError(409, "The connection is already enabled for this organization.", "connection_already_enabled");
     }
     if (org.enabled_connections.length >= MAX_ORGANIZATION_CONNECTIONS) {
-      throw new ApiError(400, `An organization can have at most ${MAX_ORGANIZATION_CONNECTIONS} enabled connections.`, "invalid_body");
+      throw new ApiError(
+        400,
+        `An organization can have at most ${MAX_ORGANIZATION_CONNECTIONS} enabled connections.`,
+        "invalid_body",
+      );
     }
     return {
       connection_id: body.connection_id,
@@ -172,7 +181,10 @@ export function organizationsRouter(ctx: TenantContext): Router {
         name: body.name,
         display_name: body.display_name ?? body.name,
         ...(body.branding ? { branding: body.branding as TenantOrganization["branding"] } : {}),
-        metadata: Object.fromEntries(Object.entries(body.metadata ?? {}).filter(([, v]) => v !== null)) as Record<string, string>,
+        metadata: Object.fromEntries(Object.entries(body.metadata ?? {}).filter(([, v]) => v !== null)) as Record<
+          string,
+          string
+        >,
         enabled_connections: [],
         members: [],
         created_at: ctx.now().toISOString(),
@@ -253,7 +265,8 @@ export function organizationsRouter(ctx: TenantContext): Router {
     handler((req, res) => {
       const { ec } = findOrgConnection(req);
       const body = parseBody(updateConnectionBody, req.body);
-      if (body.assign_membership_on_login !== undefined) ec.assign_membership_on_login = body.assign_membership_on_login;
+      if (body.assign_membership_on_login !== undefined)
+        ec.assign_membership_on_login = body.assign_membership_on_login;
       if (body.is_signup_enabled !== undefined) ec.is_signup_enabled = body.is_signup_enabled;
       if (body.show_as_button !== undefined) ec.show_as_button = body.show_as_button;
       store.save();

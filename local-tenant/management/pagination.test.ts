@@ -19,7 +19,12 @@ describe("list pagination", () => {
 
   it("keeps a cursor valid after the item it points at is deleted", () => {
     const { next } = checkpointPage(ids, (i) => i, undefined, 2);
-    const after = checkpointPage(ids.filter((i) => i !== "b"), (i) => i, next, 2);
+    const after = checkpointPage(
+      ids.filter((i) => i !== "b"),
+      (i) => i,
+      next,
+      2,
+    );
     expect(after.page).toEqual(["c", "d"]);
   });
 

@@ -48,15 +48,28 @@ export function checkpointPage<T>(
   return more ? { page, next: encodeCursor(idOf(page[page.length - 1]!)) } : { page };
 }
 
-export function offsetPage<T>(items: T[], page: number, perPage: number): { start: number; limit: number; total: number; page: T[] } {
+export function offsetPage<T>(
+  items: T[],
+  page: number,
+  perPage: number,
+): { start: number; limit: number; total: number; page: T[] } {
   const start = page * perPage;
   return { start, limit: perPage, total: items.length, page: items.slice(start, start + perPage) };
 }
 
 /** `fields=a,b&include_fields=true|false` projection, as on Auth0's GET endpoints. */
-export function project<T extends Record<string, unknown>>(obj: T, fields: string | undefined, includeFields: boolean | undefined): Partial<T> {
+export function project<T extends Record<string, unknown>>(
+  obj: T,
+  fields: string | undefined,
+  includeFields: boolean | undefined,
+): Partial<T> {
   if (!fields) return obj;
-  const wanted = new Set(fields.split(",").map((f) => f.trim()).filter(Boolean));
+  const wanted = new Set(
+    fields
+      .split(",")
+      .map((f) => f.trim())
+      .filter(Boolean),
+  );
   const include = includeFields ?? true;
   return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.has(k) === include)) as Partial<T>;
 }

@@ -92,7 +92,11 @@ export function certificateDer(signingCert: string): Buffer {
   try {
     new X509Certificate(der);
   } catch {
-    throw new ApiError(400, "Payload validation error: 'Invalid certificate' on property options.signingCert.", "invalid_body");
+    throw new ApiError(
+      400,
+      "Payload validation error: 'Invalid certificate' on property options.signingCert.",
+      "invalid_body",
+    );
   }
   return der;
 }
@@ -112,7 +116,11 @@ export const fetchMetadata: MetadataFetcher = async (url) => {
     throw new ApiError(400, "Payload validation error: 'Invalid URL' on property options.metadataUrl.", "invalid_body");
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    throw new ApiError(400, "Payload validation error: 'Only http and https URLs are allowed' on property options.metadataUrl.", "invalid_body");
+    throw new ApiError(
+      400,
+      "Payload validation error: 'Only http and https URLs are allowed' on property options.metadataUrl.",
+      "invalid_body",
+    );
   }
   let res: globalThis.Response;
   try {

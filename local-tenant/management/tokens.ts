@@ -127,7 +127,11 @@ export function createTokenIssuer(ctx: TenantContext): TokenIssuer {
       if (!aud.includes(ctx.audience)) return next(new ApiError(401, `Bad audience: ${aud.join(" ")}`));
       const token: ManagementToken = {
         clientId: String(payload.azp ?? payload.sub ?? ""),
-        scopes: new Set(String(payload.scope ?? "").split(" ").filter(Boolean)),
+        scopes: new Set(
+          String(payload.scope ?? "")
+            .split(" ")
+            .filter(Boolean),
+        ),
       };
       res.locals.token = token;
       next();

@@ -34,7 +34,12 @@ describe("npm run local-tenant", () => {
     const tokenRes = await fetch(`${url}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ grant_type: "client_credentials", client_id: "CliMgmtClient000000000000000001", client_secret: "cli-secret", audience: `${url}/api/v2/` }),
+      body: JSON.stringify({
+        grant_type: "client_credentials",
+        client_id: "CliMgmtClient000000000000000001",
+        client_secret: "cli-secret",
+        audience: `${url}/api/v2/`,
+      }),
     });
     const { access_token } = (await tokenRes.json()) as { access_token: string };
     const res = await fetch(`${url}/api/v2/connections`, { headers: { authorization: `Bearer ${access_token}` } });
@@ -47,6 +52,8 @@ describe("npm run local-tenant", () => {
   });
 
   it("refuses an unknown rate-limit preset with a usage message", async () => {
-    await expect(startCli(["--rate-limit", "platinum"])).rejects.toThrow(/exited with 2.*--rate-limit must be one of free, enterprise, off/s);
+    await expect(startCli(["--rate-limit", "platinum"])).rejects.toThrow(
+      /exited with 2.*--rate-limit must be one of free, enterprise, off/s,
+    );
   });
 });

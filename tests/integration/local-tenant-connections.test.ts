@@ -50,7 +50,11 @@ afterAll(async () => {
 
 describe("connections: create, read, delete", () => {
   it("creates a connection with Auth0's defaults and reads it back", async () => {
-    const created = await connections.create({ name: "acme-oidc", strategy: "oidc", options: { client_id: "abc", discovery_url: "https://idp.acme.test/.well-known/openid-configuration" } });
+    const created = await connections.create({
+      name: "acme-oidc",
+      strategy: "oidc",
+      options: { client_id: "abc", discovery_url: "https://idp.acme.test/.well-known/openid-configuration" },
+    });
     expect(created.id).toMatch(/^con_[A-Za-z0-9]{16}$/);
     expect(created).toMatchObject({
       name: "acme-oidc",
@@ -66,11 +70,18 @@ describe("connections: create, read, delete", () => {
     await connections.delete(created.id!);
     const gone = await failure(connections.get(created.id!));
     expect(gone).toBeInstanceOf(Management.NotFoundError);
-    expect(gone.body).toEqual({ statusCode: 404, error: "Not Found", message: "The connection does not exist.", errorCode: "inexistent_connection" });
+    expect(gone.body).toEqual({
+      statusCode: 404,
+      error: "Not Found",
+      message: "The connection does not exist.",
+      errorCode: "inexistent_connection",
+    });
   });
 
   it("answers 201 on create and 204 on delete, including for an id that is already gone", async () => {
-    const { rawResponse, data } = await connections.create({ name: "status-codes", strategy: "samlp" }).withRawResponse();
+    const { rawResponse, data } = await connections
+      .create({ name: "status-codes", strategy: "samlp" })
+      .withRawResponse();
     expect(rawResponse.status).toBe(201);
     const del = await connections.delete(data.id!).withRawResponse();
     expect(del.rawResponse.status).toBe(204);
@@ -98,34 +109,61 @@ describe("connections: create, read, delete", () => {
 
   it("refuses an unknown strategy and unknown properties", async () => {
     const bad = await failure(connections.create({ name: "x1", strategy: "auth0-adldap" as never }));
-    expect((bad.body as { message: string }).message).toBe("Payload validation error: 'Invalid value \"auth0-adldap\"' on property strategy.");
+    expect((bad.body as { message: string }).message).toBe(
+      "Payload validation error: 'Invalid value \"auth0-adldap\"' on property strategy.",
+    );
     const extra = await failure(connections.create({ name: "x2", strategy: "oidc", colour: "red" } as never));
-    expect((extra.body as { message: string }).message).toBe("Payload validation error: 'Additional properties not allowed: colour'.");
+    expect((extra.body as { message: string }).message).toBe(
+      "Payload validation error: 'Additional properties not allowed: colour'.",
+    );
     const missing = await failure(connections.create({ name: "x3" } as never));
-    expect((missing.body as { message: string }).message).toBe("Payload validation error: 'Missing required property: strategy'.");
+    expect((missing.body as { message: string }).message).toBe(
+      "Payload validation error: 'Missing required property: strategy'.",
+    );
   });
 
   it("answers 409 connection_conflict for a duplicate name", async () => {
     await connections.create({ name: "dupe", strategy: "samlp" });
     const err = await failure(connections.create({ name: "dupe", strategy: "oidc" }));
     expect(err).toBeInstanceOf(Management.ConflictError);
-    expect(err.body).toEqual({ statusCode: 409, error: "Conflict", message: "A connection with the same name already exists", errorCode: "connection_conflict" });
+    expect(err.body).toEqual({
+      statusCode: 409,
+      error: "Conflict",
+      message: "A connection with the same name already exists",
+      errorCode: "connection_conflict",
+    });
   });
 
   it("limits metadata to 10 keys of strings up to 255 characters", async () => {
     const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, "v"]));
     const tooMany = await failure(connections.create({ name: "meta-many", strategy: "samlp", metadata: eleven }));
-    expect((tooMany.body as { message: string }).message).toBe("Payload validation error: 'Too many properties defined (11), maximum 10' on property metadata.");
-    const tooLong = await failure(connections.create({ name: "meta-long", strategy: "samlp", metadata: { org: "x".repeat(256) } }));
-    expect((tooLong.body as { message: string }).message).toBe("Payload validation error: 'String is too long (256 chars), maximum 255' on property metadata.org.");
-    const notString = await failure(connections.create({ name: "meta-num", strategy: "samlp", metadata: { org: 5 as never } }));
-    expect((notString.body as { message: string }).message).toBe("Payload validation error: 'Expected type string but found type integer' on property metadata.org.");
-    const ok = await connections.create({ name: "meta-ok", strategy: "samlp", metadata: { org: "org_123", owner: "x".repeat(255) } });
+    expect((tooMany.body as { message: string }).message).toBe(
+      "Payload validation error: 'Too many properties defined (11), maximum 10' on property metadata.",
+    );
+    const tooLong = await failure(
+      connections.create({ name: "meta-long", strategy: "samlp", metadata: { org: "x".repeat(256) } }),
+    );
+    expect((tooLong.body as { message: string }).message).toBe(
+      "Payload validation error: 'String is too long (256 chars), maximum 255' on property metadata.org.",
+    );
+    const notString = await failure(
+      connections.create({ name: "meta-num", strategy: "samlp", metadata: { org: 5 as never } }),
+    );
+    expect((notString.body as { message: string }).message).toBe(
+      "Payload validation error: 'Expected type string but found type integer' on property metadata.org.",
+    );
+    const ok = await connections.create({
+      name: "meta-ok",
+      strategy: "samlp",
+      metadata: { org: "org_123", owner: "x".repeat(255) },
+    });
     expect(ok.metadata).toEqual({ org: "org_123", owner: "x".repeat(255) });
   });
 
   it("caps bodies at 1 MB with a 413", async () => {
-    const err = await failure(connections.create({ name: "huge", strategy: "samlp", options: { metadataXml: "x".repeat(1024 * 1024 + 10) } }));
+    const err = await failure(
+      connections.create({ name: "huge", strategy: "samlp", options: { metadataXml: "x".repeat(1024 * 1024 + 10) } }),
+    );
     expect(err.statusCode).toBe(413);
     expect(err.body).toMatchObject({ statusCode: 413, error: "Payload Too Large" });
   });
@@ -159,9 +197,13 @@ describe("connections: PATCH semantics", () => {
       errorCode: "invalid_body",
     });
     const legacy = await failure(connections.update(created.id!, { enabled_clients: [PORTAL_CLIENT_ID] }));
-    expect((legacy.body as { message: string }).message).toBe("Payload validation error: 'Additional properties not allowed: enabled_clients'.");
+    expect((legacy.body as { message: string }).message).toBe(
+      "Payload validation error: 'Additional properties not allowed: enabled_clients'.",
+    );
     const empty = await failure(connections.update(created.id!, {}));
-    expect((empty.body as { message: string }).message).toBe("Payload validation error: 'Too few properties defined (0), minimum 1'.");
+    expect((empty.body as { message: string }).message).toBe(
+      "Payload validation error: 'Too few properties defined (0), minimum 1'.",
+    );
   });
 
   it("answers 404 for an unknown connection", async () => {
@@ -173,22 +215,33 @@ describe("connections: PATCH semantics", () => {
 
 describe("connections: samlp metadata", () => {
   it("derives endpoints, certificate and thumbprint from metadataXml and does not keep the XML", async () => {
-    const created = await connections.create({ name: "okta-xml", strategy: "samlp", options: { metadataXml: OKTA_XML } });
+    const created = await connections.create({
+      name: "okta-xml",
+      strategy: "samlp",
+      options: { metadataXml: OKTA_XML },
+    });
     const cert = certOf(OKTA_XML);
     const thumbprint = createHash("sha1").update(Buffer.from(cert, "base64")).digest("hex");
     expect(created.options).toEqual({
-      signInEndpoint: "https://trial-1022863.okta.com/app/trial-1022863_oktalocalhostbis_1/exkdoocxa1VmjpXmX697/sso/saml",
+      signInEndpoint:
+        "https://trial-1022863.okta.com/app/trial-1022863_oktalocalhostbis_1/exkdoocxa1VmjpXmX697/sso/saml",
       signingCert: cert,
       signSAMLRequest: false,
       protocolBinding: "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
       thumbprints: [thumbprint],
     });
-    expect(new X509Certificate(Buffer.from(cert, "base64")).fingerprint.replaceAll(":", "").toLowerCase()).toBe(thumbprint);
+    expect(new X509Certificate(Buffer.from(cert, "base64")).fingerprint.replaceAll(":", "").toLowerCase()).toBe(
+      thumbprint,
+    );
     expect(JSON.stringify(await connections.get(created.id!))).not.toContain("EntityDescriptor");
   });
 
   it("reads WantAuthnRequestsSigned and the logout endpoint", async () => {
-    const created = await connections.create({ name: "keycloak-xml", strategy: "samlp", options: { metadataXml: KEYCLOAK_XML, debug: true } });
+    const created = await connections.create({
+      name: "keycloak-xml",
+      strategy: "samlp",
+      options: { metadataXml: KEYCLOAK_XML, debug: true },
+    });
     expect(created.options).toMatchObject({
       signInEndpoint: "http://localhost:8085/realms/master/protocol/saml",
       signOutEndpoint: "http://localhost:8085/realms/master/protocol/saml",
@@ -199,11 +252,23 @@ describe("connections: samlp metadata", () => {
   });
 
   it("fetches metadataUrl once and keeps the URL", async () => {
-    const created = await connections.create({ name: "okta-url", strategy: "samlp", options: { metadataUrl: `${metadataUrl}/okta.xml` } });
-    expect(created.options).toMatchObject({ metadataUrl: `${metadataUrl}/okta.xml`, signingCert: certOf(OKTA_XML), signSAMLRequest: false });
-    const missing = await failure(connections.create({ name: "okta-404", strategy: "samlp", options: { metadataUrl: `${metadataUrl}/nope.xml` } }));
+    const created = await connections.create({
+      name: "okta-url",
+      strategy: "samlp",
+      options: { metadataUrl: `${metadataUrl}/okta.xml` },
+    });
+    expect(created.options).toMatchObject({
+      metadataUrl: `${metadataUrl}/okta.xml`,
+      signingCert: certOf(OKTA_XML),
+      signSAMLRequest: false,
+    });
+    const missing = await failure(
+      connections.create({ name: "okta-404", strategy: "samlp", options: { metadataUrl: `${metadataUrl}/nope.xml` } }),
+    );
     expect(missing.statusCode).toBe(400);
-    const ftp = await failure(connections.create({ name: "okta-ftp", strategy: "samlp", options: { metadataUrl: "file:///etc/passwd" } }));
+    const ftp = await failure(
+      connections.create({ name: "okta-ftp", strategy: "samlp", options: { metadataUrl: "file:///etc/passwd" } }),
+    );
     expect(ftp.statusCode).toBe(400);
   });
 
@@ -218,12 +283,21 @@ describe("connections: samlp metadata", () => {
       strategy: "samlp",
       options: { signInEndpoint: "https://idp.test/sso", signingCert: Buffer.from(pem).toString("base64") },
     });
-    expect((created.options as { thumbprints: string[] }).thumbprints).toEqual([createHash("sha1").update(Buffer.from(der, "base64")).digest("hex")]);
+    expect((created.options as { thumbprints: string[] }).thumbprints).toEqual([
+      createHash("sha1").update(Buffer.from(der, "base64")).digest("hex"),
+    ]);
   });
 
   it("re-derives on PATCH, where options are replaced as a whole", async () => {
-    const created = await connections.create({ name: "rotate", strategy: "samlp", options: { signInEndpoint: "https://old.test/sso", debug: true } });
-    const updated = await connections.update(created.id!, { display_name: "rotate", options: { metadataXml: OKTA_XML } });
+    const created = await connections.create({
+      name: "rotate",
+      strategy: "samlp",
+      options: { signInEndpoint: "https://old.test/sso", debug: true },
+    });
+    const updated = await connections.update(created.id!, {
+      display_name: "rotate",
+      options: { metadataXml: OKTA_XML },
+    });
     expect(updated.options).toMatchObject({ signingCert: certOf(OKTA_XML) });
     expect((updated.options as { debug?: boolean }).debug).toBeUndefined();
   });
@@ -237,7 +311,9 @@ describe("connections: listing", () => {
     for await (const c of await connections.list({ take: 3 })) seen.push(c.name!);
     const all = h.tenant.context.store.state.connections.map((c) => c.name);
     expect(seen.sort()).toEqual([...all].sort());
-    const checkpointCalls = h.exchanges.filter((e) => e.method === "GET" && e.path === "/connections" && e.query.includes("take=3"));
+    const checkpointCalls = h.exchanges.filter(
+      (e) => e.method === "GET" && e.path === "/connections" && e.query.includes("take=3"),
+    );
     expect(checkpointCalls.length).toBe(Math.ceil(all.length / 3));
     expect(checkpointCalls.at(-1)!.responseBody).not.toHaveProperty("next");
   });
@@ -254,7 +330,9 @@ describe("connections: listing", () => {
   it("answers offset pages with totals, bare arrays without, and projects fields", async () => {
     const token = await h.token();
     const get = async (query: string) => {
-      const res = await h.fetch(`${h.tenant.managementApiUrl}/connections?${query}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await h.fetch(`${h.tenant.managementApiUrl}/connections?${query}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       return { status: res.status, body: (await res.json()) as unknown };
     };
     const total = h.tenant.context.store.state.connections.length;
@@ -278,7 +356,9 @@ describe("connections: listing", () => {
 describe("connections: enabled clients", () => {
   it("enables and disables clients as a delta and lists them with checkpoint paging", async () => {
     const created = await connections.create({ name: "enable-me", strategy: "samlp" });
-    const first = await connections.clients.update(created.id!, [{ client_id: TEST_LOGIN_CLIENT_ID, status: true }]).withRawResponse();
+    const first = await connections.clients
+      .update(created.id!, [{ client_id: TEST_LOGIN_CLIENT_ID, status: true }])
+      .withRawResponse();
     expect(first.rawResponse.status).toBe(204);
     await connections.clients.update(created.id!, [{ client_id: PORTAL_CLIENT_ID, status: true }]);
     const ids: string[] = [];
@@ -298,7 +378,9 @@ describe("connections: enabled clients", () => {
     expect(empty.statusCode).toBe(400);
     const many = Array.from({ length: 51 }, () => ({ client_id: PORTAL_CLIENT_ID, status: true }));
     const tooMany = await failure(connections.clients.update(created.id!, many));
-    expect((tooMany.body as { message: string }).message).toBe("Payload validation error: 'Array is too long (51), maximum 50'.");
+    expect((tooMany.body as { message: string }).message).toBe(
+      "Payload validation error: 'Array is too long (51), maximum 50'.",
+    );
     const noConn = await failure(connections.clients.get("con_DoesNotExist0000"));
     expect(noConn.statusCode).toBe(404);
   });
@@ -308,13 +390,19 @@ describe("connections: scopes", () => {
   it("hides options without read:connections_options and refuses options updates without update:connections_options", async () => {
     const limited = h.machineClient(["read:connections", "create:connections", "update:connections"]);
     const client = h.management(limited);
-    const created = await client.connections.create({ name: "no-options-scope", strategy: "oidc", options: { client_id: "abc" } });
+    const created = await client.connections.create({
+      name: "no-options-scope",
+      strategy: "oidc",
+      options: { client_id: "abc" },
+    });
     expect(created).not.toHaveProperty("options");
     expect(await client.connections.get(created.id!)).not.toHaveProperty("options");
     const listed: string[] = [];
     for await (const c of await client.connections.list()) listed.push(...Object.keys(c));
     expect(listed).not.toContain("options");
-    const err = await failure(client.connections.update(created.id!, { display_name: "x", options: { client_id: "def" } }));
+    const err = await failure(
+      client.connections.update(created.id!, { display_name: "x", options: { client_id: "def" } }),
+    );
     expect(err).toBeInstanceOf(Management.ForbiddenError);
     expect(err.body).toMatchObject({ statusCode: 403, errorCode: "insufficient_scope" });
     expect((err.body as { message: string }).message).toContain("update:connections_options");
@@ -326,7 +414,12 @@ describe("connections: scopes", () => {
   it("answers 403 insufficient_scope naming the scope that was needed", async () => {
     const readOnly = h.management(h.machineClient(["read:connections"]));
     const err = await failure(readOnly.connections.create({ name: "nope", strategy: "oidc" }));
-    expect(err.body).toEqual({ statusCode: 403, error: "Forbidden", message: "Insufficient scope, expected any of: create:connections", errorCode: "insufficient_scope" });
+    expect(err.body).toEqual({
+      statusCode: 403,
+      error: "Forbidden",
+      message: "Insufficient scope, expected any of: create:connections",
+      errorCode: "insufficient_scope",
+    });
     const del = await failure(readOnly.connections.delete("con_LocalDatabase0001"));
     expect((del.body as { message: string }).message).toBe("Insufficient scope, expected any of: delete:connections");
   });

@@ -39,7 +39,12 @@ afterAll(async () => {
 describe("organizations", () => {
   it("creates an organization with an org_ id and reads it back", async () => {
     const { data, rawResponse } = await orgs
-      .create({ name: "acme", display_name: "Acme Corp", metadata: { tier: "gold" }, branding: { colors: { primary: "#112233", page_background: "#fff" } } })
+      .create({
+        name: "acme",
+        display_name: "Acme Corp",
+        metadata: { tier: "gold" },
+        branding: { colors: { primary: "#112233", page_background: "#fff" } },
+      })
       .withRawResponse();
     expect(rawResponse.status).toBe(201);
     expect(data.id).toMatch(/^org_[A-Za-z0-9]{16}$/);
@@ -59,7 +64,9 @@ describe("organizations", () => {
     expect(messageOf(dupe)).toBe("An organization with this name already exists.");
     const upper = await failure(orgs.create({ name: "Acme Corp" }));
     expect(upper.statusCode).toBe(400);
-    expect(messageOf(upper)).toBe("Payload validation error: 'Object didn't pass validation for format organization-name: Acme Corp' on property name.");
+    expect(messageOf(upper)).toBe(
+      "Payload validation error: 'Object didn't pass validation for format organization-name: Acme Corp' on property name.",
+    );
     const extra = await failure(orgs.create({ name: "extra", colour: "red" } as never));
     expect(messageOf(extra)).toBe("Payload validation error: 'Additional properties not allowed: colour'.");
     const missing = await failure(orgs.get("org_DoesNotExist0000"));
@@ -76,7 +83,11 @@ describe("organizations", () => {
   it("answers offset pages with totals and a bare array without", async () => {
     const token = await h.token();
     const get = async (q: string) =>
-      (await h.fetch(`${h.tenant.managementApiUrl}/organizations${q}`, { headers: { authorization: `Bearer ${token}` } })).json();
+      (
+        await h.fetch(`${h.tenant.managementApiUrl}/organizations${q}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json();
     const total = h.tenant.context.store.state.organizations.length;
     expect(await get("?include_totals=true&page=0&per_page=2")).toMatchObject({ start: 0, limit: 2, total });
     expect(await get("?page=0&per_page=2")).toHaveLength(2);
@@ -100,7 +111,9 @@ describe("organization enabled connections", () => {
   it("adds, lists, reads, updates and removes a connection of an organization", async () => {
     const org = await orgs.create({ name: "globex" });
     const conn = await connections.create({ name: "globex-saml", strategy: "samlp" });
-    const added = await orgConnections.add(org.id!, { connection_id: conn.id!, assign_membership_on_login: true }).withRawResponse();
+    const added = await orgConnections
+      .add(org.id!, { connection_id: conn.id!, assign_membership_on_login: true })
+      .withRawResponse();
     expect(added.rawResponse.status).toBe(201);
     expect(added.data).toEqual({
       connection_id: conn.id,
@@ -131,7 +144,11 @@ describe("organization enabled connections", () => {
     const org = await orgs.create({ name: "shapes", enabled_connections: [{ connection_id: DATABASE_CONNECTION_ID }] });
     const token = await h.token();
     const get = async (q: string) =>
-      (await h.fetch(`${h.tenant.managementApiUrl}/organizations/${org.id}/enabled_connections${q}`, { headers: { authorization: `Bearer ${token}` } })).json();
+      (
+        await h.fetch(`${h.tenant.managementApiUrl}/organizations/${org.id}/enabled_connections${q}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json();
     expect(await get("?include_totals=true&page=0&per_page=10")).toMatchObject({ start: 0, limit: 10, total: 1 });
     expect(await get("")).toHaveLength(1);
   });
@@ -145,7 +162,9 @@ describe("organization enabled connections", () => {
     expect(unknownConn.statusCode).toBe(404);
     const unknownOrg = await failure(orgConnections.list("org_DoesNotExist0000"));
     expect(messageOf(unknownOrg)).toBe("The organization does not exist.");
-    const extra = await failure(orgConnections.update(org.id!, DATABASE_CONNECTION_ID, { signupEnabled: true } as never));
+    const extra = await failure(
+      orgConnections.update(org.id!, DATABASE_CONNECTION_ID, { signupEnabled: true } as never),
+    );
     expect(messageOf(extra)).toBe("Payload validation error: 'Additional properties not allowed: signupEnabled'.");
   });
 
@@ -175,7 +194,9 @@ describe("clients", () => {
     let from: string | undefined;
     for (let guard = 0; guard < 20; guard++) {
       const q = new URLSearchParams({ take: "2", ...(from ? { from } : {}) });
-      const res = await h.fetch(`${h.tenant.managementApiUrl}/clients?${q}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await h.fetch(`${h.tenant.managementApiUrl}/clients?${q}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       const body = (await res.json()) as { clients: { client_id: string }[]; next?: string };
       seen.push(...body.clients.map((c) => c.client_id));
       if (!body.next) break;
@@ -196,7 +217,9 @@ describe("clients", () => {
     expect(missing.body).toMatchObject({ statusCode: 404, message: "Client not found." });
     const none = h.management(h.machineClient(["read:connections"]));
     const forbidden = await failure(none.clients.get(PORTAL_CLIENT_ID));
-    expect(messageOf(forbidden)).toBe("Insufficient scope; expected any of: read:clients, read:client_keys, read:client_credentials, read:client_summary.");
+    expect(messageOf(forbidden)).toBe(
+      "Insufficient scope; expected any of: read:clients, read:client_keys, read:client_credentials, read:client_summary.",
+    );
   });
 });
 

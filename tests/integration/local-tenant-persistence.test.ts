@@ -11,7 +11,10 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 describe("local tenant with a data dir", () => {
   it("keeps connections across a restart on another port, and the Management client still gets tokens", async () => {
     const first = await startHarness({ dataDir });
-    const created = await new ConnectionsClient(first.clientOptions(await first.token())).create({ name: "survivor", strategy: "samlp" });
+    const created = await new ConnectionsClient(first.clientOptions(await first.token())).create({
+      name: "survivor",
+      strategy: "samlp",
+    });
     await first.close();
 
     const second = await startHarness({ dataDir });
@@ -32,7 +35,11 @@ describe("local tenant with a data dir", () => {
         body: "name=x",
       });
       expect(res.status).toBe(415);
-      expect(await res.json()).toEqual({ statusCode: 415, error: "Unsupported Media Type", message: "Unsupported Media Type" });
+      expect(await res.json()).toEqual({
+        statusCode: 415,
+        error: "Unsupported Media Type",
+        message: "Unsupported Media Type",
+      });
     } finally {
       await h.close();
     }

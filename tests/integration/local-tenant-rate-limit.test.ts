@@ -1,10 +1,15 @@
-import { Management, ManagementError } from "auth0";
+import { Management, type ManagementError } from "auth0";
 import { ConnectionsClient } from "auth0/connections";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_CONNECTION_ID } from "../../local-tenant/seed.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 
-const GLOBAL_LIMIT_BODY = { statusCode: 429, error: "Too Many Requests", message: "Global limit has been reached", errorCode: "too_many_requests" };
+const GLOBAL_LIMIT_BODY = {
+  statusCode: 429,
+  error: "Too Many Requests",
+  message: "Global limit has been reached",
+  errorCode: "too_many_requests",
+};
 
 let h: Harness;
 let token: string;
@@ -54,7 +59,9 @@ describe("Management API rate limits", () => {
     freshPreset("free");
     const connections = new ConnectionsClient(h.clientOptions(token, { maxRetries: 0 }));
     const settled = await Promise.allSettled(Array.from({ length: 4 }, () => connections.get(DATABASE_CONNECTION_ID)));
-    const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected").map((s) => s.reason as ManagementError);
+    const rejected = settled
+      .filter((s): s is PromiseRejectedResult => s.status === "rejected")
+      .map((s) => s.reason as ManagementError);
     // Burst 2: the first two get through; the rest find the bucket empty (refill is 1 per 500 ms).
     expect(settled.filter((s) => s.status === "fulfilled").length).toBeGreaterThanOrEqual(2);
     expect(rejected.length).toBeGreaterThanOrEqual(1);

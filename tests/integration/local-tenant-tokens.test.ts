@@ -19,7 +19,11 @@ afterAll(async () => {
   await other?.close();
 });
 
-async function tokenRequest(body: Record<string, string>, as: "form" | "json" = "form", headers: Record<string, string> = {}) {
+async function tokenRequest(
+  body: Record<string, string>,
+  as: "form" | "json" = "form",
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${h.tenant.url}/oauth/token`, {
     method: "POST",
     headers: { "content-type": as === "form" ? "application/x-www-form-urlencoded" : "application/json", ...headers },
@@ -55,16 +59,30 @@ describe("POST /oauth/token (client credentials)", () => {
   it("accepts client_secret_basic and narrows the token to a requested scope", async () => {
     const { client_id, client_secret, ...rest } = creds();
     const basic = Buffer.from(`${client_id}:${client_secret}`).toString("base64");
-    const { status, body } = await tokenRequest({ ...rest, scope: "read:connections read:nothing" }, "form", { authorization: `Basic ${basic}` });
+    const { status, body } = await tokenRequest({ ...rest, scope: "read:connections read:nothing" }, "form", {
+      authorization: `Basic ${basic}`,
+    });
     expect(status).toBe(200);
     expect(body.scope).toBe("read:connections");
   });
 
   it("answers Auth0's OAuth errors for bad credentials, audiences and clients", async () => {
-    expect(await tokenRequest({ ...creds(), client_secret: "wrong" })).toEqual({ status: 401, body: { error: "access_denied", error_description: "Unauthorized" } });
-    expect(await tokenRequest({ ...creds(), client_id: "nobody" })).toEqual({ status: 401, body: { error: "access_denied", error_description: "Unauthorized" } });
+    expect(await tokenRequest({ ...creds(), client_secret: "wrong" })).toEqual({
+      status: 401,
+      body: { error: "access_denied", error_description: "Unauthorized" },
+    });
+    expect(await tokenRequest({ ...creds(), client_id: "nobody" })).toEqual({
+      status: 401,
+      body: { error: "access_denied", error_description: "Unauthorized" },
+    });
     const aud = await tokenRequest({ ...creds(), audience: "https://elsewhere.test/api/v2/" });
-    expect(aud).toEqual({ status: 403, body: { error: "access_denied", error_description: "Service not enabled within domain: https://elsewhere.test/api/v2/" } });
+    expect(aud).toEqual({
+      status: 403,
+      body: {
+        error: "access_denied",
+        error_description: "Service not enabled within domain: https://elsewhere.test/api/v2/",
+      },
+    });
     const portal = h.tenant.portalClient;
     const web = await tokenRequest({ ...creds(), client_id: portal.clientId, client_secret: portal.clientSecret });
     expect(web.status).toBe(403);
@@ -103,20 +121,31 @@ describe("POST /oauth/token (client credentials)", () => {
 
 describe("bearer tokens on /api/v2", () => {
   const call = async (authorization?: string) => {
-    const res = await fetch(`${h.tenant.managementApiUrl}/connections`, { headers: authorization ? { authorization } : {} });
+    const res = await fetch(`${h.tenant.managementApiUrl}/connections`, {
+      headers: authorization ? { authorization } : {},
+    });
     return { status: res.status, body: await res.json(), limit: res.headers.get("x-ratelimit-limit") };
   };
 
   it("answers 401 in Auth0's shape for missing, malformed, foreign and expired tokens", async () => {
-    expect(await call()).toMatchObject({ status: 401, body: { statusCode: 401, error: "Unauthorized", message: "Missing authentication" } });
+    expect(await call()).toMatchObject({
+      status: 401,
+      body: { statusCode: 401, error: "Unauthorized", message: "Missing authentication" },
+    });
     expect(await call("Bearer not-a-jwt")).toMatchObject({ status: 401, body: { message: "Invalid token" } });
     const foreign = await other.token();
-    expect(await call(`Bearer ${foreign}`)).toMatchObject({ status: 401, body: { message: "Invalid signature received for JSON Web Token validation" } });
+    expect(await call(`Bearer ${foreign}`)).toMatchObject({
+      status: 401,
+      body: { message: "Invalid signature received for JSON Web Token validation" },
+    });
     const token = await h.token();
     expect((await call(`Bearer ${token}`)).status).toBe(200);
     clockOffsetMs = 2 * 86_400_000;
     try {
-      expect(await call(`Bearer ${token}`)).toMatchObject({ status: 401, body: { message: "Expired token received for JSON Web Token validation" } });
+      expect(await call(`Bearer ${token}`)).toMatchObject({
+        status: 401,
+        body: { message: "Expired token received for JSON Web Token validation" },
+      });
     } finally {
       clockOffsetMs = 0;
     }
@@ -131,7 +160,9 @@ describe("bearer tokens on /api/v2", () => {
 
   it("sends rate-limit headers on errors too, and 404s unknown Management API paths", async () => {
     expect((await call()).limit).toMatch(/^\d+$/);
-    const res = await fetch(`${h.tenant.managementApiUrl}/no-such-thing`, { headers: { authorization: `Bearer ${await h.token()}` } });
+    const res = await fetch(`${h.tenant.managementApiUrl}/no-such-thing`, {
+      headers: { authorization: `Bearer ${await h.token()}` },
+    });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ statusCode: 404, error: "Not Found", message: "Not Found" });
   });

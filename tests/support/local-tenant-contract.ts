@@ -31,7 +31,10 @@ const AUTH0_FORMATS: Record<string, RegExp | true> = {
 for (const f of new Set([...JSON.stringify(oas).matchAll(/"format":"([^"]+)"/g)].map((m) => m[1]!))) {
   if (!ajv.formats[f]) ajv.addFormat(f, AUTH0_FORMATS[f] ?? true);
 }
-ajv.addSchema(JSON.parse(JSON.stringify({ $id: "oas", components: oas.components }).replaceAll('"oneOf":', '"anyOf":')), "oas");
+ajv.addSchema(
+  JSON.parse(JSON.stringify({ $id: "oas", components: oas.components }).replaceAll('"oneOf":', '"anyOf":')),
+  "oas",
+);
 
 const validators = new Map<string, ValidateFunction>();
 function validatorFor(schema: Json): ValidateFunction {
@@ -39,7 +42,9 @@ function validatorFor(schema: Json): ValidateFunction {
   // Auth0's list responses are `oneOf` overlapping shapes (a last checkpoint page `{connections}`
   // is also a valid offset page without totals), so no conforming body can match exactly one:
   // read them as `anyOf`.
-  const text = JSON.stringify(schema).replaceAll('"#/components/', '"oas#/components/').replaceAll('"oneOf":', '"anyOf":');
+  const text = JSON.stringify(schema)
+    .replaceAll('"#/components/', '"oas#/components/')
+    .replaceAll('"oneOf":', '"anyOf":');
   let v = validators.get(text);
   if (!v) {
     v = ajv.compile(JSON.parse(text));
@@ -96,10 +101,22 @@ function queryViolations(where: string, op: Json, query: string): string[] {
     }
     const raw = params.getAll(name);
     const coerce = (t: string, v: string): unknown =>
-      t === "integer" || t === "number" ? Number(v) : t === "boolean" ? (v === "true" ? true : v === "false" ? false : v) : v;
-    const value = schema.type === "array" ? raw.map((v) => coerce(schema.items?.type, v)) : coerce(schema.type, raw[0]!);
+      t === "integer" || t === "number"
+        ? Number(v)
+        : t === "boolean"
+          ? v === "true"
+            ? true
+            : v === "false"
+              ? false
+              : v
+          : v;
+    const value =
+      schema.type === "array" ? raw.map((v) => coerce(schema.items?.type, v)) : coerce(schema.type, raw[0]!);
     const v = validatorFor(schema);
-    if (!v(value)) problems.push(`${where}: query parameter ${name}=${raw.join(",")} violates its schema: ${ajv.errorsText(v.errors)}`);
+    if (!v(value))
+      problems.push(
+        `${where}: query parameter ${name}=${raw.join(",")} violates its schema: ${ajv.errorsText(v.errors)}`,
+      );
   }
   return problems;
 }
@@ -117,13 +134,15 @@ export function contractViolations(ex: Exchange): string[] {
     const reqSchema = found.op.requestBody?.content?.["application/json"]?.schema;
     if (reqSchema && ex.requestBody !== undefined) {
       const v = validatorFor(reqSchema);
-      if (!v(ex.requestBody)) problems.push(`${where}: accepted request body violates its schema: ${ajv.errorsText(v.errors)}`);
+      if (!v(ex.requestBody))
+        problems.push(`${where}: accepted request body violates its schema: ${ajv.errorsText(v.errors)}`);
     }
     problems.push(...queryViolations(where, found.op, ex.query));
     const resSchema = declared?.content?.["application/json"]?.schema;
     if (resSchema) {
       const v = validatorFor(resSchema);
-      if (!v(ex.responseBody)) problems.push(`${where}: response body violates its schema: ${ajv.errorsText(v.errors)}`);
+      if (!v(ex.responseBody))
+        problems.push(`${where}: response body violates its schema: ${ajv.errorsText(v.errors)}`);
     } else if (ex.responseBody !== undefined) {
       problems.push(`${where}: the OAS declares no body but one was sent`);
     }
@@ -145,8 +164,14 @@ export interface Harness {
   /** A fetch that records /api/v2 exchanges and rewrites `https://<domain>` to the local URL. */
   fetch: typeof fetch;
   /** Sub-client options: `new ConnectionsClient(h.clientOptions(token))`. */
-  clientOptions(token: string, extra?: { maxRetries?: number }): { baseUrl: string; token: string; fetch: typeof fetch; maxRetries?: number };
-  management(credentials?: { clientId: string; clientSecret: string }, extra?: { maxRetries?: number }): ManagementClient;
+  clientOptions(
+    token: string,
+    extra?: { maxRetries?: number },
+  ): { baseUrl: string; token: string; fetch: typeof fetch; maxRetries?: number };
+  management(
+    credentials?: { clientId: string; clientSecret: string },
+    extra?: { maxRetries?: number },
+  ): ManagementClient;
   token(credentials?: { clientId: string; clientSecret: string }): Promise<string>;
   machineClient(scopes: string[]): { clientId: string; clientSecret: string };
   violations(): string[];
@@ -159,7 +184,10 @@ export async function startHarness(options: LocalTenantOptions = {}): Promise<Ha
   const httpsOrigin = `https://${tenant.domain}`;
 
   const recordingFetch: typeof fetch = async (input, init) => {
-    const request = new Request(String(input instanceof Request ? input.url : input).replace(httpsOrigin, tenant.url), init);
+    const request = new Request(
+      String(input instanceof Request ? input.url : input).replace(httpsOrigin, tenant.url),
+      init,
+    );
     const url = new URL(request.url);
     const requestText = request.body ? await request.clone().text() : "";
     const response = await fetch(request);
