@@ -123,7 +123,8 @@ export interface OidcOptions {
 export type ValidationReport =
   | (ReportBase & { kind: "saml-metadata"; facts: SamlFacts; options: SamlpOptions | null })
   | (ReportBase & { kind: "oidc-discovery"; facts: OidcFacts; options: OidcOptions | null })
-  | (ReportBase & { kind: "jwks"; facts: JwksFacts; options: null });
+  | (ReportBase & { kind: "jwks"; facts: JwksFacts; options: null })
+  | (ReportBase & { kind: "unknown"; facts: Record<string, never>; options: null });
 
 export interface ReportBase {
   verdict: Verdict;

@@ -28,6 +28,6 @@ export function checkEndpointUrl(value: string): UrlCheck {
 /** Shortens what we echo back so a hostile value cannot flood a page or a log. */
 export function quote(value: string, max = 120): string {
   let s = "";
-  for (const ch of value) s += ch < " " || ch === "\u007f" ? " " : ch;
+  for (const ch of value.slice(0, max + 1)) s += ch < " " || ch === "\u007f" ? " " : ch;
   return `"${s.length > max ? `${s.slice(0, max)}…` : s}"`;
 }
