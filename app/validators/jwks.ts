@@ -93,6 +93,7 @@ function judgeKey(raw: unknown, index: number, findings: Findings, now: Date): J
   } catch {
     return skip("its public key parameters (n/e or x/y) do not form a valid key");
   }
+  if (facts.keySize !== undefined && facts.keySize < 1024) return skip(`its RSA modulus is only ${facts.keySize} bits`);
   if (facts.keySize !== undefined && facts.keySize < 2048) {
     findings.warn(
       "JWKS_WEAK_KEY",
