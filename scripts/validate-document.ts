@@ -8,12 +8,7 @@
  * loopback, for the demo IdPs).
  */
 import { readFile } from "node:fs/promises";
-import {
-  type DocumentKind,
-  type Finding,
-  type ValidationReport,
-  validateDocument,
-} from "../app/validators/index.js";
+import { type DocumentKind, type Finding, type ValidationReport, validateDocument } from "../app/validators/index.js";
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -50,7 +45,10 @@ export function parseArgs(args: string[], clock: () => Date = () => new Date()):
   let local = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=")
+        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+        : [arg, undefined];
     const value = (): string | undefined => inline ?? args[++i];
     switch (flag) {
       case "--json":
@@ -74,7 +72,8 @@ export function parseArgs(args: string[], clock: () => Date = () => new Date()):
       case "--now": {
         const v = value();
         const d = v && /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(/T/.test(v) ? v : `${v}T00:00:00Z`) : undefined;
-        if (!d || Number.isNaN(d.getTime())) return "--now needs an ISO date such as 2026-11-22 or 2026-11-22T12:00:00Z.";
+        if (!d || Number.isNaN(d.getTime()))
+          return "--now needs an ISO date such as 2026-11-22 or 2026-11-22T12:00:00Z.";
         now = d;
         break;
       }
@@ -86,8 +85,16 @@ export function parseArgs(args: string[], clock: () => Date = () => new Date()):
         positional.push(arg);
     }
   }
-  if (positional.length !== 1) return positional.length ? "Give one file or URL at a time." : "Name a file or URL to validate.";
-  return { target: positional[0]!, ...(kind ? { kind } : {}), ...(entityId !== undefined ? { entityId } : {}), now: now ?? clock(), json, local };
+  if (positional.length !== 1)
+    return positional.length ? "Give one file or URL at a time." : "Name a file or URL to validate.";
+  return {
+    target: positional[0]!,
+    ...(kind ? { kind } : {}),
+    ...(entityId !== undefined ? { entityId } : {}),
+    now: now ?? clock(),
+    json,
+    local,
+  };
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -108,7 +115,9 @@ export async function runValidateCommand(args: string[], io: Io): Promise<number
       bytes = await readFile(parsed.target);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      io.stderr.write(`Cannot read ${parsed.target}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? "error")}.\n\n${USAGE}`);
+      io.stderr.write(
+        `Cannot read ${parsed.target}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? "error")}.\n\n${USAGE}`,
+      );
       return 2;
     }
     report = validateDocument(bytes, {
@@ -136,7 +145,11 @@ function section(title: string, findings: Finding[], mark: string): string[] {
 export function formatReport(report: ValidationReport, target: string): string {
   const verdict = { ok: "OK", warn: "OK WITH WARNINGS", error: "REFUSED" }[report.verdict];
   const lines = [`${target} (${report.kind})`, `Verdict: ${verdict}`, ""];
-  lines.push(...section("Errors", report.errors, "✗"), ...section("Warnings", report.warnings, "!"), ...section("Notes", report.notes, "·"));
+  lines.push(
+    ...section("Errors", report.errors, "✗"),
+    ...section("Warnings", report.warnings, "!"),
+    ...section("Notes", report.notes, "·"),
+  );
   const facts: string[] = [];
   if (report.kind === "saml-metadata") {
     const f = report.facts;
@@ -151,11 +164,14 @@ export function formatReport(report: ValidationReport, target: string): string {
         `    SHA-1   ${c.fingerprintSha1}`,
       );
     }
-    if (f.wantAuthnRequestsSigned !== undefined) facts.push(`  Wants signed requests: ${f.wantAuthnRequestsSigned ? "yes" : "no"}`);
+    if (f.wantAuthnRequestsSigned !== undefined)
+      facts.push(`  Wants signed requests: ${f.wantAuthnRequestsSigned ? "yes" : "no"}`);
     if (f.nameIdFormats.length) facts.push(`  NameID formats: ${f.nameIdFormats.join(", ")}`);
     if (f.validUntil) facts.push(`  Valid until: ${f.validUntil}`);
     if (f.signature.signed) {
-      facts.push(`  Signed: ${f.signature.valid ? `yes, valid, signer ${f.signature.trusted ? "trusted" : "not trusted"}` : "yes, INVALID"}`);
+      facts.push(
+        `  Signed: ${f.signature.valid ? `yes, valid, signer ${f.signature.trusted ? "trusted" : "not trusted"}` : "yes, INVALID"}`,
+      );
     }
   } else if (report.kind === "oidc-discovery") {
     const f = report.facts;
@@ -163,19 +179,27 @@ export function formatReport(report: ValidationReport, target: string): string {
     if (f.issuer) facts.push(`  Issuer: ${f.issuer}`);
     for (const [name, url] of Object.entries(f.endpoints)) facts.push(`  ${name}: ${url}`);
     facts.push(`  PKCE (S256): ${f.pkce.supported ? "yes" : "not advertised"}`);
-    if (f.idTokenSigningAlgorithms.length) facts.push(`  ID token algorithms: ${f.idTokenSigningAlgorithms.join(", ")}`);
+    if (f.idTokenSigningAlgorithms.length)
+      facts.push(`  ID token algorithms: ${f.idTokenSigningAlgorithms.join(", ")}`);
     if (f.jwks) facts.push(`  Signing keys: ${f.jwks.usableSigningKeys} usable of ${f.jwks.keys.length}`);
   } else if (report.kind === "jwks") {
     for (const k of report.facts.keys) {
-      facts.push(`  ${k.usable ? "usable " : "skipped"} ${k.kty ?? "?"}${k.keySize ? ` ${k.keySize}` : k.curve ? ` ${k.curve}` : ""} kid=${k.kid ?? "-"}${k.alg ? ` alg=${k.alg}` : ""}${k.note ? ` (${k.note})` : ""}`);
+      facts.push(
+        `  ${k.usable ? "usable " : "skipped"} ${k.kty ?? "?"}${k.keySize ? ` ${k.keySize}` : k.curve ? ` ${k.curve}` : ""} kid=${k.kid ?? "-"}${k.alg ? ` alg=${k.alg}` : ""}${k.note ? ` (${k.note})` : ""}`,
+      );
     }
   }
   if (facts.length) lines.push("Facts", ...facts, "");
   if (report.options) {
     // The certificate is in the facts already; a screenful of base64 helps no one reading a terminal.
     const shown: Record<string, unknown> = { ...report.options };
-    if (typeof shown.signingCert === "string") shown.signingCert = `<base64 of the PEM certificate, ${shown.signingCert.length} characters; see --json>`;
-    lines.push(`Auth0 connection options (${report.kind === "saml-metadata" ? "samlp" : "oidc"})`, JSON.stringify(shown, null, 2), "");
+    if (typeof shown.signingCert === "string")
+      shown.signingCert = `<base64 of the PEM certificate, ${shown.signingCert.length} characters; see --json>`;
+    lines.push(
+      `Auth0 connection options (${report.kind === "saml-metadata" ? "samlp" : "oidc"})`,
+      JSON.stringify(shown, null, 2),
+      "",
+    );
   }
   return `${lines.join("\n")}\n`;
 }

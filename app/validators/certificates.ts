@@ -37,14 +37,11 @@ export function normalizeBase64Certificate(text: string): string {
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-export function describeCertificate(
-  base64Text: string,
-  use: CertificateFacts["use"],
-  now: Date,
-): CertificateResult {
+export function describeCertificate(base64Text: string, use: CertificateFacts["use"], now: Date): CertificateResult {
   const base64 = normalizeBase64Certificate(base64Text);
   if (!base64) return { ok: false, reason: "the certificate element is empty" };
-  if (!BASE64.test(base64) || base64.length % 4 !== 0) return { ok: false, reason: "the certificate is not valid base64" };
+  if (!BASE64.test(base64) || base64.length % 4 !== 0)
+    return { ok: false, reason: "the certificate is not valid base64" };
   const der = Buffer.from(base64, "base64");
   let cert: X509Certificate;
   try {

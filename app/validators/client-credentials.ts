@@ -14,11 +14,19 @@ function hasSpaceOrControl(value: string): boolean {
 
 export function checkClientId(clientId: string, findings: Findings): void {
   if (clientId !== clientId.trim()) {
-    findings.warn("CLIENT_ID_WHITESPACE", "The client ID starts or ends with spaces; they were removed.", "Copy the client ID again without surrounding spaces.");
+    findings.warn(
+      "CLIENT_ID_WHITESPACE",
+      "The client ID starts or ends with spaces; they were removed.",
+      "Copy the client ID again without surrounding spaces.",
+    );
   }
   const id = clientId.trim();
   if (!id) {
-    findings.error("CLIENT_ID_MISSING", "The client ID is empty.", "Copy the client (application) ID from the application you created in your identity provider.");
+    findings.error(
+      "CLIENT_ID_MISSING",
+      "The client ID is empty.",
+      "Copy the client (application) ID from the application you created in your identity provider.",
+    );
   } else if (id.length > 255 || hasSpaceOrControl(id)) {
     findings.error(
       "CLIENT_ID_INVALID",
@@ -26,7 +34,11 @@ export function checkClientId(clientId: string, findings: Findings): void {
       "Copy the client (application) ID again from your identity provider: it is a single word such as 0oa1b2c3 or a GUID.",
     );
   } else if (/^https?:\/\//i.test(id)) {
-    findings.warn("CLIENT_ID_LOOKS_LIKE_URL", "The client ID looks like a URL.", "Check that you pasted the client ID, not the issuer or a redirect URL.");
+    findings.warn(
+      "CLIENT_ID_LOOKS_LIKE_URL",
+      "The client ID looks like a URL.",
+      "Check that you pasted the client ID, not the issuer or a redirect URL.",
+    );
   }
 }
 
@@ -35,7 +47,11 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function checkClientSecret(secret: string, clientId: string | undefined, findings: Findings): void {
   const s = secret.trim();
   if (!s) {
-    findings.error("CLIENT_SECRET_MISSING", "The client secret is empty.", "Create a client secret in your identity provider and paste its value.");
+    findings.error(
+      "CLIENT_SECRET_MISSING",
+      "The client secret is empty.",
+      "Create a client secret in your identity provider and paste its value.",
+    );
     return;
   }
   if (s.length > 1024 || hasSpaceOrControl(s)) {
@@ -47,7 +63,11 @@ export function checkClientSecret(secret: string, clientId: string | undefined, 
     return;
   }
   if (clientId !== undefined && s === clientId.trim()) {
-    findings.error("CLIENT_SECRET_IS_CLIENT_ID", "The client secret is the same as the client ID.", "Paste the client secret's value, not the client ID.");
+    findings.error(
+      "CLIENT_SECRET_IS_CLIENT_ID",
+      "The client secret is the same as the client ID.",
+      "Paste the client secret's value, not the client ID.",
+    );
     return;
   }
   if (GUID.test(s)) {
@@ -57,6 +77,10 @@ export function checkClientSecret(secret: string, clientId: string | undefined, 
       "Paste the secret's Value column, not its Secret ID.",
     );
   } else if (s.length < 16) {
-    findings.warn("CLIENT_SECRET_SHORT", `The client secret is only ${s.length} characters long.`, "Check that you pasted the whole secret.");
+    findings.warn(
+      "CLIENT_SECRET_SHORT",
+      `The client secret is only ${s.length} characters long.`,
+      "Check that you pasted the whole secret.",
+    );
   }
 }

@@ -41,7 +41,10 @@ const REASONS: Record<string, { errors?: string[]; warnings?: string[]; notes?: 
   "saml-auth0-1.xml": {},
   "saml-samltest-1.xml": { notes: ["CERT_SEVERAL"] },
   "saml-testshib-aggregate-1.xml": { warnings: ["AGGREGATE_ONE_IDP_SELECTED"] },
-  "saml-multicert-rotation-1.xml": { warnings: ["CERT_EXPIRED", "CERT_WEAK_KEY"], notes: ["CERT_DUPLICATE", "CERT_SEVERAL"] },
+  "saml-multicert-rotation-1.xml": {
+    warnings: ["CERT_EXPIRED", "CERT_WEAK_KEY"],
+    notes: ["CERT_DUPLICATE", "CERT_SEVERAL"],
+  },
   "saml-sp-only-1.xml": { errors: ["NO_IDP_DESCRIPTOR"] },
   "saml-msonline-sp-1.xml": { errors: ["NO_IDP_DESCRIPTOR"] },
   "malformed-no-entityid-1.xml": { errors: ["XML_MALFORMED"] },
@@ -67,7 +70,11 @@ const REASONS: Record<string, { errors?: string[]; warnings?: string[]; notes?: 
 
 function judge(row: Row): ValidationReport {
   const kind = row.kind === "hostile" ? undefined : (row.kind as DocumentKind);
-  return validateDocument(readFileSync(join(DIR, row.file)), { now: NOW, nameHint: row.file, ...(kind ? { kind } : {}) });
+  return validateDocument(readFileSync(join(DIR, row.file)), {
+    now: NOW,
+    nameHint: row.file,
+    ...(kind ? { kind } : {}),
+  });
 }
 
 const codes = (list: { code: string }[]) => list.map((f) => f.code);
@@ -81,7 +88,9 @@ describe("real-world IdP documents (MANIFEST.tsv, as of 2026-11-22)", () => {
   for (const row of rows) {
     it(`${row.file}: ${row.expected}`, () => {
       const report = judge(row);
-      expect(report.verdict, JSON.stringify({ errors: report.errors, warnings: report.warnings }, null, 1)).toBe(VERDICT[row.expected]);
+      expect(report.verdict, JSON.stringify({ errors: report.errors, warnings: report.warnings }, null, 1)).toBe(
+        VERDICT[row.expected],
+      );
       const want = REASONS[row.file]!;
       expect(codes(report.errors)).toEqual(expect.arrayContaining(want.errors ?? []));
       expect(codes(report.warnings)).toEqual(expect.arrayContaining(want.warnings ?? []));
@@ -93,7 +102,8 @@ describe("real-world IdP documents (MANIFEST.tsv, as of 2026-11-22)", () => {
       }
       if (report.verdict === "error") expect(report.options).toBeNull();
       else if (report.kind !== "jwks") expect(report.options).not.toBeNull();
-      if (row.kind !== "hostile" && row.kind !== "jwks" && row.expected !== "reject") expect(report.kind).toBe(row.kind);
+      if (row.kind !== "hostile" && row.kind !== "jwks" && row.expected !== "reject")
+        expect(report.kind).toBe(row.kind);
     });
   }
 });
@@ -106,9 +116,18 @@ describe("facts and Auth0 options from real documents", () => {
     if (r.kind !== "saml-metadata") throw new Error("kind");
     expect(r.facts.product).toBe("Okta");
     expect(r.facts.entityId).toBe("http://www.okta.com/exkdoocxa1VmjpXmX697");
-    expect(r.facts.ssoServices.map((s) => s.binding.replace(/^.*:/, "")).sort()).toEqual(["HTTP-POST", "HTTP-Redirect"]);
+    expect(r.facts.ssoServices.map((s) => s.binding.replace(/^.*:/, "")).sort()).toEqual([
+      "HTTP-POST",
+      "HTTP-Redirect",
+    ]);
     const [cert] = r.facts.certificates;
-    expect(cert).toMatchObject({ use: "signing", keyType: "RSA", keySize: 2048, signatureAlgorithm: "sha256WithRSAEncryption", expired: false });
+    expect(cert).toMatchObject({
+      use: "signing",
+      keyType: "RSA",
+      keySize: 2048,
+      signatureAlgorithm: "sha256WithRSAEncryption",
+      expired: false,
+    });
     expect(cert!.fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(cert!.fingerprintSha1).toMatch(/^([0-9A-F]{2}:){19}[0-9A-F]{2}$/);
     expect(cert!.daysLeft).toBe(Math.floor((Date.parse(cert!.notAfter) - NOW.getTime()) / 86_400_000));
@@ -162,7 +181,9 @@ describe("facts and Auth0 options from real documents", () => {
     if (r.kind !== "saml-metadata") throw new Error("kind");
     expect(r.facts.certificates).toHaveLength(2);
     expect(r.warnings.find((w) => w.code === "CERT_WEAK_KEY")!.message).toContain("1024-bit");
-    const chosen = Buffer.from(r.options!.signingCert!, "base64").toString("utf8").replace(/-----[A-Z ]+-----|\n/g, "");
+    const chosen = Buffer.from(r.options!.signingCert!, "base64")
+      .toString("utf8")
+      .replace(/-----[A-Z ]+-----|\n/g, "");
     const latest = [...r.facts.certificates].sort((a, b) => b.notAfter.localeCompare(a.notAfter))[0]!;
     expect(chosen).toBe(latest.base64);
   });
@@ -184,7 +205,11 @@ describe("facts and Auth0 options from real documents", () => {
     const r = load("oidc-auth0.json");
     if (r.kind !== "oidc-discovery") throw new Error("kind");
     expect(r.facts.pkce).toEqual({ supported: true, methods: ["S256", "plain"] });
-    expect(r.options).toMatchObject({ type: "back_channel", issuer: "https://dev-ltxchcls4igzho78.us.auth0.com/", scope: "openid profile email" });
+    expect(r.options).toMatchObject({
+      type: "back_channel",
+      issuer: "https://dev-ltxchcls4igzho78.us.auth0.com/",
+      scope: "openid profile email",
+    });
     expect(r.options!.jwks_uri).toBe("https://dev-ltxchcls4igzho78.us.auth0.com/.well-known/jwks.json");
   });
 

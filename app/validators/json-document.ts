@@ -1,8 +1,7 @@
 import { MAX_DOCUMENT_BYTES } from "./xml-safety";
 
 export type JsonResult =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; code: string; message: string; fix: string };
+  { ok: true; value: Record<string, unknown> } | { ok: false; code: string; message: string; fix: string };
 
 /** Size cap, UTF-8 decoding (a BOM tolerated) and JSON.parse into an object. */
 export function parseJsonObject(input: Uint8Array | string | Record<string, unknown>, what: string): JsonResult {
@@ -20,11 +19,21 @@ export function parseJsonObject(input: Uint8Array | string | Record<string, unkn
   try {
     text = typeof input === "string" ? input : new TextDecoder("utf-8", { fatal: true }).decode(input);
   } catch {
-    return { ok: false, code: "JSON_MALFORMED", message: `The ${what} is not UTF-8 text.`, fix: `Check that the URL points at the ${what}.` };
+    return {
+      ok: false,
+      code: "JSON_MALFORMED",
+      message: `The ${what} is not UTF-8 text.`,
+      fix: `Check that the URL points at the ${what}.`,
+    };
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (!text.trim()) {
-    return { ok: false, code: "EMPTY_DOCUMENT", message: `The ${what} is empty.`, fix: `Check that the URL points at the ${what}.` };
+    return {
+      ok: false,
+      code: "EMPTY_DOCUMENT",
+      message: `The ${what} is empty.`,
+      fix: `Check that the URL points at the ${what}.`,
+    };
   }
   let value: unknown;
   try {
@@ -38,7 +47,12 @@ export function parseJsonObject(input: Uint8Array | string | Record<string, unkn
     };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, code: "JSON_NOT_OBJECT", message: `The ${what} is not a JSON object.`, fix: `Check that the URL points at the ${what}.` };
+    return {
+      ok: false,
+      code: "JSON_NOT_OBJECT",
+      message: `The ${what} is not a JSON object.`,
+      fix: `Check that the URL points at the ${what}.`,
+    };
   }
   return { ok: true, value: value as Record<string, unknown> };
 }

@@ -9,7 +9,8 @@ export interface JwksOptions {
 
 export type JwksReport = Extract<ValidationReport, { kind: "jwks" }>;
 
-const FIX_IDP = "Check the jwks_uri of your identity provider; if the keys are really like this, ask its administrator to publish a valid RSA or EC signing key.";
+const FIX_IDP =
+  "Check the jwks_uri of your identity provider; if the keys are really like this, ask its administrator to publish a valid RSA or EC signing key.";
 const EC_CURVES = new Set(["P-256", "P-384", "P-521"]);
 
 /**
@@ -37,7 +38,8 @@ export function validateJwks(input: Uint8Array | string | Record<string, unknown
   for (const [index, raw] of keys.slice(0, 100).entries()) {
     facts.keys.push(judgeKey(raw, index, findings, opts.now));
   }
-  if (keys.length > 100) findings.note("JWKS_TOO_MANY_KEYS", `The key set has ${keys.length} keys; only the first 100 were read.`);
+  if (keys.length > 100)
+    findings.note("JWKS_TOO_MANY_KEYS", `The key set has ${keys.length} keys; only the first 100 were read.`);
   facts.usableSigningKeys = facts.keys.filter((k) => k.usable).length;
   if (facts.usableSigningKeys === 0) {
     findings.error(
@@ -66,20 +68,28 @@ function judgeKey(raw: unknown, index: number, findings: Findings, now: Date): J
   const kty = str("kty");
   const alg = str("alg");
   const use = str("use");
-  const facts: JwkFacts = { usable: false, ...(kid ? { kid } : {}), ...(kty ? { kty } : {}), ...(alg ? { alg } : {}), ...(use ? { use } : {}) };
+  const facts: JwkFacts = {
+    usable: false,
+    ...(kid ? { kid } : {}),
+    ...(kty ? { kty } : {}),
+    ...(alg ? { alg } : {}),
+    ...(use ? { use } : {}),
+  };
   const name = label(kid, index);
   const skip = (why: string): JwkFacts => {
     findings.note("JWK_SKIPPED", `${name} was skipped: ${why}.`);
     return { ...facts, note: why };
   };
-  if (kty !== "RSA" && kty !== "EC") return skip(kty ? `its key type "${kty.slice(0, 20)}" is not RSA or EC` : "it has no key type (kty)");
+  if (kty !== "RSA" && kty !== "EC")
+    return skip(kty ? `its key type "${kty.slice(0, 20)}" is not RSA or EC` : "it has no key type (kty)");
   if (use !== undefined && use !== "sig") return skip(`it is for "${use.slice(0, 20)}", not for signatures`);
   const ops = Array.isArray(k.key_ops) ? k.key_ops : undefined;
   if (ops && !ops.includes("verify")) return skip("its key_ops do not include verify");
   if (alg !== undefined && (alg === "none" || /^(HS|RSA-OAEP|RSA1_5|A\d+|dir|ECDH)/.test(alg))) {
     return skip(`its algorithm "${alg.slice(0, 20)}" is not a public-key signature algorithm`);
   }
-  if (kty === "EC" && !EC_CURVES.has(str("crv") ?? "")) return skip(`its curve "${(str("crv") ?? "none").slice(0, 20)}" is not P-256, P-384 or P-521`);
+  if (kty === "EC" && !EC_CURVES.has(str("crv") ?? ""))
+    return skip(`its curve "${(str("crv") ?? "none").slice(0, 20)}" is not P-256, P-384 or P-521`);
 
   let publicJwk: JsonWebKey;
   try {
@@ -115,8 +125,13 @@ function judgeKey(raw: unknown, index: number, findings: Findings, now: Date): J
       return { ...facts, note: "x5c unreadable" };
     }
     facts.certificate = cert.facts;
-    const certJwk = createPublicKey(`-----BEGIN CERTIFICATE-----\n${cert.facts.base64}\n-----END CERTIFICATE-----`).export({ format: "jwk" });
-    const same = kty === "RSA" ? certJwk.n === publicJwk.n && certJwk.e === publicJwk.e : certJwk.x === publicJwk.x && certJwk.y === publicJwk.y;
+    const certJwk = createPublicKey(
+      `-----BEGIN CERTIFICATE-----\n${cert.facts.base64}\n-----END CERTIFICATE-----`,
+    ).export({ format: "jwk" });
+    const same =
+      kty === "RSA"
+        ? certJwk.n === publicJwk.n && certJwk.e === publicJwk.e
+        : certJwk.x === publicJwk.x && certJwk.y === publicJwk.y;
     if (!same) {
       findings.error(
         "JWKS_X5C_MISMATCH",
@@ -126,7 +141,10 @@ function judgeKey(raw: unknown, index: number, findings: Findings, now: Date): J
       return { ...facts, note: "x5c does not match the key" };
     }
     if (cert.facts.expired) {
-      findings.note("JWK_CERT_EXPIRED", `${name}'s x5c certificate expired on ${cert.facts.notAfter.slice(0, 10)}; the key itself is still used as published.`);
+      findings.note(
+        "JWK_CERT_EXPIRED",
+        `${name}'s x5c certificate expired on ${cert.facts.notAfter.slice(0, 10)}; the key itself is still used as published.`,
+      );
     }
   }
   return { ...facts, usable: true };

@@ -86,7 +86,11 @@ export function validateOidcDiscovery(
         "Use your identity provider's public https address.",
       );
     } else if (url.url.search || url.url.hash) {
-      findings.error("OIDC_ISSUER_INVALID", `The issuer ${quote(issuer)} has a query or fragment, which OpenID Connect forbids.`, FIX_IDP);
+      findings.error(
+        "OIDC_ISSUER_INVALID",
+        `The issuer ${quote(issuer)} has a query or fragment, which OpenID Connect forbids.`,
+        FIX_IDP,
+      );
     }
     if (templated) {
       findings.warn(
@@ -97,7 +101,10 @@ export function validateOidcDiscovery(
     }
     const expected = opts.discoveryUrl ? issuerFromDiscoveryUrl(opts.discoveryUrl) : undefined;
     if (!opts.discoveryUrl) {
-      findings.note("OIDC_ISSUER_NOT_CHECKED", "The document was not fetched from a URL, so its issuer could not be compared with where it came from.");
+      findings.note(
+        "OIDC_ISSUER_NOT_CHECKED",
+        "The document was not fetched from a URL, so its issuer could not be compared with where it came from.",
+      );
     } else if (expected === undefined) {
       findings.error(
         "OIDC_DISCOVERY_URL_INVALID",
@@ -117,7 +124,11 @@ export function validateOidcDiscovery(
   const endpoint = (field: string, required: boolean): string | undefined => {
     const value = str(field);
     if (value === undefined) {
-      if (required) missing(field, field === "jwks_uri" ? "the keys that sign ID tokens cannot be found" : "the code flow cannot run");
+      if (required)
+        missing(
+          field,
+          field === "jwks_uri" ? "the keys that sign ID tokens cannot be found" : "the code flow cannot run",
+        );
       return undefined;
     }
     const check = checkEndpointUrl(value);
@@ -126,7 +137,11 @@ export function validateOidcDiscovery(
       return undefined;
     }
     if (check.plainHttp && !(opts.localMode && check.loopback)) {
-      findings.error("OIDC_ENDPOINT_NOT_HTTPS", `The ${field} ${quote(value)} uses plain http; tokens and codes would travel unencrypted.`, "Use your identity provider's public https address.");
+      findings.error(
+        "OIDC_ENDPOINT_NOT_HTTPS",
+        `The ${field} ${quote(value)} uses plain http; tokens and codes would travel unencrypted.`,
+        "Use your identity provider's public https address.",
+      );
     }
     return value;
   };
@@ -150,7 +165,12 @@ export function validateOidcDiscovery(
   } else if (!facts.responseTypes.includes("code")) {
     findings.error(
       "OIDC_CODE_FLOW_UNSUPPORTED",
-      `The provider does not list the authorization code flow ("code") in response_types_supported (it lists ${facts.responseTypes.slice(0, 8).map((t) => quote(t, 30)).join(", ") || "nothing"}).`,
+      `The provider does not list the authorization code flow ("code") in response_types_supported (it lists ${
+        facts.responseTypes
+          .slice(0, 8)
+          .map((t) => quote(t, 30))
+          .join(", ") || "nothing"
+      }).`,
       "Enable the authorization code flow for this application in your identity provider.",
     );
   }

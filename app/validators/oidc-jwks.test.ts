@@ -28,14 +28,22 @@ const doc = (over: Record<string, unknown> = {}) => ({
 describe("validateOidcDiscovery", () => {
   it("checks the issuer against the URL it was fetched from (Discovery 4.3)", () => {
     expect(validateOidcDiscovery(doc(), { now: NOW, discoveryUrl: DISCOVERY }).verdict).toBe("ok");
-    const other = validateOidcDiscovery(doc({ issuer: "https://evil.example.com/oauth2" }), { now: NOW, discoveryUrl: DISCOVERY });
+    const other = validateOidcDiscovery(doc({ issuer: "https://evil.example.com/oauth2" }), {
+      now: NOW,
+      discoveryUrl: DISCOVERY,
+    });
     expect(codes(other.errors)).toEqual(["OIDC_ISSUER_MISMATCH"]);
     // Auth0's issuer ends with a slash that its discovery URL prefix lacks: the same issuer.
     const auth0 = fixture("oidc-auth0.json");
-    const r = validateOidcDiscovery(auth0, { now: NOW, discoveryUrl: "https://dev-ltxchcls4igzho78.us.auth0.com/.well-known/openid-configuration" });
+    const r = validateOidcDiscovery(auth0, {
+      now: NOW,
+      discoveryUrl: "https://dev-ltxchcls4igzho78.us.auth0.com/.well-known/openid-configuration",
+    });
     expect(r.verdict).toBe("ok");
     expect(r.options?.issuer).toBe("https://dev-ltxchcls4igzho78.us.auth0.com/");
-    expect(codes(validateOidcDiscovery(doc(), { now: NOW, discoveryUrl: `${ISSUER}/config.json` }).errors)).toEqual(["OIDC_DISCOVERY_URL_INVALID"]);
+    expect(codes(validateOidcDiscovery(doc(), { now: NOW, discoveryUrl: `${ISSUER}/config.json` }).errors)).toEqual([
+      "OIDC_DISCOVERY_URL_INVALID",
+    ]);
   });
 
   it("handles Entra's {tenantid} template with a warning, not an issuer mismatch", () => {
@@ -64,12 +72,20 @@ describe("validateOidcDiscovery", () => {
   });
 
   it("requires the code flow and warns about unsigned ID tokens; reports PKCE", () => {
-    expect(codes(validateOidcDiscovery(doc({ response_types_supported: ["id_token"] }), { now: NOW }).errors)).toEqual(["OIDC_CODE_FLOW_UNSUPPORTED"]);
-    expect(codes(validateOidcDiscovery(doc({ id_token_signing_alg_values_supported: ["RS256", "none"] }), { now: NOW }).warnings)).toEqual(["OIDC_ALG_NONE"]);
+    expect(codes(validateOidcDiscovery(doc({ response_types_supported: ["id_token"] }), { now: NOW }).errors)).toEqual([
+      "OIDC_CODE_FLOW_UNSUPPORTED",
+    ]);
+    expect(
+      codes(
+        validateOidcDiscovery(doc({ id_token_signing_alg_values_supported: ["RS256", "none"] }), { now: NOW }).warnings,
+      ),
+    ).toEqual(["OIDC_ALG_NONE"]);
     const noPkce = validateOidcDiscovery(doc({ code_challenge_methods_supported: undefined }), { now: NOW });
     expect(noPkce.facts.pkce).toEqual({ supported: false, methods: [] });
     expect(codes(noPkce.notes)).toContain("OIDC_PKCE_NOT_ADVERTISED");
-    expect(codes(validateOidcDiscovery(doc({ token_endpoint: "javascript:alert(1)" }), { now: NOW }).errors)).toEqual(["OIDC_ENDPOINT_INVALID"]);
+    expect(codes(validateOidcDiscovery(doc({ token_endpoint: "javascript:alert(1)" }), { now: NOW }).errors)).toEqual([
+      "OIDC_ENDPOINT_INVALID",
+    ]);
   });
 
   it("refuses what is not a JSON object", () => {
@@ -87,10 +103,21 @@ describe("validateOidcDiscovery", () => {
     const entra = validateOidcDiscovery(doc(), { now: NOW, clientId: "app", clientSecret: guid });
     expect(codes(entra.warnings)).toEqual(["CLIENT_SECRET_LOOKS_LIKE_ID"]);
     expect(JSON.stringify(entra)).not.toContain(guid);
-    expect(codes(validateOidcDiscovery(doc(), { now: NOW, clientId: "same-value-123456", clientSecret: "same-value-123456" }).errors)).toEqual(["CLIENT_SECRET_IS_CLIENT_ID"]);
-    expect(codes(validateOidcDiscovery(doc(), { now: NOW, clientId: "has space" }).errors)).toEqual(["CLIENT_ID_INVALID"]);
+    expect(
+      codes(
+        validateOidcDiscovery(doc(), { now: NOW, clientId: "same-value-123456", clientSecret: "same-value-123456" })
+          .errors,
+      ),
+    ).toEqual(["CLIENT_SECRET_IS_CLIENT_ID"]);
+    expect(codes(validateOidcDiscovery(doc(), { now: NOW, clientId: "has space" }).errors)).toEqual([
+      "CLIENT_ID_INVALID",
+    ]);
     expect(codes(validateOidcDiscovery(doc(), { now: NOW, clientId: "" }).errors)).toEqual(["CLIENT_ID_MISSING"]);
-    const ok = validateOidcDiscovery(doc(), { now: NOW, clientId: " abc ", clientSecret: "Xy7-long-enough-secret_value" });
+    const ok = validateOidcDiscovery(doc(), {
+      now: NOW,
+      clientId: " abc ",
+      clientSecret: "Xy7-long-enough-secret_value",
+    });
     expect(ok.options?.client_id).toBe("abc");
     expect(codes(ok.warnings)).toEqual(["CLIENT_ID_WHITESPACE"]);
   });
@@ -104,13 +131,22 @@ function rsaJwk(bits = 2048): Record<string, unknown> {
 describe("validateJwks", () => {
   it("accepts EC P-256 keys and warns about short RSA keys", () => {
     const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    expect(validateJwks({ keys: [{ ...publicKey.export({ format: "jwk" }), kid: "ec" }] }, { now: NOW }).verdict).toBe("ok");
+    expect(validateJwks({ keys: [{ ...publicKey.export({ format: "jwk" }), kid: "ec" }] }, { now: NOW }).verdict).toBe(
+      "ok",
+    );
     expect(codes(validateJwks({ keys: [rsaJwk(1024)] }, { now: NOW }).warnings)).toEqual(["JWKS_WEAK_KEY"]);
   });
 
   it("skips symmetric, unknown and broken keys with notes; no usable key is an error", () => {
     const r = validateJwks(
-      { keys: [{ kty: "oct", k: "c2VjcmV0" }, { kty: "RSA", n: "AQAB", e: "AQAB", use: "sig" }, { kty: "OKP", crv: "Ed25519", x: "abc" }, "junk"] },
+      {
+        keys: [
+          { kty: "oct", k: "c2VjcmV0" },
+          { kty: "RSA", n: "AQAB", e: "AQAB", use: "sig" },
+          { kty: "OKP", crv: "Ed25519", x: "abc" },
+          "junk",
+        ],
+      },
       { now: NOW },
     );
     expect(codes(r.errors)).toEqual(["JWKS_NO_SIGNING_KEY"]);
@@ -137,7 +173,11 @@ describe("validateOidcProvider (through an injected fetcher)", () => {
     };
 
   it("fetches discovery then the JWKS, from an issuer URL", async () => {
-    const r = await validateOidcProvider(ISSUER, { now: NOW, fetch: fetcher({ [DISCOVERY]: doc(), [`${ISSUER}/keys`]: jwks }), clientId: "abc" });
+    const r = await validateOidcProvider(ISSUER, {
+      now: NOW,
+      fetch: fetcher({ [DISCOVERY]: doc(), [`${ISSUER}/keys`]: jwks }),
+      clientId: "abc",
+    });
     expect(r.verdict).toBe("ok");
     expect(r.facts.jwks?.usableSigningKeys).toBe(1);
     expect(r.options).toMatchObject({ discovery_url: DISCOVERY, client_id: "abc", jwks_uri: `${ISSUER}/keys` });
@@ -146,7 +186,10 @@ describe("validateOidcProvider (through an injected fetcher)", () => {
   it("reports a fetch refusal and a key set without usable keys as errors", async () => {
     const missing = await validateOidcProvider(DISCOVERY, { now: NOW, fetch: fetcher({}) });
     expect(codes(missing.errors)).toEqual(["FETCH_HTTP_STATUS"]);
-    const noKeys = await validateOidcProvider(DISCOVERY, { now: NOW, fetch: fetcher({ [DISCOVERY]: doc(), [`${ISSUER}/keys`]: { keys: [] } }) });
+    const noKeys = await validateOidcProvider(DISCOVERY, {
+      now: NOW,
+      fetch: fetcher({ [DISCOVERY]: doc(), [`${ISSUER}/keys`]: { keys: [] } }),
+    });
     expect(codes(noKeys.errors)).toEqual(["JWKS_NO_SIGNING_KEY"]);
     expect(noKeys.options).toBeNull();
     const noJwks = await validateOidcProvider(DISCOVERY, { now: NOW, fetch: fetcher({ [DISCOVERY]: doc() }) });
@@ -157,7 +200,10 @@ describe("validateOidcProvider (through an injected fetcher)", () => {
     const asked: string[] = [];
     const spy: DocumentFetcher = async (url, expect) => {
       asked.push(url);
-      return fetcher({ [DISCOVERY]: doc({ issuer: "https://evil.example.com" }), [`${ISSUER}/keys`]: jwks })(url, expect);
+      return fetcher({ [DISCOVERY]: doc({ issuer: "https://evil.example.com" }), [`${ISSUER}/keys`]: jwks })(
+        url,
+        expect,
+      );
     };
     const r = await validateOidcProvider(DISCOVERY, { now: NOW, fetch: spy });
     expect(codes(r.errors)).toEqual(["OIDC_ISSUER_MISMATCH"]);

@@ -11,10 +11,16 @@ import { validateSamlMetadata } from "./saml-metadata";
  */
 const DIR = join(import.meta.dirname, "../../tests/fixtures/idp-documents");
 const NOW = new Date("2026-11-22T00:00:00Z");
-const SEEDS = ["saml-okta-1.xml", "saml-google-1.xml", "saml-entra-1.xml", "saml-auth0-1.xml", "saml-testshib-aggregate-1.xml"].map((f) =>
+const SEEDS = [
+  "saml-okta-1.xml",
+  "saml-google-1.xml",
+  "saml-entra-1.xml",
+  "saml-auth0-1.xml",
+  "saml-testshib-aggregate-1.xml",
+].map((f) => readFileSync(join(DIR, f), "utf8"));
+const JSON_SEEDS = ["oidc-google.json", "jwks-entra.json", "oidc-okta.json"].map((f) =>
   readFileSync(join(DIR, f), "utf8"),
 );
-const JSON_SEEDS = ["oidc-google.json", "jwks-entra.json", "oidc-okta.json"].map((f) => readFileSync(join(DIR, f), "utf8"));
 
 const SNIPPETS = [
   "<",
@@ -28,7 +34,7 @@ const SNIPPETS = [
   '<!ENTITY e "e">',
   "<!-- c -->",
   "<![CDATA[x]]>",
-  "<?xml version=\"1.0\"?>",
+  '<?xml version="1.0"?>',
   "</md:EntityDescriptor>",
   "<md:IDPSSODescriptor>",
   'xmlns:md="urn:evil"',
@@ -48,20 +54,38 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     const i = at % (s.length + 1);
     return s.slice(0, i) + s.slice(i + len);
   }),
-  fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...SNIPPETS), fc.string({ maxLength: 20 }), fc.string({ unit: "binary", maxLength: 10 }))).map(
-    ([at, text]): Mutation => (s) => {
+  fc
+    .tuple(
+      fc.nat(),
+      fc.oneof(
+        fc.constantFrom(...SNIPPETS),
+        fc.string({ maxLength: 20 }),
+        fc.string({ unit: "binary", maxLength: 10 }),
+      ),
+    )
+    .map(([at, text]): Mutation => (s) => {
       const i = at % (s.length + 1);
       return s.slice(0, i) + text + s.slice(i);
-    },
-  ),
+    }),
   fc.tuple(fc.nat(), fc.nat({ max: 500 }), fc.integer({ min: 1, max: 20 })).map(([at, len, times]): Mutation => (s) => {
     const i = at % (s.length + 1);
     return s.slice(0, i) + s.slice(i, i + len).repeat(times) + s.slice(i);
   }),
-  fc.nat().map((at): Mutation => (s) => s.slice(0, at % (s.length + 1))),
-  fc.tuple(fc.constantFrom("md:", "ds:", 'use="signing"', "HTTP-Redirect", "entityID", "xmlns"), fc.constantFrom("", "x:", "evil", "md:")).map(
-    ([from, to]): Mutation => (s) => s.split(from).join(to),
+  fc.nat().map(
+    (at): Mutation =>
+      (s) =>
+        s.slice(0, at % (s.length + 1)),
   ),
+  fc
+    .tuple(
+      fc.constantFrom("md:", "ds:", 'use="signing"', "HTTP-Redirect", "entityID", "xmlns"),
+      fc.constantFrom("", "x:", "evil", "md:"),
+    )
+    .map(
+      ([from, to]): Mutation =>
+        (s) =>
+          s.split(from).join(to),
+    ),
 );
 
 function applyAll(seed: string, mutations: Mutation[]): string {
@@ -73,32 +97,42 @@ const VERDICTS = new Set(["ok", "warn", "error"]);
 describe("property: mutated documents", () => {
   it("mutated SAML metadata always gets a verdict without throwing", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), (seed, ms, asBytes) => {
-        const doc = applyAll(seed, ms);
-        const input = asBytes ? new TextEncoder().encode(doc) : doc;
-        const report = validateSamlMetadata(input, { now: NOW });
-        expect(VERDICTS.has(report.verdict)).toBe(true);
-        expect(report.verdict === "error").toBe(report.errors.length > 0);
-        if (report.verdict === "error") expect(report.options).toBeNull();
-        for (const f of [...report.errors, ...report.warnings]) {
-          expect(typeof f.code).toBe("string");
-          expect(f.message.length).toBeGreaterThan(0);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...SEEDS),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (seed, ms, asBytes) => {
+          const doc = applyAll(seed, ms);
+          const input = asBytes ? new TextEncoder().encode(doc) : doc;
+          const report = validateSamlMetadata(input, { now: NOW });
+          expect(VERDICTS.has(report.verdict)).toBe(true);
+          expect(report.verdict === "error").toBe(report.errors.length > 0);
+          if (report.verdict === "error") expect(report.options).toBeNull();
+          for (const f of [...report.errors, ...report.warnings]) {
+            expect(typeof f.code).toBe("string");
+            expect(f.message.length).toBeGreaterThan(0);
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it("any DOCTYPE or ENTITY outside comments is refused, wherever it is inserted", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...SEEDS.filter((s) => !s.includes("<!--"))), fc.nat(), fc.constantFrom("<!DOCTYPE x>", '<!ENTITY e "e">', "<!ELEMENT x ANY>"), (seed, at, decl) => {
-        // Seeds without comments, and only between tags: the declaration is never inside a comment.
-        const gaps = [...seed.matchAll(/>(?=\s*<)/g)].map((m) => m.index! + 1);
-        const i = gaps[at % gaps.length]!;
-        const doc = seed.slice(0, i) + decl + seed.slice(i);
-        const report = validateSamlMetadata(doc, { now: NOW });
-        expect(report.errors.map((e) => e.code)).toContain("XML_DTD_FORBIDDEN");
-      }),
+      fc.property(
+        fc.constantFrom(...SEEDS.filter((s) => !s.includes("<!--"))),
+        fc.nat(),
+        fc.constantFrom("<!DOCTYPE x>", '<!ENTITY e "e">', "<!ELEMENT x ANY>"),
+        (seed, at, decl) => {
+          // Seeds without comments, and only between tags: the declaration is never inside a comment.
+          const gaps = [...seed.matchAll(/>(?=\s*<)/g)].map((m) => m.index! + 1);
+          const i = gaps[at % gaps.length]!;
+          const doc = seed.slice(0, i) + decl + seed.slice(i);
+          const report = validateSamlMetadata(doc, { now: NOW });
+          expect(report.errors.map((e) => e.code)).toContain("XML_DTD_FORBIDDEN");
+        },
+      ),
       { numRuns: 200 },
     );
   });

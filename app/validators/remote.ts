@@ -13,7 +13,7 @@ export interface FetchedDocument {
   contentType: string;
   body: Uint8Array;
 }
-export type DocumentFetcher = (url: string, expect: "xml" | "json") => Promise<FetchedDocument>;
+export type DocumentFetcher = (url: string, expect: "xml" | "json" | "any") => Promise<FetchedDocument>;
 
 export class FetchRefused extends Error {
   constructor(
@@ -75,7 +75,14 @@ export async function validateOidcProvider(
     doc = await opts.fetch(discoveryUrl, "json");
   } catch (err) {
     const report = validateOidcDiscovery({}, { ...base, ...creds });
-    return { ...report, verdict: "error", errors: [fetchFinding(err, "discovery document")], warnings: [], notes: [], options: null };
+    return {
+      ...report,
+      verdict: "error",
+      errors: [fetchFinding(err, "discovery document")],
+      warnings: [],
+      notes: [],
+      options: null,
+    };
   }
   const report = validateOidcDiscovery(doc.body, { ...base, ...creds });
   const jwksUri = report.facts.endpoints.jwks;

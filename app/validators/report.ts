@@ -143,7 +143,8 @@ export class Findings {
     this.errors.push({ code, message, fix });
   }
   warn(code: string, message: string, fix: string): void {
-    if (!this.warnings.some((w) => w.code === code && w.message === message)) this.warnings.push({ code, message, fix });
+    if (!this.warnings.some((w) => w.code === code && w.message === message))
+      this.warnings.push({ code, message, fix });
   }
   note(code: string, message: string, fix = ""): void {
     this.notes.push({ code, message, fix });

@@ -28,7 +28,9 @@ interface Parts {
 }
 
 function idp(p: Parts = {}): string {
-  const keys = p.keys ?? `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${OKTA_CERT}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+  const keys =
+    p.keys ??
+    `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${OKTA_CERT}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
   const sso = p.sso ?? `<md:SingleSignOnService Binding="${REDIRECT}" Location="https://idp.example.com/sso"/>`;
   return `<md:EntityDescriptor xmlns:md="${MD}" xmlns:ds="${DS}" ID="_root" entityID="${p.entityId ?? "https://idp.example.com"}" ${p.attrs ?? ""}><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" ${p.idpAttrs ?? ""}>${keys}${sso}</md:IDPSSODescriptor>${p.extra ?? ""}</md:EntityDescriptor>`;
 }
@@ -58,7 +60,11 @@ describe("validateSamlMetadata", () => {
   it("accepts minimal valid IdP metadata and derives the samlp options", () => {
     const r = judge(idp());
     expect(r.verdict).toBe("ok");
-    expect(r.options).toMatchObject({ signInEndpoint: "https://idp.example.com/sso", protocolBinding: REDIRECT, signSAMLRequest: false });
+    expect(r.options).toMatchObject({
+      signInEndpoint: "https://idp.example.com/sso",
+      protocolBinding: REDIRECT,
+      signSAMLRequest: false,
+    });
     expect(r.options).not.toHaveProperty("signOutEndpoint");
   });
 
@@ -74,20 +80,25 @@ describe("validateSamlMetadata", () => {
     expect(errorCodes(idp({ sso: "" }))).toEqual(["SSO_NO_SUPPORTED_BINDING"]);
   });
 
-  it.each(["javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd", "/relative/sso", "https://user:pw@idp.example.com/sso"])(
-    "refuses the endpoint URL %s",
-    (url) => {
-      const sso = `<md:SingleSignOnService Binding="${REDIRECT}" Location="${url.replace(/</g, "&lt;").replace(/>/g, "&gt;")}"/>`;
-      expect(errorCodes(idp({ sso }))).toContain("ENDPOINT_URL_INVALID");
-    },
-  );
+  it.each([
+    "javascript:alert(1)",
+    "data:text/html,<b>x</b>",
+    "file:///etc/passwd",
+    "/relative/sso",
+    "https://user:pw@idp.example.com/sso",
+  ])("refuses the endpoint URL %s", (url) => {
+    const sso = `<md:SingleSignOnService Binding="${REDIRECT}" Location="${url.replace(/</g, "&lt;").replace(/>/g, "&gt;")}"/>`;
+    expect(errorCodes(idp({ sso }))).toContain("ENDPOINT_URL_INVALID");
+  });
 
   it("warns about plain-http endpoints, except loopback ones in local mode", () => {
     const sso = `<md:SingleSignOnService Binding="${REDIRECT}" Location="http://localhost:4010/saml/sso"/>`;
     expect(warningCodes(idp({ sso }))).toEqual(["ENDPOINT_PLAIN_HTTP"]);
     expect(judge(idp({ sso }), { localMode: true }).verdict).toBe("ok");
     const remote = `<md:SingleSignOnService Binding="${REDIRECT}" Location="http://idp.example.com/sso"/>`;
-    expect(judge(idp({ sso: remote }), { localMode: true }).warnings.map((w) => w.code)).toEqual(["ENDPOINT_PLAIN_HTTP"]);
+    expect(judge(idp({ sso: remote }), { localMode: true }).warnings.map((w) => w.code)).toEqual([
+      "ENDPOINT_PLAIN_HTTP",
+    ]);
   });
 
   it("is namespace-aware: look-alike elements in another namespace are not SAML", () => {
@@ -95,10 +106,14 @@ describe("validateSamlMetadata", () => {
     expect(errorCodes(foreignRoot)).toEqual(["NOT_SAML_METADATA"]);
     const unprefixed = `<EntityDescriptor entityID="x"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></EntityDescriptor>`;
     expect(judge(unprefixed).errors[0]!.message).toContain("no namespace");
-    const foreignRole = idp().replace(/md:IDPSSODescriptor/g, "x:IDPSSODescriptor").replace("<x:IDPSSODescriptor", '<x:IDPSSODescriptor xmlns:x="urn:example:evil"');
+    const foreignRole = idp()
+      .replace(/md:IDPSSODescriptor/g, "x:IDPSSODescriptor")
+      .replace("<x:IDPSSODescriptor", '<x:IDPSSODescriptor xmlns:x="urn:example:evil"');
     expect(errorCodes(foreignRole)).toEqual(["NO_IDP_DESCRIPTOR"]);
     // A certificate outside XML-DSig is not a certificate.
-    const foreignKey = idp().replace(/ds:KeyInfo/g, "k:KeyInfo").replace("<k:KeyInfo", '<k:KeyInfo xmlns:k="urn:example:keys"');
+    const foreignKey = idp()
+      .replace(/ds:KeyInfo/g, "k:KeyInfo")
+      .replace("<k:KeyInfo", '<k:KeyInfo xmlns:k="urn:example:keys"');
     const r = judge(foreignKey);
     expect(r.errors.map((e) => e.code)).toEqual(["NO_SIGNING_CERTIFICATE"]);
     expect(r.notes.map((n) => n.code)).toContain("KEYINFO_WRONG_NAMESPACE");
@@ -112,7 +127,9 @@ describe("validateSamlMetadata", () => {
   });
 
   it("requires SAML 2.0 in protocolSupportEnumeration and an entityID", () => {
-    expect(errorCodes(idp().replace("urn:oasis:names:tc:SAML:2.0:protocol", "urn:oasis:names:tc:SAML:1.1:protocol"))).toEqual(["IDP_NO_SAML2"]);
+    expect(
+      errorCodes(idp().replace("urn:oasis:names:tc:SAML:2.0:protocol", "urn:oasis:names:tc:SAML:1.1:protocol")),
+    ).toEqual(["IDP_NO_SAML2"]);
     expect(errorCodes(idp().replace('entityID="https://idp.example.com"', ""))).toEqual(["ENTITY_ID_MISSING"]);
   });
 
@@ -130,13 +147,19 @@ describe("validateSamlMetadata", () => {
   it("warns about certificates expiring soon, and judges expiry by the injected clock", () => {
     const r = validateSamlMetadata(idp(), { now: new Date("2034-04-10T00:00:00Z") });
     expect(r.warnings.map((w) => w.code)).toEqual(["CERT_EXPIRING_SOON"]);
-    expect(validateSamlMetadata(idp(), { now: new Date("2035-01-01T00:00:00Z") }).warnings.map((w) => w.code)).toEqual(["CERT_EXPIRED"]);
+    expect(validateSamlMetadata(idp(), { now: new Date("2035-01-01T00:00:00Z") }).warnings.map((w) => w.code)).toEqual([
+      "CERT_EXPIRED",
+    ]);
   });
 
   it("keeps a KeyDescriptor without use as a signing key, ignores encryption-only keys for signing", () => {
-    const noUse = idp({ keys: `<md:KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${OKTA_CERT}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` });
+    const noUse = idp({
+      keys: `<md:KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${OKTA_CERT}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    });
     expect(judge(noUse).facts.certificates[0]!.use).toBe("signing-and-encryption");
-    const encOnly = idp({ keys: `<md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${OKTA_CERT}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` });
+    const encOnly = idp({
+      keys: `<md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${OKTA_CERT}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    });
     expect(errorCodes(encOnly)).toEqual(["NO_SIGNING_CERTIFICATE"]);
   });
 
@@ -148,20 +171,29 @@ describe("validateSamlMetadata", () => {
   });
 
   it("picks from an aggregate: one IdP selected with a warning, several refused with their IDs", () => {
-    const entity = (id: string) => idp({ entityId: id }).replace(/ ID="_root"/, "").replace(` xmlns:md="${MD}" xmlns:ds="${DS}"`, "");
-    const agg = (...ids: string[]) => `<md:EntitiesDescriptor xmlns:md="${MD}" xmlns:ds="${DS}">${ids.map(entity).join("")}</md:EntitiesDescriptor>`;
+    const entity = (id: string) =>
+      idp({ entityId: id })
+        .replace(/ ID="_root"/, "")
+        .replace(` xmlns:md="${MD}" xmlns:ds="${DS}"`, "");
+    const agg = (...ids: string[]) =>
+      `<md:EntitiesDescriptor xmlns:md="${MD}" xmlns:ds="${DS}">${ids.map(entity).join("")}</md:EntitiesDescriptor>`;
     expect(warningCodes(agg("https://a.example"))).toEqual(["AGGREGATE_ONE_IDP_SELECTED"]);
     const several = judge(agg("https://a.example", "https://b.example"));
     expect(several.errors.map((e) => e.code)).toEqual(["AGGREGATE_SEVERAL_IDPS"]);
     expect(several.errors[0]!.message).toContain("https://b.example");
-    const picked = validateSamlMetadata(agg("https://a.example", "https://b.example"), { now: NOW, entityId: "https://b.example" });
+    const picked = validateSamlMetadata(agg("https://a.example", "https://b.example"), {
+      now: NOW,
+      entityId: "https://b.example",
+    });
     expect(picked.verdict).toBe("ok");
     expect(picked.facts.entityId).toBe("https://b.example");
   });
 
   it("truncates what it echoes from the document", () => {
     const long = `https://idp.example.com/${"a".repeat(5000)}`;
-    const r = judge(idp({ sso: `<md:SingleSignOnService Binding="${REDIRECT}" Location="javascript:${"b".repeat(5000)}"/>` }));
+    const r = judge(
+      idp({ sso: `<md:SingleSignOnService Binding="${REDIRECT}" Location="javascript:${"b".repeat(5000)}"/>` }),
+    );
     expect(r.errors[0]!.message.length).toBeLessThan(400);
     expect(judge(idp({ entityId: long })).errors.map((e) => e.code)).toEqual(["ENTITY_ID_TOO_LONG"]);
   });

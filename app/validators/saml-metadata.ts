@@ -101,7 +101,7 @@ export function validateSamlMetadata(input: Uint8Array | string, opts: SamlMetad
     findings.error(
       "NOT_SAML_METADATA",
       `The document is ${what}.`,
-      "Upload your identity provider's SAML 2.0 metadata: an XML file whose root is <md:EntityDescriptor> (xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\").",
+      'Upload your identity provider\'s SAML 2.0 metadata: an XML file whose root is <md:EntityDescriptor> (xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata").',
     );
     return done();
   }
@@ -115,7 +115,10 @@ export function validateSamlMetadata(input: Uint8Array | string, opts: SamlMetad
     const idps = entities.filter((e) => firstChild(e, NS.md, "IDPSSODescriptor"));
     const idpIds = idps.map((e) => e.attrs.entityID ?? "(no entityID)");
     facts.aggregateEntityIds = idpIds.slice(0, 1000);
-    const listed = `${idpIds.slice(0, MAX_LISTED).map((id) => quote(id)).join(", ")}${idpIds.length > MAX_LISTED ? ` and ${idpIds.length - MAX_LISTED} more` : ""}`;
+    const listed = `${idpIds
+      .slice(0, MAX_LISTED)
+      .map((id) => quote(id))
+      .join(", ")}${idpIds.length > MAX_LISTED ? ` and ${idpIds.length - MAX_LISTED} more` : ""}`;
     if (opts.entityId !== undefined) {
       entity = entities.find((e) => e.attrs.entityID === opts.entityId);
       if (!entity) {
@@ -195,7 +198,9 @@ export function validateSamlMetadata(input: Uint8Array | string, opts: SamlMetad
       );
     } else {
       const sp = childrenOf(entity, NS.md, "SPSSODescriptor").length > 0;
-      const foreign = descendants(entity, "", "IDPSSODescriptor").length > 0 || entity.children.some((c) => c.local === "IDPSSODescriptor");
+      const foreign =
+        descendants(entity, "", "IDPSSODescriptor").length > 0 ||
+        entity.children.some((c) => c.local === "IDPSSODescriptor");
       findings.error(
         "NO_IDP_DESCRIPTOR",
         sp
@@ -216,7 +221,9 @@ export function validateSamlMetadata(input: Uint8Array | string, opts: SamlMetad
   facts.sloServices = endpoints(idp, "SingleLogoutService", findings);
   const sso = pickEndpoint(facts.ssoServices);
   if (!sso) {
-    const found = [...new Set(facts.ssoServices.map((s) => s.binding.replace(/^urn:oasis:names:tc:SAML:2\.0:bindings:/, "")))];
+    const found = [
+      ...new Set(facts.ssoServices.map((s) => s.binding.replace(/^urn:oasis:names:tc:SAML:2\.0:bindings:/, ""))),
+    ];
     findings.error(
       "SSO_NO_SUPPORTED_BINDING",
       facts.ssoServices.length
@@ -243,7 +250,7 @@ export function validateSamlMetadata(input: Uint8Array | string, opts: SamlMetad
   if (signing.length === 0) {
     findings.error(
       "NO_SIGNING_CERTIFICATE",
-      "The IdP publishes no usable signing certificate (a KeyDescriptor with use=\"signing\" or no use, holding an X509Certificate): its logins could not be verified.",
+      'The IdP publishes no usable signing certificate (a KeyDescriptor with use="signing" or no use, holding an X509Certificate): its logins could not be verified.',
       "Make sure a signing certificate is active for this application in your identity provider and download its metadata again.",
     );
   } else {
@@ -265,7 +272,13 @@ export function validateSamlMetadata(input: Uint8Array | string, opts: SamlMetad
       "The IdP wants signed authentication requests (WantAuthnRequestsSigned): request signing will be turned on.",
     );
   }
-  facts.nameIdFormats = [...new Set(childrenOf(idp, NS.md, "NameIDFormat").map((n) => n.text.trim()).filter(Boolean))];
+  facts.nameIdFormats = [
+    ...new Set(
+      childrenOf(idp, NS.md, "NameIDFormat")
+        .map((n) => n.text.trim())
+        .filter(Boolean),
+    ),
+  ];
 
   // 8. A signed document is verified; a signature only counts when it covers the root.
   if (firstChild(root, NS.ds, "Signature")) {
@@ -296,7 +309,11 @@ function checkValidity(el: XmlElement, label: string, findings: Findings, facts:
   if (validUntil !== undefined) {
     const date = parseDateTime(validUntil);
     if (!date) {
-      findings.warn("VALID_UNTIL_INVALID", `${label} has a validUntil that is not a date: ${quote(validUntil)}.`, REFETCH);
+      findings.warn(
+        "VALID_UNTIL_INVALID",
+        `${label} has a validUntil that is not a date: ${quote(validUntil)}.`,
+        REFETCH,
+      );
     } else {
       if (!facts.validUntil || date.toISOString() < facts.validUntil) facts.validUntil = date.toISOString();
       const days = Math.floor((date.getTime() - now.getTime()) / DAY_MS);
@@ -348,7 +365,10 @@ function endpoints(idp: XmlElement, local: string, findings: Findings): Endpoint
     const location = (el.attrs.Location ?? "").trim();
     if (!location) continue;
     if (out.some((e) => e.binding === binding && e.location === location)) {
-      findings.note("ENDPOINT_DUPLICATE", `The ${local} ${quote(location)} is listed twice with the same binding; it is kept once.`);
+      findings.note(
+        "ENDPOINT_DUPLICATE",
+        `The ${local} ${quote(location)} is listed twice with the same binding; it is kept once.`,
+      );
       continue;
     }
     out.push({ binding, location });
@@ -394,7 +414,10 @@ function certificates(idp: XmlElement, findings: Findings, now: Date): Certifica
           if (dup.use !== result.facts.use && dup.use !== "signing-and-encryption") {
             if (use !== "encryption") dup.use = dup.use === "encryption" ? "signing-and-encryption" : dup.use;
           } else {
-            findings.note("CERT_DUPLICATE", `The certificate ${dup.subject} is listed more than once; it is kept once.`);
+            findings.note(
+              "CERT_DUPLICATE",
+              `The certificate ${dup.subject} is listed more than once; it is kept once.`,
+            );
           }
           continue;
         }
@@ -465,7 +488,8 @@ function checkSignature(text: string, trusted: string[], findings: Findings, fac
   if (signer?.ok) facts.signature.signer = signer.facts;
   const trustedPrints = trusted.map((t) => describeCertificate(t, "metadata-signature", now)).filter((r) => r.ok);
   const isTrusted =
-    signer?.ok === true && trustedPrints.some((t) => t.ok && t.facts.fingerprintSha256 === signer.facts.fingerprintSha256);
+    signer?.ok === true &&
+    trustedPrints.some((t) => t.ok && t.facts.fingerprintSha256 === signer.facts.fingerprintSha256);
   facts.signature.trusted = isTrusted;
   if (!isTrusted) {
     findings.note(

@@ -1,6 +1,4 @@
-export type UrlCheck =
-  | { ok: true; url: URL; plainHttp: boolean; loopback: boolean }
-  | { ok: false; reason: string };
+export type UrlCheck = { ok: true; url: URL; plainHttp: boolean; loopback: boolean } | { ok: false; reason: string };
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
@@ -19,7 +17,10 @@ export function checkEndpointUrl(value: string): UrlCheck {
     return { ok: false, reason: "is not an absolute URL" };
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return { ok: false, reason: `uses the "${url.protocol.replace(/:$/, "")}:" scheme; only https (or http) URLs are allowed` };
+    return {
+      ok: false,
+      reason: `uses the "${url.protocol.replace(/:$/, "")}:" scheme; only https (or http) URLs are allowed`,
+    };
   }
   if (url.username || url.password) return { ok: false, reason: "contains a user name or password" };
   return { ok: true, url, plainHttp: url.protocol === "http:", loopback: isLoopbackHost(url.hostname) };

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { MAX_DOCUMENT_BYTES, screenXml } from "./xml-safety";
 
 const DTD = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>';
-const OK = '<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="e"/>';
+const OK =
+  '<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="e"/>';
 
 function utf16(text: string, endian: "le" | "be", bom: boolean): Uint8Array {
   const le = Buffer.from(text, "utf16le");
@@ -16,10 +17,12 @@ const code = (r: ReturnType<typeof screenXml>) => (r.ok ? "ok" : r.code);
 describe("screenXml: the gate before any parser", () => {
   it("refuses DOCTYPE and ENTITY declarations in UTF-8, with or without a BOM", () => {
     expect(code(screenXml(Buffer.from(DTD)))).toBe("XML_DTD_FORBIDDEN");
-    expect(code(screenXml(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(DTD)])))).toBe("XML_DTD_FORBIDDEN");
+    expect(code(screenXml(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(DTD)])))).toBe(
+      "XML_DTD_FORBIDDEN",
+    );
     expect(code(screenXml(DTD))).toBe("XML_DTD_FORBIDDEN");
     expect(code(screenXml('<x><!ENTITY e "x"></x>'))).toBe("XML_DTD_FORBIDDEN");
-    expect(code(screenXml('<!doctype x><x/>'))).toBe("XML_DTD_FORBIDDEN");
+    expect(code(screenXml("<!doctype x><x/>"))).toBe("XML_DTD_FORBIDDEN");
   });
 
   it.each([
@@ -42,7 +45,9 @@ describe("screenXml: the gate before any parser", () => {
   it("refuses UTF-32, invalid UTF-8 and undeclared encodings it cannot read", () => {
     expect(code(screenXml(new Uint8Array([0xff, 0xfe, 0, 0, 0x3c, 0, 0, 0])))).toBe("XML_ENCODING_UNSUPPORTED");
     expect(code(screenXml(new Uint8Array([0x3c, 0x78, 0xff, 0xfe, 0x3e])))).toBe("XML_ENCODING_INVALID");
-    expect(code(screenXml(Buffer.from('<?xml version="1.0" encoding="EBCDIC-CP-US"?><x/>')))).toBe("XML_ENCODING_UNSUPPORTED");
+    expect(code(screenXml(Buffer.from('<?xml version="1.0" encoding="EBCDIC-CP-US"?><x/>')))).toBe(
+      "XML_ENCODING_UNSUPPORTED",
+    );
     const latin1 = screenXml(Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><x>caf\xe9</x>', "latin1"));
     expect(latin1.ok && latin1.text).toContain("café");
   });

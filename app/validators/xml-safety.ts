@@ -9,9 +9,7 @@
  */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
-export type ScreenResult =
-  | { ok: true; text: string }
-  | { ok: false; code: string; message: string; fix: string };
+export type ScreenResult = { ok: true; text: string } | { ok: false; code: string; message: string; fix: string };
 
 const SINGLE_BYTE_ENCODINGS = new Set(["iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii", "windows-1252"]);
 
@@ -101,7 +99,10 @@ const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0
 export function screenXml(input: Uint8Array | string): ScreenResult {
   let text: string;
   if (typeof input === "string") {
-    if (input.length > MAX_DOCUMENT_BYTES || (input.length * 3 > MAX_DOCUMENT_BYTES && utf8Length(input) > MAX_DOCUMENT_BYTES)) {
+    if (
+      input.length > MAX_DOCUMENT_BYTES ||
+      (input.length * 3 > MAX_DOCUMENT_BYTES && utf8Length(input) > MAX_DOCUMENT_BYTES)
+    ) {
       return tooLarge(utf8Length(input));
     }
     text = input;

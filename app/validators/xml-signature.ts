@@ -23,7 +23,8 @@ export interface SignatureCheck {
 function elementChildren(el: Element, ns: string, local: string): Element[] {
   const out: Element[] = [];
   for (let n = el.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === local) out.push(n as Element);
+    if (n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === local)
+      out.push(n as Element);
   }
   return out;
 }
@@ -51,33 +52,49 @@ export function verifyEnvelopedSignature(text: string, trustedCertificates: stri
     }).parseFromString(text, "text/xml");
     root = doc.documentElement;
   } catch (err) {
-    return { signed: true, valid: false, reason: `the document could not be read for signature checking (${(err as Error).message.split("\n")[0]})` };
+    return {
+      signed: true,
+      valid: false,
+      reason: `the document could not be read for signature checking (${(err as Error).message.split("\n")[0]})`,
+    };
   }
-  if (!root || errors.length) return { signed: true, valid: false, reason: "the document could not be read for signature checking" };
+  if (!root || errors.length)
+    return { signed: true, valid: false, reason: "the document could not be read for signature checking" };
   const signatures = elementChildren(root, NS.ds, "Signature");
   if (signatures.length === 0) return { signed: false };
-  if (signatures.length > 1) return { signed: true, valid: false, reason: "the root element carries more than one signature" };
+  if (signatures.length > 1)
+    return { signed: true, valid: false, reason: "the root element carries more than one signature" };
   const signature = signatures[0]!;
   const signedInfo = descendant(signature, ["SignedInfo"]);
   const algorithm = signedInfo && elementChildren(signedInfo, NS.ds, "SignatureMethod")[0]?.getAttribute("Algorithm");
   const references = signedInfo ? elementChildren(signedInfo, NS.ds, "Reference") : [];
-  const digestAlgorithm = references[0] && elementChildren(references[0], NS.ds, "DigestMethod")[0]?.getAttribute("Algorithm");
+  const digestAlgorithm =
+    references[0] && elementChildren(references[0], NS.ds, "DigestMethod")[0]?.getAttribute("Algorithm");
   const base = {
     signed: true,
     ...(algorithm ? { algorithm } : {}),
     ...(digestAlgorithm ? { digestAlgorithm } : {}),
   };
-  if (references.length !== 1) return { ...base, valid: false, reason: "the signature must have exactly one reference, to the whole document" };
+  if (references.length !== 1)
+    return { ...base, valid: false, reason: "the signature must have exactly one reference, to the whole document" };
   const uri = references[0]!.getAttribute("URI") ?? "";
   const rootId = root.getAttribute("ID") ?? root.getAttribute("Id") ?? root.getAttribute("id");
   if (uri !== "" && uri !== `#${rootId}`) {
-    return { ...base, valid: false, reason: `the signature covers "${uri.slice(0, 80)}", not the metadata root element` };
+    return {
+      ...base,
+      valid: false,
+      reason: `the signature covers "${uri.slice(0, 80)}", not the metadata root element`,
+    };
   }
   const embedded = descendant(signature, ["KeyInfo", "X509Data", "X509Certificate"])?.textContent;
   const candidates = [...trustedCertificates.map(normalizeBase64Certificate)];
   if (embedded) candidates.push(normalizeBase64Certificate(embedded));
   if (candidates.length === 0) {
-    return { ...base, valid: false, reason: "the signature carries no certificate and no trusted certificate was given to check it" };
+    return {
+      ...base,
+      valid: false,
+      reason: "the signature carries no certificate and no trusted certificate was given to check it",
+    };
   }
   let lastReason = "the signature does not match the document (it was changed after signing, or signed by another key)";
   for (const candidate of candidates) {

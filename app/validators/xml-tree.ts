@@ -77,7 +77,13 @@ function convert(top: Xml2jsNode): XmlElement {
         attrs[a.uri ? `{${a.uri}}${a.local}` : a.local] = a.value;
       }
     }
-    return { ns: node.$ns?.uri ?? "", local: node.$ns?.local ?? node["#name"] ?? "", attrs, children: [], text: node._ ?? "" };
+    return {
+      ns: node.$ns?.uri ?? "",
+      local: node.$ns?.local ?? node["#name"] ?? "",
+      attrs,
+      children: [],
+      text: node._ ?? "",
+    };
   };
   const root = make(top);
   const stack: [Xml2jsNode, XmlElement][] = [[top, root]];
