@@ -51,9 +51,7 @@ export function describeCertificate(base64Text: string, use: CertificateFacts["u
   }
   const notBefore = new Date(cert.validFrom);
   const notAfter = new Date(cert.validTo);
-  const key = cert.publicKey;
-  const details = key.asymmetricKeyDetails ?? {};
-  const keyType = (key.asymmetricKeyType ?? "unknown").toUpperCase().replace("RSA-PSS", "RSA-PSS");
+  const derFacts = readDer(der);
   const facts: CertificateFacts = {
     use,
     subject: oneLine(cert.subject),
@@ -63,10 +61,10 @@ export function describeCertificate(base64Text: string, use: CertificateFacts["u
     notAfter: notAfter.toISOString(),
     daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS),
     expired: notAfter.getTime() < now.getTime(),
-    keyType: keyType === "EC" ? "EC" : keyType,
-    ...(details.modulusLength ? { keySize: details.modulusLength } : {}),
-    ...(details.namedCurve ? { curve: details.namedCurve } : {}),
-    signatureAlgorithm: signatureAlgorithmOf(der),
+    keyType: derFacts.keyType,
+    ...(derFacts.keySize ? { keySize: derFacts.keySize } : {}),
+    ...(derFacts.curve ? { curve: derFacts.curve } : {}),
+    signatureAlgorithm: derFacts.signatureAlgorithm,
     fingerprintSha256: cert.fingerprint256,
     fingerprintSha1: cert.fingerprint,
     base64,
@@ -89,26 +87,59 @@ export function isWeakSignatureAlgorithm(name: string): boolean {
   return /sha1|md5/i.test(name);
 }
 
-function signatureAlgorithmOf(der: Buffer): string {
-  try {
-    let pos = 0;
-    const header = (): { tag: number; length: number; start: number } => {
-      const tag = der[pos++]!;
-      let length = der[pos++]!;
-      if (length & 0x80) {
-        const n = length & 0x7f;
-        length = 0;
-        for (let i = 0; i < n; i++) length = length * 256 + der[pos++]!;
-      }
-      return { tag, length, start: pos };
-    };
-    header(); // Certificate SEQUENCE
-    const tbs = header();
-    pos = tbs.start + tbs.length;
-    header(); // AlgorithmIdentifier SEQUENCE
-    const oid = header();
-    if (oid.tag !== 0x06) return "unknown";
-    const bytes = der.subarray(oid.start, oid.start + oid.length);
+const CURVES: Record<string, string> = {
+  "1.2.840.10045.3.1.7": "prime256v1",
+  "1.3.132.0.34": "secp384r1",
+  "1.3.132.0.35": "secp521r1",
+  "1.3.132.0.10": "secp256k1",
+};
+const KEY_TYPES: Record<string, string> = {
+  "1.2.840.113549.1.1.1": "RSA",
+  "1.2.840.113549.1.1.10": "RSA-PSS",
+  "1.2.840.10045.2.1": "EC",
+  "1.3.101.112": "ED25519",
+  "1.3.101.113": "ED448",
+  "1.2.840.10040.4.1": "DSA",
+};
+
+interface DerFacts {
+  signatureAlgorithm: string;
+  keyType: string;
+  keySize?: number;
+  curve?: string;
+}
+
+/**
+ * Reads the signature algorithm and the public key's type and size straight from the DER: much
+ * cheaper than X509Certificate#publicKey (a KeyObject per certificate), and Node 20 does not
+ * expose the signature algorithm at all.
+ *   Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+ *   TBSCertificate ::= SEQUENCE { [0] version?, serial, signature, issuer, validity, subject,
+ *                                 subjectPublicKeyInfo, … }
+ */
+function readDer(der: Buffer): DerFacts {
+  let pos = 0;
+  const header = (): { tag: number; length: number; start: number } => {
+    const tag = der[pos++]!;
+    let length = der[pos++]!;
+    if (length & 0x80) {
+      const n = length & 0x7f;
+      if (n > 4) throw new Error("length");
+      length = 0;
+      for (let i = 0; i < n; i++) length = length * 256 + der[pos++]!;
+    }
+    if (pos + length > der.length) throw new Error("truncated");
+    return { tag, length, start: pos };
+  };
+  const skip = () => {
+    const h = header();
+    pos = h.start + h.length;
+  };
+  const oid = (): string => {
+    const h = header();
+    if (h.tag !== 0x06) throw new Error("oid");
+    const bytes = der.subarray(h.start, h.start + h.length);
+    pos = h.start + h.length;
     const parts: number[] = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
     let value = 0;
     for (let i = 1; i < bytes.length; i++) {
@@ -118,9 +149,47 @@ function signatureAlgorithmOf(der: Buffer): string {
         value = 0;
       }
     }
-    const dotted = parts.join(".");
-    return SIGNATURE_ALGORITHMS[dotted] ?? dotted;
+    return parts.join(".");
+  };
+  const out: DerFacts = { signatureAlgorithm: "unknown", keyType: "unknown" };
+  try {
+    header(); // Certificate
+    const tbs = header();
+    const tbsEnd = tbs.start + tbs.length;
+    if (der[pos] === 0xa0) skip(); // version
+    skip(); // serialNumber
+    skip(); // signature
+    skip(); // issuer
+    skip(); // validity
+    skip(); // subject
+    header(); // SubjectPublicKeyInfo
+    const alg = header(); // AlgorithmIdentifier
+    const algEnd = alg.start + alg.length;
+    const keyOid = oid();
+    out.keyType = KEY_TYPES[keyOid] ?? keyOid;
+    if (out.keyType === "EC" && pos < algEnd && der[pos] === 0x06) {
+      const curve = oid();
+      out.curve = CURVES[curve] ?? curve;
+    }
+    pos = algEnd;
+    const bits = header(); // BIT STRING
+    if (out.keyType === "RSA" || out.keyType === "RSA-PSS") {
+      pos = bits.start + 1; // unused-bits byte
+      header(); // RSAPublicKey SEQUENCE
+      const n = header(); // modulus INTEGER
+      let first = n.start;
+      while (first < n.start + n.length && der[first] === 0) first++;
+      const top = der[first] ?? 0;
+      out.keySize = (n.start + n.length - first - 1) * 8 + (top ? 32 - Math.clz32(top) : 0);
+    } else if (out.keyType === "ED25519") {
+      out.keySize = 256;
+    }
+    pos = tbsEnd;
+    header(); // signatureAlgorithm
+    const sigOid = oid();
+    out.signatureAlgorithm = SIGNATURE_ALGORITHMS[sigOid] ?? sigOid;
   } catch {
-    return "unknown";
+    // A certificate OpenSSL accepted but we cannot walk: keep what was read.
   }
+  return out;
 }
