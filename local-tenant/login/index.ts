@@ -1,5 +1,6 @@
 import type { Express, NextFunction, Request, Response } from "express";
 import type { TenantContext } from "../context.js";
+import { createBroker } from "./broker.js";
 import { logoutRouter } from "./logout.js";
 import { createTenantProvider } from "./provider.js";
 import { universalLoginRouter } from "./universal-login.js";
@@ -12,7 +13,9 @@ import { universalLoginRouter } from "./universal-login.js";
  */
 export async function mountLogins(app: Express, ctx: TenantContext): Promise<void> {
   const tp = await createTenantProvider(ctx);
-  app.use(universalLoginRouter(ctx, tp));
+  const broker = createBroker(ctx, tp);
+  app.use(universalLoginRouter(ctx, tp, broker.start));
+  app.use(broker.router);
   app.use(logoutRouter(ctx, tp));
   app.post("/oauth/token", tokenRequestAsAuth0Accepts(ctx));
   app.use(tp.provider.callback());
