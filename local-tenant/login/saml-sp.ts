@@ -280,10 +280,16 @@ export function verifySamlResponse(samlResponse: string, v: VerifyOptions): Saml
     const until = data.getAttribute("NotOnOrAfter");
     if (until && now >= Date.parse(until) + CLOCK_SKEW_MS) throw new SamlError("assertion has expired.");
   }
-  if (
-    !inResponseTo &&
-    !subject?.getElementsByTagNameNS(NS.saml, "SubjectConfirmationData")[0]?.getAttribute("InResponseTo")
-  ) {
+  // The binding to this login's AuthnRequest must be covered by the signature: the signed
+  // Response's InResponseTo, or the signed assertion's SubjectConfirmationData (an unsigned
+  // Response around a signed assertion could claim anything).
+  const signedIrt = [
+    signedResponse?.getAttribute("InResponseTo"),
+    ...Array.from(subject?.getElementsByTagNameNS(NS.saml, "SubjectConfirmationData") ?? []).map((d) =>
+      d.getAttribute("InResponseTo"),
+    ),
+  ].filter(Boolean);
+  if (!signedIrt.length) {
     throw new SamlError(
       "InResponseTo is missing: unsolicited (IdP-initiated) responses are not enabled for this connection",
     );

@@ -88,7 +88,7 @@ afterAll(async () => {
 
 const atCallback = (url: string) => url.startsWith(CALLBACK);
 
-async function authorize(browser: HttpBrowser, connection: string) {
+async function authorize(browser: HttpBrowser, connection: string, prompt = "login") {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
@@ -100,7 +100,7 @@ async function authorize(browser: HttpBrowser, connection: string) {
     state,
     nonce,
     connection,
-    prompt: "login",
+    ...(prompt ? { prompt } : {}),
   });
   const step = await browser.follow(url.href, atCallback);
   return { verifier, state, nonce, step };
@@ -213,6 +213,22 @@ describe("SAML connections", () => {
       atCallback,
     );
     expect(callbackParams(crossed.url).get("error_description")).toMatch(/^InResponseTo is invalid/);
+  });
+
+  it("sends a browser signed in with the database connection to the IdP when another connection is asked for", async () => {
+    const browser = new HttpBrowser();
+    const db = await authorize(browser, "Username-Password-Authentication", "");
+    const html = await db.step.res!.text();
+    const signedIn = await browser.submit(
+      db.step.url,
+      { _csrf: hiddenInput(html, "_csrf")!, email: "alice@acme.test", password: "Demo-Password-2026" },
+      atCallback,
+    );
+    expect(callbackParams(signedIn.url).get("code")).toBeTruthy();
+    const again = await authorize(browser, "Username-Password-Authentication", "");
+    expect(callbackParams(again.step.url).get("code")).toBeTruthy(); // the SSO session
+    const saml = await authorize(browser, "demo-saml", "");
+    expect(saml.step.url.startsWith(`${idps.saml.url}/sso?`)).toBe(true);
   });
 
   it("refuses a connection that is not enabled for the application, at its callback", async () => {
