@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { startDemoIdps, type DemoIdps } from "../local-tenant/demo-idps/index";
 import { startLocalTenant, type LocalTenant } from "../local-tenant/server";
 import {
   closeDatabase,
@@ -31,6 +32,8 @@ export interface StartPortalOptions {
     demoPassword?: string;
     mgmtClientId?: string;
     mgmtClientSecret?: string;
+    /** Also start the demo SAML and OIDC IdPs on these ports (npm start: 4020 and 4030). */
+    demoIdps?: { samlPort: number; oidcPort: number };
   };
   secure?: boolean;
   /** Use this build instead of importing build/server (tests, dev). */
@@ -40,6 +43,7 @@ export interface StartPortalOptions {
 export interface RunningPortal {
   url: string;
   tenant?: LocalTenant;
+  demoIdps?: DemoIdps;
   close(): Promise<void>;
 }
 
@@ -62,6 +66,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
 
   let tenant: LocalTenant | undefined;
+  let demoIdps: DemoIdps | undefined;
   try {
     if (options.localTenant) {
       tenant = await startLocalTenant({
@@ -82,6 +87,13 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
         testLogin: tenant.testLoginClient,
         tenantName: tenant.context.store.state.tenant,
       });
+      if (options.localTenant.demoIdps) {
+        demoIdps = await startDemoIdps({
+          tenantUrl: tenant.url,
+          samlPort: options.localTenant.demoIdps.samlPort,
+          oidcPort: options.localTenant.demoIdps.oidcPort,
+        });
+      }
     }
 
     if ("open" in options.database) {
@@ -101,6 +113,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     server.on("request", app);
   } catch (err) {
     server.close();
+    await demoIdps?.close();
     await tenant?.close();
     throw err;
   }
@@ -108,9 +121,11 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   return {
     url,
     tenant,
+    demoIdps,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await demoIdps?.close();
       await tenant?.close();
       // A database handed in by the caller is the caller's to close.
       if (!("open" in options.database)) await closeDatabase();

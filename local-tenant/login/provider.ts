@@ -64,10 +64,10 @@ export async function createTenantProvider(ctx: TenantContext): Promise<TenantPr
       accountId: sub,
       claims: () => ({
         sub: user.user_id,
-        email: user.email,
-        email_verified: user.email_verified,
+        // Brokered users may come without an e-mail (SAML attributes are the IdP's choice).
+        ...(user.email ? { email: user.email, email_verified: user.email_verified } : {}),
         name: user.name,
-        nickname: user.email.split("@")[0],
+        nickname: user.email ? user.email.split("@")[0] : undefined,
         given_name: user.given_name,
         family_name: user.family_name,
         updated_at: user.updated_at,

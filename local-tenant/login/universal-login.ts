@@ -116,7 +116,7 @@ export function universalLoginRouter(ctx: TenantContext, tp: TenantProvider, bro
   async function startConnection(req: Request, res: Response, interaction: Interaction, name: string) {
     const clientId = String(interaction.params.client_id ?? "");
     const connection = ctx.store.connectionByName(name);
-    if (!connection) throw new LoginError("invalid_request", `the connection ${name} was not found`);
+    if (!connection) throw new LoginError("invalid_request", "the connection was not found");
     checkConnectionForClient(connection, clientId);
     const org = resolveOrganization(ctx.store, interaction.params.organization);
     if (org) checkConnectionForOrganization(org, connection);
