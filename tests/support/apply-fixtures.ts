@@ -1,3 +1,4 @@
+import "~/services/db/apply-schema";
 import type { Kysely } from "kysely";
 import type { Database } from "~/services/db/schema";
 import type { ScopedOrganization, SystemOrgScope } from "~/services/scope.server";
@@ -58,4 +59,19 @@ export function samlOptions(org: string, version: number): Record<string, unknow
     signSAMLRequest: version % 2 === 0,
     domain_aliases: [`${org}.test`],
   };
+}
+
+/** Waits until no job is queued or running (or fails the test after `timeoutMs`). */
+export async function drained(db: Kysely<Database>, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await db
+      .selectFrom("apply_jobs")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("status", "in", ["queued", "running"])
+      .executeTakeFirstOrThrow();
+    if (Number(open.n) === 0) return;
+    if (Date.now() > until) throw new Error(`${open.n} apply jobs still open after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
