@@ -67,6 +67,11 @@ export interface ApplyWorkerOptions {
   /** Idle poll interval. */
   pollMs?: number;
   backoff?: { baseMs: number; maxMs: number };
+  /**
+   * 429s retried in place (holding the tenant lock, so nobody else hits the tenant meanwhile)
+   * after the tenant's reset, before the job goes back to the queue until then (default 2).
+   */
+  rateLimitRetries?: number;
   fetch?: typeof fetch;
   hooks?: {
     crash?: (point: CrashPoint) => void | Promise<void>;
@@ -129,6 +134,7 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
       prefix: options.prefix,
       db: trx,
       fetch: options.fetch,
+      rateLimitRetries: options.rateLimitRetries ?? 2,
       hooks: {
         beforeRequest: async () => {
           if (options.rateBudget) await takeBudget(trx, tenantKey, options.rateBudget);

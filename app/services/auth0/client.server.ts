@@ -112,8 +112,15 @@ export async function managementToken(tenant: TenantConfig, fetchImpl: typeof fe
 
 export function createManagementClients(
   tenant: TenantConfig,
-  options: { fetch?: typeof fetch; hooks?: ClientHooks; timeoutInSeconds?: number } = {},
+  options: {
+    fetch?: typeof fetch;
+    hooks?: ClientHooks;
+    timeoutInSeconds?: number;
+    /** How many times a 429 is retried in place, after the tenant's reset (default 0). */
+    rateLimitRetries?: number;
+  } = {},
 ): ManagementClients {
+  const rateLimitRetries = options.rateLimitRetries ?? 0;
   const baseFetch = options.fetch ?? fetch;
   const apiBase = tenant.managementApiUrl.replace(/\/$/, "");
   const hooks = options.hooks ?? {};
@@ -121,17 +128,26 @@ export function createManagementClients(
     const url = String(input instanceof Request ? input.url : input);
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     const path = url.startsWith(apiBase) ? url.slice(apiBase.length).split("?")[0]! : new URL(url).pathname;
-    await hooks.beforeRequest?.({ method, path });
-    let response: Response;
-    try {
-      response = await baseFetch(input, init);
-    } catch (err) {
-      await hooks.afterResponse?.({ method, path, status: undefined, headers: undefined });
-      throw err;
+    for (let attempt = 0; ; attempt++) {
+      await hooks.beforeRequest?.({ method, path });
+      let response: Response;
+      try {
+        response = await baseFetch(input, init);
+      } catch (err) {
+        await hooks.afterResponse?.({ method, path, status: undefined, headers: undefined });
+        throw err;
+      }
+      if (response.status === 401) invalidateManagementToken(tenant);
+      await hooks.afterResponse?.({ method, path, status: response.status, headers: response.headers });
+      // A 429 is retried here, after the tenant's reset, a few times; then it is the caller's.
+      // (The SDK sends string bodies, so the request can be sent again as it is.)
+      const replayable = init?.body === undefined || init.body === null || typeof init.body === "string";
+      if (response.status !== 429 || attempt >= rateLimitRetries || !replayable) return response;
+      const reset = Number(response.headers.get("x-ratelimit-reset"));
+      const wait = Number.isFinite(reset) && reset > 0 ? reset * 1000 - Date.now() : 1000 * 2 ** attempt;
+      await response.body?.cancel();
+      await new Promise((r) => setTimeout(r, Math.min(60_000, Math.max(50, wait)) + Math.random() * 100));
     }
-    if (response.status === 401) invalidateManagementToken(tenant);
-    await hooks.afterResponse?.({ method, path, status: response.status, headers: response.headers });
-    return response;
   };
   const clientOptions = {
     baseUrl: apiBase,

@@ -74,6 +74,8 @@ export interface GatewayOptions {
   db: Executor;
   fetch?: typeof fetch;
   hooks?: ClientHooks;
+  /** 429s retried in place after the tenant's reset before RateLimitedError is thrown (default 0). */
+  rateLimitRetries?: number;
 }
 
 function actorOf(scope: OrganizationScope): { actorUserId: string | null; actorLabel: string } {
@@ -95,7 +97,11 @@ export class Auth0Gateway {
   private readonly clients: ManagementClients;
 
   constructor(private readonly options: GatewayOptions) {
-    this.clients = createManagementClients(options.tenant, { fetch: options.fetch, hooks: options.hooks });
+    this.clients = createManagementClients(options.tenant, {
+      fetch: options.fetch,
+      hooks: options.hooks,
+      rateLimitRetries: options.rateLimitRetries,
+    });
   }
 
   /** The same gateway auditing into another executor (e.g. the caller's transaction). */

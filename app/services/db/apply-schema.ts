@@ -20,7 +20,7 @@ export interface ApplyJobsTable {
   status: Generated<ApplyJobStatus>;
   attempts: Generated<number>;
   max_attempts: Generated<number>;
-  next_run_at: Generated<Timestamp>;
+  next_run_at: Timestamp;
   locked_by: string | null;
   locked_until: Timestamp | null;
   steps_done: ColumnType<string[], string | undefined, string>;
@@ -29,8 +29,8 @@ export interface ApplyJobsTable {
   error_kind: string | null;
   rate_limited: Generated<number>;
   requested_by: string;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
   finished_at: Timestamp | null;
 }
 
