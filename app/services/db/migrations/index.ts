@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as m001 from "./001-initial";
+import * as m002 from "./002-apply-jobs";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -7,4 +8,5 @@ import * as m001 from "./001-initial";
  */
 export const migrations: Record<string, Migration> = {
   "001-initial": m001,
+  "002-apply-jobs": m002,
 };
