@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as m001 from "./001-initial";
+import * as m003 from "./003-auth";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -7,4 +8,5 @@ import * as m001 from "./001-initial";
  */
 export const migrations: Record<string, Migration> = {
   "001-initial": m001,
+  "003-auth": m003,
 };
