@@ -4,6 +4,7 @@ import { recordAudit } from "./audit.server";
 import { assertOrgPermission, assertSupportPermission } from "./authorize.server";
 import { getDb } from "./db.server";
 import type { Invitation, OrgRole } from "./db/schema";
+import { DEFAULT_TTL_HOURS, MAX_TTL_HOURS, MAX_USES_LIMIT } from "./invitation-rules";
 import { getPublicUrl } from "./public-url.server";
 import type { OrgScope, ScopedUser, SupportScope } from "./scope.server";
 
@@ -14,9 +15,7 @@ import type { OrgScope, ScopedUser, SupportScope } from "./scope.server";
  * last use cannot both win.
  */
 
-export const DEFAULT_TTL_HOURS = 72;
-export const MAX_TTL_HOURS = 24 * 30;
-export const MAX_USES_LIMIT = 100;
+export { DEFAULT_TTL_HOURS, MAX_TTL_HOURS, MAX_USES_LIMIT };
 
 export type InvitationState = "valid" | "used" | "expired" | "revoked";
 
