@@ -211,7 +211,7 @@ describe("tenant isolation: ids of another organization inside one's own", () =>
     for (const form of [
       { intent: "change-role", userId: ids.bob!, role: "org_viewer" },
       { intent: "remove-member", userId: ids.bob! },
-    ]) {
+    ] as Record<string, string>[]) {
       const res = await call(portal.url, "/orgs/acme", { cookie: cookies.alice, form });
       expect(res.status).toBe(400);
       expect(res.text).toContain("not a member of this organization");
