@@ -1,17 +1,17 @@
 import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
 import { loginCookie, startLogin } from "~/services/auth/oidc.server";
 import { sanitizeReturnTo } from "~/services/auth/return-to";
-import { getViewer } from "~/services/auth/guards.server";
 import { logger } from "~/services/logger.server";
 
 /**
  * GET /auth/login?returnTo=/path — starts an OIDC sign-in at the tenant. `returnTo` is kept only
- * when it is a path inside the portal (anything else becomes /orgs).
+ * when it is a path inside the portal (anything else becomes /orgs). It always goes to the
+ * tenant, even with a session cookie present: that cookie may have been planted, and the callback
+ * replaces it (the tenant's own session makes this seamless for someone already signed in).
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const returnTo = sanitizeReturnTo(url.searchParams.get("returnTo"));
-  if (url.searchParams.get("prompt") !== "login" && (await getViewer(request))) throw redirect(returnTo);
   try {
     const { url: authorizeUrl, pending } = await startLogin(returnTo);
     return redirect(authorizeUrl.toString(), {
