@@ -4,7 +4,6 @@
  */
 import { ensureBuilt } from "../server/build";
 import { startPortal, tenantDataDir } from "../server/portal";
-import { DEFAULT_DEMO_PASSWORD } from "../local-tenant/seed";
 import { EnvError, getEnv } from "~/services/env.server";
 
 async function main(): Promise<void> {
@@ -51,14 +50,6 @@ async function main(): Promise<void> {
   if (portal.tenant) {
     lines.push(
       `  local Auth0 tenant: ${portal.tenant.url}  (Management API client id ${portal.tenant.mgmtClient.clientId}, secret ${portal.tenant.mgmtClient.clientSecret})`,
-    );
-  }
-  if (portal.tenant) {
-    // The seeded people (issue 5): what each one sees is in the README's "Demo sign-ins".
-    lines.push(
-      `  demo sign-ins at ${portal.url}/auth/login, password ${env.LOCAL_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD}:`,
-      "    alice@acme.test (Acme administrator)   victor@acme.test (Acme viewer)   bob@globex.test (Globex administrator)",
-      "    sam@vendor.test (support agent)        lena@vendor.test (support lead)",
     );
   }
   lines.push("Press Ctrl-C to stop.", "");
