@@ -1,5 +1,6 @@
-import type { LinksFunction, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
+  Form,
   isRouteErrorResponse,
   Link,
   Links,
@@ -8,11 +9,14 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLocation,
   useRouteError,
+  useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { ErrorPage } from "./components/error-page";
 import { useNonce } from "./components/nonce";
+import { getViewer } from "./services/auth/guards.server";
 import stylesUrl from "./styles/app.css?url";
 
 export const links: LinksFunction = () => [
@@ -21,6 +25,63 @@ export const links: LinksFunction = () => [
 ];
 
 export const meta: MetaFunction = () => [{ title: "SSO Portal" }];
+
+/** Who is signed in, for the navigation: e-mail, organizations (the switcher), vendor role. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const viewer = await getViewer(request);
+  if (!viewer) return { viewer: null };
+  return {
+    viewer: {
+      email: viewer.user.email,
+      orgs: viewer.memberships.map((m) => ({ slug: m.org.slug, name: m.org.name })),
+      support: viewer.supportRole !== null,
+    },
+  };
+}
+
+function AccountNav() {
+  const root = useRouteLoaderData<typeof loader>("root");
+  const location = useLocation();
+  const viewer = root?.viewer;
+  if (!viewer) {
+    const returnTo = `${location.pathname}${location.search}`;
+    return (
+      <ul className="account-nav">
+        <li>
+          <a href={`/auth/login?returnTo=${encodeURIComponent(returnTo)}`}>Sign in</a>
+        </li>
+      </ul>
+    );
+  }
+  return (
+    <>
+      {viewer.orgs.length > 0 ? (
+        <ul className="org-switcher" aria-label="Your organizations">
+          {viewer.orgs.map((o) => (
+            <li key={o.slug}>
+              <NavLink to={`/orgs/${o.slug}`}>{o.name}</NavLink>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <ul className="account-nav">
+        {viewer.support ? (
+          <li>
+            <NavLink to="/support">Support</NavLink>
+          </li>
+        ) : null}
+        <li className="signed-in-as">{viewer.email}</li>
+        <li>
+          <Form method="post" action="/auth/logout" reloadDocument>
+            <button type="submit" name="scope" value="this" className="link-button">
+              Sign out
+            </button>
+          </Form>
+        </li>
+      </ul>
+    </>
+  );
+}
 
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
@@ -51,6 +112,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 </NavLink>
               </li>
             </ul>
+            <AccountNav />
           </nav>
         </header>
         <main id="main" tabIndex={-1}>

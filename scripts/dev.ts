@@ -10,6 +10,8 @@ import { createPortalApp } from "../server/http";
 import { tenantDataDir } from "../server/portal";
 import { getDatabase } from "~/services/db.server";
 import { getEnv } from "~/services/env.server";
+import { seedLocalMode } from "~/services/local-seed.server";
+import { registerPublicUrl } from "~/services/public-url.server";
 import { registerLocalTenant } from "~/services/tenant-config.server";
 
 const env = getEnv();
@@ -34,7 +36,9 @@ if (env.localMode) {
   });
   console.log(`Local tenant: ${tenant.url}`);
 }
+registerPublicUrl(publicUrl);
 await getDatabase();
+if (env.localMode) await seedLocalMode();
 const app = createPortalApp({
   build: () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
   viteMiddlewares: vite.middlewares,

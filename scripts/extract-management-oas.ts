@@ -45,7 +45,11 @@ while (pending.length) {
 }
 const out = {
   openapi: oas.openapi,
-  info: { ...oas.info, description: "Subset of Auth0's Management API OAS (auth0/docs-v2, MIT) for the operations the local tenant serves." },
+  info: {
+    ...oas.info,
+    description:
+      "Subset of Auth0's Management API OAS (auth0/docs-v2, MIT) for the operations the local tenant serves.",
+  },
   paths,
   components: { schemas },
 };

@@ -4,7 +4,9 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { logger } from "~/services/logger.server";
+import { getPublicOrigin } from "~/services/public-url.server";
 import { requestContext, requestIdFrom } from "~/services/request-context.server";
+import { sameOriginGuard } from "./same-origin";
 
 /** Largest request body the portal reads: metadata uploads are capped at 1 MB, forms are small. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -24,6 +26,8 @@ export interface PortalAppOptions {
   viteMiddlewares?: express.RequestHandler;
   /** Marks cookies Secure and sends HSTS. */
   secure: boolean;
+  /** The origin non-GET requests must come from; default the registered public URL's. */
+  publicOrigin?: () => string;
 }
 
 export function createPortalApp(options: PortalAppOptions): Express {
@@ -99,6 +103,9 @@ export function createPortalApp(options: PortalAppOptions): Express {
     );
     app.use(express.static(options.clientDir, { maxAge: "1h", index: false }));
   }
+
+  // CSRF: every non-GET request must come from the portal's own origin (server/same-origin.ts).
+  app.use(sameOriginGuard(options.publicOrigin ?? getPublicOrigin));
 
   app.all(
     "*",

@@ -14,6 +14,8 @@ import {
   type DatabaseTarget,
   type OpenDatabase,
 } from "~/services/db.server";
+import { seedLocalMode } from "~/services/local-seed.server";
+import { registerPublicUrl } from "~/services/public-url.server";
 import { registerLocalTenant } from "~/services/tenant-config.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
@@ -64,6 +66,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   });
   const port = (server.address() as AddressInfo).port;
   const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
+  registerPublicUrl(url);
 
   let tenant: LocalTenant | undefined;
   let demoIdps: DemoIdps | undefined;
@@ -104,6 +107,8 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       installDatabase(open);
     }
     await getDatabase();
+    // Local mode's demo organizations and memberships (issue 5), idempotent.
+    if (options.localTenant) await seedLocalMode();
 
     const app = createPortalApp({
       build: options.build ?? (await loadServerBuild()),

@@ -16,6 +16,16 @@ const emailList = z
   )
   .pipe(z.array(z.string().email("each entry must be an e-mail address")));
 
+const idList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[^\s|]+\|[^\s]+$/, "each entry must be a user id such as auth0|64f1c0ffee")));
+
 const httpUrl = (what: string) =>
   z
     .string()
@@ -62,6 +72,16 @@ const schema = z
       .default("sso"),
     SUPPORT_AGENT_EMAILS: emailList.default(""),
     SUPPORT_ADMIN_EMAILS: emailList.default(""),
+    /** Vendor roles by the tenant's user id (`sub`), e.g. auth0|64f…,google-oauth2|1… */
+    SUPPORT_AGENT_USER_IDS: idList.default(""),
+    SUPPORT_ADMIN_USER_IDS: idList.default(""),
+    /** Name of an ID-token claim holding vendor roles (set by an Auth0 Action), e.g. https://sso-portal/roles */
+    SUPPORT_ROLE_CLAIM: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,200}$/, "must be a claim name without spaces, e.g. https://sso-portal.example/roles")
+      .optional(),
+    SESSION_IDLE_MINUTES: z.coerce.number().int("must be a whole number").min(5).max(1440).default(120),
+    SESSION_MAX_HOURS: z.coerce.number().int("must be a whole number").min(1).max(720).default(12),
     LOCAL_TENANT_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     LOCAL_SAML_IDP_PORT: z.coerce.number().int().min(0).max(65535).default(4020),
     LOCAL_OIDC_IDP_PORT: z.coerce.number().int().min(0).max(65535).default(4030),

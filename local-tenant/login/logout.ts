@@ -61,12 +61,15 @@ export function logoutRouter(ctx: TenantContext, tp: TenantProvider): Router {
         target = client?.allowed_logout_urls[0];
       }
 
-      const sid = cookieValue(req, sessionCookie);
+      // oidc-provider also sets `<name>.legacy` (no SameSite); over plain http browsers refuse the
+      // SameSite=None cookie and keep only the legacy one, so both must be read and cleared.
+      const sid = cookieValue(req, sessionCookie) ?? cookieValue(req, `${sessionCookie}.legacy`);
       if (sid) {
         const session = await tp.provider.Session.find(sid);
         await session?.destroy();
       }
-      for (const name of [sessionCookie, `${sessionCookie}.sig`]) res.clearCookie(name, { path: "/" });
+      for (const name of [sessionCookie, `${sessionCookie}.legacy`])
+        for (const suffix of ["", ".sig"]) res.clearCookie(`${name}${suffix}`, { path: "/" });
       res.set("Cache-Control", "no-store");
       if (target) return res.redirect(302, target);
       sendPage(res, 200, page("Signed out", "<h1>Signed out</h1><p>You are signed out of the tenant.</p>"));

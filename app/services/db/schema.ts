@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 
 /** Table types, written by hand beside the migrations that create them. */
 
+/** Read as Date; optional on insert (columns with a default), settable on update. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json = ColumnType<Record<string, unknown>, string | Record<string, unknown>, string | Record<string, unknown>>;
 
@@ -13,7 +14,7 @@ export interface OrganizationsTable {
   name: string;
   /** The Auth0 Organization id (org_…) when the tenant uses Auth0 Organizations. */
   auth0_org_id: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface UsersTable {
@@ -22,7 +23,7 @@ export interface UsersTable {
   sub: string | null;
   email: string;
   name: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
   last_login_at: Timestamp | null;
 }
 
@@ -30,15 +31,15 @@ export interface MembershipsTable {
   user_id: string;
   organization_id: string;
   role: OrgRole;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface SessionsTable {
   /** SHA-256 of the random id the cookie carries: a database leak gives no usable cookie. */
   id_hash: string;
   user_id: string;
-  created_at: Generated<Timestamp>;
-  last_seen_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
   idle_expires_at: Timestamp;
   absolute_expires_at: Timestamp;
   revoked_at: Timestamp | null;
@@ -50,7 +51,7 @@ export interface SessionsTable {
 
 export interface AuditEventsTable {
   id: Generated<string>;
-  occurred_at: Generated<Timestamp>;
+  occurred_at: Timestamp;
   actor_user_id: string | null;
   /** Who, in words, also when no user is known (e.g. "anonymous", "apply-worker"). */
   actor_label: string;
@@ -64,12 +65,37 @@ export interface AuditEventsTable {
   details: Json;
 }
 
+export interface InvitationsTable {
+  id: Generated<string>;
+  /** SHA-256 (hex) of the token in the link; the token itself is never stored. */
+  token_hash: string;
+  organization_id: string;
+  role: OrgRole;
+  created_by_user_id: string | null;
+  created_by_label: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  max_uses: number;
+  uses: Generated<number>;
+  revoked_at: Timestamp | null;
+  revoked_by_label: string | null;
+  note: string | null;
+}
+
+export interface InvitationAcceptancesTable {
+  invitation_id: string;
+  user_id: string;
+  accepted_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  invitations: InvitationsTable;
+  invitation_acceptances: InvitationAcceptancesTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -77,3 +103,4 @@ export type NewOrganization = Insertable<OrganizationsTable>;
 export type User = Selectable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
+export type Invitation = Selectable<InvitationsTable>;

@@ -1,0 +1,121 @@
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
+import { recordAudit } from "~/services/audit.server";
+import { finishLogin, isPendingLogin, loginCookie } from "~/services/auth/oidc.server";
+import { createSession, revokeSession, sessionIdHashFrom, sweepExpiredSessions } from "~/services/auth/session.server";
+import { supportRoleFromClaims } from "~/services/auth/vendor-roles.server";
+import { getDb } from "~/services/db.server";
+import { getEnv } from "~/services/env.server";
+import { logger } from "~/services/logger.server";
+import { SignInRefused, upsertUserFromClaims } from "~/services/users.server";
+
+/**
+ * GET /auth/callback — the tenant sends the browser back here with a code. The code is exchanged,
+ * the ID token validated, the user found or created, any session this browser had is revoked and
+ * a new one made (no fixation), and the browser goes to the kept `returnTo`.
+ */
+async function fail(status: number, message: string, audit: Record<string, unknown>, clear: string): Promise<never> {
+  await recordAudit(await getDb(), {
+    actorLabel: typeof audit.email === "string" ? audit.email : "anonymous",
+    action: "session.sign_in",
+    outcome: "failure",
+    details: audit,
+  });
+  throw new Response(message, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "Set-Cookie": clear, "Cache-Control": "no-store" },
+  });
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const url = new URL(request.url);
+  const pending: unknown = await loginCookie().parse(request.headers.get("cookie"));
+  const clearLogin = await loginCookie().serialize("", { maxAge: 0, expires: new Date(0) });
+
+  const error = url.searchParams.get("error");
+  if (error) {
+    const description = (url.searchParams.get("error_description") ?? "").slice(0, 200);
+    return fail(
+      400,
+      `Sign-in did not complete: ${description || error.slice(0, 60)}. Start again from the sign-in link.`,
+      { reason: "tenant_error", error: error.slice(0, 60) },
+      clearLogin,
+    );
+  }
+  if (!isPendingLogin(pending)) {
+    return fail(
+      400,
+      "This sign-in expired or was started in another browser. Start again from the sign-in link.",
+      { reason: "no_pending_login" },
+      clearLogin,
+    );
+  }
+
+  let claims;
+  let idToken: string;
+  try {
+    ({ claims, idToken } = await finishLogin(url.search, pending));
+  } catch (err) {
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, "sign-in callback refused");
+    return fail(
+      400,
+      "The sign-in response could not be verified. Start again from the sign-in link.",
+      { reason: "invalid_response" },
+      clearLogin,
+    );
+  }
+
+  let user;
+  try {
+    user = await upsertUserFromClaims({
+      sub: claims.sub,
+      email: claims.email,
+      email_verified: claims.email_verified,
+      name: claims.name,
+    });
+  } catch (err) {
+    if (err instanceof SignInRefused)
+      return fail(403, err.message, { reason: err.reason, email: claims.email, sub: claims.sub }, clearLogin);
+    throw err;
+  }
+
+  const previous = await sessionIdHashFrom(request);
+  if (previous) await revokeSession(previous);
+  const { setCookie } = await createSession(user.id, {
+    idToken,
+    supportRoleClaim: supportRoleFromClaims(claims, getEnv().SUPPORT_ROLE_CLAIM),
+  });
+  await recordAudit(await getDb(), {
+    actorUserId: user.id,
+    actorLabel: user.email,
+    action: "session.sign_in",
+    target: user.email,
+    details: { sub: user.sub },
+  });
+  void sweepExpiredSessions().catch(() => undefined);
+
+  const headers = new Headers({ "Cache-Control": "no-store" });
+  headers.append("Set-Cookie", clearLogin);
+  headers.append("Set-Cookie", setCookie);
+  return redirect(pending.returnTo, { headers });
+}
+
+export default function Callback() {
+  return null;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const message = isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "Sign-in failed.";
+  return (
+    <section className="error-page" aria-labelledby="signin-error-title">
+      <h1 id="signin-error-title">Sign-in did not complete</h1>
+      <p role="alert">{message}</p>
+      <p>
+        <a href="/auth/login">Sign in again</a> · <Link to="/">Home</Link>
+      </p>
+    </section>
+  );
+}
+
+export const meta: MetaFunction = () => [{ title: "Signing in · SSO Portal" }];

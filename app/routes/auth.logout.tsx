@@ -1,0 +1,64 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useLoaderData } from "@remix-run/react";
+import { recordAudit } from "~/services/audit.server";
+import { getViewer } from "~/services/auth/guards.server";
+import { tenantLogoutUrl } from "~/services/auth/oidc.server";
+import { clearSessionCookie, revokeAllSessions, revokeSession } from "~/services/auth/session.server";
+import { getDb } from "~/services/db.server";
+
+/**
+ * /auth/logout — GET shows the choice; POST signs out (this browser, or everywhere) and sends the
+ * browser to the tenant's /v2/logout so its session ends too. A POST only, so no other site can
+ * sign a user out with an image tag.
+ */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const viewer = await getViewer(request);
+  if (!viewer) throw redirect("/signed-out");
+  return { email: viewer.user.email };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const everywhere = form.get("scope") === "everywhere";
+  const viewer = await getViewer(request);
+  const headers = new Headers({ "Set-Cookie": await clearSessionCookie(), "Cache-Control": "no-store" });
+  if (!viewer) return redirect("/signed-out", { headers });
+  const ended = everywhere ? await revokeAllSessions(viewer.user.id) : (await revokeSession(viewer.session.idHash), 1);
+  await recordAudit(await getDb(), {
+    actorUserId: viewer.user.id,
+    actorLabel: viewer.user.email,
+    action: "session.sign_out",
+    target: viewer.user.email,
+    details: { everywhere, sessionsEnded: ended },
+  });
+  let destination = "/signed-out";
+  try {
+    destination = tenantLogoutUrl();
+  } catch {
+    // No tenant configured: the portal session is gone; nothing more to end.
+  }
+  return redirect(destination, { headers });
+}
+
+export default function SignOut() {
+  const { email } = useLoaderData<typeof loader>();
+  return (
+    <section className="card narrow" aria-labelledby="signout-title">
+      <h1 id="signout-title">Sign out</h1>
+      <p>
+        You are signed in as <strong>{email}</strong>.
+      </p>
+      <Form method="post" className="button-row">
+        <button type="submit" name="scope" value="this">
+          Sign out
+        </button>
+        <button type="submit" name="scope" value="everywhere" className="secondary">
+          Sign out everywhere
+        </button>
+      </Form>
+      <p className="hint">“Everywhere” ends your sessions in every browser and device.</p>
+    </section>
+  );
+}
+
+export const meta: MetaFunction = () => [{ title: "Sign out · SSO Portal" }];

@@ -1,0 +1,132 @@
+import { createCookie, type Cookie } from "@remix-run/node";
+import { randomBytes } from "node:crypto";
+import * as client from "openid-client";
+import { getEnv } from "../env.server";
+import { getPublicUrl } from "../public-url.server";
+import { singleton } from "../singleton.server";
+import { getTenantConfig } from "../tenant-config.server";
+
+/**
+ * Sign-in with OpenID Connect (openid-client 6) against the tenant: authorization code with PKCE
+ * (S256), state and nonce; the ID token is validated by openid-client (issuer, audience, expiry,
+ * signature against the tenant's JWKS, nonce). The values a callback needs travel in a short-lived
+ * signed httpOnly cookie, bound to the browser that started the sign-in.
+ */
+
+export interface PendingLogin {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+}
+
+const cache = singleton("oidc-config", () => ({
+  key: "",
+  config: undefined as Promise<client.Configuration> | undefined,
+  loginCookie: undefined as Cookie | undefined,
+}));
+
+const loginSecret = singleton("login-cookie-secret", () => getEnv().SESSION_SECRET ?? randomBytes(32).toString("hex"));
+
+export function loginCookie(): Cookie {
+  const secure = !getEnv().localMode;
+  cache.loginCookie ??= createCookie(secure ? "__Host-portal_login" : "portal_login", {
+    httpOnly: true,
+    sameSite: "lax", // sent on the top-level GET back from the tenant
+    secure,
+    path: "/",
+    maxAge: 600,
+    secrets: [loginSecret],
+  });
+  return cache.loginCookie;
+}
+
+export function callbackUrl(): string {
+  return `${getPublicUrl()}/auth/callback`;
+}
+
+/** The tenant's OIDC configuration (discovery), fetched once per issuer and kept. */
+export async function oidcConfiguration(): Promise<client.Configuration> {
+  const tenant = getTenantConfig();
+  const key = `${tenant.issuer}|${tenant.portal.clientId}`;
+  if (cache.key !== key || !cache.config) {
+    cache.key = key;
+    const insecure = tenant.issuer.startsWith("http://");
+    cache.config = client
+      .discovery(
+        new URL(tenant.issuer),
+        tenant.portal.clientId,
+        undefined,
+        client.ClientSecretPost(tenant.portal.clientSecret),
+        { execute: insecure ? [client.allowInsecureRequests] : [], timeout: 10 },
+      )
+      .catch((err: unknown) => {
+        cache.config = undefined; // retry on the next sign-in
+        throw err;
+      });
+  }
+  return cache.config;
+}
+
+/** Where to send the browser to sign in, and the pending login to keep in the cookie. */
+export async function startLogin(returnTo: string): Promise<{ url: URL; pending: PendingLogin }> {
+  const config = await oidcConfiguration();
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const pending: PendingLogin = {
+    state: client.randomState(),
+    nonce: client.randomNonce(),
+    codeVerifier,
+    returnTo,
+  };
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: callbackUrl(),
+    scope: "openid profile email",
+    response_type: "code",
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: "S256",
+    state: pending.state,
+    nonce: pending.nonce,
+  });
+  return { url, pending };
+}
+
+export function isPendingLogin(value: unknown): value is PendingLogin {
+  const v = value as Partial<PendingLogin> | null;
+  return (
+    !!v &&
+    typeof v.state === "string" &&
+    typeof v.nonce === "string" &&
+    typeof v.codeVerifier === "string" &&
+    typeof v.returnTo === "string"
+  );
+}
+
+/** Exchanges the code and validates the ID token; returns its claims and the raw token. */
+export async function finishLogin(
+  search: string,
+  pending: PendingLogin,
+): Promise<{ claims: client.IDToken & Record<string, unknown>; idToken: string }> {
+  const config = await oidcConfiguration();
+  const current = new URL(`${callbackUrl()}${search}`);
+  const tokens = await client.authorizationCodeGrant(config, current, {
+    pkceCodeVerifier: pending.codeVerifier,
+    expectedState: pending.state,
+    expectedNonce: pending.nonce,
+    idTokenExpected: true,
+  });
+  const claims = tokens.claims();
+  if (!claims || !tokens.id_token) throw new Error("The tenant returned no ID token.");
+  return { claims: claims as client.IDToken & Record<string, unknown>, idToken: tokens.id_token };
+}
+
+/**
+ * Auth0's logout endpoint ends the tenant's session and comes back to the portal's signed-out
+ * page (which must be in the application's Allowed Logout URLs).
+ */
+export function tenantLogoutUrl(): string {
+  const tenant = getTenantConfig();
+  const url = new URL("v2/logout", tenant.issuer.endsWith("/") ? tenant.issuer : `${tenant.issuer}/`);
+  url.searchParams.set("client_id", tenant.portal.clientId);
+  url.searchParams.set("returnTo", `${getPublicUrl()}/signed-out`);
+  return url.toString();
+}

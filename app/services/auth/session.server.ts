@@ -1,0 +1,178 @@
+import { createCookie, type Cookie } from "@remix-run/node";
+import { createHash, randomBytes } from "node:crypto";
+import { getDb } from "../db.server";
+import { getEnv } from "../env.server";
+import { currentRequest } from "../request-context.server";
+import { singleton } from "../singleton.server";
+
+/**
+ * Sign-in sessions. The cookie carries only a random id (256 bits), signed with SESSION_SECRET;
+ * the database keeps only its SHA-256, so neither a database leak nor a log line gives a usable
+ * cookie. Each session has an idle expiry (pushed forward as it is used) and an absolute one
+ * (never moved). A new id is made at every sign-in (no fixation); revoking is a timestamp.
+ */
+
+export interface SessionData {
+  /** The tenant's ID token, kept only as id_token_hint when ending the tenant session. */
+  idToken?: string;
+  /** Vendor role read from the ID-token claim named by SUPPORT_ROLE_CLAIM at sign-in. */
+  supportRoleClaim?: "support_agent" | "support_admin" | null;
+}
+
+export interface ActiveSession {
+  idHash: string;
+  userId: string;
+  createdAt: Date;
+  absoluteExpiresAt: Date;
+  data: SessionData;
+}
+
+/** How often last_seen_at / idle expiry are written back (not on every request). */
+const TOUCH_INTERVAL_MS = 60_000;
+
+const secret = singleton("session-secret", () => {
+  const env = getEnv();
+  // Local mode may run without SESSION_SECRET: a per-process secret (a restart signs everyone out).
+  return env.SESSION_SECRET ?? randomBytes(32).toString("hex");
+});
+
+function secureCookies(): boolean {
+  return !getEnv().localMode;
+}
+
+const cookies = singleton("session-cookies", () => ({ session: undefined as Cookie | undefined }));
+
+export function sessionCookie(): Cookie {
+  cookies.session ??= createCookie(secureCookies() ? "__Host-portal_session" : "portal_session", {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: secureCookies(),
+    path: "/",
+    secrets: [secret],
+  });
+  return cookies.session;
+}
+
+export function hashSessionId(id: string): string {
+  return createHash("sha256").update(id).digest("hex");
+}
+
+function lifetimes() {
+  const env = getEnv();
+  return { idleMs: env.SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.SESSION_MAX_HOURS * 3_600_000 };
+}
+
+/** Creates a session and returns the Set-Cookie header that carries it. */
+export async function createSession(
+  userId: string,
+  data: SessionData = {},
+): Promise<{ idHash: string; setCookie: string }> {
+  const db = await getDb();
+  const id = randomBytes(32).toString("base64url");
+  const idHash = hashSessionId(id);
+  const now = Date.now();
+  const { idleMs, absoluteMs } = lifetimes();
+  const request = currentRequest();
+  await db
+    .insertInto("sessions")
+    .values({
+      id_hash: idHash,
+      user_id: userId,
+      created_at: new Date(now),
+      last_seen_at: new Date(now),
+      idle_expires_at: new Date(now + Math.min(idleMs, absoluteMs)),
+      absolute_expires_at: new Date(now + absoluteMs),
+      revoked_at: null,
+      ip: request?.ip ?? null,
+      user_agent: request?.userAgent?.slice(0, 512) ?? null,
+      data: JSON.stringify(data),
+    })
+    .execute();
+  // No Max-Age: the cookie ends with the browser; the server-side expiry is what counts.
+  const setCookie = await sessionCookie().serialize(id);
+  return { idHash, setCookie };
+}
+
+/** The Set-Cookie header that removes the session cookie. */
+export async function clearSessionCookie(): Promise<string> {
+  return sessionCookie().serialize("", { maxAge: 0, expires: new Date(0) });
+}
+
+/** The id hash named by a request's cookie when its signature is valid, whatever the session's state. */
+export async function sessionIdHashFrom(request: Request): Promise<string | null> {
+  const value: unknown = await sessionCookie().parse(request.headers.get("cookie"));
+  if (typeof value !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(value)) return null;
+  return hashSessionId(value);
+}
+
+/** The request's live session (not revoked, not idle-expired, not past its absolute expiry), or null. */
+export async function readSession(request: Request): Promise<ActiveSession | null> {
+  const idHash = await sessionIdHashFrom(request);
+  if (!idHash) return null;
+  const db = await getDb();
+  const now = new Date();
+  const row = await db
+    .selectFrom("sessions")
+    .select(["id_hash", "user_id", "created_at", "last_seen_at", "absolute_expires_at", "data"])
+    .where("id_hash", "=", idHash)
+    .where("revoked_at", "is", null)
+    .where("idle_expires_at", ">", now)
+    .where("absolute_expires_at", ">", now)
+    .executeTakeFirst();
+  if (!row) return null;
+  const absolute = new Date(row.absolute_expires_at);
+  if (now.getTime() - new Date(row.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
+    const idle = new Date(Math.min(now.getTime() + lifetimes().idleMs, absolute.getTime()));
+    await db
+      .updateTable("sessions")
+      .set({ last_seen_at: now, idle_expires_at: idle })
+      .where("id_hash", "=", idHash)
+      .where("revoked_at", "is", null)
+      .execute();
+  }
+  return {
+    idHash: row.id_hash,
+    userId: row.user_id,
+    createdAt: new Date(row.created_at),
+    absoluteExpiresAt: absolute,
+    data: (typeof row.data === "string" ? JSON.parse(row.data) : row.data) as SessionData,
+  };
+}
+
+export async function revokeSession(idHash: string): Promise<void> {
+  const db = await getDb();
+  await db
+    .updateTable("sessions")
+    .set({ revoked_at: new Date() })
+    .where("id_hash", "=", idHash)
+    .where("revoked_at", "is", null)
+    .execute();
+}
+
+/** Sign out everywhere: every live session of the user. Returns how many were ended. */
+export async function revokeAllSessions(userId: string): Promise<number> {
+  const db = await getDb();
+  const result = await db
+    .updateTable("sessions")
+    .set({ revoked_at: new Date() })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Deletes sessions that ended more than a day ago (called opportunistically at sign-in). */
+export async function sweepExpiredSessions(): Promise<void> {
+  const db = await getDb();
+  const dayAgo = new Date(Date.now() - 86_400_000);
+  await db
+    .deleteFrom("sessions")
+    .where((eb) =>
+      eb.or([
+        eb("absolute_expires_at", "<", dayAgo),
+        eb("idle_expires_at", "<", dayAgo),
+        eb("revoked_at", "<", dayAgo),
+      ]),
+    )
+    .execute();
+}

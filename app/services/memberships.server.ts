@@ -1,0 +1,103 @@
+import { sql } from "kysely";
+import { recordAudit } from "./audit.server";
+import { assertOrgPermission } from "./authorize.server";
+import { getDb } from "./db.server";
+import type { OrgRole } from "./db/schema";
+import type { OrgScope } from "./scope.server";
+
+/** Members of one organization: always the scope's own, never one named by input. */
+export interface Member {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: OrgRole;
+  since: Date;
+}
+
+export type MembershipResult = { ok: true } | { ok: false; error: string };
+
+export async function listMembers(scope: OrgScope): Promise<Member[]> {
+  assertOrgPermission(scope, "org:members:read");
+  const db = await getDb();
+  const rows = await db
+    .selectFrom("memberships")
+    .innerJoin("users", "users.id", "memberships.user_id")
+    .select(["users.id", "users.email", "users.name", "memberships.role", "memberships.created_at"])
+    .where("memberships.organization_id", "=", scope.org.id)
+    .orderBy(sql`lower(users.email)`)
+    .execute();
+  return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role, since: new Date(r.created_at) }));
+}
+
+/** Changes a member's role; the last administrator cannot be demoted. */
+export async function changeMemberRole(scope: OrgScope, userId: string, role: OrgRole): Promise<MembershipResult> {
+  assertOrgPermission(scope, "org:members:manage");
+  const db = await getDb();
+  return db.transaction().execute(async (trx) => {
+    // Lock the organization's memberships so two admins demoting each other cannot leave none.
+    const members = await trx
+      .selectFrom("memberships")
+      .innerJoin("users", "users.id", "memberships.user_id")
+      .select(["memberships.user_id", "memberships.role", "users.email"])
+      .where("memberships.organization_id", "=", scope.org.id)
+      .forUpdate("memberships")
+      .execute();
+    const target = members.find((m) => m.user_id === userId);
+    if (!target) return { ok: false, error: "That person is not a member of this organization." };
+    if (target.role === role) return { ok: true };
+    const admins = members.filter((m) => m.role === "org_admin").length;
+    if (target.role === "org_admin" && admins <= 1) {
+      return { ok: false, error: "An organization needs at least one administrator. Make someone else one first." };
+    }
+    await trx
+      .updateTable("memberships")
+      .set({ role })
+      .where("organization_id", "=", scope.org.id)
+      .where("user_id", "=", userId)
+      .execute();
+    await recordAudit(trx, {
+      actorUserId: scope.user.id,
+      actorLabel: scope.user.email,
+      organizationId: scope.org.id,
+      action: "membership.role_changed",
+      target: target.email,
+      details: { from: target.role, to: role },
+    });
+    return { ok: true };
+  });
+}
+
+/** Removes a member (effective on their next request); the last administrator cannot be removed. */
+export async function removeMember(scope: OrgScope, userId: string): Promise<MembershipResult> {
+  assertOrgPermission(scope, "org:members:manage");
+  const db = await getDb();
+  return db.transaction().execute(async (trx) => {
+    const members = await trx
+      .selectFrom("memberships")
+      .innerJoin("users", "users.id", "memberships.user_id")
+      .select(["memberships.user_id", "memberships.role", "users.email"])
+      .where("memberships.organization_id", "=", scope.org.id)
+      .forUpdate("memberships")
+      .execute();
+    const target = members.find((m) => m.user_id === userId);
+    if (!target) return { ok: false, error: "That person is not a member of this organization." };
+    const admins = members.filter((m) => m.role === "org_admin").length;
+    if (target.role === "org_admin" && admins <= 1) {
+      return { ok: false, error: "An organization needs at least one administrator. Make someone else one first." };
+    }
+    await trx
+      .deleteFrom("memberships")
+      .where("organization_id", "=", scope.org.id)
+      .where("user_id", "=", userId)
+      .execute();
+    await recordAudit(trx, {
+      actorUserId: scope.user.id,
+      actorLabel: scope.user.email,
+      organizationId: scope.org.id,
+      action: "membership.removed",
+      target: target.email,
+      details: { role: target.role },
+    });
+    return { ok: true };
+  });
+}

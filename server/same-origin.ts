@@ -1,0 +1,58 @@
+import type { NextFunction, Request, Response } from "express";
+import { recordAudit } from "~/services/audit.server";
+import { getDb } from "~/services/db.server";
+import { logger } from "~/services/logger.server";
+
+/**
+ * Cross-site request forgery defence on top of SameSite=Lax cookies: every request that can
+ * change something (any method but GET, HEAD, OPTIONS) must come from the portal's own pages.
+ * Browsers say so in `Sec-Fetch-Site` (same-origin) and `Origin`; a request that carries
+ * neither header is refused too, since every browser sends Origin on a POST.
+ */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export type OriginVerdict = { ok: true } | { ok: false; reason: string };
+
+export function judgeOrigin(
+  method: string,
+  headers: { origin?: string; secFetchSite?: string },
+  publicOrigin: string,
+): OriginVerdict {
+  if (SAFE_METHODS.has(method.toUpperCase())) return { ok: true };
+  const site = headers.secFetchSite?.toLowerCase();
+  if (site !== undefined && site !== "same-origin") return { ok: false, reason: `Sec-Fetch-Site is ${site}` };
+  const origin = headers.origin;
+  if (origin !== undefined) {
+    if (origin !== publicOrigin) return { ok: false, reason: `Origin ${origin.slice(0, 100)} is not ${publicOrigin}` };
+    return { ok: true };
+  }
+  if (site === "same-origin") return { ok: true };
+  return { ok: false, reason: "neither Origin nor Sec-Fetch-Site was sent" };
+}
+
+export function sameOriginGuard(publicOrigin: () => string) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const verdict = judgeOrigin(
+      req.method,
+      { origin: req.get("origin"), secFetchSite: req.get("sec-fetch-site") },
+      publicOrigin(),
+    );
+    if (verdict.ok) return next();
+    logger.warn({ method: req.method, reason: verdict.reason }, "cross-origin request refused");
+    try {
+      await recordAudit(await getDb(), {
+        actorLabel: "unknown (cross-origin request)",
+        action: "access.denied",
+        target: `${req.method} ${req.path.replace(/^\/invites\/[^/]+/, "/invites/[token]")}`,
+        outcome: "denied",
+        details: { reason: verdict.reason, status: 403 },
+      });
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, "audit of a refused request failed");
+    }
+    res
+      .status(403)
+      .type("text/plain")
+      .send("This request did not come from the portal's own pages and was refused. Reload the page and try again.");
+  };
+}

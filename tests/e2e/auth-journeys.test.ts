@@ -1,0 +1,146 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashPassword } from "../../local-tenant/passwords";
+import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
+import { launchChromium } from "../support/browser";
+import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+
+let portal: TestPortal;
+let browser: Browser;
+
+beforeAll(async () => {
+  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+async function axeViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+/** On the tenant's universal login page: fill in and continue. */
+async function signInOnTenantPage(page: Page, email: string, password: string) {
+  expect(page.url().startsWith(portal.tenant!.url)).toBe(true);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+}
+
+async function hydrated(page: Page) {
+  await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
+}
+
+describe("signing in as the seeded people", () => {
+  it("Alice signs in through the tenant's login page, sees Acme, cannot reach Globex, and signs out", async () => {
+    const { page, problems } = await newCheckedPage(browser);
+    await page.goto(`${portal.url}/orgs/acme`);
+    await signInOnTenantPage(page, "alice@acme.test", DEFAULT_DEMO_PASSWORD);
+    await page.waitForURL(`${portal.url}/orgs/acme`);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Acme");
+    const members = page.getByRole("table").first();
+    expect(await members.textContent()).toContain("victor@acme.test");
+    expect(await page.getByRole("heading", { name: "Setup links" }).isVisible()).toBe(true);
+    expect(await page.getByRole("heading", { name: "Audit log" }).isVisible()).toBe(true);
+    expect(await page.getByRole("navigation", { name: "Main" }).textContent()).toContain("alice@acme.test");
+    await hydrated(page);
+    expect(await axeViolations(page)).toEqual([]);
+
+    const globex = await page.goto(`${portal.url}/orgs/globex`);
+    expect(globex?.status()).toBe(404);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
+    expect(await page.content()).not.toContain("bob@globex.test");
+    const support = await page.goto(`${portal.url}/support`);
+    expect(support?.status()).toBe(404);
+
+    await page.goto(`${portal.url}/orgs/acme`);
+    await hydrated(page);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(`${portal.url}/signed-out`);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("You are signed out");
+    const after = await page.goto(`${portal.url}/orgs/acme`);
+    // The tenant's session ended too: its login page asks again.
+    expect(after?.url().startsWith(portal.tenant!.url), page.url()).toBe(true);
+    expect(await page.getByLabel("Password").isVisible()).toBe(true);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("Victor, a viewer, sees Acme's members but no setup links, audit log or member actions", async () => {
+    const { page, problems } = await newCheckedPage(browser);
+    await page.goto(`${portal.url}/auth/login?returnTo=${encodeURIComponent("/orgs/acme")}`);
+    await signInOnTenantPage(page, "victor@acme.test", DEFAULT_DEMO_PASSWORD);
+    await page.waitForURL(`${portal.url}/orgs/acme`);
+    expect(await page.getByRole("heading", { name: "Members" }).isVisible()).toBe(true);
+    expect(await page.getByRole("heading", { name: "Setup links" }).count()).toBe(0);
+    expect(await page.getByRole("heading", { name: "Audit log" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: /Remove/ }).count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe("setup links", () => {
+  it("Lena issues a link for Globex that a new person accepts; she then sees it used", async () => {
+    // The newcomer exists in the tenant (as if they signed up or their IdP brokered them).
+    const store = portal.tenant!.context.store;
+    const now = new Date().toISOString();
+    store.state.users.push({
+      user_id: "auth0|0000newcomer00000000000001",
+      connection: "Username-Password-Authentication",
+      email: "nina@globex.test",
+      email_verified: true,
+      name: "Nina Newcomer",
+      password_hash: hashPassword("Nina-Password-2026"),
+      created_at: now,
+      updated_at: now,
+    });
+    store.save();
+
+    const lena = await newCheckedPage(browser);
+    await lena.page.goto(`${portal.url}/auth/login?returnTo=${encodeURIComponent("/support")}`);
+    await signInOnTenantPage(lena.page, "lena@vendor.test", DEFAULT_DEMO_PASSWORD);
+    await lena.page.waitForURL(`${portal.url}/support`);
+    await hydrated(lena.page);
+    expect(await axeViolations(lena.page)).toEqual([]);
+    const form = lena.page.locator("form", { has: lena.page.getByLabel("Organization") });
+    await form.getByLabel("Organization").selectOption({ label: "Globex" });
+    await form.getByLabel("Role").selectOption({ label: "Viewer" });
+    await form.getByRole("button", { name: "Create setup link" }).click();
+    await lena.page.getByRole("status").filter({ hasText: "Setup link created" }).waitFor();
+    const link = await lena.page.locator("#new-link").inputValue();
+    expect(link).toMatch(new RegExp(`^${portal.url}/invites/[A-Za-z0-9_-]{43}$`));
+
+    const nina = await newCheckedPage(browser);
+    await nina.page.goto(link);
+    expect(await nina.page.getByRole("heading", { level: 1 }).textContent()).toBe("Join Globex");
+    expect(await axeViolations(nina.page)).toEqual([]);
+    await nina.page.getByRole("link", { name: "Sign in to join" }).click();
+    await signInOnTenantPage(nina.page, "nina@globex.test", "Nina-Password-2026");
+    await nina.page.waitForURL(link);
+    await hydrated(nina.page);
+    await nina.page.getByRole("button", { name: "Join Globex" }).click();
+    await nina.page.waitForURL(`${portal.url}/orgs/globex`);
+    expect(await nina.page.getByRole("heading", { level: 1 }).textContent()).toBe("Globex");
+    expect(await nina.page.getByRole("table").first().textContent()).toContain("nina@globex.test");
+    // Used up: opening it again says so.
+    const again = await nina.page.goto(link);
+    expect(again?.status()).toBe(410);
+    expect(await nina.page.getByRole("heading", { level: 1 }).textContent()).toBe(
+      "This setup link has already been used",
+    );
+
+    await lena.page.reload();
+    const issued = lena.page.locator("section", {
+      has: lena.page.getByRole("heading", { name: "Setup links you issued" }),
+    });
+    expect(await issued.getByRole("table").textContent()).toMatch(/Globex.*Viewer.*Used/);
+    expect(lena.problems).toEqual([]);
+    expect(nina.problems.filter((p) => !/status of 410/.test(p))).toEqual([]);
+    await lena.page.context().close();
+    await nina.page.context().close();
+  });
+});

@@ -1,0 +1,210 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
+import { call, sessionCookieFor } from "../support/auth";
+import { HttpBrowser, hiddenInput } from "../support/http-browser";
+import { startTestPortal, type TestPortal } from "../support/portal";
+
+/**
+ * The real sign-in over HTTP: the portal's /auth/login → the local tenant's login page → the
+ * portal's /auth/callback (code + PKCE, state, nonce, ID-token checks by openid-client) → a
+ * session. And what must not work: fixation, open redirects, replayed or foreign callbacks.
+ */
+
+let portal: TestPortal;
+beforeAll(async () => {
+  portal = await startTestPortal();
+});
+afterAll(async () => {
+  await portal?.stop();
+});
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+const onTenant = (url: string) => url.startsWith(portal.tenant!.url);
+
+/** Goes to /auth/login, signs in on the tenant's page, and follows the redirects back. */
+async function signIn(browser: HttpBrowser, email: string, returnTo?: string, password = DEFAULT_DEMO_PASSWORD) {
+  const start = `${portal.url}/auth/login${returnTo === undefined ? "" : `?returnTo=${encodeURIComponent(returnTo)}`}`;
+  const login = await browser.follow(start, () => false);
+  expect(login.res?.status).toBe(200);
+  expect(onTenant(login.url)).toBe(true);
+  const html = await login.res!.text();
+  const hops: string[] = [];
+  const done = await browser.submit(login.url, { _csrf: hiddenInput(html, "_csrf")!, email, password }, (url) => {
+    hops.push(url);
+    return false;
+  });
+  return { ...done, hops };
+}
+
+function portalCookie(browser: HttpBrowser): string | undefined {
+  return (browser as unknown as { cookies: Map<string, Map<string, string>> }).cookies
+    .get("localhost")
+    ?.get("portal_session");
+}
+
+async function auditRows(action: string) {
+  return portal.database.db.selectFrom("audit_events").selectAll().where("action", "=", action).execute();
+}
+
+describe("signing in through the tenant", () => {
+  it("Alice signs in and lands on the page she asked for, with a fresh session", async () => {
+    const browser = new HttpBrowser();
+    const done = await signIn(browser, "alice@acme.test", "/orgs/acme");
+    expect(done.url).toBe(`${portal.url}/orgs/acme`);
+    expect(done.res?.status).toBe(200);
+    const html = await done.res!.text();
+    expect(html).toContain("victor@acme.test");
+    // The hops went through the callback with a code and state.
+    const callback = done.hops.find((u) => u.startsWith(`${portal.url}/auth/callback`));
+    expect(new URL(callback!).searchParams.get("code")).toBeTruthy();
+    expect(new URL(callback!).searchParams.get("state")).toBeTruthy();
+    // The pending-login cookie is gone; the session cookie is there and stored only as a hash.
+    expect(browser.cookieNames(portal.url)).not.toContain("portal_login");
+    const user = await portal.database.db
+      .selectFrom("users")
+      .selectAll()
+      .where("email", "=", "alice@acme.test")
+      .executeTakeFirstOrThrow();
+    expect(user.last_login_at).not.toBeNull();
+    const sessions = await portal.database.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("user_id", "=", user.id)
+      .execute();
+    expect(sessions).toHaveLength(1);
+    expect((sessions[0]!.data as { idToken?: string }).idToken).toMatch(/^ey/);
+    const signIns = await auditRows("session.sign_in");
+    expect(signIns.at(-1)).toMatchObject({
+      actor_label: "alice@acme.test",
+      outcome: "success",
+      actor_user_id: user.id,
+    });
+    // Globex is not hers.
+    const globex = await browser.request(`${portal.url}/orgs/globex`);
+    expect(globex.status).toBe(404);
+  });
+
+  it("replaces a session id planted before sign-in (no fixation) and revokes the planted one", async () => {
+    const browser = new HttpBrowser();
+    // An attacker's own valid session cookie, planted in the victim's browser.
+    const planted = await sessionCookieFor(portal.database.db, "bob@globex.test");
+    const [name, value] = planted.split("=") as [string, string];
+    (browser as unknown as { cookies: Map<string, Map<string, string>> }).cookies.set(
+      "localhost",
+      new Map([[name, value]]),
+    );
+    const done = await signIn(browser, "victor@acme.test", "/orgs/acme");
+    expect(done.res?.status).toBe(200);
+    const now = portalCookie(browser);
+    expect(now).toBeTruthy();
+    expect(now).not.toBe(value);
+    // The planted session is dead, so the attacker learns nothing from having planted it.
+    expect((await call(portal.url, "/orgs/globex", { cookie: planted })).status).toBe(302);
+    expect((await call(portal.url, "/orgs/acme", { cookie: `${name}=${now}` })).status).toBe(200);
+  });
+
+  it("ignores a returnTo that leaves the portal", async () => {
+    for (const evil of ["//evil.example/", "https://evil.example/", "/\\evil.example", "%2F%2Fevil.example"]) {
+      const browser = new HttpBrowser();
+      const done = await signIn(browser, "bob@globex.test", evil);
+      const callback = done.hops.findIndex((u) => u.startsWith(`${portal.url}/auth/callback`));
+      expect(done.hops[callback + 1], evil).toBe(`${portal.url}/orgs`);
+      expect(done.url).toBe(`${portal.url}/orgs/globex`);
+      expect(done.hops.some((u) => u.includes("evil.example"))).toBe(false);
+    }
+  });
+
+  it("refuses a replayed callback, a callback in another browser and a tampered state", async () => {
+    const browser = new HttpBrowser();
+    const done = await signIn(browser, "alice@acme.test", "/orgs/acme");
+    const callback = done.hops.find((u) => u.startsWith(`${portal.url}/auth/callback`))!;
+    const sessionsBefore = await portal.database.db.selectFrom("sessions").select("id_hash").execute();
+    // Same browser again: the pending login was used up.
+    const replay = await browser.request(callback);
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain("This sign-in expired");
+    // Someone else's browser with the stolen callback URL.
+    const other = await new HttpBrowser().request(callback);
+    expect(other.status).toBe(400);
+
+    // A fresh login whose state is changed on the way back.
+    const b2 = new HttpBrowser();
+    const login = await b2.follow(`${portal.url}/auth/login`, () => false);
+    const html = await login.res!.text();
+    const back = await b2.submit(
+      login.url,
+      { _csrf: hiddenInput(html, "_csrf")!, email: "alice@acme.test", password: DEFAULT_DEMO_PASSWORD },
+      (u) => u.startsWith(`${portal.url}/auth/callback`),
+    );
+    const tampered = new URL(back.url);
+    tampered.searchParams.set("state", `${tampered.searchParams.get("state")}x`);
+    const res = await b2.request(tampered.href);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("could not be verified");
+    expect(await portal.database.db.selectFrom("sessions").select("id_hash").execute()).toHaveLength(
+      sessionsBefore.length,
+    );
+    expect((await auditRows("session.sign_in")).filter((r) => r.outcome === "failure").length).toBeGreaterThanOrEqual(
+      3,
+    );
+  });
+
+  it("a wrong password stays on the tenant's page and makes no session", async () => {
+    const before = await portal.database.db.selectFrom("sessions").select("id_hash").execute();
+    const browser = new HttpBrowser();
+    const done = await signIn(browser, "alice@acme.test", "/orgs/acme", "wrong-password-123");
+    expect(onTenant(done.url)).toBe(true);
+    expect(portalCookie(browser)).toBeUndefined();
+    expect(await portal.database.db.selectFrom("sessions").select("id_hash").execute()).toHaveLength(before.length);
+  });
+
+  it("signing out ends the portal session and the tenant session", async () => {
+    const browser = new HttpBrowser();
+    await signIn(browser, "alice@acme.test", "/orgs/acme");
+    const id = portalCookie(browser)!;
+    const out = await browser.request(`${portal.url}/auth/logout`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: portal.url },
+      body: "scope=this",
+    });
+    expect(out.status).toBe(302);
+    const back = await browser.follow(out.headers.get("location")!, () => false);
+    expect(back.url).toBe(`${portal.url}/signed-out`);
+    expect(back.res?.status).toBe(200);
+    expect(portalCookie(browser)).toBeUndefined();
+    const rows = await portal.database.db.selectFrom("sessions").select(["id_hash", "revoked_at"]).execute();
+    expect(rows.filter((r) => r.revoked_at === null).map((r) => r.id_hash)).not.toContain(sha256(id));
+    // The tenant forgot her too: signing in again asks for the password.
+    const again = await browser.follow(`${portal.url}/auth/login`, () => false);
+    expect(onTenant(again.url)).toBe(true);
+    expect(await again.res!.text()).toContain('name="password"');
+  });
+
+  it("a person new to the portal gets a user record and no organization", async () => {
+    const { hashPassword } = await import("../../local-tenant/passwords");
+    const now = new Date().toISOString();
+    const store = portal.tenant!.context.store;
+    store.state.users.push({
+      user_id: "auth0|newperson000000000000001",
+      connection: "Username-Password-Authentication",
+      email: "newperson@initech.test",
+      email_verified: true,
+      name: "New Person",
+      password_hash: hashPassword("Another-Password-1"),
+      created_at: now,
+      updated_at: now,
+    });
+    store.save();
+    const browser = new HttpBrowser();
+    const done = await signIn(browser, "newperson@initech.test", undefined, "Another-Password-1");
+    expect(done.url).toBe(`${portal.url}/orgs`);
+    expect(await done.res!.text()).toContain("You are not a member of any organization yet");
+    const user = await portal.database.db
+      .selectFrom("users")
+      .selectAll()
+      .where("email", "=", "newperson@initech.test")
+      .executeTakeFirstOrThrow();
+    expect(user.sub).toBe("auth0|newperson000000000000001");
+  });
+});

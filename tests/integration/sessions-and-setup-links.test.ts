@@ -1,0 +1,372 @@
+import { createCookie } from "@remix-run/node";
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loginCookie } from "~/services/auth/oidc.server";
+import { sessionCookie } from "~/services/auth/session.server";
+import { call, cookiePair, createPortalUser, sessionCookieFor, snapshot } from "../support/auth";
+import { startTestPortal, type TestPortal } from "../support/portal";
+
+let portal: TestPortal;
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+beforeAll(async () => {
+  portal = await startTestPortal();
+});
+afterAll(async () => {
+  await portal?.stop();
+});
+
+async function rawIdOf(cookie: string): Promise<string> {
+  return (await sessionCookie().parse(cookie)) as string;
+}
+
+async function auditActions(): Promise<string[]> {
+  const rows = await portal.database.db.selectFrom("audit_events").select("action").orderBy("id").execute();
+  return rows.map((r) => r.action);
+}
+
+describe("sessions", () => {
+  it("puts only a signed random id in an httpOnly, SameSite=Lax cookie and stores only its hash", async () => {
+    const db = portal.database.db;
+    const user = await db
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "alice@acme.test")
+      .executeTakeFirstOrThrow();
+    const { createSession } = await import("~/services/auth/session.server");
+    const { setCookie } = await createSession(user.id);
+    expect(setCookie).toMatch(/^portal_session=/);
+    expect(setCookie).toMatch(/; HttpOnly/i);
+    expect(setCookie).toMatch(/; SameSite=Lax/i);
+    expect(setCookie).toMatch(/; Path=\//);
+    expect(setCookie).not.toMatch(/; Secure/i); // local mode is plain http; Secure everywhere else
+    const raw = await rawIdOf(cookiePair(setCookie));
+    expect(raw).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const rows = await db.selectFrom("sessions").selectAll().execute();
+    expect(rows.some((r) => r.id_hash === sha256(raw))).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain(raw);
+  });
+
+  it("treats a tampered cookie, or one signed with another secret, as nobody", async () => {
+    const good = await sessionCookieFor(portal.database.db, "alice@acme.test");
+    expect((await call(portal.url, "/orgs/acme", { cookie: good })).status).toBe(200);
+    const last = good.at(-1)!;
+    const tampered = `${good.slice(0, -1)}${last === "A" ? "B" : "A"}`;
+    expect((await call(portal.url, "/orgs/acme", { cookie: tampered })).status).toBe(302);
+    const forger = createCookie("portal_session", { secrets: ["not-the-portal-secret-0123456789abcdef"] });
+    const forged = cookiePair(await forger.serialize(await rawIdOf(good)));
+    expect((await call(portal.url, "/orgs/acme", { cookie: forged })).status).toBe(302);
+  });
+
+  it("never adopts an id the browser made up, even one signed correctly", async () => {
+    const before = await portal.database.db.selectFrom("sessions").select("id_hash").execute();
+    const madeUp = randomBytes(32).toString("base64url");
+    const cookie = cookiePair(await sessionCookie().serialize(madeUp));
+    const res = await call(portal.url, "/orgs/acme", { cookie });
+    expect(res.status).toBe(302);
+    expect(res.location).toBe("/auth/login?returnTo=%2Forgs%2Facme");
+    const after = await portal.database.db.selectFrom("sessions").select("id_hash").execute();
+    expect(after).toHaveLength(before.length);
+    expect(after.some((r) => r.id_hash === sha256(madeUp))).toBe(false);
+  });
+
+  it("ends a session at its idle expiry and at its absolute expiry", async () => {
+    const db = portal.database.db;
+    for (const column of ["idle_expires_at", "absolute_expires_at"] as const) {
+      const cookie = await sessionCookieFor(db, "victor@acme.test");
+      expect((await call(portal.url, "/orgs/acme", { cookie })).status).toBe(200);
+      await db
+        .updateTable("sessions")
+        .set({ [column]: new Date(Date.now() - 1000) })
+        .where("id_hash", "=", sha256(await rawIdOf(cookie)))
+        .execute();
+      const res = await call(portal.url, "/orgs/acme", { cookie });
+      expect(res.status, column).toBe(302);
+      expect(res.location).toMatch(/^\/auth\/login/);
+    }
+  });
+
+  it("pushes the idle expiry forward on use, never past the absolute expiry", async () => {
+    const db = portal.database.db;
+    const cookie = await sessionCookieFor(db, "victor@acme.test");
+    const idHash = sha256(await rawIdOf(cookie));
+    const absolute = new Date(Date.now() + 30 * 60_000);
+    await db
+      .updateTable("sessions")
+      .set({
+        last_seen_at: new Date(Date.now() - 5 * 60_000),
+        idle_expires_at: new Date(Date.now() + 60_000),
+        absolute_expires_at: absolute,
+      })
+      .where("id_hash", "=", idHash)
+      .execute();
+    expect((await call(portal.url, "/orgs/acme", { cookie })).status).toBe(200);
+    const row = await db.selectFrom("sessions").selectAll().where("id_hash", "=", idHash).executeTakeFirstOrThrow();
+    expect(new Date(row.idle_expires_at).getTime()).toBe(absolute.getTime());
+    expect(Date.now() - new Date(row.last_seen_at).getTime()).toBeLessThan(10_000);
+  });
+
+  it("signs out: revokes the session, clears the cookie and ends the tenant session", async () => {
+    const db = portal.database.db;
+    const cookie = await sessionCookieFor(db, "victor@acme.test");
+    const res = await call(portal.url, "/auth/logout", { cookie, form: { scope: "this" } });
+    expect(res.status).toBe(302);
+    const logout = new URL(res.location!);
+    expect(`${logout.origin}/`).toBe(portal.tenant!.issuer);
+    expect(logout.pathname).toBe("/v2/logout");
+    expect(logout.searchParams.get("client_id")).toBe(portal.tenant!.portalClient.clientId);
+    expect(logout.searchParams.get("returnTo")).toBe(`${portal.url}/signed-out`);
+    expect(res.setCookies.join("\n")).toMatch(/portal_session=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/);
+    const row = await db
+      .selectFrom("sessions")
+      .select("revoked_at")
+      .where("id_hash", "=", sha256(await rawIdOf(cookie)))
+      .executeTakeFirstOrThrow();
+    expect(row.revoked_at).not.toBeNull();
+    expect((await auditActions()).at(-1)).toBe("session.sign_out");
+    expect((await call(portal.url, "/orgs/acme", { cookie })).status).toBe(302);
+  });
+
+  it("signs out everywhere: every session of the user ends, other people's do not", async () => {
+    const db = portal.database.db;
+    const laptop = await sessionCookieFor(db, "alice@acme.test");
+    const phone = await sessionCookieFor(db, "alice@acme.test");
+    const bob = await sessionCookieFor(db, "bob@globex.test");
+    const res = await call(portal.url, "/auth/logout", { cookie: laptop, form: { scope: "everywhere" } });
+    expect(res.status).toBe(302);
+    expect((await call(portal.url, "/orgs/acme", { cookie: phone })).status).toBe(302);
+    expect((await call(portal.url, "/orgs/acme", { cookie: laptop })).status).toBe(302);
+    expect((await call(portal.url, "/orgs/globex", { cookie: bob })).status).toBe(200);
+    const live = await db
+      .selectFrom("sessions")
+      .innerJoin("users", "users.id", "sessions.user_id")
+      .select("sessions.id_hash")
+      .where("users.email", "=", "alice@acme.test")
+      .where("sessions.revoked_at", "is", null)
+      .execute();
+    expect(live).toEqual([]);
+  });
+
+  it("keeps only a path inside the portal as the place to return to after sign-in (no open redirect)", async () => {
+    const cases: [string, string][] = [
+      ["/orgs/globex", "/orgs/globex"],
+      ["//evil.example/x", "/orgs"],
+      ["/\\evil.example", "/orgs"],
+      ["https://evil.example/", "/orgs"],
+      ["%2F%2Fevil.example", "/orgs"],
+      ["javascript:alert(1)", "/orgs"],
+    ];
+    for (const [returnTo, expected] of cases) {
+      const res = await call(portal.url, `/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+      expect(res.status, returnTo).toBe(302);
+      expect(res.location!.startsWith(`${portal.tenant!.url}/authorize?`), returnTo).toBe(true);
+      const pending = (await loginCookie().parse(res.setCookies.map(cookiePair).join("; "))) as { returnTo: string };
+      expect(pending.returnTo, returnTo).toBe(expected);
+    }
+  });
+
+  it("keeps where an anonymous visitor was going, as a path", async () => {
+    const res = await call(portal.url, "/orgs/acme?tab=members");
+    expect(res.status).toBe(302);
+    expect(res.location).toBe(`/auth/login?returnTo=${encodeURIComponent("/orgs/acme?tab=members")}`);
+  });
+});
+
+function tokenFrom(html: string): string {
+  const m = html.match(/\/invites\/([A-Za-z0-9_-]{43})/);
+  if (!m) throw new Error("no setup link in the page");
+  return m[1]!;
+}
+
+async function lenaCreatesLink(form: Partial<Record<string, string>> = {}): Promise<string> {
+  const lena = await sessionCookieFor(portal.database.db, "lena@vendor.test");
+  const res = await call(portal.url, "/support", {
+    cookie: lena,
+    form: { intent: "invite", orgSlug: "globex", role: "org_admin", maxUses: "1", ttlHours: "72", ...form } as Record<
+      string,
+      string
+    >,
+  });
+  expect(res.status).toBe(200);
+  return tokenFrom(res.text);
+}
+
+async function newcomer(email: string): Promise<{ id: string; cookie: string }> {
+  const id = await createPortalUser(portal.database.db, email);
+  return { id, cookie: await sessionCookieFor(portal.database.db, email) };
+}
+
+async function membership(userId: string) {
+  return portal.database.db
+    .selectFrom("memberships")
+    .innerJoin("organizations", "organizations.id", "memberships.organization_id")
+    .select(["organizations.slug", "memberships.role"])
+    .where("memberships.user_id", "=", userId)
+    .execute();
+}
+
+describe("setup links", () => {
+  it("a support lead's link stores only a hash, shows the link once, and makes its opener a member", async () => {
+    const db = portal.database.db;
+    const token = await lenaCreatesLink();
+    const stored = await db.selectFrom("invitations").selectAll().execute();
+    expect(stored.some((r) => r.token_hash === sha256(token))).toBe(true);
+    expect(JSON.stringify(stored)).not.toContain(token);
+    const created = await db
+      .selectFrom("invitations")
+      .selectAll()
+      .where("token_hash", "=", sha256(token))
+      .executeTakeFirstOrThrow();
+    const hours = (new Date(created.expires_at).getTime() - new Date(created.created_at).getTime()) / 3_600_000;
+    expect(Math.round(hours)).toBe(72);
+
+    // Anonymous: what the link is for, and a sign-in that comes back here.
+    const anon = await call(portal.url, `/invites/${token}`);
+    expect(anon.status).toBe(200);
+    expect(anon.text).toMatch(/Join (<!-- -->)?Globex/);
+    expect(anon.text).toContain(`/auth/login?returnTo=${encodeURIComponent(`/invites/${token}`)}`);
+
+    const nora = await newcomer("nora@globex.test");
+    const page = await call(portal.url, `/invites/${token}`, { cookie: nora.cookie });
+    expect(page.text).toContain("nora@globex.test");
+    const accept = await call(portal.url, `/invites/${token}`, { cookie: nora.cookie, form: {} });
+    expect(accept.status).toBe(302);
+    expect(accept.location).toBe("/orgs/globex");
+    expect(await membership(nora.id)).toEqual([{ slug: "globex", role: "org_admin" }]);
+    expect((await call(portal.url, "/orgs/globex", { cookie: nora.cookie })).status).toBe(200);
+    expect(await auditActions()).toEqual(
+      expect.arrayContaining(["invitation.created", "invitation.accepted", "membership.added"]),
+    );
+
+    // Replayed by someone else: used up.
+    const mallory = await newcomer("mallory@evil.test");
+    const before = await snapshot(db);
+    const replay = await call(portal.url, `/invites/${token}`, { cookie: mallory.cookie, form: {} });
+    expect(replay.status).toBe(410);
+    expect(replay.text).toContain("already been used");
+    expect(await snapshot(db)).toBe(before);
+    expect((await call(portal.url, `/invites/${token}`)).status).toBe(410);
+  });
+
+  it("a tampered link matches nothing", async () => {
+    const token = await lenaCreatesLink();
+    const flipped = `${token.slice(0, 10)}${token[10] === "x" ? "y" : "x"}${token.slice(11)}`;
+    const { cookie: mallory } = await newcomer("mallory2@evil.test");
+    const before = await snapshot(portal.database.db);
+    for (const bad of [flipped, `${token}x`, token.slice(0, 42), "..%2F..%2Fsupport"]) {
+      const get = await call(portal.url, `/invites/${bad}`);
+      expect(get.status, bad).toBe(404);
+      expect(get.text).toContain("This setup link is not valid");
+      const post = await call(portal.url, `/invites/${bad}`, { cookie: mallory, form: {} });
+      expect(post.status, bad).toBe(404);
+    }
+    expect(await snapshot(portal.database.db)).toBe(before);
+  });
+
+  it("an expired link says so and cannot be used", async () => {
+    const db = portal.database.db;
+    const token = await lenaCreatesLink();
+    await db
+      .updateTable("invitations")
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where("token_hash", "=", sha256(token))
+      .execute();
+    const get = await call(portal.url, `/invites/${token}`);
+    expect(get.status).toBe(410);
+    expect(get.text).toContain("This setup link has expired");
+    const pat = await newcomer("pat@globex.test");
+    const before = await snapshot(db);
+    expect((await call(portal.url, `/invites/${token}`, { cookie: pat.cookie, form: {} })).status).toBe(410);
+    expect(await snapshot(db)).toBe(before);
+  });
+
+  it("a revoked link says so; support sees the state of every link they issued", async () => {
+    const db = portal.database.db;
+    const token = await lenaCreatesLink();
+    const row = await db
+      .selectFrom("invitations")
+      .select("id")
+      .where("token_hash", "=", sha256(token))
+      .executeTakeFirstOrThrow();
+    const lena = await sessionCookieFor(db, "lena@vendor.test");
+    const revoke = await call(portal.url, "/support", {
+      cookie: lena,
+      form: { intent: "revoke-invite", invitationId: row.id },
+    });
+    expect(revoke.status).toBe(200);
+    const get = await call(portal.url, `/invites/${token}`);
+    expect(get.status).toBe(410);
+    expect(get.text).toContain("This setup link was revoked");
+    const pat = await sessionCookieFor(db, "pat@globex.test");
+    expect((await call(portal.url, `/invites/${token}`, { cookie: pat, form: {} })).status).toBe(410);
+    expect(
+      await membership(
+        (await db.selectFrom("users").select("id").where("email", "=", "pat@globex.test").executeTakeFirstOrThrow()).id,
+      ),
+    ).toEqual([]);
+
+    const console = await call(portal.url, "/support", { cookie: lena });
+    for (const state of ["Pending", "Used", "Expired", "Revoked"]) expect(console.text).toContain(`>${state}<`);
+    // Sam issued nothing: he sees no links, and Lena's are not listed as his.
+    const sam = await sessionCookieFor(db, "sam@vendor.test");
+    expect((await call(portal.url, "/support", { cookie: sam })).text).toContain(
+      "You have not issued any setup links.",
+    );
+  });
+
+  it("an org admin invites a viewer to their own organization; a link of several uses runs out", async () => {
+    const db = portal.database.db;
+    const alice = await sessionCookieFor(db, "alice@acme.test");
+    const res = await call(portal.url, "/orgs/acme", {
+      cookie: alice,
+      form: { intent: "invite", role: "org_viewer", maxUses: "2", ttlHours: "24" },
+    });
+    expect(res.status).toBe(200);
+    const token = tokenFrom(res.text);
+    const home = await call(portal.url, "/orgs/acme", { cookie: alice });
+    expect(home.text).toContain("0<!-- --> of <!-- -->2");
+    const joined: string[] = [];
+    for (const email of ["vic2@acme.test", "vic3@acme.test", "vic4@acme.test"]) {
+      const person = await newcomer(email);
+      const accept = await call(portal.url, `/invites/${token}`, { cookie: person.cookie, form: {} });
+      if (accept.status === 302) joined.push(email);
+      else expect(accept.status).toBe(410);
+    }
+    expect(joined).toEqual(["vic2@acme.test", "vic3@acme.test"]);
+    const roles = await db
+      .selectFrom("memberships")
+      .innerJoin("users", "users.id", "memberships.user_id")
+      .select(["users.email", "memberships.role"])
+      .where("users.email", "in", joined)
+      .execute();
+    expect(roles.map((r) => r.role)).toEqual(["org_viewer", "org_viewer"]);
+  });
+
+  it("refuses a bad form with a clear message and creates nothing", async () => {
+    const db = portal.database.db;
+    const alice = await sessionCookieFor(db, "alice@acme.test");
+    const before = await snapshot(db);
+    const res = await call(portal.url, "/orgs/acme", {
+      cookie: alice,
+      form: { intent: "invite", role: "owner", maxUses: "0", ttlHours: "9999" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain("Choose Administrator or Viewer.");
+    expect(res.text).toContain("At least 1.");
+    expect(res.text).toContain("At most 720 hours");
+    expect(await snapshot(db)).toBe(before);
+  });
+
+  it("two people racing for a link's last use: exactly one joins", async () => {
+    const token = await lenaCreatesLink();
+    const a = await newcomer("racer-a@globex.test");
+    const b = await newcomer("racer-b@globex.test");
+    const [ra, rb] = await Promise.all([
+      call(portal.url, `/invites/${token}`, { cookie: a.cookie, form: {} }),
+      call(portal.url, `/invites/${token}`, { cookie: b.cookie, form: {} }),
+    ]);
+    expect([ra.status, rb.status].sort()).toEqual([302, 410]);
+    const members = [...(await membership(a.id)), ...(await membership(b.id))];
+    expect(members).toHaveLength(1);
+  });
+});

@@ -1,0 +1,296 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, sessionCookieFor, snapshot } from "../support/auth";
+import { startTestPortal, type TestPortal } from "../support/portal";
+
+/**
+ * The isolation matrix: every organization route and action, and every support action, tried by
+ * everyone who must not use it — nobody, a member of another organization, a viewer where an
+ * administrator is needed, vendor support where support must not act. Each must get the right
+ * status, leak nothing, change nothing in the database, and leave an audit row. Positive
+ * controls at the end show the same requests do change things when the right person sends them.
+ */
+
+let portal: TestPortal;
+const cookies: Record<string, string> = {};
+const ids: Record<string, string> = {};
+
+async function userId(email: string): Promise<string> {
+  const row = await portal.database.db
+    .selectFrom("users")
+    .select("id")
+    .where(sql`lower(email)`, "=", email)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+async function deniedCount(): Promise<number> {
+  const row = await portal.database.db
+    .selectFrom("audit_events")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("outcome", "=", "denied")
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+beforeAll(async () => {
+  portal = await startTestPortal();
+  const db = portal.database.db;
+  for (const [who, email] of Object.entries({
+    alice: "alice@acme.test",
+    victor: "victor@acme.test",
+    bob: "bob@globex.test",
+    sam: "sam@vendor.test",
+    lena: "lena@vendor.test",
+  })) {
+    cookies[who] = await sessionCookieFor(db, email);
+    ids[who] = await userId(email);
+  }
+  // A pending link in each organization, made the way their administrators make them.
+  for (const [who, slug] of [
+    ["alice", "acme"],
+    ["bob", "globex"],
+  ] as const) {
+    const res = await call(portal.url, `/orgs/${slug}`, {
+      cookie: cookies[who],
+      form: { intent: "invite", role: "org_viewer", maxUses: "1", ttlHours: "72" },
+    });
+    expect(res.status).toBe(200);
+  }
+  const res = await call(portal.url, "/support", {
+    cookie: cookies.lena,
+    form: { intent: "invite", orgSlug: "globex", role: "org_admin", maxUses: "1", ttlHours: "72" },
+  });
+  expect(res.status).toBe(200);
+  const inv = await db
+    .selectFrom("invitations")
+    .innerJoin("organizations", "organizations.id", "invitations.organization_id")
+    .select(["invitations.id", "organizations.slug", "invitations.created_by_label"])
+    .execute();
+  ids.acmeInvite = inv.find((i) => i.slug === "acme")!.id;
+  ids.globexInvite = inv.find((i) => i.slug === "globex" && i.created_by_label === "bob@globex.test")!.id;
+  ids.lenaInvite = inv.find((i) => i.created_by_label === "lena@vendor.test")!.id;
+});
+
+afterAll(async () => {
+  await portal?.stop();
+});
+
+interface Probe {
+  name: string;
+  path: string;
+  form?: () => Record<string, string>;
+}
+
+const ORG_PROBES: Probe[] = [
+  { name: "GET the organization's home", path: "/orgs/acme" },
+  { name: "GET the organization's home (single-fetch data)", path: "/orgs/acme.data?_routes=routes%2Forgs.%24slug" },
+  {
+    name: "POST create a setup link",
+    path: "/orgs/acme",
+    form: () => ({ intent: "invite", role: "org_admin", maxUses: "5", ttlHours: "72" }),
+  },
+  {
+    name: "POST revoke a setup link",
+    path: "/orgs/acme",
+    form: () => ({ intent: "revoke-invite", invitationId: ids.acmeInvite! }),
+  },
+  {
+    name: "POST change a member's role",
+    path: "/orgs/acme",
+    form: () => ({ intent: "change-role", userId: ids.victor!, role: "org_admin" }),
+  },
+  { name: "POST remove a member", path: "/orgs/acme", form: () => ({ intent: "remove-member", userId: ids.victor! }) },
+  { name: "POST an unknown intent", path: "/orgs/acme", form: () => ({ intent: "delete-everything" }) },
+];
+
+const SUPPORT_PROBES: Probe[] = [
+  { name: "GET the support console", path: "/support" },
+  {
+    name: "POST create a setup link for any organization",
+    path: "/support",
+    form: () => ({ intent: "invite", orgSlug: "acme", role: "org_admin", maxUses: "1", ttlHours: "72" }),
+  },
+  {
+    name: "POST revoke a setup link",
+    path: "/support",
+    form: () => ({ intent: "revoke-invite", invitationId: ids.lenaInvite! }),
+  },
+  {
+    name: "POST create an organization",
+    path: "/support",
+    form: () => ({ intent: "create-org", slug: "initech", name: "Initech" }),
+  },
+];
+
+type Expectation = "login" | 401 | 403 | 404;
+
+/** Who may not do what, and what they must get. */
+const ORG_MATRIX: { actor: string | null; get: Expectation | 200; post: Expectation }[] = [
+  { actor: null, get: "login", post: 401 },
+  { actor: "bob", get: 404, post: 404 },
+  { actor: "sam", get: 404, post: 404 },
+  { actor: "lena", get: 404, post: 404 },
+  { actor: "victor", get: 200, post: 403 },
+];
+
+const SUPPORT_MATRIX: { actor: string | null; get: Expectation | 200; post: Expectation }[] = [
+  { actor: null, get: "login", post: 401 },
+  { actor: "alice", get: 404, post: 404 },
+  { actor: "victor", get: 404, post: 404 },
+  { actor: "bob", get: 404, post: 404 },
+  { actor: "sam", get: 200, post: 403 },
+];
+
+/** Strings that only someone allowed to see acme's or the console's pages may see. */
+const SECRETS_OF_ACME = ["victor@acme.test", "Victor Viewer"];
+
+async function probe(actor: string | null, p: Probe, expected: Expectation | 200) {
+  const before = await snapshot(portal.database.db);
+  const denied = await deniedCount();
+  const res = await call(portal.url, p.path, {
+    cookie: actor ? cookies[actor] : undefined,
+    form: p.form?.(),
+  });
+  const isData = p.path.includes(".data");
+  if (expected === "login") {
+    // Single-fetch data requests answer a redirect in their own encoding (status 202 + X-Remix-Redirect... or 204).
+    if (isData) expect([202, 204, 302]).toContain(res.status);
+    else {
+      expect(res.status).toBe(302);
+      expect(res.location).toMatch(/^\/auth\/login\?returnTo=%2F/);
+    }
+  } else if (expected === 200) {
+    expect(res.status).toBe(200);
+  } else {
+    expect(res.status).toBe(expected);
+  }
+  if (expected !== 200) {
+    for (const s of SECRETS_OF_ACME) if (p.path.startsWith("/orgs")) expect(res.text).not.toContain(s);
+    expect(res.text).not.toContain("invites/");
+    expect(await deniedCount()).toBe(denied + 1);
+  }
+  expect(await snapshot(portal.database.db)).toBe(before);
+}
+
+describe("tenant isolation: organization routes", () => {
+  for (const row of ORG_MATRIX) {
+    for (const p of ORG_PROBES) {
+      const expected = p.form ? row.post : row.get;
+      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
+        await probe(row.actor, p, expected);
+      });
+    }
+  }
+});
+
+describe("tenant isolation: the support console", () => {
+  for (const row of SUPPORT_MATRIX) {
+    for (const p of SUPPORT_PROBES) {
+      const expected = p.form ? row.post : row.get;
+      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
+        await probe(row.actor, p, expected);
+      });
+    }
+  }
+});
+
+describe("tenant isolation: ids of another organization inside one's own", () => {
+  it("an admin cannot revoke another organization's link through their own organization's page", async () => {
+    const before = await snapshot(portal.database.db);
+    const res = await call(portal.url, "/orgs/acme", {
+      cookie: cookies.alice,
+      form: { intent: "revoke-invite", invitationId: ids.globexInvite! },
+    });
+    expect(res.status).toBe(404);
+    expect(await snapshot(portal.database.db)).toBe(before);
+  });
+
+  it("an admin cannot change the role of, or remove, another organization's member", async () => {
+    const before = await snapshot(portal.database.db);
+    for (const form of [
+      { intent: "change-role", userId: ids.bob!, role: "org_viewer" },
+      { intent: "remove-member", userId: ids.bob! },
+    ] as Record<string, string>[]) {
+      const res = await call(portal.url, "/orgs/acme", { cookie: cookies.alice, form });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain("not a member of this organization");
+    }
+    expect(await snapshot(portal.database.db)).toBe(before);
+  });
+
+  it("an admin does not see another organization's members, links or audit rows on their page", async () => {
+    const res = await call(portal.url, "/orgs/acme", { cookie: cookies.alice });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain("victor@acme.test");
+    expect(res.text).not.toContain("Bob Builder"); // globex's member list
+    // globex's links and their audit rows (invitation.created names the link's id)
+    expect(res.text).not.toContain(ids.globexInvite);
+    expect(res.text).not.toContain(ids.lenaInvite);
+    // Refused attempts on acme are acme's business: its admins see who tried.
+    expect(res.text).toContain("access.denied");
+  });
+
+  it("nobody can accept a setup link without signing in", async () => {
+    const before = await snapshot(portal.database.db);
+    const res = await call(portal.url, `/invites/${"A".repeat(43)}`, { form: {} });
+    expect(res.status).toBe(401);
+    expect(await snapshot(portal.database.db)).toBe(before);
+  });
+});
+
+describe("same-origin check on every request that changes something", () => {
+  const form = { intent: "invite", role: "org_admin", maxUses: "1", ttlHours: "72" };
+  it.each([
+    ["another site's Origin", { origin: "https://evil.example" }],
+    ["no Origin and no Sec-Fetch-Site", { origin: null }],
+    ["Sec-Fetch-Site: cross-site", { headers: { "sec-fetch-site": "cross-site" } }],
+    ["Sec-Fetch-Site: same-site", { headers: { "sec-fetch-site": "same-site" } }],
+  ] as const)("refuses a signed-in administrator's POST with %s", async (_label, extra) => {
+    const before = await snapshot(portal.database.db);
+    const res = await call(portal.url, "/orgs/acme", { cookie: cookies.alice, form, ...extra });
+    expect(res.status).toBe(403);
+    expect(res.text).toMatch(/did not come from the portal/);
+    expect(await snapshot(portal.database.db)).toBe(before);
+  });
+
+  it("refuses a cross-site sign-out (it would end a session)", async () => {
+    const res = await call(portal.url, "/auth/logout", {
+      cookie: cookies.victor,
+      form: { scope: "everywhere" },
+      origin: "https://evil.example",
+    });
+    expect(res.status).toBe(403);
+    expect((await call(portal.url, "/orgs/acme", { cookie: cookies.victor })).status).toBe(200);
+  });
+});
+
+describe("positive controls: the same requests work for the right people", () => {
+  it("an org admin creates and revokes links, changes a role and removes a member", async () => {
+    const db = portal.database.db;
+    let before = await snapshot(db);
+    for (const p of ORG_PROBES.filter((x) => x.form && !x.form().intent!.startsWith("delete"))) {
+      const res = await call(portal.url, p.path, { cookie: cookies.alice, form: p.form!() });
+      expect(res.status, p.name).toBe(200);
+      const after = await snapshot(db);
+      expect(after, p.name).not.toBe(before);
+      before = after;
+    }
+    const victor = await db.selectFrom("memberships").selectAll().where("user_id", "=", ids.victor!).executeTakeFirst();
+    expect(victor).toBeUndefined();
+    // The removal takes effect on Victor's very next request.
+    expect((await call(portal.url, "/orgs/acme", { cookie: cookies.victor })).status).toBe(404);
+  });
+
+  it("a support lead creates links and organizations and revokes links", async () => {
+    const db = portal.database.db;
+    let before = await snapshot(db);
+    for (const p of SUPPORT_PROBES.filter((x) => x.form)) {
+      const res = await call(portal.url, p.path, { cookie: cookies.lena, form: p.form!() });
+      expect(res.status, p.name).toBe(200);
+      const after = await snapshot(db);
+      expect(after, p.name).not.toBe(before);
+      before = after;
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import { sql } from "kysely";
+import { createSession } from "~/services/auth/session.server";
+import type { DB } from "~/services/db.server";
+
+/**
+ * Signing in without the tenant's login page, for tests that are about what happens after it:
+ * a real session made by the session service (the same rows and cookie a sign-in makes).
+ */
+export async function sessionCookieFor(db: DB, email: string): Promise<string> {
+  const user = await db
+    .selectFrom("users")
+    .select("id")
+    .where(sql`lower(email)`, "=", email.toLowerCase())
+    .executeTakeFirstOrThrow();
+  const { setCookie } = await createSession(user.id);
+  return cookiePair(setCookie);
+}
+
+/** `name=value` from a Set-Cookie header. */
+export function cookiePair(setCookie: string): string {
+  return setCookie.split(";")[0]!;
+}
+
+/** A portal user who is in no organization yet (someone about to accept a setup link). */
+export async function createPortalUser(db: DB, email: string): Promise<string> {
+  const row = await db
+    .insertInto("users")
+    .values({
+      email,
+      sub: `auth0|test${Buffer.from(email).toString("hex").slice(0, 20)}`,
+      name: null,
+      last_login_at: null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export interface PortalResponse {
+  status: number;
+  location: string | null;
+  text: string;
+  setCookies: string[];
+}
+
+/**
+ * One HTTP request to the portal without following redirects. Non-GET requests carry the
+ * portal's own Origin unless `origin` says otherwise (null: no Origin header at all).
+ */
+export async function call(
+  baseUrl: string,
+  path: string,
+  options: {
+    method?: string;
+    cookie?: string;
+    form?: Record<string, string>;
+    origin?: string | null;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<PortalResponse> {
+  const method = options.method ?? (options.form ? "POST" : "GET");
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.cookie) headers.cookie = options.cookie;
+  if (method !== "GET" && method !== "HEAD" && options.origin !== null)
+    headers.origin = options.origin ?? new URL(baseUrl).origin;
+  let body: string | undefined;
+  if (options.form) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    body = new URLSearchParams(options.form).toString();
+  }
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body, redirect: "manual" });
+  return {
+    status: res.status,
+    location: res.headers.get("location"),
+    text: await res.text(),
+    setCookies: res.headers.getSetCookie(),
+  };
+}
+
+/** Everything an isolation test must find unchanged after a refused request. */
+export async function snapshot(db: DB): Promise<string> {
+  const [orgs, members, invitations, acceptances, users] = await Promise.all([
+    db.selectFrom("organizations").selectAll().orderBy("slug").execute(),
+    db.selectFrom("memberships").selectAll().orderBy("user_id").orderBy("organization_id").execute(),
+    db.selectFrom("invitations").selectAll().orderBy("id").execute(),
+    db.selectFrom("invitation_acceptances").selectAll().orderBy("invitation_id").orderBy("user_id").execute(),
+    db.selectFrom("users").select(["id", "sub", "email", "name"]).orderBy("email").execute(),
+  ]);
+  return JSON.stringify({ orgs, members, invitations, acceptances, users });
+}
