@@ -153,6 +153,12 @@ describe("code + PKCE login with a database user", () => {
     expect(await unknown.done.res!.text()).toContain("Wrong email or password.");
   });
 
+  it("fills the e-mail from login_hint, escaped", async () => {
+    const start = await startLogin(new HttpBrowser(), { login_hint: '"><b>x</b>@acme.test' });
+    const html = await start.res!.text();
+    expect(html).toContain('value="&quot;&gt;&lt;b&gt;x&lt;/b&gt;@acme.test"');
+  });
+
   it("escapes what it echoes and refuses a form post without the CSRF token", async () => {
     const { done } = await loginAs('"><script>alert(1)</script>@x.test', "pw");
     const html = await done.res!.text();
