@@ -264,7 +264,11 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
         error = err.error;
         description = err.message;
       } else {
-        throw err;
+        // Unexpected (a network failure, a bug): the application still gets an answer, without
+        // internals in it; the details go to the tenant's console.
+        console.error("local tenant: brokered login failed:", err instanceof Error ? err.message : err);
+        error = "server_error";
+        description = "the login could not be completed";
       }
       await finish(res, interaction, { error, error_description: description });
     }
