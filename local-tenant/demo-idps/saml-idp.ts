@@ -112,7 +112,7 @@ export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promis
   const entityId = `${url}/metadata`;
   const now = options.now ?? (() => new Date());
   const key = selfSignedCertificate("Demo SAML IdP");
-  const wrongKey = selfSignedCertificate("Demo SAML IdP (wrong key)");
+  let wrongKey: CertifiedKey | undefined; // made when first needed
   const allowAcs =
     options.allowAcs ??
     ((acs: string) => {
@@ -200,7 +200,8 @@ export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promis
       `<saml:AuthnStatement AuthnInstant="${iso(issued)}" SessionIndex="${assertionId}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
       `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` +
       `</saml:Assertion></samlp:Response>`;
-    const signer = behaviour === "wrong-signing-key" ? wrongKey : key;
+    const signer =
+      behaviour === "wrong-signing-key" ? (wrongKey ??= selfSignedCertificate("Demo SAML IdP (wrong key)")) : key;
     const sig = new SignedXml({
       privateKey: signer.privateKeyPem,
       publicCert: signer.certPem,

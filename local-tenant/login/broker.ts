@@ -70,7 +70,14 @@ export interface Broker {
   start: BrokerStart;
   router: Router;
   /** The tenant's SAML signing certificate (SP metadata, signed AuthnRequests). */
-  spKey: CertifiedKey;
+  spKey(): CertifiedKey;
+}
+
+// Made on first use and kept for the process (see signingJwk in provider.ts).
+let spCertificate: CertifiedKey | undefined;
+function spKey(): CertifiedKey {
+  spCertificate ??= selfSignedCertificate("urn:auth0:local-tenant");
+  return spCertificate;
 }
 
 async function fetchJson(url: string): Promise<unknown> {
@@ -82,7 +89,6 @@ async function fetchJson(url: string): Promise<unknown> {
 }
 
 export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
-  const spKey = selfSignedCertificate(`urn:auth0:${ctx.store.state.tenant}`);
   const pending = new Map<string, Pending>();
   const discoveryCache = new Map<string, { at: number; value: OidcEndpoints }>();
   const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
@@ -134,7 +140,7 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
       const requestId = newRequestId();
       const relayState = remember({ uid: interaction.uid, connection: connection.name, requestId });
       const xml = authnRequestXml(ctx, connection, requestId);
-      const key = opts.signSAMLRequest ? spKey : undefined;
+      const key = opts.signSAMLRequest ? spKey() : undefined;
       if (opts.protocolBinding === HTTP_POST) {
         sendPage(
           res,
@@ -258,7 +264,11 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
         error = err.error;
         description = err.message;
       } else {
-        throw err;
+        // Unexpected (a network failure, a bug): the application still gets an answer, without
+        // internals in it; the details go to the tenant's console.
+        console.error("local tenant: brokered login failed:", err instanceof Error ? err.message : err);
+        error = "server_error";
+        description = "the login could not be completed";
       }
       await finish(res, interaction, { error, error_description: description });
     }
@@ -407,7 +417,7 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
     res
       .type("application/xml")
       .set("Cache-Control", "no-store")
-      .send(spMetadataXml(ctx, connection, spKey));
+      .send(spMetadataXml(ctx, connection, spKey()));
   });
 
   return { start, router, spKey };

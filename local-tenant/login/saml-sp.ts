@@ -187,7 +187,12 @@ export function verifySamlResponse(samlResponse: string, v: VerifyOptions): Saml
   }
   const opts = samlOptions(v.connection);
   if (!opts.signingCert) throw new SamlError("The connection has no signingCert to verify the SAML response with");
-  const der = certificateDer(opts.signingCert);
+  let der: Buffer;
+  try {
+    der = certificateDer(opts.signingCert);
+  } catch {
+    throw new SamlError("The signing certificate is invalid (the connection's signingCert cannot be read)");
+  }
   const configuredThumbprint = createHash("sha1").update(der).digest("hex").toUpperCase();
   const certPem = new X509Certificate(der).toString();
 

@@ -106,7 +106,9 @@ export function universalLoginRouter(ctx: TenantContext, tp: TenantProvider, bro
         csrf: csrfFor(interaction.uid),
         clientName: client?.name ?? "the application",
         organizationName: org?.display_name,
-        email: view.email,
+        // Auth0 fills the e-mail from `login_hint`.
+        email:
+          view.email ?? (typeof interaction.params.login_hint === "string" ? interaction.params.login_hint : undefined),
         error: view.error,
         connections: broker ? connections : [],
       }),

@@ -190,6 +190,42 @@ describe("SAML connections", () => {
     expect(tokens.claims()).not.toHaveProperty("email");
   });
 
+  it("refuses a tampered or unsigned response, and never reads a signature-wrapped (XSW) assertion", async () => {
+    const post = async (edit: (xml: string) => string) => {
+      const browser = new HttpBrowser();
+      const start = await authorize(browser, "demo-saml");
+      const form = await samlIdpLogin(browser, start.step);
+      const xml = Buffer.from(form.SAMLResponse, "base64").toString("utf8");
+      const edited = Buffer.from(edit(xml)).toString("base64");
+      const done = await browser.submit(form.action, { SAMLResponse: edited, RelayState: form.RelayState }, atCallback);
+      return callbackParams(done.url);
+    };
+    const tampered = await post((xml) => xml.replace(">saml-1001<", ">saml-1002<"));
+    expect(tampered.get("error_description")).toMatch(/^Signature check errors/);
+
+    const unsigned = await post((xml) => xml.replace(/<(ds:)?Signature[\s\S]*?<\/(ds:)?Signature>/, ""));
+    expect(unsigned.get("error_description")).toContain("neither the response nor the assertion is signed");
+
+    // XSW: a forged assertion carrying the real signature, the real assertion hidden elsewhere.
+    const wrapped = await post((xml) => {
+      const original = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml)![0];
+      const forged = original.replace(/ ID="[^"]+"/, ' ID="_forged"').replace(">saml-1001<", ">evil-9999<");
+      return xml.replace(original, `${forged}<samlp:Extensions>${original}</samlp:Extensions>`);
+    });
+    expect(wrapped.get("error_description")).toMatch(/^Signature check errors: .*signature wrapping/);
+    // The same with the hidden copy unsigned: the signature verifies, over the real assertion,
+    // and only what it covers is read — the login is the real user's, never the forged one's.
+    const hidden = await post((xml) => {
+      const original = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml)![0];
+      const forged = original.replace(/ ID="[^"]+"/, ' ID="_forged"').replace(">saml-1001<", ">evil-9999<");
+      const bare = original.replace(/<(ds:)?Signature[\s\S]*?<\/(ds:)?Signature>/, "");
+      return xml.replace(original, `${forged}<samlp:Extensions>${bare}</samlp:Extensions>`);
+    });
+    expect(hidden.get("error")).toBeNull();
+    expect(hidden.get("code")).toBeTruthy();
+    expect(tenant.context.store.user("samlp|demo-saml|evil-9999")).toBeUndefined();
+  });
+
   it("refuses a replayed response and a response to another login's request", async () => {
     const first = await samlLogin();
     expect(callbackParams(first.done.url).get("code")).toBeTruthy();

@@ -1,19 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPortal } from "../../server/portal";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.destroy();
+});
 
 describe("npm start's local mode", () => {
   it("starts the demo SAML and OIDC IdPs beside the tenant, pointed at it, and stops them with the portal", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "portal-demo-idps-"));
-    dirs.push(dataDir);
     const portal = await startPortal({
       port: 0,
-      database: { engine: "pglite", dataDir },
+      database: { open: database },
       localTenant: { port: 0, demoIdps: { samlPort: 0, oidcPort: 0 } },
     });
     const { saml, oidc } = portal.demoIdps!;
