@@ -112,7 +112,8 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
         "Use the https URL of the document.",
       );
     }
-    const pinned = addresses[0]!;
+    // IPv4 first when there is one: many hosts (and CI machines) have no IPv6 route.
+    const pinned = addresses.find((a) => a.family === 4) ?? addresses[0]!;
     return { url, address: pinned.address, family: pinned.family };
   }
 
