@@ -13,7 +13,10 @@ import {
   type DatabaseTarget,
   type OpenDatabase,
 } from "~/services/db.server";
-import { registerLocalTenant } from "~/services/tenant-config.server";
+import { registerLocalTenant, getTenantConfig } from "~/services/tenant-config.server";
+import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
+import { startApplyWorker } from "~/services/apply/worker.server";
+import { getEnv } from "~/services/env.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
 
@@ -62,6 +65,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
 
   let tenant: LocalTenant | undefined;
+  let applyWorker: { stop(): Promise<void> } | undefined;
   try {
     if (options.localTenant) {
       tenant = await startLocalTenant({
@@ -91,7 +95,16 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       await migrate(open.db);
       installDatabase(open);
     }
-    await getDatabase();
+    const { db } = await getDatabase();
+    // Local mode: the apply worker runs in-process (production runs it wherever it likes).
+    if (tenant) {
+      applyWorker = startApplyWorker({
+        db,
+        tenant: getTenantConfig(),
+        prefix: getEnv().AUTH0_CONNECTION_PREFIX,
+        rateBudget: AUTH0_RATE_LIMITS[tenant.context.rateLimit],
+      });
+    }
 
     const app = createPortalApp({
       build: options.build ?? (await loadServerBuild()),
@@ -101,6 +114,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     server.on("request", app);
   } catch (err) {
     server.close();
+    await applyWorker?.stop();
     await tenant?.close();
     throw err;
   }
@@ -111,6 +125,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await applyWorker?.stop();
       await tenant?.close();
       // A database handed in by the caller is the caller's to close.
       if (!("open" in options.database)) await closeDatabase();
