@@ -60,6 +60,8 @@ const schema = z
       .regex(/^[a-zA-Z0-9](-?[a-zA-Z0-9])*$/, "may hold only letters, digits and single hyphens (e.g. sso)")
       .max(40)
       .default("sso"),
+    /** The tenant's Management API plan limit; the apply workers keep their shared budget under it. */
+    AUTH0_RATE_LIMIT: z.enum(["free", "enterprise", "enterprise-non-production", "off"]).default("free"),
     SUPPORT_AGENT_EMAILS: emailList.default(""),
     SUPPORT_ADMIN_EMAILS: emailList.default(""),
     LOCAL_TENANT_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
