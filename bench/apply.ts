@@ -112,7 +112,8 @@ interface Result {
 
 async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise"): Promise<Result> {
   const database = await createDatabase(engine);
-  const tenant = await startLocalTenant({ port: 0, rateLimit: "off" });
+  // 200 connections: above Auth0's default entity limit of 100, which enterprise tenants have raised.
+  const tenant = await startLocalTenant({ port: 0, rateLimit: "off", maxConnections: ORGS + 10 });
   try {
     const db = database.open.db;
     const api = tenant.managementApiUrl;
