@@ -12,6 +12,8 @@ export interface TenantContext {
   /** Management API audience: `${baseUrl}/api/v2/`. */
   audience: string;
   rateLimit: RateLimitPreset;
+  /** Connections allowed in the tenant (Auth0's entity limit: 100; enterprise plans can raise it). */
+  maxConnections?: number;
   /** Clock, injectable for tests of token and assertion expiry. */
   now: () => Date;
 }

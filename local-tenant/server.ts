@@ -16,6 +16,8 @@ export interface LocalTenantOptions {
   /** Where state persists; omit for fresh in-memory state (tests). */
   dataDir?: string;
   rateLimit?: RateLimitPreset;
+  /** Connections allowed (default 100, Auth0's entity limit; raised for load tests). */
+  maxConnections?: number;
   /** Portal origin, for the seeded applications' callback allow-lists. */
   portalUrl?: string;
   mgmtClientId?: string;
@@ -63,6 +65,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     issuer: `${baseUrl}/`,
     audience: `${baseUrl}/api/v2/`,
     rateLimit: options.rateLimit ?? "off",
+    maxConnections: options.maxConnections,
     now: options.now ?? (() => new Date()),
   };
 

@@ -16,7 +16,10 @@ import {
 } from "~/services/db.server";
 import { seedLocalMode } from "~/services/local-seed.server";
 import { registerPublicUrl } from "~/services/public-url.server";
-import { registerLocalTenant } from "~/services/tenant-config.server";
+import { registerLocalTenant, getTenantConfig } from "~/services/tenant-config.server";
+import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
+import { startApplyWorker } from "~/services/apply/worker.server";
+import { getEnv } from "~/services/env.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
 
@@ -70,6 +73,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
 
   let tenant: LocalTenant | undefined;
   let demoIdps: DemoIdps | undefined;
+  let applyWorker: { stop(): Promise<void> } | undefined;
   try {
     if (options.localTenant) {
       tenant = await startLocalTenant({
@@ -106,9 +110,18 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       await migrate(open.db);
       installDatabase(open);
     }
-    await getDatabase();
+    const { db } = await getDatabase();
     // Local mode's demo organizations and memberships (issue 5), idempotent.
     if (options.localTenant) await seedLocalMode();
+    // Local mode: the apply worker runs in-process (production runs it wherever it likes).
+    if (tenant) {
+      applyWorker = startApplyWorker({
+        db,
+        tenant: getTenantConfig(),
+        prefix: getEnv().AUTH0_CONNECTION_PREFIX,
+        rateBudget: AUTH0_RATE_LIMITS[tenant.context.rateLimit],
+      });
+    }
 
     const app = createPortalApp({
       build: options.build ?? (await loadServerBuild()),
@@ -119,6 +132,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   } catch (err) {
     server.close();
     await demoIdps?.close();
+    await applyWorker?.stop();
     await tenant?.close();
     throw err;
   }
@@ -131,6 +145,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await demoIdps?.close();
+      await applyWorker?.stop();
       await tenant?.close();
       // A database handed in by the caller is the caller's to close.
       if (!("open" in options.database)) await closeDatabase();

@@ -70,6 +70,8 @@ const schema = z
       .regex(/^[a-zA-Z0-9](-?[a-zA-Z0-9])*$/, "may hold only letters, digits and single hyphens (e.g. sso)")
       .max(40)
       .default("sso"),
+    /** The tenant's Management API plan limit; the apply workers keep their shared budget under it. */
+    AUTH0_RATE_LIMIT: z.enum(["free", "enterprise", "enterprise-non-production", "off"]).default("free"),
     SUPPORT_AGENT_EMAILS: emailList.default(""),
     SUPPORT_ADMIN_EMAILS: emailList.default(""),
     /** Vendor roles by the tenant's user id (`sub`), e.g. auth0|64f…,google-oauth2|1… */

@@ -173,7 +173,7 @@ export function connectionsRouter(ctx: TenantContext, opts: ConnectionsRouterOpt
       if (store.connectionByName(body.name)) {
         throw new ApiError(409, "A connection with the same name already exists", "connection_conflict");
       }
-      if (store.state.connections.length >= MAX_CONNECTIONS) {
+      if (store.state.connections.length >= (ctx.maxConnections ?? MAX_CONNECTIONS)) {
         throw new ApiError(403, "You reached the limit of entities of this type for this tenant.");
       }
       const realms = body.realms && body.realms.length > 0 ? body.realms : [body.name];

@@ -314,4 +314,26 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
     expect((await h.management().connections.list({ name: "sso-leaving-saml" })).data).toEqual([]);
     expect((await h.management().organizations.enabledConnections.list(org!.auth0OrgId!)).data).toEqual([]);
   });
+
+  it("a finished job keeps no secret: the OIDC client secret reaches Auth0 and leaves the job row", async () => {
+    const [org] = await createOrganizations(database.db, h, ["secretive"]);
+    await enqueueApply(database.db, systemScope(org!), {
+      connection: {
+        protocol: "oidc",
+        strategy: "oidc",
+        version: 1,
+        displayName: "Secretive",
+        options: { client_id: "abc", client_secret: "s3cr3t-value", type: "back_channel" },
+      },
+    });
+    await createApplyWorker(workerOptions()).runOnce();
+    const [job] = await jobs(org!.id);
+    expect(job!.status).toBe("succeeded");
+    expect(JSON.stringify(job!.desired)).not.toContain("s3cr3t-value");
+    expect(job!.desired).toMatchObject({ connection: { options: { client_id: "abc" } } });
+    const stored = (await h.management().connections.list({ name: "sso-secretive-oidc" })).data[0]!;
+    expect(stored.options).toMatchObject({ client_secret: "s3cr3t-value" });
+    const audit = await database.db.selectFrom("audit_events").select("details").execute();
+    expect(JSON.stringify(audit)).not.toContain("s3cr3t-value");
+  });
 });

@@ -96,6 +96,15 @@ export interface ApplyWorker {
 
 const LOCK_CLASS = 0x5350; // "SP": keeps the portal's advisory locks apart from anyone else's
 
+/**
+ * Secrets a desired state may carry (OIDC client secret, SAML keys). They are needed until the job
+ * is done; a finished job keeps its history without them.
+ */
+const SECRET_OPTION_PATHS = ["client_secret", "signing_key", "decryptionKey"];
+const withoutSecrets = sql<string>`desired ${sql.raw(
+  SECRET_OPTION_PATHS.map((k) => `#- '{connection,options,${k}}'`).join(" "),
+)}`;
+
 type Executor = Kysely<Database> | Transaction<Database>;
 
 interface StepOutcome {
@@ -294,6 +303,7 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
         .updateTable("apply_jobs")
         .set({
           status: "succeeded",
+          desired: withoutSecrets,
           finished_at: sql`now()`,
           updated_at: sql`now()`,
           locked_by: null,
@@ -327,10 +337,10 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
       const at = Math.max(err.resetAt ?? Date.now() + 1000, Date.now() + 50) + Math.floor(Math.random() * 250);
       update = { status: "queued", next_run_at: new Date(at), attempts: sql`attempts - 1` };
     } else if (err instanceof Auth0GatewayError && !err.retryable) {
-      update = { status: "failed", finished_at: sql`now()` };
+      update = { status: "failed", finished_at: sql`now()`, desired: withoutSecrets };
       final = true;
     } else if (job.attempts >= job.max_attempts) {
-      update = { status: "dead", finished_at: sql`now()` };
+      update = { status: "dead", finished_at: sql`now()`, desired: withoutSecrets };
       final = true;
     } else {
       const delay = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (job.attempts - 1)) * (0.8 + Math.random() * 0.4);

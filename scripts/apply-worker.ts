@@ -1,0 +1,47 @@
+/**
+ * `npm run apply-worker`: an apply worker process for a real Auth0 tenant. Run as many as you
+ * like, on any hosts sharing the portal's PostgreSQL database: they share the queue (SKIP LOCKED),
+ * the tenant lock (advisory lock) and the rate budget (a row in the database). In local mode the
+ * worker runs inside `npm start` instead.
+ */
+import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
+import { startApplyWorker } from "~/services/apply/worker.server";
+import { closeDatabase, getDatabase } from "~/services/db.server";
+import { EnvError, getEnv } from "~/services/env.server";
+import { logger } from "~/services/logger.server";
+import { getTenantConfig } from "~/services/tenant-config.server";
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = getEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (env.localMode) {
+    console.error("Local mode (no AUTH0_DOMAIN): `npm start` already runs the apply worker in-process.");
+    process.exit(1);
+  }
+  const { db } = await getDatabase();
+  const { worker, stop } = startApplyWorker({
+    db,
+    tenant: getTenantConfig(),
+    prefix: env.AUTH0_CONNECTION_PREFIX,
+    rateBudget: AUTH0_RATE_LIMITS[env.AUTH0_RATE_LIMIT],
+  });
+  logger.info({ worker: worker.id, rateLimit: env.AUTH0_RATE_LIMIT }, "apply worker started");
+  const shutdown = async () => {
+    logger.info("apply worker stopping after the current step");
+    await stop();
+    await closeDatabase();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown());
+  process.once("SIGTERM", () => void shutdown());
+}
+
+void main();
