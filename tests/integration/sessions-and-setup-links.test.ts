@@ -234,6 +234,31 @@ describe("setup links", () => {
     expect(accept.location).toBe("/orgs/globex");
     expect(await membership(nora.id)).toEqual([{ slug: "globex", role: "org_admin" }]);
     expect((await call(portal.url, "/orgs/globex", { cookie: nora.cookie })).status).toBe(200);
+    // A second organization: she can switch between both, each from the navigation.
+    const alice = await sessionCookieFor(db, "alice@acme.test");
+    const acmeLink = tokenFrom(
+      (
+        await call(portal.url, "/orgs/acme", {
+          cookie: alice,
+          form: { intent: "invite", role: "org_viewer", maxUses: "1", ttlHours: "72" },
+        })
+      ).text,
+    );
+    expect((await call(portal.url, `/invites/${acmeLink}`, { cookie: nora.cookie, form: {} })).location).toBe(
+      "/orgs/acme",
+    );
+    expect(await membership(nora.id)).toEqual(
+      expect.arrayContaining([
+        { slug: "globex", role: "org_admin" },
+        { slug: "acme", role: "org_viewer" },
+      ]),
+    );
+    const both = await call(portal.url, "/orgs/acme", { cookie: nora.cookie });
+    expect(both.status).toBe(200);
+    expect(both.text).toMatch(
+      /<ul class="org-switcher" aria-label="Your organizations">.*href="\/orgs\/acme".*href="\/orgs\/globex"/s,
+    );
+    expect((await call(portal.url, "/orgs", { cookie: nora.cookie })).status).toBe(200); // a choice, not a redirect
     expect(await auditActions()).toEqual(
       expect.arrayContaining(["invitation.created", "invitation.accepted", "membership.added"]),
     );

@@ -13,8 +13,6 @@ import { singleton } from "../singleton.server";
  */
 
 export interface SessionData {
-  /** The tenant's ID token, kept only as id_token_hint when ending the tenant session. */
-  idToken?: string;
   /** Vendor role read from the ID-token claim named by SUPPORT_ROLE_CLAIM at sign-in. */
   supportRoleClaim?: "support_agent" | "support_admin" | null;
 }
