@@ -394,4 +394,25 @@ describe("setup links", () => {
     const members = [...(await membership(a.id)), ...(await membership(b.id))];
     expect(members).toHaveLength(1);
   });
+
+  it("shows names that came from an identity provider as text, never as markup", async () => {
+    const db = portal.database.db;
+    const hostile = `<img src=x onerror="alert(1)">Eve`;
+    const eve = await db
+      .insertInto("users")
+      .values({ email: "eve@acme.test", sub: "samlp|acme|eve", name: hostile, last_login_at: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const acme = await db.selectFrom("organizations").select("id").where("slug", "=", "acme").executeTakeFirstOrThrow();
+    await db
+      .insertInto("memberships")
+      .values({ user_id: eve.id, organization_id: acme.id, role: "org_viewer" })
+      .execute();
+    const alice = await sessionCookieFor(db, "alice@acme.test");
+    const page = await call(portal.url, "/orgs/acme", { cookie: alice });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("eve@acme.test");
+    expect(page.text).not.toContain("<img src=x");
+    expect(page.text).toContain("&lt;img src=x");
+  });
 });

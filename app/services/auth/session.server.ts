@@ -40,14 +40,19 @@ function secureCookies(): boolean {
 
 const cookies = singleton("session-cookies", () => ({ session: undefined as Cookie | undefined }));
 
-export function sessionCookie(): Cookie {
-  cookies.session ??= createCookie(secureCookies() ? "__Host-portal_session" : "portal_session", {
+/** The session cookie's definition: `__Host-` and Secure outside local mode (https only, no Domain). */
+export function makeSessionCookie(options: { secure: boolean; secret: string }): Cookie {
+  return createCookie(options.secure ? "__Host-portal_session" : "portal_session", {
     httpOnly: true,
     sameSite: "lax",
-    secure: secureCookies(),
+    secure: options.secure,
     path: "/",
-    secrets: [secret],
+    secrets: [options.secret],
   });
+}
+
+export function sessionCookie(): Cookie {
+  cookies.session ??= makeSessionCookie({ secure: secureCookies(), secret });
   return cookies.session;
 }
 
