@@ -4,13 +4,16 @@
  */
 import { parseArgs } from "node:util";
 import type { RateLimitPreset } from "./context.js";
+import { startDemoIdps } from "./demo-idps/index.js";
 import { startLocalTenant } from "./server.js";
 
 const PRESETS: RateLimitPreset[] = ["free", "enterprise", "off"];
 
 function fail(message: string): never {
   console.error(`local-tenant: ${message}`);
-  console.error("usage: npm run local-tenant -- --port N [--rate-limit free|enterprise|off] [--data-dir DIR]");
+  console.error(
+    "usage: npm run local-tenant -- --port N [--rate-limit free|enterprise|off] [--data-dir DIR] [--demo-idps]",
+  );
   process.exit(2);
 }
 
@@ -23,6 +26,7 @@ try {
       "data-dir": { type: "string" },
       hostname: { type: "string" },
       "portal-url": { type: "string" },
+      "demo-idps": { type: "boolean", default: false },
     },
     strict: true,
   }).values;
@@ -51,6 +55,16 @@ console.log(`  Management API:      ${tenant.managementApiUrl}`);
 console.log(`  token endpoint:      ${tenant.url}/oauth/token (audience ${tenant.context.audience})`);
 console.log(`  mgmt client id:      ${tenant.mgmtClient.clientId}`);
 console.log(`  mgmt client secret:  ${tenant.mgmtClient.clientSecret}`);
+// --demo-idps: the demo SAML and OIDC IdPs on the tenant's port + 10 and + 20 (4020, 4030).
+const idps = args["demo-idps"]
+  ? await startDemoIdps({
+      tenantUrl: tenant.url,
+      samlPort: port === 0 ? 0 : port + 10,
+      oidcPort: port === 0 ? 0 : port + 20,
+      hostname: args.hostname,
+    })
+  : undefined;
+if (idps) console.log(idps.describe().join("\n"));
 console.log(
   `  rate limit:          ${rateLimit}${args["data-dir"] ? `\n  data dir:            ${args["data-dir"]}` : " (state in memory)"}`,
 );
@@ -60,6 +74,7 @@ async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
   console.log(`\n${signal}: closing the local tenant`);
+  await idps?.close();
   await tenant.close();
   process.exit(0);
 }

@@ -2,6 +2,7 @@
  * `npm start`: local mode with everything embedded (PGlite, the local tenant, demo IdPs), or —
  * with AUTH0_DOMAIN set — the portal against a real tenant. Builds first when the build is stale.
  */
+import { DEFAULT_DEMO_PASSWORD, DEMO_USERS } from "../local-tenant/seed";
 import { ensureBuilt } from "../server/build";
 import { startPortal, tenantDataDir } from "../server/portal";
 import { EnvError, getEnv } from "~/services/env.server";
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
           demoPassword: env.LOCAL_DEMO_PASSWORD,
           mgmtClientId: env.LOCAL_TENANT_MGMT_CLIENT_ID,
           mgmtClientSecret: env.LOCAL_TENANT_MGMT_CLIENT_SECRET,
+          // The demo IdPs sit beside the tenant: 4020 (SAML) and 4030 (OIDC) with the default 4010.
+          demoIdps: { samlPort: env.LOCAL_TENANT_PORT + 10, oidcPort: env.LOCAL_TENANT_PORT + 20 },
         }
       : undefined,
     secure: !env.localMode && env.publicUrl.startsWith("https://"),
@@ -50,8 +53,10 @@ async function main(): Promise<void> {
   if (portal.tenant) {
     lines.push(
       `  local Auth0 tenant: ${portal.tenant.url}  (Management API client id ${portal.tenant.mgmtClient.clientId}, secret ${portal.tenant.mgmtClient.clientSecret})`,
+      `    tenant sign-in: ${DEMO_USERS.map((u) => u.email).join(", ")} with ${env.LOCAL_DEMO_PASSWORD ? "the password in LOCAL_DEMO_PASSWORD" : `password ${DEFAULT_DEMO_PASSWORD}`}`,
     );
   }
+  if (portal.demoIdps) lines.push(...portal.demoIdps.describe());
   lines.push("Press Ctrl-C to stop.", "");
   console.log(lines.join("\n"));
 

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { startDemoIdps, type DemoIdps } from "../local-tenant/demo-idps/index";
 import { startLocalTenant, type LocalTenant } from "../local-tenant/server";
 import {
   closeDatabase,
@@ -33,6 +34,8 @@ export interface StartPortalOptions {
     demoPassword?: string;
     mgmtClientId?: string;
     mgmtClientSecret?: string;
+    /** Also start the demo SAML and OIDC IdPs on these ports (npm start: 4020 and 4030). */
+    demoIdps?: { samlPort: number; oidcPort: number };
   };
   secure?: boolean;
   /** Use this build instead of importing build/server (tests, dev). */
@@ -42,6 +45,7 @@ export interface StartPortalOptions {
 export interface RunningPortal {
   url: string;
   tenant?: LocalTenant;
+  demoIdps?: DemoIdps;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   registerPublicUrl(url);
 
   let tenant: LocalTenant | undefined;
+  let demoIdps: DemoIdps | undefined;
   try {
     if (options.localTenant) {
       tenant = await startLocalTenant({
@@ -85,6 +90,13 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
         testLogin: tenant.testLoginClient,
         tenantName: tenant.context.store.state.tenant,
       });
+      if (options.localTenant.demoIdps) {
+        demoIdps = await startDemoIdps({
+          tenantUrl: tenant.url,
+          samlPort: options.localTenant.demoIdps.samlPort,
+          oidcPort: options.localTenant.demoIdps.oidcPort,
+        });
+      }
     }
 
     if ("open" in options.database) {
@@ -106,6 +118,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     server.on("request", app);
   } catch (err) {
     server.close();
+    await demoIdps?.close();
     await tenant?.close();
     throw err;
   }
@@ -113,9 +126,11 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   return {
     url,
     tenant,
+    demoIdps,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await demoIdps?.close();
       await tenant?.close();
       // A database handed in by the caller is the caller's to close.
       if (!("open" in options.database)) await closeDatabase();

@@ -1,7 +1,9 @@
 import type { Express, NextFunction, Request, Response } from "express";
 import type { TenantContext } from "../context.js";
-import { logoutRouter } from "./logout.js";
-import { createTenantProvider } from "./provider.js";
+import { createBroker } from "./broker.js";
+import { cookieValue, logoutRouter } from "./logout.js";
+import { errorPage, sendPage } from "./pages.js";
+import { createTenantProvider, type TenantProvider } from "./provider.js";
 import { universalLoginRouter } from "./universal-login.js";
 
 /**
@@ -12,10 +14,36 @@ import { universalLoginRouter } from "./universal-login.js";
  */
 export async function mountLogins(app: Express, ctx: TenantContext): Promise<void> {
   const tp = await createTenantProvider(ctx);
-  app.use(universalLoginRouter(ctx, tp));
+  const broker = createBroker(ctx, tp);
+  app.use(universalLoginRouter(ctx, tp, broker.start));
+  app.use(broker.router);
   app.use(logoutRouter(ctx, tp));
+  app.get("/authorize", connectionNeedsItsOwnLogin(ctx, tp), offlineAccessWithoutConsentPrompt);
   app.post("/oauth/token", tokenRequestAsAuth0Accepts(ctx));
   app.use(tp.provider.callback());
+  // Errors in the Express routes above: a plain page, never a stack trace.
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    console.error("local tenant: login request failed:", err instanceof Error ? err.message : err);
+    sendPage(res, 500, errorPage("Something went wrong", "The local tenant could not complete this request."));
+  });
+}
+
+/**
+ * Auth0 issues a refresh token for `offline_access` without a consent prompt; oidc-provider
+ * (following OpenID Connect Core) drops the scope unless `prompt=consent`. Add the prompt: the
+ * tenant's consent step is implicit (universal-login.ts), so the browser only makes one more hop.
+ */
+function offlineAccessWithoutConsentPrompt(req: Request, _res: Response, next: NextFunction) {
+  // From req.url, not req.query: the middleware before this one may have rewritten the URL.
+  const url = new URL(req.url, "http://tenant.invalid");
+  const scope = (url.searchParams.get("scope") ?? "").split(" ");
+  const prompt = (url.searchParams.get("prompt") ?? "").split(" ").filter(Boolean);
+  if (scope.includes("offline_access") && !prompt.includes("consent") && !prompt.includes("none")) {
+    url.searchParams.set("prompt", [...prompt, "consent"].join(" "));
+    req.url = `${url.pathname}${url.search}`;
+  }
+  next();
 }
 
 /**
@@ -39,5 +67,27 @@ function tokenRequestAsAuth0Accepts(_ctx: TenantContext) {
     req.body = body;
     if (req.is("application/json")) req.headers["content-type"] = "application/x-www-form-urlencoded";
     next();
+  };
+}
+
+/**
+ * `/authorize?connection=X` while the SSO session belongs to a user of another connection: Auth0
+ * sends the browser to X rather than reusing the session, so ask the provider for a fresh login.
+ */
+function connectionNeedsItsOwnLogin(ctx: TenantContext, tp: TenantProvider) {
+  const check = async (req: Request) => {
+    const connection = typeof req.query.connection === "string" ? req.query.connection : "";
+    const prompt = typeof req.query.prompt === "string" ? req.query.prompt.split(" ") : [];
+    const sid = cookieValue(req, tp.provider.cookieName("session"));
+    if (!connection || prompt.includes("login") || prompt.includes("none") || !sid) return;
+    const session = await tp.provider.Session.find(sid);
+    const user = session?.accountId ? ctx.store.user(session.accountId) : undefined;
+    if (!user || user.connection === connection) return;
+    const url = new URL(req.url, ctx.baseUrl);
+    url.searchParams.set("prompt", [...prompt, "login"].filter(Boolean).join(" "));
+    req.url = `${url.pathname}${url.search}`;
+  };
+  return (req: Request, _res: Response, next: NextFunction) => {
+    check(req).then(() => next(), next);
   };
 }

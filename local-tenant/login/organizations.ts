@@ -55,6 +55,6 @@ export function admitToOrganization(
 /** A connection may be used by an application only when enabled for it (/connections/{id}/clients). */
 export function checkConnectionForClient(connection: TenantConnection, clientId: string): void {
   if (!connection.enabled_clients.includes(clientId)) {
-    throw new LoginError("invalid_request", "the connection is not enabled");
+    throw new LoginError("invalid_request", "the connection was disabled");
   }
 }

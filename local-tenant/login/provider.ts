@@ -26,14 +26,21 @@ export interface TenantProvider {
 /** Scopes the tenant knows (oidc-provider drops the others from grants). */
 const SCOPES = ["openid", "profile", "email", "offline_access"];
 
-export async function createTenantProvider(ctx: TenantContext): Promise<TenantProvider> {
-  const { privateKey } = await generateKeyPair("RS256", { extractable: true, modulusLength: 2048 });
-  const jwk = {
+// One RS256 key per process, made on first use: RSA key generation takes hundreds of
+// milliseconds on a busy machine, and test files start a tenant each.
+let signingKey: Promise<Record<string, unknown>> | undefined;
+function signingJwk(): Promise<Record<string, unknown>> {
+  signingKey ??= generateKeyPair("RS256", { extractable: true, modulusLength: 2048 }).then(async ({ privateKey }) => ({
     ...(await exportJWK(privateKey)),
     kid: randomBytes(12).toString("base64url"),
     use: "sig",
     alg: "RS256",
-  };
+  }));
+  return signingKey;
+}
+
+export async function createTenantProvider(ctx: TenantContext): Promise<TenantProvider> {
+  const jwk = await signingJwk();
   const orgOfGrant = new Map<string, string>();
 
   // Auth0 shows an error page with its own wording for a callback URL that is not allowed.
@@ -64,10 +71,10 @@ export async function createTenantProvider(ctx: TenantContext): Promise<TenantPr
       accountId: sub,
       claims: () => ({
         sub: user.user_id,
-        email: user.email,
-        email_verified: user.email_verified,
+        // Brokered users may come without an e-mail (SAML attributes are the IdP's choice).
+        ...(user.email ? { email: user.email, email_verified: user.email_verified } : {}),
         name: user.name,
-        nickname: user.email.split("@")[0],
+        nickname: user.email ? user.email.split("@")[0] : undefined,
         given_name: user.given_name,
         family_name: user.family_name,
         updated_at: user.updated_at,

@@ -106,7 +106,9 @@ export function universalLoginRouter(ctx: TenantContext, tp: TenantProvider, bro
         csrf: csrfFor(interaction.uid),
         clientName: client?.name ?? "the application",
         organizationName: org?.display_name,
-        email: view.email,
+        // Auth0 fills the e-mail from `login_hint`.
+        email:
+          view.email ?? (typeof interaction.params.login_hint === "string" ? interaction.params.login_hint : undefined),
         error: view.error,
         connections: broker ? connections : [],
       }),
@@ -116,7 +118,7 @@ export function universalLoginRouter(ctx: TenantContext, tp: TenantProvider, bro
   async function startConnection(req: Request, res: Response, interaction: Interaction, name: string) {
     const clientId = String(interaction.params.client_id ?? "");
     const connection = ctx.store.connectionByName(name);
-    if (!connection) throw new LoginError("invalid_request", `the connection ${name} was not found`);
+    if (!connection) throw new LoginError("invalid_request", "the connection was not found");
     checkConnectionForClient(connection, clientId);
     const org = resolveOrganization(ctx.store, interaction.params.organization);
     if (org) checkConnectionForOrganization(org, connection);

@@ -85,7 +85,7 @@ declare module "oidc-provider" {
       new (props: { accountId?: string; clientId?: string }): Grant;
       find(id: string): Promise<Grant | undefined>;
     };
-    Session: { find(id: string): Promise<{ destroy(): Promise<void> } | undefined> };
+    Session: { find(id: string): Promise<{ accountId?: string; destroy(): Promise<void> } | undefined> };
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
     interactionResult(

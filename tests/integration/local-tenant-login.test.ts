@@ -126,6 +126,20 @@ describe("code + PKCE login with a database user", () => {
     expect(new URL(third.loginUrl).pathname).toBe("/u/login");
   });
 
+  it("issues a refresh token for offline_access without a consent prompt, and refreshes", async () => {
+    const { done, verifier, state, nonce } = await loginAs("lena@vendor.test", DEFAULT_DEMO_PASSWORD, {
+      scope: "openid profile email offline_access",
+    });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
+    expect(tokens.refresh_token).toBeTruthy();
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.claims()?.sub).toBe(demoUserId("lena@vendor.test"));
+  });
+
   it("refuses a wrong password on the page, without echoing it, and without a redirect", async () => {
     const { done } = await loginAs("alice@acme.test", "not-the-password-123");
     expect(done.res?.status).toBe(400);
@@ -137,6 +151,12 @@ describe("code + PKCE login with a database user", () => {
     // An unknown user reads the same.
     const unknown = await loginAs("nobody@acme.test", "whatever-password");
     expect(await unknown.done.res!.text()).toContain("Wrong email or password.");
+  });
+
+  it("fills the e-mail from login_hint, escaped", async () => {
+    const start = await startLogin(new HttpBrowser(), { login_hint: '"><b>x</b>@acme.test' });
+    const html = await start.res!.text();
+    expect(html).toContain('value="&quot;&gt;&lt;b&gt;x&lt;/b&gt;@acme.test"');
   });
 
   it("escapes what it echoes and refuses a form post without the CSRF token", async () => {

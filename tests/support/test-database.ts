@@ -12,6 +12,8 @@ export interface TestDatabase extends OpenDatabase {
   destroy(): Promise<void>;
   /** Human label for test names: "pglite" or "postgres". */
   label: string;
+  /** The database's URL on PostgreSQL; undefined on PGlite. */
+  url?: string;
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -33,6 +35,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     ...open,
     label: "postgres",
+    url: url.toString(),
     destroy: async () => {
       await open.close();
       const cleanup = new pg.Client({ connectionString: serverUrl });
@@ -44,3 +47,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /** A second, independent connection pool to the same database (concurrency tests). */
+export async function openSecondPool(test: TestDatabase): Promise<OpenDatabase | null> {
+  // PGlite is one in-process session: there is no second connection to open.
+  if (!test.url) return null;
+  return openDatabase({ engine: "postgres", url: test.url });
+}

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as m001 from "./001-initial";
+import * as m002 from "./002-apply-jobs";
 import * as m003 from "./003-auth";
 
 /**
@@ -8,5 +9,6 @@ import * as m003 from "./003-auth";
  */
 export const migrations: Record<string, Migration> = {
   "001-initial": m001,
+  "002-apply-jobs": m002,
   "003-auth": m003,
 };

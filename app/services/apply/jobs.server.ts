@@ -1,0 +1,107 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import { z } from "zod";
+import type { ApplyJob, ApplyJobStatus } from "../db/apply-schema";
+import "../db/apply-schema";
+import type { Database } from "../db/schema";
+import type { OrganizationScope } from "../scope.server";
+
+/**
+ * What an apply job asks for: the whole desired state of the organization's connection, not a
+ * diff, so that running it again (after a crash, a retry, or twice) lands in the same place.
+ */
+export const desiredApplySchema = z.object({
+  connection: z.object({
+    protocol: z.enum(["saml", "oidc"]),
+    strategy: z.enum(["samlp", "oidc"]),
+    version: z.number().int().positive(),
+    displayName: z.string().min(1).max(128),
+    options: z.record(z.unknown()),
+    managedOptionKeys: z.array(z.string()).optional(),
+    showAsButton: z.boolean().optional(),
+  }),
+  /** Applications the connection must be enabled for. */
+  enabledClients: z.array(z.string().min(1)).default([]),
+  /** Applications it must not be enabled for (e.g. ones removed since the last version). */
+  disabledClients: z.array(z.string().min(1)).default([]),
+  /** Enable it for the organization's Auth0 organization with these settings; null: leave it out. */
+  organization: z.object({ assignMembershipOnLogin: z.boolean(), showAsButton: z.boolean() }).nullable().default(null),
+});
+export type DesiredApply = z.input<typeof desiredApplySchema>;
+
+export const desiredRemoveSchema = z.object({ protocol: z.enum(["saml", "oidc"]) });
+export type DesiredRemove = z.infer<typeof desiredRemoveSchema>;
+
+export const APPLY_STEPS = ["connection", "clients", "organization"] as const;
+export const REMOVE_STEPS = ["organization", "delete"] as const;
+export type ApplyStep = (typeof APPLY_STEPS)[number] | (typeof REMOVE_STEPS)[number];
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+function requestedBy(scope: OrganizationScope): string {
+  return scope.kind === "org" ? scope.user.email : scope.actor;
+}
+
+/** Queues the organization's desired connection; the worker picks it up. Returns the job id. */
+export async function enqueueApply(db: Executor, scope: OrganizationScope, desired: DesiredApply): Promise<string> {
+  const parsed = desiredApplySchema.parse(desired);
+  const row = await db
+    .insertInto("apply_jobs")
+    .values({
+      organization_id: scope.org.id,
+      kind: "apply",
+      version: parsed.connection.version,
+      desired: JSON.stringify(parsed),
+      requested_by: requestedBy(scope),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return String(row.id);
+}
+
+/** Queues the removal of the organization's connection for one protocol. */
+export async function enqueueRemove(db: Executor, scope: OrganizationScope, desired: DesiredRemove): Promise<string> {
+  const parsed = desiredRemoveSchema.parse(desired);
+  const row = await db
+    .insertInto("apply_jobs")
+    .values({
+      organization_id: scope.org.id,
+      kind: "remove",
+      version: 0,
+      desired: JSON.stringify(parsed),
+      requested_by: requestedBy(scope),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return String(row.id);
+}
+
+/** A job as the pages show it (scoped: only the organization's own jobs). */
+export async function listJobs(db: Executor, scope: OrganizationScope, limit = 20): Promise<ApplyJob[]> {
+  const rows = await db
+    .selectFrom("apply_jobs")
+    .selectAll()
+    .where("organization_id", "=", scope.org.id)
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map(normalizeJob);
+}
+
+export function normalizeJob(row: ApplyJob): ApplyJob {
+  return {
+    ...row,
+    id: String(row.id),
+    steps_done: typeof row.steps_done === "string" ? (JSON.parse(row.steps_done) as string[]) : row.steps_done,
+  };
+}
+
+export async function countJobsByStatus(db: Executor): Promise<Record<ApplyJobStatus, number>> {
+  const rows = await db
+    .selectFrom("apply_jobs")
+    .select(["status", sql<string>`count(*)`.as("n")])
+    .groupBy("status")
+    .execute();
+  const counts: Record<ApplyJobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, dead: 0 };
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}

@@ -1,0 +1,339 @@
+import type { Kysely, Transaction } from "kysely";
+import { isDeepStrictEqual } from "node:util";
+import { recordAudit } from "../audit.server";
+import type { Database } from "../db/schema";
+import type { OrganizationScope } from "../scope.server";
+import type { TenantConfig } from "../tenant-config.server";
+import { createManagementClients, type ClientHooks, type ManagementClients } from "./client.server";
+import { ConflictError, NotFoundError, NotOwnedError, toGatewayError, UnavailableError } from "./errors";
+import { connectionName, type ConnectionProtocol } from "./naming";
+import {
+  connectionSchema,
+  enabledClientsPageSchema,
+  organizationConnectionSchema,
+  parseAnswer,
+  UnexpectedAnswerError,
+  type Auth0Connection,
+} from "./schemas";
+
+/**
+ * The Auth0 gateway: every Management API operation the portal makes, always for one
+ * organization (the scope), always on that organization's own connection.
+ *
+ * Ownership lives in the connection's `metadata`: `portal_org` (the portal organization's id) and
+ * `portal_version` (the configuration version last applied). Before every read–merge–write,
+ * every change of the enabled applications or organization and every delete, the gateway has read
+ * the connection and checked `portal_org`; a connection naming another organization — or none,
+ * such as one made by hand in the dashboard with the same name — is refused, the refusal audited,
+ * and never adopted.
+ */
+
+export const OWNER_KEY = "portal_org";
+export const VERSION_KEY = "portal_version";
+
+/** A connection whose metadata was checked to name the scope's organization. */
+export interface OwnedConnection {
+  readonly id: string;
+  readonly name: string;
+  readonly strategy: string;
+  readonly ownerOrgId: string;
+  readonly version: number | null;
+  readonly connection: Auth0Connection;
+}
+
+export interface DesiredConnection {
+  protocol: ConnectionProtocol;
+  strategy: "samlp" | "oidc";
+  /** The configuration version (monotonic per organization); an older one never overwrites a newer. */
+  version: number;
+  displayName: string;
+  /** The options the portal manages; every other key already on the connection is kept. */
+  options: Record<string, unknown>;
+  /** Keys the portal owns: those absent from `options` are removed. Default: the keys of `options`. */
+  managedOptionKeys?: string[];
+  showAsButton?: boolean;
+}
+
+export interface UpsertResult {
+  connection: OwnedConnection;
+  outcome: "created" | "updated" | "unchanged" | "newer-exists";
+}
+
+export interface OrganizationConnectionSettings {
+  assignMembershipOnLogin: boolean;
+  showAsButton: boolean;
+}
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface GatewayOptions {
+  tenant: TenantConfig;
+  /** Connection name prefix (AUTH0_CONNECTION_PREFIX). */
+  prefix: string;
+  /** Where refusals are audited: pass the transaction the caller works in. */
+  db: Executor;
+  fetch?: typeof fetch;
+  hooks?: ClientHooks;
+  /** 429s retried in place after the tenant's reset before RateLimitedError is thrown (default 0). */
+  rateLimitRetries?: number;
+}
+
+function actorOf(scope: OrganizationScope): { actorUserId: string | null; actorLabel: string } {
+  return scope.kind === "org"
+    ? { actorUserId: scope.user.id, actorLabel: scope.user.email }
+    : { actorUserId: null, actorLabel: scope.actor };
+}
+
+async function call<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof UnexpectedAnswerError) throw new UnavailableError(err.message);
+    throw toGatewayError(err);
+  }
+}
+
+export class Auth0Gateway {
+  private readonly clients: ManagementClients;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.clients = createManagementClients(options.tenant, {
+      fetch: options.fetch,
+      hooks: options.hooks,
+      rateLimitRetries: options.rateLimitRetries,
+    });
+  }
+
+  /** The same gateway auditing into another executor (e.g. the caller's transaction). */
+  withDb(db: Executor): Auth0Gateway {
+    return new Auth0Gateway({ ...this.options, db });
+  }
+
+  connectionName(scope: OrganizationScope, protocol: ConnectionProtocol): string {
+    return connectionName(this.options.prefix, scope.org.slug, protocol);
+  }
+
+  /** The connection with exactly this name, owned or not; null when there is none. */
+  async findConnectionByName(name: string): Promise<Auth0Connection | null> {
+    return call(async () => {
+      const page = await this.clients.connections.list({ name });
+      const found = page.data.map((c) => parseAnswer(connectionSchema, c, "connection")).find((c) => c.name === name);
+      return found ?? null;
+    });
+  }
+
+  private async getConnection(id: string): Promise<Auth0Connection> {
+    return call(async () => parseAnswer(connectionSchema, await this.clients.connections.get(id), "connection"));
+  }
+
+  /** Reads the connection and checks it belongs to the scope's organization (audits a refusal). */
+  async readOwnedConnection(scope: OrganizationScope, id: string, operation: string): Promise<OwnedConnection> {
+    return this.assertOwned(scope, await this.getConnection(id), operation);
+  }
+
+  private async assertOwned(scope: OrganizationScope, c: Auth0Connection, operation: string): Promise<OwnedConnection> {
+    const meta = c.metadata ?? {};
+    const owner = typeof meta[OWNER_KEY] === "string" ? (meta[OWNER_KEY] as string) : null;
+    if (owner !== scope.org.id) {
+      await recordAudit(this.options.db, {
+        ...actorOf(scope),
+        organizationId: scope.org.id,
+        action: "connection.refused",
+        target: c.id,
+        outcome: "denied",
+        details: {
+          operation,
+          connectionName: c.name,
+          reason: owner ? "owned by another organization" : "not managed by the portal",
+        },
+      });
+      throw new NotOwnedError(
+        owner
+          ? `The Auth0 connection "${c.name}" belongs to another organization; the portal will not change it.`
+          : `An Auth0 connection named "${c.name}" already exists and was not created by this portal; ` +
+              "an Auth0 administrator must rename or delete it before this organization can use that name.",
+        c.id,
+        owner,
+      );
+    }
+    const versionText = meta[VERSION_KEY];
+    const version = typeof versionText === "string" && /^\d+$/.test(versionText) ? Number(versionText) : null;
+    return { id: c.id, name: c.name, strategy: c.strategy, ownerOrgId: owner, version, connection: c };
+  }
+
+  private checkHandle(scope: OrganizationScope, owned: OwnedConnection): void {
+    if (owned.ownerOrgId !== scope.org.id) {
+      throw new NotOwnedError("This connection was checked for another organization.", owned.id, owned.ownerOrgId);
+    }
+  }
+
+  /**
+   * Creates the organization's connection, or updates it by read–merge–write: Auth0 replaces
+   * `options` whole on PATCH, so the current options are read, the portal's keys replaced and
+   * everything else kept; `display_name` is always sent (Auth0 resets it to the name otherwise).
+   */
+  async upsertConnection(scope: OrganizationScope, desired: DesiredConnection): Promise<UpsertResult> {
+    const name = this.connectionName(scope, desired.protocol);
+    const metadata = { [OWNER_KEY]: scope.org.id, [VERSION_KEY]: String(desired.version) };
+    let existing = await this.findConnectionByName(name);
+    if (!existing) {
+      try {
+        const created = await call(async () =>
+          parseAnswer(
+            connectionSchema,
+            await this.clients.connections.create({
+              name,
+              strategy: desired.strategy,
+              display_name: desired.displayName,
+              options: desired.options,
+              metadata,
+              ...(desired.showAsButton !== undefined ? { show_as_button: desired.showAsButton } : {}),
+            } as Parameters<ConnectionsClientCreate>[0]),
+            "connection",
+          ),
+        );
+        return { connection: await this.assertOwned(scope, created, "create"), outcome: "created" };
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        // Someone created it between our read and our write: read it and treat it as existing.
+        existing = await this.findConnectionByName(name);
+        if (!existing) throw err;
+      }
+    }
+    const owned = await this.assertOwned(scope, existing, "update");
+    if (owned.connection.strategy !== desired.strategy) {
+      throw new ConflictError(
+        `The connection "${name}" uses ${owned.connection.strategy}, not ${desired.strategy}; delete it before switching protocols.`,
+      );
+    }
+    if (owned.version !== null && owned.version > desired.version) {
+      return { connection: owned, outcome: "newer-exists" };
+    }
+    const current = owned.connection.options ?? {};
+    const managed = new Set([...(desired.managedOptionKeys ?? []), ...Object.keys(desired.options)]);
+    const merged: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(current)) if (!managed.has(k)) merged[k] = v;
+    Object.assign(merged, desired.options);
+    const mergedMetadata = { ...(owned.connection.metadata ?? {}), ...metadata };
+    const unchanged =
+      owned.version === desired.version &&
+      owned.connection.display_name === desired.displayName &&
+      !("metadataXml" in desired.options) &&
+      (desired.showAsButton === undefined || owned.connection.show_as_button === desired.showAsButton) &&
+      isDeepStrictEqual(merged, current);
+    if (unchanged) return { connection: owned, outcome: "unchanged" };
+    const updated = await call(async () =>
+      parseAnswer(
+        connectionSchema,
+        await this.clients.connections.update(owned.id, {
+          display_name: desired.displayName,
+          options: merged,
+          metadata: mergedMetadata,
+          ...(desired.showAsButton !== undefined ? { show_as_button: desired.showAsButton } : {}),
+        } as Parameters<ConnectionsClientUpdate>[1]),
+        "connection",
+      ),
+    );
+    return { connection: await this.assertOwned(scope, updated, "update"), outcome: "updated" };
+  }
+
+  /** Client ids the connection is enabled for. */
+  async enabledClients(scope: OrganizationScope, owned: OwnedConnection): Promise<string[]> {
+    this.checkHandle(scope, owned);
+    return call(async () => {
+      const ids: string[] = [];
+      let page = await this.clients.connections.clients.get(owned.id, { take: 1000 });
+      for (;;) {
+        ids.push(...parseAnswer(enabledClientsPageSchema, page.data, "client list").map((c) => c.client_id));
+        if (!page.hasNextPage()) return ids;
+        page = await page.getNextPage();
+      }
+    });
+  }
+
+  /**
+   * Enables (or with `status: false` disables) the connection for applications, through
+   * `PATCH /connections/{id}/clients` — a delta, so other applications stay as they are.
+   */
+  async setClients(
+    scope: OrganizationScope,
+    owned: OwnedConnection,
+    clientIds: string[],
+    status = true,
+  ): Promise<void> {
+    this.checkHandle(scope, owned);
+    const unique = [...new Set(clientIds)];
+    for (let i = 0; i < unique.length; i += 50) {
+      const chunk = unique.slice(i, i + 50).map((client_id) => ({ client_id, status }));
+      await call(() => this.clients.connections.clients.update(owned.id, chunk));
+    }
+  }
+
+  /** Enables the connection for the scope's Auth0 organization (idempotent: updates if already there). */
+  async enableForOrganization(
+    scope: OrganizationScope,
+    owned: OwnedConnection,
+    settings: OrganizationConnectionSettings,
+  ): Promise<"added" | "updated"> {
+    this.checkHandle(scope, owned);
+    const orgId = this.auth0OrgId(scope);
+    const body = {
+      assign_membership_on_login: settings.assignMembershipOnLogin,
+      show_as_button: settings.showAsButton,
+    };
+    try {
+      await call(async () =>
+        parseAnswer(
+          organizationConnectionSchema,
+          await this.clients.organizationConnections.add(orgId, { connection_id: owned.id, ...body }),
+          "organization connection",
+        ),
+      );
+      return "added";
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+    await call(async () =>
+      parseAnswer(
+        organizationConnectionSchema,
+        await this.clients.organizationConnections.update(orgId, owned.id, body),
+        "organization connection",
+      ),
+    );
+    return "updated";
+  }
+
+  /** Removes the connection from the scope's Auth0 organization; already gone is fine. */
+  async disableForOrganization(scope: OrganizationScope, owned: OwnedConnection): Promise<void> {
+    this.checkHandle(scope, owned);
+    try {
+      await call(() => this.clients.organizationConnections.delete(this.auth0OrgId(scope), owned.id));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  /** Disables the connection: off for the given applications and for the organization; it stays in the tenant. */
+  async disableConnection(scope: OrganizationScope, owned: OwnedConnection, clientIds: string[]): Promise<void> {
+    if (clientIds.length > 0) await this.setClients(scope, owned, clientIds, false);
+    if (scope.org.auth0OrgId) await this.disableForOrganization(scope, owned);
+  }
+
+  /** Deletes the connection (Auth0 also drops it from every organization). */
+  async deleteConnection(scope: OrganizationScope, owned: OwnedConnection): Promise<void> {
+    this.checkHandle(scope, owned);
+    await call(() => this.clients.connections.delete(owned.id));
+  }
+
+  private auth0OrgId(scope: OrganizationScope): string {
+    if (!scope.org.auth0OrgId) {
+      throw new NotFoundError(
+        `The organization "${scope.org.slug}" has no Auth0 organization to enable the connection for.`,
+      );
+    }
+    return scope.org.auth0OrgId;
+  }
+}
+
+type ConnectionsClientCreate = ManagementClients["connections"]["create"];
+type ConnectionsClientUpdate = ManagementClients["connections"]["update"];

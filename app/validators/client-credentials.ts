@@ -1,0 +1,86 @@
+import type { Findings } from "./report";
+
+/**
+ * Shape checks on the OIDC client credentials an admin pastes. The secret is never echoed back in
+ * any message: a report may be shown, logged or stored.
+ */
+function hasSpaceOrControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0xa0) return true;
+  }
+  return false;
+}
+
+export function checkClientId(clientId: string, findings: Findings): void {
+  if (clientId !== clientId.trim()) {
+    findings.warn(
+      "CLIENT_ID_WHITESPACE",
+      "The client ID starts or ends with spaces; they were removed.",
+      "Copy the client ID again without surrounding spaces.",
+    );
+  }
+  const id = clientId.trim();
+  if (!id) {
+    findings.error(
+      "CLIENT_ID_MISSING",
+      "The client ID is empty.",
+      "Copy the client (application) ID from the application you created in your identity provider.",
+    );
+  } else if (id.length > 255 || hasSpaceOrControl(id)) {
+    findings.error(
+      "CLIENT_ID_INVALID",
+      "The client ID contains spaces or control characters, or is longer than 255 characters.",
+      "Copy the client (application) ID again from your identity provider: it is a single word such as 0oa1b2c3 or a GUID.",
+    );
+  } else if (/^https?:\/\//i.test(id)) {
+    findings.warn(
+      "CLIENT_ID_LOOKS_LIKE_URL",
+      "The client ID looks like a URL.",
+      "Check that you pasted the client ID, not the issuer or a redirect URL.",
+    );
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function checkClientSecret(secret: string, clientId: string | undefined, findings: Findings): void {
+  const s = secret.trim();
+  if (!s) {
+    findings.error(
+      "CLIENT_SECRET_MISSING",
+      "The client secret is empty.",
+      "Create a client secret in your identity provider and paste its value.",
+    );
+    return;
+  }
+  if (s.length > 1024 || hasSpaceOrControl(s)) {
+    findings.error(
+      "CLIENT_SECRET_INVALID",
+      "The client secret contains spaces or control characters, or is longer than 1024 characters.",
+      "Copy the secret's value again from your identity provider, without surrounding text.",
+    );
+    return;
+  }
+  if (clientId !== undefined && s === clientId.trim()) {
+    findings.error(
+      "CLIENT_SECRET_IS_CLIENT_ID",
+      "The client secret is the same as the client ID.",
+      "Paste the client secret's value, not the client ID.",
+    );
+    return;
+  }
+  if (GUID.test(s)) {
+    findings.warn(
+      "CLIENT_SECRET_LOOKS_LIKE_ID",
+      "The client secret looks like an identifier (a GUID). Microsoft Entra ID shows a secret's ID beside its value.",
+      "Paste the secret's Value column, not its Secret ID.",
+    );
+  } else if (s.length < 16) {
+    findings.warn(
+      "CLIENT_SECRET_SHORT",
+      `The client secret is only ${s.length} characters long.`,
+      "Check that you pasted the whole secret.",
+    );
+  }
+}

@@ -1,0 +1,317 @@
+import { ConnectionsClient } from "auth0/connections";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
+import { enqueueApply, enqueueRemove, normalizeJob, type DesiredApply } from "~/services/apply/jobs.server";
+import {
+  createApplyWorker,
+  SimulatedCrash,
+  type ApplyWorkerOptions,
+  type CrashPoint,
+} from "~/services/apply/worker.server";
+import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
+import type { OpenDatabase } from "~/services/db.server";
+import type { ScopedOrganization } from "~/services/scope.server";
+import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
+import { createOrganizations, drained, samlOptions, systemScope, tenantConfigOf } from "../support/apply-fixtures.js";
+import { startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database.js";
+
+let h: Harness;
+let database: TestDatabase;
+let second: OpenDatabase | null;
+let raw: ConnectionsClient;
+
+beforeAll(async () => {
+  h = await startHarness({ rateLimit: "off" });
+  database = await createTestDatabase();
+  second = await openSecondPool(database);
+  raw = new ConnectionsClient(h.clientOptions(await h.token()));
+});
+afterAll(async () => {
+  await second?.close();
+  await database?.destroy();
+  await h?.close();
+});
+
+function workerOptions(overrides: Partial<ApplyWorkerOptions> = {}): ApplyWorkerOptions {
+  return {
+    db: database.db,
+    tenant: tenantConfigOf(h.tenant),
+    prefix: "sso",
+    rateBudget: AUTH0_RATE_LIMITS.off,
+    fetch: h.fetch,
+    pollMs: 20,
+    backoff: { baseMs: 20, maxMs: 200 },
+    ...overrides,
+  };
+}
+
+function desired(org: ScopedOrganization, version: number, clients: string[]): DesiredApply {
+  return {
+    connection: {
+      protocol: "saml",
+      strategy: "samlp",
+      version,
+      displayName: `${org.name} v${version}`,
+      options: samlOptions(org.slug, version),
+      managedOptionKeys: ["signInEndpoint", "signOutEndpoint", "signSAMLRequest", "domain_aliases"],
+    },
+    enabledClients: clients,
+    organization: { assignMembershipOnLogin: true, showAsButton: true },
+  };
+}
+
+async function jobs(orgId: string) {
+  const rows = await database.db
+    .selectFrom("apply_jobs")
+    .selectAll()
+    .where("organization_id", "=", orgId)
+    .orderBy("id")
+    .execute();
+  return rows.map(normalizeJob);
+}
+
+/** The organization's connection as Auth0 has it, with its clients and organizations. */
+async function converged(org: ScopedOrganization, version: number, clients: string[]) {
+  const name = `sso-${org.slug}-saml`;
+  const all = await h.management().connections.list({ name });
+  expect(all.data.map((c) => c.name)).toEqual([name]); // exactly one, never a duplicate
+  const c = await raw.get(all.data[0]!.id!);
+  expect(c.options).toMatchObject(samlOptions(org.slug, version));
+  expect(c.display_name).toBe(`${org.name} v${version}`);
+  expect(c.metadata).toMatchObject({ [OWNER_KEY]: org.id, [VERSION_KEY]: String(version) });
+  const enabled = (await raw.clients.get(c.id!)).data.map((x) => x.client_id);
+  expect(enabled.sort()).toEqual([...clients].sort());
+  const orgConns = await h.management().organizations.enabledConnections.list(org.auth0OrgId!);
+  expect(orgConns.data.map((e) => e.connection_id)).toEqual([c.id]);
+  return c;
+}
+
+describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
+  it("two workers on two database connections, 20 organizations each enabling clients and changing options at once: every change lands", async () => {
+    const orgs = await createOrganizations(
+      database.db,
+      h,
+      Array.from({ length: 20 }, (_, i) => `par-${i}`),
+    );
+    // Both versions of every organization are queued at once; v1 enables one application, v2
+    // another and new options. Both must be there at the end.
+    // Queued next to each other, so the two workers would take both versions of one organization
+    // at the same time if nothing stopped them.
+    for (const org of orgs) {
+      await enqueueApply(database.db, systemScope(org), desired(org, 1, [PORTAL_CLIENT_ID]));
+      await enqueueApply(database.db, systemScope(org), desired(org, 2, [TEST_LOGIN_CLIENT_ID]));
+    }
+    // PostgreSQL: two pools, i.e. two independent sessions racing for jobs and for the tenant lock.
+    // PGlite: one in-process session, so both workers share it through our dialect's queue.
+    // Real Auth0 answers in tens of milliseconds: with that latency, unserialized read–merge–writes
+    // would overlap and lose each other's changes.
+    const slowFetch: typeof fetch = async (input, init) => {
+      await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
+      return h.fetch(input, init);
+    };
+    const a = createApplyWorker(workerOptions({ workerId: "a", fetch: slowFetch }));
+    const b = createApplyWorker(workerOptions({ workerId: "b", db: second?.db ?? database.db, fetch: slowFetch }));
+    a.start();
+    b.start();
+    await drained(database.db);
+    await Promise.all([a.stop(), b.stop()]);
+
+    const all = await database.db.selectFrom("apply_jobs").select(["status", "locked_by", "attempts"]).execute();
+    expect(all.filter((j) => j.status === "succeeded")).toHaveLength(40);
+    for (const org of orgs) await converged(org, 2, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
+    // Both workers did work.
+    const audit = await database.db
+      .selectFrom("audit_events")
+      .select(["action"])
+      .where("action", "=", "connection.apply")
+      .execute();
+    expect(audit).toHaveLength(40);
+    expect(h.violations()).toEqual([]);
+  });
+
+  it("both workers took jobs (SKIP LOCKED shares the queue)", async () => {
+    const orgs = await createOrganizations(
+      database.db,
+      h,
+      Array.from({ length: 6 }, (_, i) => `share-${i}`),
+    );
+    for (const org of orgs) await enqueueApply(database.db, systemScope(org), desired(org, 1, [PORTAL_CLIENT_ID]));
+    const taken: Record<string, number> = { a: 0, b: 0 };
+    const slow = (who: string): ApplyWorkerOptions["hooks"] => ({
+      crash: async (p: CrashPoint) => {
+        if (p.step === "connection" && p.phase === "after-commit") {
+          taken[who]!++;
+          await new Promise((r) => setTimeout(r, 30));
+        }
+      },
+    });
+    const a = createApplyWorker(workerOptions({ workerId: "share-a", hooks: slow("a") }));
+    const b = createApplyWorker(
+      workerOptions({ workerId: "share-b", db: second?.db ?? database.db, hooks: slow("b") }),
+    );
+    a.start();
+    b.start();
+    await drained(database.db);
+    await Promise.all([a.stop(), b.stop()]);
+    expect(taken.a! + taken.b!).toBe(6);
+    expect(taken.a).toBeGreaterThan(0);
+    expect(taken.b).toBeGreaterThan(0);
+  });
+
+  const points: CrashPoint["phase"][] = ["after-write", "after-commit"];
+  const steps = ["connection", "clients", "organization"] as const;
+  for (const step of steps) {
+    for (const phase of points) {
+      it(`a worker killed at ${step}/${phase}, then restarted, converges without duplicates`, async () => {
+        const [org] = await createOrganizations(database.db, h, [`crash-${step}-${phase}`]);
+        await enqueueApply(database.db, systemScope(org!), desired(org!, 1, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]));
+        const crashing = createApplyWorker(
+          workerOptions({
+            workerId: `crash-${step}-${phase}`,
+            hooks: {
+              crash: (p) => {
+                if (p.step === step && p.phase === phase) throw new SimulatedCrash();
+              },
+            },
+          }),
+        );
+        expect(await crashing.runOnce()).toBe(true);
+        expect(crashing.crashed).toBe(true);
+        const [left] = await jobs(org!.id);
+        expect(left!.status).toBe("running"); // what a killed process leaves behind
+        const doneBefore = steps.indexOf(step) + (phase === "after-commit" ? 1 : 0);
+        expect(left!.steps_done).toEqual(steps.slice(0, doneBefore));
+
+        // The same worker slot restarts and takes its own job back at once.
+        const restarted = createApplyWorker(workerOptions({ workerId: `crash-${step}-${phase}` }));
+        expect(await restarted.runOnce()).toBe(true);
+        const [after] = await jobs(org!.id);
+        expect(after).toMatchObject({ status: "succeeded", attempts: 2, steps_done: [...steps] });
+        await converged(org!, 1, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
+        const creates = h.exchanges.filter(
+          (e) =>
+            e.method === "POST" &&
+            e.path === "/connections" &&
+            (e.requestBody as { name?: string }).name === `sso-${org!.slug}-saml`,
+        );
+        expect(creates.map((e) => e.status)).toEqual([201]);
+      });
+    }
+  }
+
+  it("another worker takes over a crashed worker's job once its lease runs out", async () => {
+    const [org] = await createOrganizations(database.db, h, ["lease"]);
+    await enqueueApply(database.db, systemScope(org!), desired(org!, 1, [PORTAL_CLIENT_ID]));
+    const crashing = createApplyWorker(
+      workerOptions({
+        workerId: "lease-1",
+        leaseMs: 300,
+        hooks: {
+          crash: (p) => {
+            if (p.step === "clients" && p.phase === "after-commit") throw new SimulatedCrash();
+          },
+        },
+      }),
+    );
+    await crashing.runOnce();
+    const other = createApplyWorker(workerOptions({ workerId: "lease-2", db: second?.db ?? database.db }));
+    expect(await other.runOnce()).toBe(false); // still leased
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await other.runOnce()).toBe(true);
+    expect((await jobs(org!.id))[0]).toMatchObject({ status: "succeeded", locked_by: null });
+    await converged(org!, 1, [PORTAL_CLIENT_ID]);
+  });
+
+  it("refuses a connection whose metadata names another organization, fails the job and audits it", async () => {
+    const [mine, theirs] = await createOrganizations(database.db, h, ["victim", "intruder"]);
+    const foreign = await raw.create({
+      name: "sso-victim-saml",
+      strategy: "samlp",
+      options: { signInEndpoint: "https://idp.intruder.test/sso" },
+      metadata: { [OWNER_KEY]: theirs!.id, [VERSION_KEY]: "7" },
+    });
+    await enqueueApply(database.db, systemScope(mine!), desired(mine!, 1, [PORTAL_CLIENT_ID]));
+    const w = createApplyWorker(workerOptions());
+    await w.runOnce();
+    const [job] = await jobs(mine!.id);
+    expect(job).toMatchObject({ status: "failed", error_kind: "not_owned", attempts: 1 });
+    expect(job!.last_error).toMatch(/belongs to another organization/);
+    const audit = await database.db
+      .selectFrom("audit_events")
+      .selectAll()
+      .where("organization_id", "=", mine!.id)
+      .execute();
+    expect(audit.map((e) => [e.action, e.outcome])).toEqual(
+      expect.arrayContaining([
+        ["connection.refused", "denied"],
+        ["connection.apply", "denied"],
+      ]),
+    );
+    const untouched = await raw.get(foreign.id!);
+    expect(untouched.options).toEqual({ signInEndpoint: "https://idp.intruder.test/sso" });
+    expect((await raw.clients.get(foreign.id!)).data).toEqual([]);
+  });
+
+  it("does not retry what Auth0 refuses as invalid: the job fails at once with a message for the user", async () => {
+    const [org] = await createOrganizations(database.db, h, ["invalid"]);
+    const bad = desired(org!, 1, []);
+    bad.connection.options = { signingCert: "not a certificate" };
+    await enqueueApply(database.db, systemScope(org!), bad);
+    await createApplyWorker(workerOptions()).runOnce();
+    const [job] = await jobs(org!.id);
+    expect(job).toMatchObject({ status: "failed", error_kind: "invalid_options", attempts: 1 });
+    expect(job!.last_error).toMatch(/^Auth0 refused the configuration/);
+  });
+
+  it("retries network errors and 5xx with backoff, then succeeds; gives up as dead after max attempts", async () => {
+    const [org, doomed] = await createOrganizations(database.db, h, ["flaky", "doomed"]);
+    let failures = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (url.includes("/api/v2/") && failures < 3) {
+        failures++;
+        if (failures === 2)
+          return new Response(JSON.stringify({ statusCode: 503, error: "Service Unavailable", message: "down" }), {
+            status: 503,
+            headers: { "content-type": "application/json" },
+          });
+        throw new TypeError("fetch failed");
+      }
+      return h.fetch(input, init);
+    };
+    await enqueueApply(database.db, systemScope(org!), desired(org!, 1, [PORTAL_CLIENT_ID]));
+    const w = createApplyWorker(workerOptions({ fetch: flaky }));
+    w.start();
+    await drained(database.db);
+    await w.stop();
+    expect((await jobs(org!.id))[0]).toMatchObject({ status: "succeeded", attempts: 4, error_kind: null });
+    await converged(org!, 1, [PORTAL_CLIENT_ID]);
+
+    await enqueueApply(database.db, systemScope(doomed!), desired(doomed!, 1, []));
+    await sql`update apply_jobs set max_attempts = 2 where organization_id = ${doomed!.id}`.execute(database.db);
+    const down: typeof fetch = async (input, init) => {
+      if (String(input).includes("/api/v2/")) throw new TypeError("fetch failed");
+      return h.fetch(input, init);
+    };
+    const d = createApplyWorker(workerOptions({ fetch: down }));
+    d.start();
+    await drained(database.db);
+    await d.stop();
+    expect((await jobs(doomed!.id))[0]).toMatchObject({ status: "dead", attempts: 2, error_kind: "unavailable" });
+  });
+
+  it("removes the organization's connection: out of the organization, then deleted", async () => {
+    const [org] = await createOrganizations(database.db, h, ["leaving"]);
+    await enqueueApply(database.db, systemScope(org!), desired(org!, 1, [PORTAL_CLIENT_ID]));
+    await enqueueRemove(database.db, systemScope(org!), { protocol: "saml" });
+    const w = createApplyWorker(workerOptions());
+    w.start();
+    await drained(database.db);
+    await w.stop();
+    expect((await jobs(org!.id)).map((j) => j.status)).toEqual(["succeeded", "succeeded"]);
+    expect((await h.management().connections.list({ name: "sso-leaving-saml" })).data).toEqual([]);
+    expect((await h.management().organizations.enabledConnections.list(org!.auth0OrgId!)).data).toEqual([]);
+  });
+});

@@ -1,0 +1,77 @@
+import "~/services/db/apply-schema";
+import type { Kysely } from "kysely";
+import type { Database } from "~/services/db/schema";
+import type { ScopedOrganization, SystemOrgScope } from "~/services/scope.server";
+import type { TenantConfig } from "~/services/tenant-config.server";
+import type { LocalTenant } from "../../local-tenant/server.js";
+import type { Harness } from "./local-tenant-contract.js";
+
+/** Tenant config for a local tenant started by a test (what server/portal.ts registers). */
+export function tenantConfigOf(tenant: LocalTenant): TenantConfig {
+  return {
+    issuer: tenant.issuer,
+    managementApiUrl: tenant.managementApiUrl,
+    managementAudience: `${tenant.url}/api/v2/`,
+    tokenUrl: `${tenant.url}/oauth/token`,
+    management: tenant.mgmtClient,
+    portal: tenant.portalClient,
+    testLogin: tenant.testLoginClient,
+    tenantName: tenant.context.store.state.tenant,
+    local: true,
+  };
+}
+
+/**
+ * Portal organizations with an Auth0 organization each: rows in the database and organizations in
+ * the local tenant (created through the Management API with the rate limit off).
+ */
+export async function createOrganizations(
+  db: Kysely<Database>,
+  h: Harness,
+  slugs: string[],
+): Promise<ScopedOrganization[]> {
+  const preset = h.tenant.context.rateLimit;
+  h.tenant.setRateLimit("off");
+  const management = h.management();
+  const orgs: ScopedOrganization[] = [];
+  for (const slug of slugs) {
+    const auth0 = await management.organizations.create({ name: slug, display_name: `Org ${slug}` });
+    const row = await db
+      .insertInto("organizations")
+      .values({ slug, name: `Org ${slug}`, auth0_org_id: auth0.id! })
+      .returning(["id", "slug", "name", "auth0_org_id"])
+      .executeTakeFirstOrThrow();
+    orgs.push({ id: row.id, slug: row.slug, name: row.name, auth0OrgId: row.auth0_org_id });
+  }
+  h.tenant.setRateLimit(preset);
+  return orgs;
+}
+
+export function systemScope(org: ScopedOrganization): SystemOrgScope {
+  return { kind: "system", actor: "apply-worker", org };
+}
+
+/** A base64 PEM-ish certificate body is not needed: the local tenant stores options as sent. */
+export function samlOptions(org: string, version: number): Record<string, unknown> {
+  return {
+    signInEndpoint: `https://idp.${org}.test/sso/v${version}`,
+    signOutEndpoint: `https://idp.${org}.test/slo`,
+    signSAMLRequest: version % 2 === 0,
+    domain_aliases: [`${org}.test`],
+  };
+}
+
+/** Waits until no job is queued or running (or fails the test after `timeoutMs`). */
+export async function drained(db: Kysely<Database>, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await db
+      .selectFrom("apply_jobs")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("status", "in", ["queued", "running"])
+      .executeTakeFirstOrThrow();
+    if (Number(open.n) === 0) return;
+    if (Date.now() > until) throw new Error(`${open.n} apply jobs still open after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

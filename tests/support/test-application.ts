@@ -1,0 +1,97 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import * as oidc from "openid-client";
+
+/**
+ * A stand-in relying party for browser tests of the local tenant: `/login?connection=…` starts a
+ * code + PKCE login, `/test-login/callback` finishes it with openid-client and shows the ID
+ * token's claims (`#claims`, JSON) or the error the tenant sent (`#error`, `#error-description`).
+ * Start it before the tenant (the tenant needs its URL for the callback allow-list), then
+ * `connect()` it to the tenant.
+ */
+export interface TestApplication {
+  url: string;
+  callbackUrl: string;
+  connect(issuer: string, clientId: string, clientSecret: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export async function startTestApplication(): Promise<TestApplication> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+  const callbackUrl = `${url}/test-login/callback`;
+  let config: oidc.Configuration | undefined;
+  const pending = new Map<string, { verifier: string; nonce: string }>();
+  const html = (title: string, body: string) =>
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
+
+  const app = express();
+  app.get("/login", async (req, res, next) => {
+    try {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      pending.set(state, { verifier, nonce });
+      const params: Record<string, string> = {
+        redirect_uri: callbackUrl,
+        scope: "openid profile email",
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+        state,
+        nonce,
+        prompt: "login",
+      };
+      if (typeof req.query.connection === "string") params.connection = req.query.connection;
+      res.redirect(oidc.buildAuthorizationUrl(config!, params).href);
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.get("/test-login/callback", async (req, res) => {
+    const current = new URL(req.originalUrl, url);
+    const state = current.searchParams.get("state") ?? "";
+    const p = pending.get(state);
+    pending.delete(state);
+    const error = current.searchParams.get("error");
+    if (error) {
+      res.send(
+        html(
+          "Login failed",
+          `<p id="error">${esc(error)}</p><p id="error-description">${esc(current.searchParams.get("error_description") ?? "")}</p>`,
+        ),
+      );
+      return;
+    }
+    try {
+      if (!p) throw new Error("unknown state");
+      const tokens = await oidc.authorizationCodeGrant(config!, current, {
+        pkceCodeVerifier: p.verifier,
+        expectedState: state,
+        expectedNonce: p.nonce,
+      });
+      res.send(html("Signed in", `<pre id="claims">${esc(JSON.stringify(tokens.claims()))}</pre>`));
+    } catch (err) {
+      res.status(500).send(html("Callback failed", `<p id="error">${esc((err as Error).message)}</p>`));
+    }
+  });
+  server.on("request", app);
+
+  return {
+    url,
+    callbackUrl,
+    connect: async (issuer, clientId, clientSecret) => {
+      config = await oidc.discovery(new URL(issuer), clientId, clientSecret, undefined, {
+        execute: [oidc.allowInsecureRequests],
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
