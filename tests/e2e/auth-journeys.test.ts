@@ -83,6 +83,26 @@ describe("signing in as the seeded people", () => {
   });
 });
 
+describe("vendor staff", () => {
+  it("Sam signs in from the home page, lands on the support console and cannot issue links", async () => {
+    const { page, problems } = await newCheckedPage(browser);
+    await page.goto(portal.url);
+    await hydrated(page);
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await signInOnTenantPage(page, "sam@vendor.test", DEFAULT_DEMO_PASSWORD);
+    await page.waitForURL(`${portal.url}/support`);
+    await page.getByRole("heading", { level: 1, name: "Support console" }).waitFor();
+    const orgs = page.locator("section", { has: page.getByRole("heading", { name: "Organizations" }) });
+    expect(await orgs.getByRole("table").textContent()).toMatch(/Acme.*Globex/);
+    expect(await page.getByRole("button", { name: "Create setup link" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Add organization" }).count()).toBe(0);
+    expect(await page.getByText("Only a support lead can issue setup links.").isVisible()).toBe(true);
+    expect((await page.goto(`${portal.url}/orgs/acme`))?.status()).toBe(404);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
 describe("setup links", () => {
   it("Lena issues a link for Globex that a new person accepts; she then sees it used", async () => {
     // The newcomer exists in the tenant (as if they signed up or their IdP brokered them).
