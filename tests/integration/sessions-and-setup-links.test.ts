@@ -415,4 +415,38 @@ describe("setup links", () => {
     expect(page.text).not.toContain("<img src=x");
     expect(page.text).toContain("&lt;img src=x");
   });
+
+  it("a viewer who accepts an administrator's link is promoted; an administrator's own link does not demote", async () => {
+    const db = portal.database.db;
+    const alice = await sessionCookieFor(db, "alice@acme.test");
+    const make = async (role: string) =>
+      tokenFrom(
+        (
+          await call(portal.url, "/orgs/acme", {
+            cookie: alice,
+            form: { intent: "invite", role, maxUses: "1", ttlHours: "1" },
+          })
+        ).text,
+      );
+    // Alice opening a viewer link keeps her administrator role and leaves the link unused.
+    const viewerLink = await make("org_viewer");
+    const before = await snapshot(db);
+    expect((await call(portal.url, `/invites/${viewerLink}`, { cookie: alice, form: {} })).location).toBe("/orgs/acme");
+    expect(await snapshot(db)).toBe(before);
+
+    const adminLink = await make("org_admin");
+    const victor = await sessionCookieFor(db, "victor@acme.test");
+    expect((await call(portal.url, `/invites/${adminLink}`, { cookie: victor, form: {} })).location).toBe("/orgs/acme");
+    const victorId = (
+      await db.selectFrom("users").select("id").where("email", "=", "victor@acme.test").executeTakeFirstOrThrow()
+    ).id;
+    expect(await membership(victorId)).toEqual([{ slug: "acme", role: "org_admin" }]);
+    const last = await db
+      .selectFrom("audit_events")
+      .selectAll()
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(last).toMatchObject({ action: "membership.role_changed", target: "victor@acme.test" });
+  });
 });
