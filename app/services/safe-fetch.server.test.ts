@@ -140,6 +140,8 @@ describe("createSafeFetcher", () => {
   it("times out", async () => {
     const impatient = createSafeFetcher({ localMode: true, resolver, ca: CA, timeoutMs: 200 });
     expect(await refusal(impatient(url("/hang"), "xml"))).toBe("FETCH_TIMEOUT");
+    const silentDns = createSafeFetcher({ resolver: () => new Promise(() => undefined), timeoutMs: 200 });
+    expect(await refusal(silentDns("https://slow.test/metadata", "xml"))).toBe("FETCH_TIMEOUT");
   });
 
   it("checks the status and the content type", async () => {

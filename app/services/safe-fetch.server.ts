@@ -50,7 +50,7 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
   const maxRedirects = options.maxRedirects ?? 3;
   const allowLoopback = options.localMode === true;
 
-  async function resolveTarget(raw: string): Promise<Target> {
+  async function resolveTarget(raw: string, signal: AbortSignal): Promise<Target> {
     let url: URL;
     try {
       url = new URL(raw);
@@ -77,8 +77,16 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
       addresses = [{ address: host, family: isIP(host) }];
     } else {
       try {
-        addresses = await resolver(host);
-      } catch {
+        // The overall timeout covers DNS too: a resolver that never answers must not hang us.
+        addresses = await Promise.race([
+          resolver(host),
+          new Promise<never>((_, reject) => {
+            if (signal.aborted) reject(new Error("aborted"));
+            signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+          }),
+        ]);
+      } catch (err) {
+        if (signal.aborted) throw err;
         addresses = [];
       }
       if (!addresses.length) {
@@ -104,7 +112,8 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
         "Use the https URL of the document.",
       );
     }
-    const pinned = addresses[0]!;
+    // IPv4 first when there is one: many hosts (and CI machines) have no IPv6 route.
+    const pinned = addresses.find((a) => a.family === 4) ?? addresses[0]!;
     return { url, address: pinned.address, family: pinned.family };
   }
 
@@ -195,7 +204,16 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
     try {
       let current = raw;
       for (let hop = 0; ; hop++) {
-        const target = await resolveTarget(current);
+        const target = await resolveTarget(current, controller.signal).catch((err: unknown) => {
+          if (controller.signal.aborted && !(err instanceof FetchRefused)) {
+            throw new FetchRefused(
+              "FETCH_TIMEOUT",
+              `The host name did not resolve within ${timeoutMs / 1000} s.`,
+              FIX_URL,
+            );
+          }
+          throw err;
+        });
         let res: Awaited<ReturnType<typeof request>>;
         try {
           res = await request(target, expect, controller.signal);

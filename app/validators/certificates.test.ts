@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { auth0SigningCert, describeCertificate, normalizeBase64Certificate } from "./certificates";
@@ -7,7 +7,45 @@ import { auth0SigningCert, describeCertificate, normalizeBase64Certificate } fro
 const TESTDATA = join(import.meta.dirname, "../services/testdata");
 const pem = (name: string) => readFileSync(join(TESTDATA, name), "utf8");
 
+const FIXTURES = join(import.meta.dirname, "../../tests/fixtures/idp-documents");
+const fixtureCertificates = readdirSync(FIXTURES).flatMap((file) => {
+  const text = readFileSync(join(FIXTURES, file), "utf8");
+  const found = [...text.matchAll(/X509Certificate>([^<]+)</g), ...text.matchAll(/"x5c":\s*\[\s*"([^"]+)"/g)];
+  return found
+    .map((m, i) => [`${file} #${i + 1}`, m[1]!.replace(/\s+/g, "")] as const)
+    .filter(([, b64]) => {
+      try {
+        new X509Certificate(Buffer.from(b64, "base64"));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+});
+
 describe("describeCertificate", () => {
+  it("has real certificates to compare", () => {
+    expect(fixtureCertificates.length).toBeGreaterThan(30);
+  });
+
+  it.each([
+    ...fixtureCertificates,
+    ...["test-cert.pem", "test-ec-cert.pem", "test-rsa1024-sha1-cert.pem"].map((n) => [n, pem(n)] as const),
+  ])("reads %s exactly as OpenSSL does", (_name, text) => {
+    const x509 = new X509Certificate(text.includes("BEGIN") ? text : Buffer.from(text, "base64"));
+    const r = describeCertificate(text, "signing", new Date("2026-11-22T00:00:00Z"));
+    if (!r.ok) throw new Error(r.reason);
+    const line = (dn: string) => dn.split("\n").filter(Boolean).join(", ");
+    expect(r.facts).toMatchObject({
+      subject: line(x509.subject),
+      issuer: line(x509.issuer),
+      notBefore: new Date(x509.validFrom).toISOString(),
+      notAfter: new Date(x509.validTo).toISOString(),
+      fingerprintSha1: x509.fingerprint,
+      fingerprintSha256: x509.fingerprint256,
+    });
+  });
+
   it.each(["test-cert.pem", "test-ec-cert.pem", "test-rsa1024-sha1-cert.pem"])("reads %s as OpenSSL does", (name) => {
     const text = pem(name);
     const x509 = new X509Certificate(text);
