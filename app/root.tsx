@@ -44,7 +44,8 @@ function AccountNav() {
   const location = useLocation();
   const viewer = root?.viewer;
   if (!viewer) {
-    const returnTo = `${location.pathname}${location.search}`;
+    // From the home page, sign-in leads to the user's organizations (or the support console).
+    const returnTo = location.pathname === "/" ? "/orgs" : `${location.pathname}${location.search}`;
     return (
       <ul className="account-nav">
         <li>

@@ -52,9 +52,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   }
 
   let claims;
-  let idToken: string;
   try {
-    ({ claims, idToken } = await finishLogin(url.search, pending));
+    ({ claims } = await finishLogin(url.search, pending));
   } catch (err) {
     logger.warn({ err: err instanceof Error ? err.message : String(err) }, "sign-in callback refused");
     return fail(
@@ -81,8 +80,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
   const previous = await sessionIdHashFrom(request);
   if (previous) await revokeSession(previous);
+  // The tokens are not kept: Auth0's /v2/logout needs none, and what is not stored cannot leak.
   const { setCookie } = await createSession(user.id, {
-    idToken,
     supportRoleClaim: supportRoleFromClaims(claims, getEnv().SUPPORT_ROLE_CLAIM),
   });
   await recordAudit(await getDb(), {

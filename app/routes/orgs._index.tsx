@@ -8,6 +8,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const viewer = await requireUser(request);
   if (viewer.memberships.length === 1 && !viewer.supportRole)
     throw redirect(`/orgs/${viewer.memberships[0]!.org.slug}`);
+  // Vendor staff in no organization: their home is the support console.
+  if (viewer.memberships.length === 0 && viewer.supportRole) throw redirect("/support");
   return {
     orgs: viewer.memberships.map((m) => ({ slug: m.org.slug, name: m.org.name, role: m.role })),
     support: viewer.supportRole !== null,

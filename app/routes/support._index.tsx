@@ -27,7 +27,12 @@ const inviteSchema = z.object({
     .max(720, "At most 720 hours (30 days)."),
 });
 const revokeSchema = z.object({ intent: z.literal("revoke-invite"), invitationId: z.string().uuid() });
-const orgSchema = z.object({ intent: z.literal("create-org"), slug: z.string(), name: z.string() });
+const orgSchema = z.object({
+  intent: z.literal("create-org"),
+  slug: z.string(),
+  name: z.string(),
+  auth0OrgId: z.string().optional(),
+});
 
 type ActionResult =
   | { ok: true; message: string; link?: { url: string; org: string; role: string; expiresAt: string; maxUses: number } }
@@ -46,7 +51,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
       manageInvitations: supportRoleCan(scope.role, "support:invitations:manage"),
       createOrgs: supportRoleCan(scope.role, "support:orgs:create"),
     },
-    orgs: orgs.map((o) => ({ slug: o.slug, name: o.name, members: o.members, admins: o.admins })),
+    orgs: orgs.map((o) => ({
+      slug: o.slug,
+      name: o.name,
+      auth0OrgId: o.auth0OrgId,
+      members: o.members,
+      admins: o.admins,
+    })),
     links: links.map((l) => ({
       id: l.id,
       org: l.orgName,
@@ -173,6 +184,7 @@ export default function SupportHome() {
             <tr>
               <th scope="col">Organization</th>
               <th scope="col">Slug</th>
+              <th scope="col">Auth0 organization</th>
               <th scope="col">Members</th>
               <th scope="col">Administrators</th>
             </tr>
@@ -182,6 +194,7 @@ export default function SupportHome() {
               <tr key={o.slug}>
                 <td>{o.name}</td>
                 <td className="mono">{o.slug}</td>
+                <td className="mono">{o.auth0OrgId ?? "—"}</td>
                 <td>{o.members}</td>
                 <td>{o.admins}</td>
               </tr>
@@ -222,6 +235,24 @@ export default function SupportHome() {
               {errors.slug ? (
                 <p id="org-slug-error" className="field-error">
                   {errors.slug}
+                </p>
+              ) : null}
+            </div>
+            <div className="field">
+              <label htmlFor="org-auth0">Auth0 organization id (optional)</label>
+              <input
+                id="org-auth0"
+                name="auth0OrgId"
+                className="mono"
+                aria-invalid={!!errors.auth0OrgId}
+                aria-describedby={errors.auth0OrgId ? "org-auth0-error" : "org-auth0-hint"}
+              />
+              <p id="org-auth0-hint" className="hint">
+                Only when your tenant uses Auth0 Organizations, e.g. org_abc123.
+              </p>
+              {errors.auth0OrgId ? (
+                <p id="org-auth0-error" className="field-error">
+                  {errors.auth0OrgId}
                 </p>
               ) : null}
             </div>

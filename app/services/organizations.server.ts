@@ -46,13 +46,15 @@ export async function listOrganizations(scope: SupportScope): Promise<Organizati
 
 export const SLUG_PATTERN = /^[a-z0-9](-?[a-z0-9])*$/;
 
+export const AUTH0_ORG_ID_PATTERN = /^org_[A-Za-z0-9]{1,50}$/;
+
 export type CreateOrganizationResult =
-  { ok: true; slug: string } | { ok: false; field: "slug" | "name"; error: string };
+  { ok: true; slug: string } | { ok: false; field: "slug" | "name" | "auth0OrgId"; error: string };
 
 /** A support lead adds an organization (then issues its first admin's setup link). */
 export async function createOrganization(
   scope: SupportScope,
-  input: { slug: string; name: string },
+  input: { slug: string; name: string; auth0OrgId?: string | null },
 ): Promise<CreateOrganizationResult> {
   assertSupportPermission(scope, "support:orgs:create");
   const slug = input.slug.trim().toLowerCase();
@@ -65,11 +67,32 @@ export async function createOrganization(
     };
   if (name.length < 1 || name.length > 100)
     return { ok: false, field: "name", error: "Give a name of 1–100 characters." };
+  // When the tenant uses Auth0 Organizations: the organization's id there (org_…), or nothing.
+  const auth0OrgId = input.auth0OrgId?.trim() || null;
+  if (auth0OrgId !== null && !AUTH0_ORG_ID_PATTERN.test(auth0OrgId))
+    return {
+      ok: false,
+      field: "auth0OrgId",
+      error: "An Auth0 organization id looks like org_abc123; leave it empty if you do not use Auth0 Organizations.",
+    };
   const db = await getDb();
   return db.transaction().execute(async (trx) => {
+    if (auth0OrgId) {
+      const taken = await trx
+        .selectFrom("organizations")
+        .select("slug")
+        .where("auth0_org_id", "=", auth0OrgId)
+        .executeTakeFirst();
+      if (taken)
+        return {
+          ok: false as const,
+          field: "auth0OrgId" as const,
+          error: `That Auth0 organization is already linked to “${taken.slug}”.`,
+        };
+    }
     const row = await trx
       .insertInto("organizations")
-      .values({ slug, name, auth0_org_id: null })
+      .values({ slug, name, auth0_org_id: auth0OrgId })
       .onConflict((oc) => oc.column("slug").doNothing())
       .returning(["id", "slug"])
       .executeTakeFirst();
@@ -81,7 +104,7 @@ export async function createOrganization(
       organizationId: row.id,
       action: "organization.created",
       target: slug,
-      details: { name },
+      details: { name, auth0OrgId },
     });
     return { ok: true as const, slug: row.slug };
   });

@@ -73,7 +73,8 @@ describe("signing in through the tenant", () => {
       .where("user_id", "=", user.id)
       .execute();
     expect(sessions).toHaveLength(1);
-    expect((sessions[0]!.data as { idToken?: string }).idToken).toMatch(/^ey/);
+    // No tokens at rest.
+    expect(JSON.stringify(sessions[0]!.data)).not.toMatch(/ey[A-Za-z0-9_-]{10,}\./);
     const signIns = await auditRows("session.sign_in");
     expect(signIns.at(-1)).toMatchObject({
       actor_label: "alice@acme.test",
@@ -206,5 +207,60 @@ describe("signing in through the tenant", () => {
       .where("email", "=", "newperson@initech.test")
       .executeTakeFirstOrThrow();
     expect(user.sub).toBe("auth0|newperson000000000000001");
+  });
+
+  it("refuses a second tenant identity that claims an e-mail already in the portal", async () => {
+    const { hashPassword } = await import("../../local-tenant/passwords");
+    const now = new Date().toISOString();
+    const store = portal.tenant!.context.store;
+    // Dana is in the portal from another identity (say, her company's SAML login); a new
+    // database user with her address must not take over her memberships.
+    await portal.database.db
+      .insertInto("users")
+      .values({ email: "dana@initech.test", sub: "samlp|initech|dana", name: "Dana", last_login_at: null })
+      .execute();
+    store.state.users.push({
+      user_id: "auth0|impostor0000000000000001",
+      connection: "Username-Password-Authentication",
+      email: "dana@initech.test",
+      email_verified: true,
+      name: "Impostor",
+      password_hash: hashPassword("Impostor-Password-1"),
+      created_at: now,
+      updated_at: now,
+    });
+    store.save();
+    const browser = new HttpBrowser();
+    const login = await browser.follow(`${portal.url}/auth/login`, () => false);
+    const html = await login.res!.text();
+    const done = await browser.submit(
+      login.url,
+      { _csrf: hiddenInput(html, "_csrf")!, email: "dana@initech.test", password: "Impostor-Password-1" },
+      () => false,
+    );
+    expect(done.res?.status).toBe(403);
+    expect(await done.res!.text()).toContain("Another sign-in already uses this e-mail address");
+    expect(portalCookie(browser)).toBeUndefined();
+    const failures = await auditRows("session.sign_in");
+    expect(failures.at(-1)).toMatchObject({ outcome: "failure" });
+    expect(JSON.stringify(failures.at(-1)!.details)).toContain("email_taken");
+  });
+
+  it("answers 503 without details when the tenant cannot be reached, and recovers when it can", async () => {
+    const { getTenantConfig, registerLocalTenant } = await import("~/services/tenant-config.server");
+    const real = getTenantConfig();
+    registerLocalTenant({ ...real, issuer: "http://127.0.0.1:9/" });
+    try {
+      const res = await call(portal.url, "/auth/login");
+      expect(res.status).toBe(503);
+      expect(res.text).toContain("The sign-in service cannot be reached");
+      expect(res.text).not.toContain(real.portal.clientSecret);
+      expect(res.text).not.toContain("127.0.0.1:9");
+    } finally {
+      registerLocalTenant(real);
+    }
+    const ok = await call(portal.url, "/auth/login");
+    expect(ok.status).toBe(302);
+    expect(ok.location!.startsWith(`${portal.tenant!.url}/authorize?`)).toBe(true);
   });
 });

@@ -234,6 +234,31 @@ describe("setup links", () => {
     expect(accept.location).toBe("/orgs/globex");
     expect(await membership(nora.id)).toEqual([{ slug: "globex", role: "org_admin" }]);
     expect((await call(portal.url, "/orgs/globex", { cookie: nora.cookie })).status).toBe(200);
+    // A second organization: she can switch between both, each from the navigation.
+    const alice = await sessionCookieFor(db, "alice@acme.test");
+    const acmeLink = tokenFrom(
+      (
+        await call(portal.url, "/orgs/acme", {
+          cookie: alice,
+          form: { intent: "invite", role: "org_viewer", maxUses: "1", ttlHours: "72" },
+        })
+      ).text,
+    );
+    expect((await call(portal.url, `/invites/${acmeLink}`, { cookie: nora.cookie, form: {} })).location).toBe(
+      "/orgs/acme",
+    );
+    expect(await membership(nora.id)).toEqual(
+      expect.arrayContaining([
+        { slug: "globex", role: "org_admin" },
+        { slug: "acme", role: "org_viewer" },
+      ]),
+    );
+    const both = await call(portal.url, "/orgs/acme", { cookie: nora.cookie });
+    expect(both.status).toBe(200);
+    expect(both.text).toMatch(
+      /<ul class="org-switcher" aria-label="Your organizations">.*href="\/orgs\/acme".*href="\/orgs\/globex"/s,
+    );
+    expect((await call(portal.url, "/orgs", { cookie: nora.cookie })).status).toBe(200); // a choice, not a redirect
     expect(await auditActions()).toEqual(
       expect.arrayContaining(["invitation.created", "invitation.accepted", "membership.added"]),
     );
@@ -368,5 +393,60 @@ describe("setup links", () => {
     expect([ra.status, rb.status].sort()).toEqual([302, 410]);
     const members = [...(await membership(a.id)), ...(await membership(b.id))];
     expect(members).toHaveLength(1);
+  });
+
+  it("shows names that came from an identity provider as text, never as markup", async () => {
+    const db = portal.database.db;
+    const hostile = `<img src=x onerror="alert(1)">Eve`;
+    const eve = await db
+      .insertInto("users")
+      .values({ email: "eve@acme.test", sub: "samlp|acme|eve", name: hostile, last_login_at: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const acme = await db.selectFrom("organizations").select("id").where("slug", "=", "acme").executeTakeFirstOrThrow();
+    await db
+      .insertInto("memberships")
+      .values({ user_id: eve.id, organization_id: acme.id, role: "org_viewer" })
+      .execute();
+    const alice = await sessionCookieFor(db, "alice@acme.test");
+    const page = await call(portal.url, "/orgs/acme", { cookie: alice });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("eve@acme.test");
+    expect(page.text).not.toContain("<img src=x");
+    expect(page.text).toContain("&lt;img src=x");
+  });
+
+  it("a viewer who accepts an administrator's link is promoted; an administrator's own link does not demote", async () => {
+    const db = portal.database.db;
+    const alice = await sessionCookieFor(db, "alice@acme.test");
+    const make = async (role: string) =>
+      tokenFrom(
+        (
+          await call(portal.url, "/orgs/acme", {
+            cookie: alice,
+            form: { intent: "invite", role, maxUses: "1", ttlHours: "1" },
+          })
+        ).text,
+      );
+    // Alice opening a viewer link keeps her administrator role and leaves the link unused.
+    const viewerLink = await make("org_viewer");
+    const before = await snapshot(db);
+    expect((await call(portal.url, `/invites/${viewerLink}`, { cookie: alice, form: {} })).location).toBe("/orgs/acme");
+    expect(await snapshot(db)).toBe(before);
+
+    const adminLink = await make("org_admin");
+    const victor = await sessionCookieFor(db, "victor@acme.test");
+    expect((await call(portal.url, `/invites/${adminLink}`, { cookie: victor, form: {} })).location).toBe("/orgs/acme");
+    const victorId = (
+      await db.selectFrom("users").select("id").where("email", "=", "victor@acme.test").executeTakeFirstOrThrow()
+    ).id;
+    expect(await membership(victorId)).toEqual([{ slug: "acme", role: "org_admin" }]);
+    const last = await db
+      .selectFrom("audit_events")
+      .selectAll()
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(last).toMatchObject({ action: "membership.role_changed", target: "victor@acme.test" });
   });
 });

@@ -119,7 +119,7 @@ const SUPPORT_PROBES: Probe[] = [
   {
     name: "POST create an organization",
     path: "/support",
-    form: () => ({ intent: "create-org", slug: "initech", name: "Initech" }),
+    form: () => ({ intent: "create-org", slug: "initech", name: "Initech", auth0OrgId: "org_Initech0001" }),
   },
 ];
 
@@ -248,10 +248,12 @@ describe("same-origin check on every request that changes something", () => {
     ["Sec-Fetch-Site: same-site", { headers: { "sec-fetch-site": "same-site" } }],
   ] as const)("refuses a signed-in administrator's POST with %s", async (_label, extra) => {
     const before = await snapshot(portal.database.db);
+    const denied = await deniedCount();
     const res = await call(portal.url, "/orgs/acme", { cookie: cookies.alice, form, ...extra });
     expect(res.status).toBe(403);
     expect(res.text).toMatch(/did not come from the portal/);
     expect(await snapshot(portal.database.db)).toBe(before);
+    expect(await deniedCount()).toBe(denied + 1);
   });
 
   it("refuses a cross-site sign-out (it would end a session)", async () => {
@@ -292,5 +294,22 @@ describe("positive controls: the same requests work for the right people", () =>
       expect(after, p.name).not.toBe(before);
       before = after;
     }
+    const initech = await db
+      .selectFrom("organizations")
+      .selectAll()
+      .where("slug", "=", "initech")
+      .executeTakeFirstOrThrow();
+    expect(initech.auth0_org_id).toBe("org_Initech0001");
+    // The same slug or Auth0 organization again: a clear refusal, nothing created.
+    for (const form of [
+      { intent: "create-org", slug: "initech", name: "Initech again" },
+      { intent: "create-org", slug: "initech-2", name: "Initech 2", auth0OrgId: "org_Initech0001" },
+      { intent: "create-org", slug: "Bad Slug", name: "Bad" },
+      { intent: "create-org", slug: "fine", name: "Fine", auth0OrgId: "not-an-org-id" },
+    ] as Record<string, string>[]) {
+      const res = await call(portal.url, "/support", { cookie: cookies.lena, form });
+      expect(res.status, JSON.stringify(form)).toBe(400);
+    }
+    expect(await snapshot(db)).toBe(before);
   });
 });

@@ -13,8 +13,6 @@ import { singleton } from "../singleton.server";
  */
 
 export interface SessionData {
-  /** The tenant's ID token, kept only as id_token_hint when ending the tenant session. */
-  idToken?: string;
   /** Vendor role read from the ID-token claim named by SUPPORT_ROLE_CLAIM at sign-in. */
   supportRoleClaim?: "support_agent" | "support_admin" | null;
 }
@@ -42,14 +40,19 @@ function secureCookies(): boolean {
 
 const cookies = singleton("session-cookies", () => ({ session: undefined as Cookie | undefined }));
 
-export function sessionCookie(): Cookie {
-  cookies.session ??= createCookie(secureCookies() ? "__Host-portal_session" : "portal_session", {
+/** The session cookie's definition: `__Host-` and Secure outside local mode (https only, no Domain). */
+export function makeSessionCookie(options: { secure: boolean; secret: string }): Cookie {
+  return createCookie(options.secure ? "__Host-portal_session" : "portal_session", {
     httpOnly: true,
     sameSite: "lax",
-    secure: secureCookies(),
+    secure: options.secure,
     path: "/",
-    secrets: [secret],
+    secrets: [options.secret],
   });
+}
+
+export function sessionCookie(): Cookie {
+  cookies.session ??= makeSessionCookie({ secure: secureCookies(), secret });
   return cookies.session;
 }
 

@@ -1,4 +1,4 @@
-import { getEnv } from "../env.server";
+import { getEnv, type Env } from "../env.server";
 import type { SupportRole } from "../scope.server";
 
 /**
@@ -9,8 +9,13 @@ import type { SupportRole } from "../scope.server";
 export const LOCAL_SUPPORT_AGENTS = ["sam@vendor.test"];
 export const LOCAL_SUPPORT_ADMINS = ["lena@vendor.test"];
 
-export function configuredSupportRole(user: { email: string; sub: string | null }): SupportRole | null {
-  const env = getEnv();
+export function configuredSupportRole(
+  user: { email: string; sub: string | null },
+  env: Pick<
+    Env,
+    "localMode" | "SUPPORT_ADMIN_EMAILS" | "SUPPORT_AGENT_EMAILS" | "SUPPORT_ADMIN_USER_IDS" | "SUPPORT_AGENT_USER_IDS"
+  > = getEnv(),
+): SupportRole | null {
   const email = user.email.toLowerCase();
   const admins = [...env.SUPPORT_ADMIN_EMAILS, ...(env.localMode ? LOCAL_SUPPORT_ADMINS : [])];
   const agents = [...env.SUPPORT_AGENT_EMAILS, ...(env.localMode ? LOCAL_SUPPORT_AGENTS : [])];

@@ -20,3 +20,50 @@ describe("vendor roles from an ID-token claim", () => {
     expect(higherSupportRole(null, "support_agent")).toBe("support_agent");
   });
 });
+
+describe("vendor roles from configuration", () => {
+  it("reads e-mails (any case) and user ids from the environment; the higher role wins", async () => {
+    const { parseEnv } = await import("../env.server");
+    const { configuredSupportRole } = await import("./vendor-roles.server");
+    const env = parseEnv({
+      AUTH0_DOMAIN: "acme.eu.auth0.com",
+      SESSION_SECRET: "x".repeat(32),
+      AUTH0_MGMT_CLIENT_ID: "m",
+      AUTH0_MGMT_CLIENT_SECRET: "m",
+      AUTH0_PORTAL_CLIENT_ID: "p",
+      AUTH0_PORTAL_CLIENT_SECRET: "p",
+      AUTH0_TEST_CLIENT_ID: "t",
+      AUTH0_TEST_CLIENT_SECRET: "t",
+      PUBLIC_URL: "https://sso.example.com",
+      SUPPORT_AGENT_EMAILS: "Agent@Vendor.example, both@vendor.example",
+      SUPPORT_ADMIN_EMAILS: "lead@vendor.example,both@vendor.example",
+      SUPPORT_AGENT_USER_IDS: "google-oauth2|1234",
+      SUPPORT_ADMIN_USER_IDS: "auth0|64f1c0ffee",
+    });
+    expect(configuredSupportRole({ email: "agent@vendor.example", sub: null }, env)).toBe("support_agent");
+    expect(configuredSupportRole({ email: "LEAD@vendor.example", sub: null }, env)).toBe("support_admin");
+    expect(configuredSupportRole({ email: "both@vendor.example", sub: null }, env)).toBe("support_admin");
+    expect(configuredSupportRole({ email: "x@customer.example", sub: "google-oauth2|1234" }, env)).toBe(
+      "support_agent",
+    );
+    expect(configuredSupportRole({ email: "y@customer.example", sub: "auth0|64f1c0ffee" }, env)).toBe("support_admin");
+    expect(configuredSupportRole({ email: "lena@vendor.test", sub: null }, env)).toBeNull(); // local-mode seeds only in local mode
+    expect(configuredSupportRole({ email: "alice@acme.test", sub: "auth0|alice" }, env)).toBeNull();
+  });
+
+  it("adds the seeded Sam and Lena in local mode", async () => {
+    const { parseEnv } = await import("../env.server");
+    const { configuredSupportRole } = await import("./vendor-roles.server");
+    const env = parseEnv({});
+    expect(configuredSupportRole({ email: "sam@vendor.test", sub: null }, env)).toBe("support_agent");
+    expect(configuredSupportRole({ email: "lena@vendor.test", sub: null }, env)).toBe("support_admin");
+    expect(configuredSupportRole({ email: "alice@acme.test", sub: null }, env)).toBeNull();
+  });
+
+  it("names the variable when a list entry is malformed, and a claim name with spaces", async () => {
+    const { parseEnv } = await import("../env.server");
+    expect(() => parseEnv({ SUPPORT_ADMIN_USER_IDS: "not an id" })).toThrow(/SUPPORT_ADMIN_USER_IDS .*user id/);
+    expect(() => parseEnv({ SUPPORT_ROLE_CLAIM: "my roles" })).toThrow(/SUPPORT_ROLE_CLAIM/);
+    expect(() => parseEnv({ SESSION_IDLE_MINUTES: "1" })).toThrow(/SESSION_IDLE_MINUTES/);
+  });
+});

@@ -45,7 +45,7 @@ export interface SessionsTable {
   revoked_at: Timestamp | null;
   ip: string | null;
   user_agent: string | null;
-  /** The tenant's ID token, kept only to end the tenant session at sign-out (id_token_hint). */
+  /** Small facts from sign-in (the vendor role read from a claim); no tokens. */
   data: Json;
 }
 

@@ -1,0 +1,120 @@
+/**
+ * What the session and guards cost per request: the built portal in this process (PGlite in
+ * memory, the local tenant), a signed-in administrator's organization page against pages that
+ * need no database work, with N concurrent clients.
+ *
+ *   npm run bench:auth [-- --seconds 5 --concurrency 10 --no-write]
+ *
+ * Writes the figures into the "## Sessions and guards" section of BENCHMARKS.md.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { sql } from "kysely";
+import { ensureBuilt } from "../server/build";
+import { startPortal } from "../server/portal";
+import { createSession } from "~/services/auth/session.server";
+import { migrate, openDatabase } from "~/services/db.server";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    concurrency: { type: "string", default: "10" },
+    "no-write": { type: "boolean", default: false },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONCURRENCY = Number(values.concurrency);
+
+process.env.NODE_ENV ??= "production";
+process.env.LOG_LEVEL ??= "silent";
+ensureBuilt(() => undefined);
+const open = await openDatabase({ engine: "pglite", dataDir: null });
+await migrate(open.db);
+const portal = await startPortal({ port: 0, database: { open }, localTenant: { port: 0 } });
+
+const alice = await open.db
+  .selectFrom("users")
+  .select("id")
+  .where(sql`lower(email)`, "=", "alice@acme.test")
+  .executeTakeFirstOrThrow();
+const cookie = (await createSession(alice.id)).setCookie.split(";")[0]!;
+
+interface Case {
+  name: string;
+  path: string;
+  cookie?: string;
+  status: number;
+}
+const CASES: Case[] = [
+  { name: "GET /healthz (no Remix page, no session)", path: "/healthz", status: 200 },
+  { name: "GET /orgs/acme anonymous (session lookup → redirect)", path: "/orgs/acme", status: 302 },
+  { name: "GET /orgs/acme signed in (session, memberships, page)", path: "/orgs/acme", cookie, status: 200 },
+  { name: "GET /orgs/globex signed in (refused: 404 + audit row)", path: "/orgs/globex", cookie, status: 404 },
+];
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const loadBefore = loadavg()[0]!.toFixed(2);
+const rows: string[] = [];
+for (const c of CASES) {
+  const latencies: number[] = [];
+  let wrong = 0;
+  const end = Date.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        const t = performance.now();
+        const res = await fetch(`${portal.url}${c.path}`, {
+          headers: c.cookie ? { cookie: c.cookie } : {},
+          redirect: "manual",
+        });
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t);
+        if (res.status !== c.status) wrong++;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  rows.push(
+    `| ${c.name} | ${latencies.length} | ${(latencies.length / SECONDS).toFixed(0)} | ${percentile(latencies, 50).toFixed(2)} | ${percentile(latencies, 99).toFixed(2)} | ${wrong} |`,
+  );
+}
+await portal.close();
+await open.close();
+
+const section = [
+  "## Sessions and guards",
+  "",
+  `The built portal in one process (PGlite in memory, the local tenant), ${CONCURRENCY} concurrent clients, ${SECONDS} s per case.`,
+  "Each signed-in request reads the session by its hash, pushes its idle expiry at most once a minute, reads the",
+  "user's memberships and renders the page; a refused one also writes an audit row.",
+  "",
+  `- Date: ${new Date().toISOString().slice(0, 10)}`,
+  `- Machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model.trim() ?? "unknown"}; Node ${process.version}; 1-min load average before the run: ${loadBefore}`,
+  `- Command: \`npm run bench:auth\` (\`tsx bench/auth.bench.ts --seconds ${SECONDS} --concurrency ${CONCURRENCY}\`)`,
+  "",
+  "| request | requests | per second | p50 ms | p99 ms | unexpected status |",
+  "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ...rows,
+  "",
+].join("\n");
+console.log(section);
+
+if (!values["no-write"]) {
+  const file = "BENCHMARKS.md";
+  const text = readFileSync(file, "utf8");
+  const start = text.indexOf("## Sessions and guards");
+  let next: number;
+  if (start < 0) next = -1;
+  else {
+    const after = text.indexOf("\n## ", start + 3);
+    next = after < 0 ? text.length : after + 1;
+  }
+  const updated =
+    start < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}\n${text.slice(next)}`;
+  writeFileSync(file, updated.replace(/\n{3,}/g, "\n\n"));
+}
+process.exit(0);
