@@ -4,6 +4,21 @@ import type { ApplyJob, ApplyJobStatus } from "../db/apply-schema";
 import "../db/apply-schema";
 import type { Database } from "../db/schema";
 import type { OrganizationScope } from "../scope.server";
+import { singleton } from "../singleton.server";
+
+/** Workers in this process that want to hear about new jobs at once rather than at their next poll. */
+const listeners = singleton("apply-job-listeners", () => new Set<() => void>());
+
+export function onJobQueued(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function notifyQueued(): void {
+  // After the caller's transaction commits the worker finds the job; before, it finds nothing and
+  // simply waits for its next poll.
+  for (const l of listeners) setImmediate(l);
+}
 
 /**
  * What an apply job asks for: the whole desired state of the organization's connection, not a
@@ -55,6 +70,7 @@ export async function enqueueApply(db: Executor, scope: OrganizationScope, desir
     })
     .returning("id")
     .executeTakeFirstOrThrow();
+  notifyQueued();
   return String(row.id);
 }
 
@@ -72,6 +88,7 @@ export async function enqueueRemove(db: Executor, scope: OrganizationScope, desi
     })
     .returning("id")
     .executeTakeFirstOrThrow();
+  notifyQueued();
   return String(row.id);
 }
 

@@ -22,6 +22,7 @@ import {
   desiredApplySchema,
   desiredRemoveSchema,
   normalizeJob,
+  onJobQueued,
   REMOVE_STEPS,
   type ApplyStep,
 } from "./jobs.server";
@@ -468,5 +469,13 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
 export function startApplyWorker(options: ApplyWorkerOptions): { worker: ApplyWorker; stop: () => Promise<void> } {
   const worker = createApplyWorker(options);
   worker.start();
-  return { worker, stop: () => worker.stop() };
+  // A job queued in this process is taken at once, not at the next poll.
+  const unsubscribe = onJobQueued(() => worker.wake());
+  return {
+    worker,
+    stop: async () => {
+      unsubscribe();
+      await worker.stop();
+    },
+  };
 }
