@@ -1,10 +1,20 @@
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { getDb } from "~/services/db.server";
 import { startPortal } from "../../server/portal";
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const dirs: string[] = [];
@@ -62,6 +72,27 @@ describe("the portal server", () => {
     const ready = await fetch(`${second.url}/readyz`);
     expect(ready.status).toBe(200);
     await second.close();
+  });
+
+  it("answers 503 with Retry-After while it is still starting, instead of holding the request", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "portal-starting-"));
+    dirs.push(dataDir);
+    const port = await freePort();
+    // Opening and migrating a fresh PGlite database takes a second or more: the listener is open
+    // (the tenant needs the portal's URL) before the handler is ready.
+    const starting = startPortal({ port, database: { engine: "pglite", dataDir } });
+    let early: Response | undefined;
+    for (let i = 0; i < 200 && !early; i++) {
+      early = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) }).catch(
+        () => undefined,
+      );
+      if (!early) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(early?.status).toBe(503);
+    expect(early?.headers.get("retry-after")).toBe("1");
+    const portal = await starting;
+    expect((await fetch(`${portal.url}/healthz`)).status).toBe(200);
+    await portal.close();
   });
 
   it("refuses an oversized request body before reading it", async () => {
