@@ -84,8 +84,18 @@ export function createPortalApp(options: PortalAppOptions): Express {
     next();
   });
 
-  // Refuse oversized bodies before anything reads them.
+  // Refuse oversized bodies before anything reads them. A body without a Content-Length
+  // (Transfer-Encoding: chunked) would be read whole by Remix's formData() whatever its size, so
+  // it is refused: browsers always send a Content-Length with a form or fetch body.
   app.use((req, res, next) => {
+    if (req.get("transfer-encoding") !== undefined && req.get("content-length") === undefined) {
+      res
+        .status(411)
+        .set("Connection", "close")
+        .type("text/plain")
+        .send("The request has no Content-Length. Send the body with its length (at most 2 MB).");
+      return;
+    }
     const length = Number(req.get("content-length") ?? "0");
     if (length > MAX_BODY_BYTES) {
       res.status(413).type("text/plain").send("The request is too large. Uploads are limited to 1 MB.");

@@ -1,0 +1,105 @@
+import { request as httpRequest } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, sessionCookieFor } from "../support/auth";
+import { startTestPortal, type TestPortal } from "../support/portal";
+
+/**
+ * Findings of the security review of 2026-11-23 (docs/security-review-2026-11-23.md), each
+ * against the running portal and local tenant over HTTP, with the database read directly.
+ */
+
+let portal: TestPortal;
+
+beforeAll(async () => {
+  portal = await startTestPortal();
+});
+
+afterAll(async () => {
+  await portal?.stop();
+});
+
+/** A raw request whose body goes out in chunks (Transfer-Encoding: chunked, no Content-Length). */
+function chunkedPost(url: string, headers: Record<string, string>, totalBytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } });
+    req.on("response", (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      // The server may close the connection before the whole body is written: still refused.
+      if (err.code === "EPIPE" || err.code === "ECONNRESET") resolve(-1);
+      else reject(err);
+    });
+    const chunk = Buffer.alloc(64 * 1024, "a");
+    let sent = 0;
+    const pump = () => {
+      while (sent < totalBytes) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+describe("hostile bodies", () => {
+  it("refuses a chunked body with no Content-Length instead of reading it past the 2 MB cap", async () => {
+    const origin = new URL(portal.url).origin;
+    const status = await chunkedPost(
+      `${portal.url}/auth/logout`,
+      { origin, "content-type": "application/x-www-form-urlencoded" },
+      3 * 1024 * 1024,
+    );
+    expect([411, 413, -1]).toContain(status);
+    expect(status).not.toBe(302);
+  });
+
+  it("still takes an ordinary form post with a Content-Length", async () => {
+    const res = await call(portal.url, "/auth/logout", { form: { scope: "this" } });
+    expect(res.status).toBe(302);
+  });
+});
+
+describe("same-origin check: more spellings", () => {
+  let alice: string;
+  let victor: string;
+  beforeAll(async () => {
+    alice = await sessionCookieFor(portal.database.db, "alice@acme.test");
+    victor = await sessionCookieFor(portal.database.db, "victor@acme.test");
+  });
+  const form = { intent: "invite", role: "org_admin", maxUses: "1", ttlHours: "72" };
+
+  it.each([
+    ["Origin: null (sandboxed frame, data: URL)", { origin: "null" }],
+    ["an upper-case Origin", { origin: "" }],
+    ["the portal's origin with a trailing slash", { origin: "/" }],
+    ["Sec-Fetch-Site: none with no Origin", { origin: null, headers: { "sec-fetch-site": "none" } }],
+  ] as const)("refuses %s", async (_label, extra) => {
+    let origin: string | null = extra.origin;
+    if (origin === "") origin = new URL(portal.url).origin.toUpperCase();
+    else if (origin === "/") origin = `${new URL(portal.url).origin}/`;
+    const res = await call(portal.url, "/orgs/acme", {
+      cookie: alice,
+      form,
+      origin,
+      headers: "headers" in extra ? extra.headers : undefined,
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it.each([
+    ["a single-fetch action (/orgs/acme.data)", "/orgs/acme.data"],
+    ["a ?_data action", "/orgs/acme?_data=routes%2Forgs.%24slug"],
+    ["a ?index action", "/orgs/acme?index"],
+  ])("refuses %s from another site", async (_label, path) => {
+    const res = await call(portal.url, path, { cookie: alice, form, origin: "https://evil.example" });
+    expect(res.status).toBe(403);
+  });
+
+  it("a viewer's single-fetch action is refused server-side (403), not only hidden in the page", async () => {
+    const res = await call(portal.url, "/orgs/acme.data", { cookie: victor, form });
+    expect([403]).toContain(res.status);
+  });
+});
