@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { logger } from "~/services/logger.server";
 import { getPublicOrigin } from "~/services/public-url.server";
 import { requestContext, requestIdFrom } from "~/services/request-context.server";
+import { maskSecretPath } from "~/services/secret-paths";
 import { sameOriginGuard } from "./same-origin";
 
 /** Largest request body the portal reads: metadata uploads are capped at 1 MB, forms are small. */
@@ -13,8 +14,7 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Paths whose segments are secrets (setup-link tokens) are logged with the secret masked. */
 export function loggablePath(url: string): string {
-  const path = url.split("?")[0] ?? "/";
-  return path.replace(/^\/invites\/[^/]+/, "/invites/[token]");
+  return maskSecretPath(url);
 }
 
 export interface PortalAppOptions {

@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOrgInvitation } from "~/services/invitations.server";
 import { call, sessionCookieFor } from "../support/auth";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
@@ -60,6 +61,61 @@ describe("hostile bodies", () => {
     const res = await call(portal.url, "/auth/logout", { form: { scope: "this" } });
     expect(res.status).toBe(302);
   });
+});
+
+/** Every audit row's target and details, as text; the test checks a request added at least one. */
+async function auditTexts(): Promise<string[]> {
+  const rows = await portal.database.db.selectFrom("audit_events").select(["target", "details"]).execute();
+  return rows.map((r) => `${r.target ?? ""} ${JSON.stringify(r.details ?? "")}`);
+}
+
+describe("setup-link tokens never reach audit rows, whatever the spelling of the path", () => {
+  let token: string;
+  beforeAll(async () => {
+    const db = portal.database.db;
+    const alice = await db
+      .selectFrom("users")
+      .innerJoin("memberships", "memberships.user_id", "users.id")
+      .innerJoin("organizations", "organizations.id", "memberships.organization_id")
+      .select(["users.id", "users.email", "users.name", "organizations.id as orgId", "organizations.slug"])
+      .where("users.email", "=", "alice@acme.test")
+      .executeTakeFirstOrThrow();
+    ({ token } = await createOrgInvitation(
+      {
+        kind: "org",
+        user: { id: alice.id, email: alice.email, name: alice.name },
+        org: { id: alice.orgId, slug: alice.slug, name: "Acme", auth0OrgId: null },
+        role: "org_admin",
+      },
+      { role: "org_viewer" },
+    ));
+  });
+
+  it.each([
+    ["/invites/", "lower case"],
+    ["/INVITES/", "upper case (routes match case-insensitively)"],
+    ["/Invites/", "mixed case"],
+    ["/%69nvites/", "percent-encoded"],
+  ])("a cross-site POST to %s<token> (%s) is audited with the token masked", async (prefix) => {
+    const before = (await auditTexts()).length;
+    const res = await call(portal.url, `${prefix}${token}`, { form: {}, origin: "https://evil.example" });
+    expect(res.status).toBe(403);
+    const after = await auditTexts();
+    expect(after.length).toBeGreaterThan(before);
+    for (const t of after) expect(t).not.toContain(token);
+  });
+
+  it.each([["/invites/"], ["/INVITES/"], ["/%69nvites/"]])(
+    "an anonymous POST to %s<token> is refused (401) and audited with the token masked",
+    async (prefix) => {
+      const before = (await auditTexts()).length;
+      const res = await call(portal.url, `${prefix}${token}`, { form: {} });
+      expect(res.status).toBe(401);
+      const after = await auditTexts();
+      expect(after.length).toBeGreaterThan(before);
+      for (const t of after) expect(t).not.toContain(token);
+    },
+  );
 });
 
 describe("same-origin check: more spellings", () => {

@@ -3,6 +3,7 @@ import { recordAudit } from "../audit.server";
 import { getDb } from "../db.server";
 import type { OrgRole } from "../db/schema";
 import type { OrgScope, ScopedOrganization, ScopedUser, SupportRole, SupportScope } from "../scope.server";
+import { maskSecretPath } from "../secret-paths";
 import { orgRoleAtLeast, supportRoleAtLeast } from "./permissions";
 import { sanitizeReturnTo } from "./return-to";
 import { readSession, type ActiveSession } from "./session.server";
@@ -92,7 +93,7 @@ async function refuse(
     actorLabel: viewer?.user.email ?? "anonymous",
     organizationId,
     action: "access.denied",
-    target: `${request.method} ${new URL(request.url).pathname.replace(/^\/invites\/[^/]+/, "/invites/[token]")}`,
+    target: `${request.method} ${maskSecretPath(new URL(request.url).pathname)}`,
     outcome: "denied",
     details: { reason, status },
   });
