@@ -118,6 +118,32 @@ describe("setup-link tokens never reach audit rows, whatever the spelling of the
   );
 });
 
+describe("the sign-in callback's error page", () => {
+  it("does not show an error_description that no sign-in of this browser asked for (content injection)", async () => {
+    const text = "Your account is locked. Call +1 555 0100 to unlock it";
+    const res = await call(
+      portal.url,
+      `/auth/callback?error=access_denied&error_description=${encodeURIComponent(text)}&state=forged`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.text).not.toContain("Call +1 555 0100");
+  });
+
+  it("shows the tenant's error_description when the answer carries this browser's sign-in state", async () => {
+    const start = await call(portal.url, "/auth/login");
+    expect(start.status).toBe(302);
+    const state = new URL(start.location!).searchParams.get("state")!;
+    const loginCookie = start.setCookies.map((c) => c.split(";")[0]).join("; ");
+    const res = await call(
+      portal.url,
+      `/auth/callback?error=access_denied&error_description=${encodeURIComponent("the user is not a member of the organization")}&state=${state}`,
+      { cookie: loginCookie },
+    );
+    expect(res.status).toBe(400);
+    expect(res.text).toContain("the user is not a member of the organization");
+  });
+});
+
 describe("same-origin check: more spellings", () => {
   let alice: string;
   let victor: string;
