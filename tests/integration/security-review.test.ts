@@ -185,3 +185,36 @@ describe("same-origin check: more spellings", () => {
     expect([403]).toContain(res.status);
   });
 });
+
+describe("security headers on every page the local tenant renders", () => {
+  const pages = () => [
+    ["oidc-provider's error page (unknown client)", "/authorize?client_id=nope&response_type=code&scope=openid"],
+    [
+      "oidc-provider's error page (callback URL mismatch)",
+      `/authorize?client_id=${portal.tenant!.portalClient.clientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent("https://evil.example/cb")}`,
+    ],
+    ["oidc-provider's logout confirmation", "/oidc/logout"],
+    ["an unknown route", "/nope"],
+    ["universal login (expired)", "/u/login?state=x"],
+    ["/v2/logout refusing a returnTo", "/v2/logout?returnTo=https%3A%2F%2Fevil.example"],
+  ];
+
+  it("sends frame-ancestors 'none', X-Frame-Options, nosniff and no-referrer everywhere", async () => {
+    for (const [label, path] of pages()) {
+      const res = await fetch(`${portal.tenant!.url}${path}`, { redirect: "manual" });
+      await res.text();
+      const where = `${label} (${path})`;
+      expect(res.headers.get("content-security-policy"), where).toMatch(/frame-ancestors 'none'/);
+      expect(res.headers.get("x-frame-options"), where).toBe("DENY");
+      expect(res.headers.get("x-content-type-options"), where).toBe("nosniff");
+      expect(res.headers.get("referrer-policy"), where).toBe("no-referrer");
+    }
+  });
+
+  it("oidc-provider's error pages allow no scripts at all", async () => {
+    const res = await fetch(`${portal.tenant!.url}${pages()[0]![1]}`);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(res.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+    expect(res.headers.get("content-security-policy")).not.toMatch(/script-src/);
+  });
+});
