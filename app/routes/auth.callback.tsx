@@ -87,6 +87,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   // The tokens are not kept: Auth0's /v2/logout needs none, and what is not stored cannot leak.
   const { setCookie } = await createSession(user.id, {
     supportRoleClaim: supportRoleFromClaims(claims, getEnv().SUPPORT_ROLE_CLAIM),
+    emailVerified: claims.email_verified === true,
   });
   await recordAudit(await getDb(), {
     actorUserId: user.id,

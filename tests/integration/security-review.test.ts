@@ -1,7 +1,9 @@
 import { request as httpRequest } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOrgInvitation } from "~/services/invitations.server";
+import { hashPassword } from "../../local-tenant/passwords";
 import { call, sessionCookieFor } from "../support/auth";
+import { HttpBrowser, hiddenInput } from "../support/http-browser";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
 /**
@@ -216,5 +218,55 @@ describe("security headers on every page the local tenant renders", () => {
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
     expect(res.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
     expect(res.headers.get("content-security-policy")).not.toMatch(/script-src/);
+  });
+});
+
+describe("vendor roles by e-mail cannot be claimed through an identity the vendor does not control", () => {
+  /** A tenant user who signs in with the password form; user_id names the connection it stands for. */
+  function addTenantUser(userId: string, email: string, emailVerified: boolean, password: string) {
+    const now = new Date().toISOString();
+    const store = portal.tenant!.context.store;
+    store.state.users = store.state.users.filter((u) => u.email !== email);
+    store.state.users.push({
+      user_id: userId,
+      connection: "Username-Password-Authentication",
+      email,
+      email_verified: emailVerified,
+      name: "Mallory",
+      password_hash: hashPassword(password),
+      created_at: now,
+      updated_at: now,
+    });
+    store.save();
+  }
+
+  async function signInAndOpenSupport(email: string, password: string): Promise<number> {
+    const browser = new HttpBrowser();
+    const login = await browser.follow(`${portal.url}/auth/login?returnTo=%2Fsupport`, () => false);
+    const html = await login.res!.text();
+    const done = await browser.submit(login.url, { _csrf: hiddenInput(html, "_csrf")!, email, password }, () => false);
+    return done.res!.status;
+  }
+
+  beforeEach(async () => {
+    // Lena (a support lead in local mode, by e-mail) has not signed in to the portal yet.
+    const db = portal.database.db;
+    const lena = await db.selectFrom("users").select("id").where("email", "=", "lena@vendor.test").executeTakeFirst();
+    if (lena) await db.deleteFrom("users").where("id", "=", lena.id).execute(); // sessions etc. cascade
+  });
+
+  it("a sign-up with an unverified e-mail of vendor staff gets no support console", async () => {
+    addTenantUser("auth0|mallory00000000000000001", "lena@vendor.test", false, "Mallory-Password-1");
+    expect(await signInAndOpenSupport("lena@vendor.test", "Mallory-Password-1")).toBe(404);
+  });
+
+  it("a customer-managed enterprise connection asserting vendor staff's e-mail gets no support console", async () => {
+    addTenantUser("oidc|sso-acme-oidc|mallory", "lena@vendor.test", true, "Mallory-Password-2");
+    expect(await signInAndOpenSupport("lena@vendor.test", "Mallory-Password-2")).toBe(404);
+  });
+
+  it("positive control: vendor staff signing in with a verified e-mail of the vendor's own connection get it", async () => {
+    addTenantUser("auth0|lena0000000000000000001", "lena@vendor.test", true, "Lena-Password-3");
+    expect(await signInAndOpenSupport("lena@vendor.test", "Lena-Password-3")).toBe(200);
   });
 });

@@ -71,7 +71,10 @@ async function loadViewer(request: Request): Promise<Viewer | null> {
       org: { id: r.id, slug: r.slug, name: r.name, auth0OrgId: r.auth0_org_id },
       role: r.role,
     })),
-    supportRole: higherSupportRole(configuredSupportRole(user), session.data.supportRoleClaim),
+    supportRole: higherSupportRole(
+      configuredSupportRole({ ...user, emailVerified: session.data.emailVerified }),
+      session.data.supportRoleClaim,
+    ),
   };
 }
 
