@@ -65,6 +65,20 @@ describe("hostile bodies", () => {
   });
 });
 
+describe("hostile bodies at the local tenant (1 MB cap, chunked or not)", () => {
+  it.each([
+    ["/oauth/token", "application/x-www-form-urlencoded", [400, -1]],
+    ["/oauth/token", "application/json", [400, -1]],
+    ["/api/v2/connections", "application/json", [401, 413, 429, -1]],
+    // The login pages answer 413 with a page, not a 500 "something went wrong".
+    ["/login/callback", "application/x-www-form-urlencoded", [413, -1]],
+    ["/u/login?state=x", "application/x-www-form-urlencoded", [413, -1]],
+  ])("POST %s (%s) with 2 MB in chunks is refused before it is all read", async (path, type, expected) => {
+    const status = await chunkedPost(`${portal.tenant!.url}${path}`, { "content-type": type }, 2 * 1024 * 1024);
+    expect(expected).toContain(status);
+  });
+});
+
 /** Every audit row's target and details, as text; the test checks a request added at least one. */
 async function auditTexts(): Promise<string[]> {
   const rows = await portal.database.db.selectFrom("audit_events").select(["target", "details"]).execute();
