@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { logger } from "~/services/logger.server";
 import { getPublicOrigin } from "~/services/public-url.server";
+import { getTenantConfig } from "~/services/tenant-config.server";
 import { requestContext, requestIdFrom } from "~/services/request-context.server";
 import { maskSecretPath } from "~/services/secret-paths";
 import { sameOriginGuard } from "./same-origin";
@@ -15,6 +16,15 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** Paths whose segments are secrets (setup-link tokens) are logged with the secret masked. */
 export function loggablePath(url: string): string {
   return maskSecretPath(url);
+}
+
+/** The tenant's origin, where sign-out forms end up; none while no tenant is configured. */
+function formTargets(): string[] {
+  try {
+    return [new URL(getTenantConfig().issuer).origin];
+  } catch {
+    return [];
+  }
 }
 
 export interface PortalAppOptions {
@@ -72,7 +82,9 @@ export function createPortalApp(options: PortalAppOptions): Express {
         "connect-src 'self' ws://localhost:* ws://127.0.0.1:*",
         "frame-ancestors 'none'",
         "base-uri 'self'",
-        "form-action 'self' http://localhost:* http://127.0.0.1:* https:",
+        // Sign-out posts to the portal, which redirects to the tenant's /v2/logout (Chromium
+        // applies form-action to the redirects after a form post): the portal and the tenant only.
+        `form-action ${["'self'", ...formTargets()].join(" ")}`,
         "object-src 'none'",
       ].join("; "),
     );

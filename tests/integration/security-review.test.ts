@@ -284,3 +284,17 @@ describe("vendor roles by e-mail cannot be claimed through an identity the vendo
     expect(await signInAndOpenSupport("lena@vendor.test", "Lena-Password-3")).toBe(200);
   });
 });
+
+describe("the portal's Content-Security-Policy", () => {
+  it("lets forms go only to the portal and the tenant (no https: wildcard, no port wildcard)", async () => {
+    for (const path of ["/", "/auth/logout", "/no-such-page", "/invites/not-a-token"]) {
+      const res = await fetch(`${portal.url}${path}`, { redirect: "manual" });
+      await res.text();
+      const csp = res.headers.get("content-security-policy") ?? "";
+      const formAction = /form-action ([^;]*)/.exec(csp)?.[1]?.trim().split(/\s+/) ?? [];
+      expect(formAction, path).toEqual(["'self'", new URL(portal.tenant!.url).origin]);
+      expect(csp, path).toMatch(/frame-ancestors 'none'/);
+      expect(csp, path).toMatch(/object-src 'none'/);
+    }
+  });
+});
