@@ -129,6 +129,13 @@ export function createPortalApp(options: PortalAppOptions): Express {
   // CSRF: every non-GET request must come from the portal's own origin (server/same-origin.ts).
   app.use(sameOriginGuard(options.publicOrigin ?? getPublicOrigin));
 
+  // Pages and data show members, e-mails and setup links: no browser or proxy keeps a copy (the
+  // Back button after sign-out, a shared machine). Built assets above keep their long caching.
+  app.use((_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
+
   app.all(
     "*",
     createRequestHandler({

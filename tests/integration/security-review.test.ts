@@ -298,3 +298,23 @@ describe("the portal's Content-Security-Policy", () => {
     }
   });
 });
+
+describe("pages with personal data are not stored by browsers or proxies", () => {
+  it("answers a signed-in page and its data route with Cache-Control: no-store", async () => {
+    const alice = await sessionCookieFor(portal.database.db, "alice@acme.test");
+    for (const path of ["/orgs/acme", "/orgs/acme.data?_routes=routes%2Forgs.%24slug", "/orgs", "/auth/logout"]) {
+      const res = await fetch(`${portal.url}${path}`, { headers: { cookie: alice }, redirect: "manual" });
+      await res.text();
+      expect([200, 302], path).toContain(res.status);
+      expect(res.headers.get("cache-control") ?? "", path).toMatch(/no-store/);
+    }
+  });
+
+  it("keeps long caching for built assets", async () => {
+    const html = await (await fetch(`${portal.url}/`)).text();
+    const asset = /\/assets\/[^"]+\.js/.exec(html)![0];
+    const res = await fetch(`${portal.url}${asset}`);
+    await res.arrayBuffer();
+    expect(res.headers.get("cache-control")).toMatch(/max-age=31536000/);
+  });
+});
