@@ -1,6 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOrgInvitation } from "~/services/invitations.server";
+import { changeMemberRole, removeMember } from "~/services/memberships.server";
 import { hashPassword } from "../../local-tenant/passwords";
 import { selfSignedCertificate } from "../../local-tenant/x509";
 import { call, sessionCookieFor } from "../support/auth";
@@ -376,5 +377,40 @@ describe("the local tenant never posts a SAML request to a script URL", () => {
     // The application hears why, as from Auth0.
     expect(done.url.startsWith(`${portal.url}/test-login/callback`)).toBe(true);
     expect(new URL(done.url).searchParams.get("error")).toBe("invalid_request");
+  });
+});
+
+describe("membership changes re-check the actor inside their transaction", () => {
+  it("an administrator demoted while a request was in flight cannot promote themselves back or remove anyone", async () => {
+    const db = portal.database.db;
+    const row = (email: string) =>
+      db
+        .selectFrom("users")
+        .innerJoin("memberships", "memberships.user_id", "users.id")
+        .innerJoin("organizations", "organizations.id", "memberships.organization_id")
+        .select([
+          "users.id",
+          "users.email",
+          "users.name",
+          "organizations.id as orgId",
+          "organizations.slug",
+          "memberships.role",
+        ])
+        .where("users.email", "=", email)
+        .executeTakeFirstOrThrow();
+    const victor = await row("victor@acme.test");
+    const alice = await row("alice@acme.test");
+    expect(victor.role).toBe("org_viewer");
+    // The scope Victor's request got from its guard when he was still an administrator.
+    const stale = {
+      kind: "org" as const,
+      user: { id: victor.id, email: victor.email, name: victor.name },
+      org: { id: victor.orgId, slug: victor.slug, name: "Acme", auth0OrgId: null },
+      role: "org_admin" as const,
+    };
+    expect((await changeMemberRole(stale, victor.id, "org_admin")).ok).toBe(false);
+    expect((await removeMember(stale, alice.id)).ok).toBe(false);
+    expect((await row("victor@acme.test")).role).toBe("org_viewer");
+    expect((await row("alice@acme.test")).role).toBe("org_admin");
   });
 });
