@@ -381,7 +381,7 @@ describe("the local tenant never posts a SAML request to a script URL", () => {
 });
 
 describe("membership changes re-check the actor inside their transaction", () => {
-  it("an administrator demoted while a request was in flight cannot promote themselves back or remove anyone", async () => {
+  it("an administrator demoted while a request was in flight cannot promote themselves back, remove anyone or mint a link", async () => {
     const db = portal.database.db;
     const row = (email: string) =>
       db
@@ -410,6 +410,11 @@ describe("membership changes re-check the actor inside their transaction", () =>
     };
     expect((await changeMemberRole(stale, victor.id, "org_admin")).ok).toBe(false);
     expect((await removeMember(stale, alice.id)).ok).toBe(false);
+    const links = await db.selectFrom("invitations").select("id").execute();
+    const refused = await createOrgInvitation(stale, { role: "org_admin" }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(Response);
+    expect((refused as Response).status).toBe(403);
+    expect(await db.selectFrom("invitations").select("id").execute()).toHaveLength(links.length);
     expect((await row("victor@acme.test")).role).toBe("org_viewer");
     expect((await row("alice@acme.test")).role).toBe("org_admin");
   });
