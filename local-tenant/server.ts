@@ -72,6 +72,15 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
+  // Baseline headers for every response, oidc-provider's own pages (errors, logout form)
+  // included; the tenant's HTML pages replace the CSP with a stricter one (login/pages.ts).
+  app.use((_req, res, next) => {
+    res.setHeader("Content-Security-Policy", "frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    next();
+  });
   app.use(managementRouter(context));
   await mountLogins(app, context);
   server.on("request", app);

@@ -5,7 +5,9 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { logger } from "~/services/logger.server";
 import { getPublicOrigin } from "~/services/public-url.server";
+import { getTenantConfig } from "~/services/tenant-config.server";
 import { requestContext, requestIdFrom } from "~/services/request-context.server";
+import { maskSecretPath } from "~/services/secret-paths";
 import { sameOriginGuard } from "./same-origin";
 
 /** Largest request body the portal reads: metadata uploads are capped at 1 MB, forms are small. */
@@ -13,8 +15,16 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Paths whose segments are secrets (setup-link tokens) are logged with the secret masked. */
 export function loggablePath(url: string): string {
-  const path = url.split("?")[0] ?? "/";
-  return path.replace(/^\/invites\/[^/]+/, "/invites/[token]");
+  return maskSecretPath(url);
+}
+
+/** The tenant's origin, where sign-out forms end up; none while no tenant is configured. */
+function formTargets(): string[] {
+  try {
+    return [new URL(getTenantConfig().issuer).origin];
+  } catch {
+    return [];
+  }
 }
 
 export interface PortalAppOptions {
@@ -72,7 +82,9 @@ export function createPortalApp(options: PortalAppOptions): Express {
         "connect-src 'self' ws://localhost:* ws://127.0.0.1:*",
         "frame-ancestors 'none'",
         "base-uri 'self'",
-        "form-action 'self' http://localhost:* http://127.0.0.1:* https:",
+        // Sign-out posts to the portal, which redirects to the tenant's /v2/logout (Chromium
+        // applies form-action to the redirects after a form post): the portal and the tenant only.
+        `form-action ${["'self'", ...formTargets()].join(" ")}`,
         "object-src 'none'",
       ].join("; "),
     );
@@ -84,8 +96,18 @@ export function createPortalApp(options: PortalAppOptions): Express {
     next();
   });
 
-  // Refuse oversized bodies before anything reads them.
+  // Refuse oversized bodies before anything reads them. A body without a Content-Length
+  // (Transfer-Encoding: chunked) would be read whole by Remix's formData() whatever its size, so
+  // it is refused: browsers always send a Content-Length with a form or fetch body.
   app.use((req, res, next) => {
+    if (req.get("transfer-encoding") !== undefined && req.get("content-length") === undefined) {
+      res
+        .status(411)
+        .set("Connection", "close")
+        .type("text/plain")
+        .send("The request has no Content-Length. Send the body with its length (at most 2 MB).");
+      return;
+    }
     const length = Number(req.get("content-length") ?? "0");
     if (length > MAX_BODY_BYTES) {
       res.status(413).type("text/plain").send("The request is too large. Uploads are limited to 1 MB.");
@@ -106,6 +128,13 @@ export function createPortalApp(options: PortalAppOptions): Express {
 
   // CSRF: every non-GET request must come from the portal's own origin (server/same-origin.ts).
   app.use(sameOriginGuard(options.publicOrigin ?? getPublicOrigin));
+
+  // Pages and data show members, e-mails and setup links: no browser or proxy keeps a copy (the
+  // Back button after sign-out, a shared machine). Built assets above keep their long caching.
+  app.use((_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
 
   app.all(
     "*",

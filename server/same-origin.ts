@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from "express";
 import { recordAudit } from "~/services/audit.server";
 import { getDb } from "~/services/db.server";
 import { logger } from "~/services/logger.server";
+import { maskSecretPath } from "~/services/secret-paths";
 
 /**
  * Cross-site request forgery defence on top of SameSite=Lax cookies: every request that can
@@ -43,7 +44,7 @@ export function sameOriginGuard(publicOrigin: () => string) {
       await recordAudit(await getDb(), {
         actorLabel: "unknown (cross-origin request)",
         action: "access.denied",
-        target: `${req.method} ${req.path.replace(/^\/invites\/[^/]+/, "/invites/[token]")}`,
+        target: `${req.method} ${maskSecretPath(req.path)}`,
         outcome: "denied",
         details: { reason: verdict.reason, status: 403 },
       });

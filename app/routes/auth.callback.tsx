@@ -34,11 +34,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
   const error = url.searchParams.get("error");
   if (error) {
-    const description = (url.searchParams.get("error_description") ?? "").slice(0, 200);
+    // Anyone can link to this page with any error_description: it is shown only when the answer
+    // carries the state of the sign-in this browser started (it then comes from the tenant).
+    const fromOurLogin = isPendingLogin(pending) && url.searchParams.get("state") === pending.state;
+    const code = /^[a-z_]{1,40}$/.test(error) ? error : "error";
+    const description = fromOurLogin ? (url.searchParams.get("error_description") ?? "").slice(0, 200) : "";
     return fail(
       400,
-      `Sign-in did not complete: ${description || error.slice(0, 60)}. Start again from the sign-in link.`,
-      { reason: "tenant_error", error: error.slice(0, 60) },
+      `Sign-in did not complete: ${description || code}. Start again from the sign-in link.`,
+      { reason: "tenant_error", error: error.slice(0, 60), ...(fromOurLogin ? {} : { unsolicited: true }) },
       clearLogin,
     );
   }
@@ -83,6 +87,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   // The tokens are not kept: Auth0's /v2/logout needs none, and what is not stored cannot leak.
   const { setCookie } = await createSession(user.id, {
     supportRoleClaim: supportRoleFromClaims(claims, getEnv().SUPPORT_ROLE_CLAIM),
+    emailVerified: claims.email_verified === true,
   });
   await recordAudit(await getDb(), {
     actorUserId: user.id,

@@ -62,6 +62,7 @@ async function insertInvitation(
   actor: ScopedUser,
   org: { id: string; slug: string },
   input: NewInvitationInput,
+  options: { actorMustBeAdmin?: boolean } = {},
 ): Promise<{ token: string; url: string; invitation: Invitation }> {
   const maxUses = input.maxUses ?? 1;
   const ttlHours = input.ttlHours ?? DEFAULT_TTL_HOURS;
@@ -72,6 +73,23 @@ async function insertInvitation(
   const token = randomBytes(32).toString("base64url");
   const db = await getDb();
   const invitation = await db.transaction().execute(async (trx) => {
+    if (options.actorMustBeAdmin) {
+      // The guard read the actor's role before this transaction: read it again, locked, so an
+      // administrator demoted meanwhile cannot mint an administrator's link for themselves.
+      const membership = await trx
+        .selectFrom("memberships")
+        .select("role")
+        .where("user_id", "=", actor.id)
+        .where("organization_id", "=", org.id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (membership?.role !== "org_admin") {
+        throw new Response("You are no longer an administrator of this organization. Reload the page.", {
+          status: 403,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+        });
+      }
+    }
     const row = await trx
       .insertInto("invitations")
       .values({
@@ -104,7 +122,7 @@ async function insertInvitation(
 /** An org admin invites someone (a second admin, or a viewer) to their own organization. */
 export function createOrgInvitation(scope: OrgScope, input: NewInvitationInput) {
   assertOrgPermission(scope, "org:invitations:manage");
-  return insertInvitation(scope.user, scope.org, input);
+  return insertInvitation(scope.user, scope.org, input, { actorMustBeAdmin: true });
 }
 
 /** A support lead creates a link for any organization. Null when the organization does not exist. */

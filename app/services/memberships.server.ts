@@ -29,6 +29,12 @@ export async function listMembers(scope: OrgScope): Promise<Member[]> {
   return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role, since: new Date(r.created_at) }));
 }
 
+const NO_LONGER_ADMIN = "You are no longer an administrator of this organization. Reload the page.";
+
+function stillAdmin(members: { user_id: string; role: OrgRole }[], scope: OrgScope): boolean {
+  return members.some((m) => m.user_id === scope.user.id && m.role === "org_admin");
+}
+
 /** Changes a member's role; the last administrator cannot be demoted. */
 export async function changeMemberRole(scope: OrgScope, userId: string, role: OrgRole): Promise<MembershipResult> {
   assertOrgPermission(scope, "org:members:manage");
@@ -42,6 +48,8 @@ export async function changeMemberRole(scope: OrgScope, userId: string, role: Or
       .where("memberships.organization_id", "=", scope.org.id)
       .forUpdate("memberships")
       .execute();
+    // The guard read the actor's role before this transaction: read it again under the lock.
+    if (!stillAdmin(members, scope)) return { ok: false, error: NO_LONGER_ADMIN };
     const target = members.find((m) => m.user_id === userId);
     if (!target) return { ok: false, error: "That person is not a member of this organization." };
     if (target.role === role) return { ok: true };
@@ -79,6 +87,8 @@ export async function removeMember(scope: OrgScope, userId: string): Promise<Mem
       .where("memberships.organization_id", "=", scope.org.id)
       .forUpdate("memberships")
       .execute();
+    // The guard read the actor's role before this transaction: read it again under the lock.
+    if (!stillAdmin(members, scope)) return { ok: false, error: NO_LONGER_ADMIN };
     const target = members.find((m) => m.user_id === userId);
     if (!target) return { ok: false, error: "That person is not a member of this organization." };
     const admins = members.filter((m) => m.role === "org_admin").length;

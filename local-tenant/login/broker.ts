@@ -80,6 +80,15 @@ function spKey(): CertifiedKey {
   return spCertificate;
 }
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === "https:" || u.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
 async function fetchJson(url: string): Promise<unknown> {
   const u = new URL(url);
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`unsupported URL scheme ${u.protocol}`);
@@ -137,6 +146,9 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
     if (connection.strategy === "samlp") {
       const opts = samlOptions(connection);
       if (!opts.signInEndpoint) throw new LoginError("invalid_request", "the connection has no signInEndpoint");
+      // The endpoint becomes a form action or a Location: only http(s), never `javascript:`.
+      if (!isHttpUrl(opts.signInEndpoint))
+        throw new LoginError("invalid_request", "the connection's signInEndpoint is not an http(s) URL");
       const requestId = newRequestId();
       const relayState = remember({ uid: interaction.uid, connection: connection.name, requestId });
       const xml = authnRequestXml(ctx, connection, requestId);
@@ -171,6 +183,8 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
         pkce === "S256" || (pkce === "auto" && (endpoints.code_challenge_methods_supported ?? []).includes("S256"));
       const codeVerifier = useS256 ? randomBytes(32).toString("base64url") : undefined;
       const state = remember({ uid: interaction.uid, connection: connection.name, nonce, codeVerifier });
+      if (!isHttpUrl(endpoints.authorization_endpoint))
+        throw new LoginError("invalid_request", "the connection's authorization_endpoint is not an http(s) URL");
       const url = new URL(endpoints.authorization_endpoint);
       url.searchParams.set("response_type", "code");
       url.searchParams.set("client_id", opts.client_id);

@@ -24,6 +24,13 @@ export async function mountLogins(app: Express, ctx: TenantContext): Promise<voi
   // Errors in the Express routes above: a plain page, never a stack trace.
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
+    const type = (err as { type?: string } | null)?.type;
+    if (type === "entity.too.large") {
+      return sendPage(res, 413, errorPage("Request too large", "The form sent to the local tenant is too large."));
+    }
+    if (type === "entity.parse.failed" || type === "request.aborted") {
+      return sendPage(res, 400, errorPage("Bad request", "The form sent to the local tenant could not be read."));
+    }
     console.error("local tenant: login request failed:", err instanceof Error ? err.message : err);
     sendPage(res, 500, errorPage("Something went wrong", "The local tenant could not complete this request."));
   });

@@ -47,6 +47,9 @@ ${body}
 </html>`;
 }
 
+/** The CSP of a page without scripts. */
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+
 /** Security headers for every page the tenant renders (no scripts except the POST binding's). */
 export function sendPage(res: Response, status: number, html: string, opts: { script?: boolean } = {}): void {
   res

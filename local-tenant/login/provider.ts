@@ -4,7 +4,7 @@ import Provider, { type Account, type Grant, type KoaContextLike } from "oidc-pr
 import type { TenantContext } from "../context.js";
 import { adapterFactory } from "./adapter.js";
 import { LoginError, resolveOrganization } from "./organizations.js";
-import { errorPage } from "./pages.js";
+import { errorPage, PAGE_CSP } from "./pages.js";
 
 /**
  * The tenant's OpenID provider: node-oidc-provider 8 (see docs/decisions/003-oidc-provider-8.md)
@@ -46,6 +46,9 @@ export async function createTenantProvider(ctx: TenantContext): Promise<TenantPr
   // Auth0 shows an error page with its own wording for a callback URL that is not allowed.
   const renderError = async (koa: KoaContextLike, out: Record<string, unknown>, _error: Error) => {
     koa.type = "html";
+    // Same headers as the tenant's own pages: no scripts, no framing (sendPage in pages.ts).
+    koa.set("Content-Security-Policy", PAGE_CSP);
+    koa.set("Cache-Control", "no-store");
     const error = String(out.error ?? "server_error");
     const description = String(out.error_description ?? "");
     if (error === "invalid_redirect_uri") {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { TenantContext } from "../context.js";
@@ -60,7 +60,7 @@ export function createTokenIssuer(ctx: TenantContext): TokenIssuer {
     const clientSecret = typeof body.client_secret === "string" ? body.client_secret : basic?.secret;
     if (!clientId) return oauthError(res, 401, "access_denied", "Unauthorized");
     const client = ctx.store.client(clientId);
-    if (!client || !clientSecret || client.client_secret !== clientSecret) {
+    if (!client || !clientSecret || !sameSecret(client.client_secret, clientSecret)) {
       return oauthError(res, 401, "access_denied", "Unauthorized");
     }
     if (!client.grant_types.includes("client_credentials")) {
@@ -170,4 +170,11 @@ export function requireScope(style: "comma" | "semicolon", ...anyOf: string[]): 
         : `Insufficient scope; expected any of: ${anyOf.join(", ")}.`;
     next(new ApiError(403, message, "insufficient_scope"));
   };
+}
+
+/** Compares secrets in constant time (digests, so that lengths do not matter either). */
+function sameSecret(expected: string | undefined, sent: string): boolean {
+  if (!expected) return false;
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(expected), digest(sent));
 }

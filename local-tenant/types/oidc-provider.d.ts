@@ -59,6 +59,7 @@ declare module "oidc-provider" {
     type: string;
     body: unknown;
     status: number;
+    set(field: string, value: string): void;
   }
 
   export interface Account {

@@ -226,6 +226,37 @@ describe("SAML connections", () => {
     expect(tenant.context.store.user("samlp|demo-saml|evil-9999")).toBeUndefined();
   });
 
+  it("reads the NameID as signed even when a comment splits it, and refuses a DOCTYPE (security review)", async () => {
+    const post = async (edit: (xml: string) => string) => {
+      const browser = new HttpBrowser();
+      const start = await authorize(browser, "demo-saml");
+      const form = await samlIdpLogin(browser, start.step);
+      const xml = Buffer.from(form.SAMLResponse, "base64").toString("utf8");
+      const edited = Buffer.from(edit(xml)).toString("base64");
+      const done = await browser.submit(form.action, { SAMLResponse: edited, RelayState: form.RelayState }, atCallback);
+      return { params: callbackParams(done.url), start };
+    };
+    // Comments are outside the signature (exclusive c14n without comments): a reader that took the
+    // first text node would see "saml-" and log in someone else.
+    const commented = await post((xml) => {
+      expect(xml).toContain(">saml-1001</saml:NameID>");
+      return xml.replace(">saml-1001<", ">saml-<!---->1001<");
+    });
+    expect(commented.params.get("error")).toBeNull();
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(`${CALLBACK}?${commented.params}`), {
+      pkceCodeVerifier: commented.start.verifier,
+      expectedState: commented.start.state,
+      expectedNonce: commented.start.nonce,
+    });
+    expect(tokens.claims()?.sub).toBe("samlp|demo-saml|saml-1001");
+    expect(tenant.context.store.user("samlp|demo-saml|saml-")).toBeUndefined();
+
+    const doctype = await post(
+      (xml) => `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "saml-1002">]>${xml.replace(/^<\?xml[^>]*>/, "")}`,
+    );
+    expect(doctype.params.get("error_description")).toMatch(/DOCTYPE is not allowed/);
+  });
+
   it("refuses a replayed response and a response to another login's request", async () => {
     const first = await samlLogin();
     expect(callbackParams(first.done.url).get("code")).toBeTruthy();

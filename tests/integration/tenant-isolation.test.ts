@@ -102,10 +102,26 @@ const ORG_PROBES: Probe[] = [
   },
   { name: "POST remove a member", path: "/orgs/acme", form: () => ({ intent: "remove-member", userId: ids.victor! }) },
   { name: "POST an unknown intent", path: "/orgs/acme", form: () => ({ intent: "delete-everything" }) },
+  {
+    name: "POST create a setup link (single-fetch action)",
+    path: "/orgs/acme.data",
+    form: () => ({ intent: "invite", role: "org_admin", maxUses: "5", ttlHours: "72" }),
+  },
+  {
+    name: "POST create a setup link (?_data spelling)",
+    path: "/orgs/acme?_data=routes%2Forgs.%24slug",
+    form: () => ({ intent: "invite", role: "org_admin", maxUses: "3", ttlHours: "24" }),
+  },
 ];
 
 const SUPPORT_PROBES: Probe[] = [
   { name: "GET the support console", path: "/support" },
+  { name: "GET the support console (single-fetch data)", path: "/support.data?_routes=routes%2Fsupport._index" },
+  {
+    name: "POST create an organization (single-fetch action)",
+    path: "/support.data",
+    form: () => ({ intent: "create-org", slug: "initech2", name: "Initech 2", auth0OrgId: "org_Initech0002" }),
+  },
   {
     name: "POST create a setup link for any organization",
     path: "/support",

@@ -3,6 +3,7 @@ import { recordAudit } from "../audit.server";
 import { getDb } from "../db.server";
 import type { OrgRole } from "../db/schema";
 import type { OrgScope, ScopedOrganization, ScopedUser, SupportRole, SupportScope } from "../scope.server";
+import { maskSecretPath } from "../secret-paths";
 import { orgRoleAtLeast, supportRoleAtLeast } from "./permissions";
 import { sanitizeReturnTo } from "./return-to";
 import { readSession, type ActiveSession } from "./session.server";
@@ -70,7 +71,10 @@ async function loadViewer(request: Request): Promise<Viewer | null> {
       org: { id: r.id, slug: r.slug, name: r.name, auth0OrgId: r.auth0_org_id },
       role: r.role,
     })),
-    supportRole: higherSupportRole(configuredSupportRole(user), session.data.supportRoleClaim),
+    supportRole: higherSupportRole(
+      configuredSupportRole({ ...user, emailVerified: session.data.emailVerified }),
+      session.data.supportRoleClaim,
+    ),
   };
 }
 
@@ -92,7 +96,7 @@ async function refuse(
     actorLabel: viewer?.user.email ?? "anonymous",
     organizationId,
     action: "access.denied",
-    target: `${request.method} ${new URL(request.url).pathname.replace(/^\/invites\/[^/]+/, "/invites/[token]")}`,
+    target: `${request.method} ${maskSecretPath(new URL(request.url).pathname)}`,
     outcome: "denied",
     details: { reason, status },
   });

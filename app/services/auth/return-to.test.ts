@@ -36,6 +36,11 @@ describe("sanitizeReturnTo", () => {
     "/auth/login?returnTo=//evil.example",
     "/auth/logout",
     "/signed-out",
+    // Routes match case-insensitively and after decoding: these reach the refused pages too.
+    "/AUTH/logout",
+    "/Auth/callback",
+    "/%61uth/callback",
+    "/Signed-Out",
     "%",
     "/%E0%A4%A",
   ])("refuses %j", (value) => {

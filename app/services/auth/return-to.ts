@@ -41,7 +41,14 @@ export function sanitizeReturnTo(value: unknown, fallback: string = DEFAULT_RETU
   }
   if (url.origin !== "http://portal.invalid") return fallback;
   const path = `${url.pathname}${url.search}${url.hash}`;
-  if (REFUSED_PREFIXES.some((p) => url.pathname === p.replace(/\/$/, "") || url.pathname.startsWith(p)))
+  // Routes match case-insensitively and after percent-decoding, so judge the path the router sees.
+  let routed = url.pathname;
+  try {
+    routed = decodeURIComponent(routed);
+  } catch {
     return fallback;
+  }
+  routed = routed.toLowerCase();
+  if (REFUSED_PREFIXES.some((p) => routed === p.replace(/\/$/, "") || routed.startsWith(p))) return fallback;
   return path;
 }

@@ -15,6 +15,8 @@ import { singleton } from "../singleton.server";
 export interface SessionData {
   /** Vendor role read from the ID-token claim named by SUPPORT_ROLE_CLAIM at sign-in. */
   supportRoleClaim?: "support_agent" | "support_admin" | null;
+  /** Whether the ID token said the e-mail was verified (vendor roles by e-mail need it). */
+  emailVerified?: boolean;
 }
 
 export interface ActiveSession {

@@ -40,24 +40,42 @@ describe("vendor roles from configuration", () => {
       SUPPORT_AGENT_USER_IDS: "google-oauth2|1234",
       SUPPORT_ADMIN_USER_IDS: "auth0|64f1c0ffee",
     });
-    expect(configuredSupportRole({ email: "agent@vendor.example", sub: null }, env)).toBe("support_agent");
-    expect(configuredSupportRole({ email: "LEAD@vendor.example", sub: null }, env)).toBe("support_admin");
-    expect(configuredSupportRole({ email: "both@vendor.example", sub: null }, env)).toBe("support_admin");
+    expect(configuredSupportRole({ email: "agent@vendor.example", sub: null, emailVerified: true }, env)).toBe("support_agent");
+    expect(configuredSupportRole({ email: "LEAD@vendor.example", sub: null, emailVerified: true }, env)).toBe("support_admin");
+    expect(configuredSupportRole({ email: "both@vendor.example", sub: null, emailVerified: true }, env)).toBe("support_admin");
     expect(configuredSupportRole({ email: "x@customer.example", sub: "google-oauth2|1234" }, env)).toBe(
       "support_agent",
     );
     expect(configuredSupportRole({ email: "y@customer.example", sub: "auth0|64f1c0ffee" }, env)).toBe("support_admin");
-    expect(configuredSupportRole({ email: "lena@vendor.test", sub: null }, env)).toBeNull(); // local-mode seeds only in local mode
-    expect(configuredSupportRole({ email: "alice@acme.test", sub: "auth0|alice" }, env)).toBeNull();
+    expect(configuredSupportRole({ email: "lena@vendor.test", sub: null, emailVerified: true }, env)).toBeNull(); // local-mode seeds only in local mode
+    expect(configuredSupportRole({ email: "alice@acme.test", sub: "auth0|alice", emailVerified: true }, env)).toBeNull();
   });
 
   it("adds the seeded Sam and Lena in local mode", async () => {
     const { parseEnv } = await import("../env.server");
     const { configuredSupportRole } = await import("./vendor-roles.server");
     const env = parseEnv({});
-    expect(configuredSupportRole({ email: "sam@vendor.test", sub: null }, env)).toBe("support_agent");
-    expect(configuredSupportRole({ email: "lena@vendor.test", sub: null }, env)).toBe("support_admin");
-    expect(configuredSupportRole({ email: "alice@acme.test", sub: null }, env)).toBeNull();
+    expect(configuredSupportRole({ email: "sam@vendor.test", sub: null, emailVerified: true }, env)).toBe("support_agent");
+    expect(configuredSupportRole({ email: "lena@vendor.test", sub: null, emailVerified: true }, env)).toBe("support_admin");
+    expect(configuredSupportRole({ email: "alice@acme.test", sub: null, emailVerified: true }, env)).toBeNull();
+  });
+
+  it("trusts an e-mail only when verified and not from a customer-managed connection", async () => {
+    const { parseEnv } = await import("../env.server");
+    const { configuredSupportRole, isCustomerManagedIdentity } = await import("./vendor-roles.server");
+    const env = parseEnv({});
+    const lena = { email: "lena@vendor.test" };
+    expect(configuredSupportRole({ ...lena, sub: "auth0|x", emailVerified: false }, env)).toBeNull();
+    expect(configuredSupportRole({ ...lena, sub: "auth0|x" }, env)).toBeNull();
+    expect(configuredSupportRole({ ...lena, sub: "samlp|sso-acme-saml|lena", emailVerified: true }, env)).toBeNull();
+    expect(configuredSupportRole({ ...lena, sub: "oidc|SSO-acme-oidc|lena", emailVerified: true }, env)).toBeNull();
+    expect(configuredSupportRole({ ...lena, sub: "samlp|vendor-staff|lena", emailVerified: true }, env)).toBe(
+      "support_admin",
+    );
+    expect(configuredSupportRole({ ...lena, sub: "google-oauth2|1", emailVerified: true }, env)).toBe("support_admin");
+    expect(isCustomerManagedIdentity("waad|sso-globex-oidc|x", "sso")).toBe(true);
+    expect(isCustomerManagedIdentity("waad|ssoother|x", "sso")).toBe(false);
+    expect(isCustomerManagedIdentity(null, "sso")).toBe(false);
   });
 
   it("names the variable when a list entry is malformed, and a claim name with spaces", async () => {
