@@ -8,6 +8,7 @@ import { PGliteDialect } from "./db/pglite-dialect";
 import type { Database } from "./db/schema";
 import { getEnv } from "./env.server";
 import { logger } from "./logger.server";
+import { setLocalKeyFile } from "./secrets.server";
 import { singleton } from "./singleton.server";
 
 export type { Database } from "./db/schema";
@@ -37,6 +38,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
     const dir = resolve(target.dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
     pglite = new PGlite(dir);
+    // Local mode without SECRETS_KEY: a key kept next to the data, so queued jobs survive a restart.
+    setLocalKeyFile(resolve(target.dataDir, "secrets.key"));
   } else {
     pglite = new PGlite();
   }

@@ -33,6 +33,7 @@ describe("environment", () => {
     expect(names).toEqual(
       expect.arrayContaining([
         "SESSION_SECRET",
+        "SECRETS_KEY",
         "AUTH0_MGMT_CLIENT_ID",
         "AUTH0_MGMT_CLIENT_SECRET",
         "AUTH0_PORTAL_CLIENT_ID",
@@ -49,6 +50,15 @@ describe("environment", () => {
     expect(found.join()).not.toContain("tooshort-secret");
   });
 
+  it("says how to make SECRETS_KEY when it is missing or malformed, without printing it", () => {
+    const missing = problems({ AUTH0_DOMAIN: "acme.eu.auth0.com" }).find((p) => p.startsWith("SECRETS_KEY"));
+    expect(missing).toMatch(/required with AUTH0_DOMAIN.*openssl rand -hex 32/);
+    const bad = problems({ SECRETS_KEY: "not-a-key-hunter2" });
+    expect(bad).toEqual([expect.stringMatching(/^SECRETS_KEY must be 32 random bytes.*openssl rand -hex 32/)]);
+    expect(bad.join()).not.toContain("hunter2");
+    expect(parseEnv({ SECRETS_KEY: Buffer.alloc(32, 7).toString("base64") }).SECRETS_KEY).toBeDefined();
+  });
+
   it("explains a tenant domain given as a URL", () => {
     const found = problems({ AUTH0_DOMAIN: "https://acme.auth0.com/" });
     expect(found.some((p) => p.startsWith("AUTH0_DOMAIN must be the tenant's domain only"))).toBe(true);
@@ -62,6 +72,7 @@ describe("environment", () => {
     const env = parseEnv({
       AUTH0_DOMAIN: "acme.eu.auth0.com",
       SESSION_SECRET: "x".repeat(40),
+      SECRETS_KEY: "ab".repeat(32),
       AUTH0_MGMT_CLIENT_ID: "m",
       AUTH0_MGMT_CLIENT_SECRET: "ms",
       AUTH0_PORTAL_CLIENT_ID: "p",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSecretsKey, SECRETS_KEY_HELP } from "./secrets-key";
 
 /**
  * The one place that reads the environment. Parsed once at start; every missing or malformed
@@ -51,6 +52,18 @@ const schema = z
       }, "must be a PostgreSQL URL such as postgres://user:password@db.example.com:5432/sso_portal")
       .optional(),
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
+    /** Seals secrets at rest (queued apply jobs): 32 bytes as 64 hex characters or base64. */
+    SECRETS_KEY: z
+      .string()
+      .refine((v) => {
+        try {
+          parseSecretsKey(v);
+          return true;
+        } catch {
+          return false;
+        }
+      }, SECRETS_KEY_HELP)
+      .optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     AUTH0_DOMAIN: z
       .string()
@@ -98,6 +111,7 @@ const schema = z
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `is required with AUTH0_DOMAIN: ${how}` });
     };
     need("SESSION_SECRET", "set a random value of at least 32 characters (e.g. `openssl rand -hex 32`)");
+    need("SECRETS_KEY", "32 random bytes as 64 hex characters, made with `openssl rand -hex 32`");
     need("AUTH0_MGMT_CLIENT_ID", "the client id of a Machine-to-Machine application authorized for the Management API");
     need("AUTH0_MGMT_CLIENT_SECRET", "that Machine-to-Machine application's client secret");
     need("AUTH0_PORTAL_CLIENT_ID", "the client id of the Regular Web Application users sign in to the portal with");
@@ -125,6 +139,7 @@ export class EnvError extends Error {
 /** Secrets must never be echoed, even in the error that says they are malformed. */
 const SECRET_KEYS = new Set([
   "SESSION_SECRET",
+  "SECRETS_KEY",
   "AUTH0_MGMT_CLIENT_SECRET",
   "AUTH0_PORTAL_CLIENT_SECRET",
   "AUTH0_TEST_CLIENT_SECRET",
