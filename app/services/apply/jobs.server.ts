@@ -4,6 +4,7 @@ import type { ApplyJob, ApplyJobStatus } from "../db/apply-schema";
 import "../db/apply-schema";
 import type { Database } from "../db/schema";
 import type { OrganizationScope } from "../scope.server";
+import { getSecretsKey, isSealed, openJson, sealJson, type SecretsKey } from "../secrets.server";
 import { singleton } from "../singleton.server";
 
 /** Workers in this process that want to hear about new jobs at once rather than at their next poll. */
@@ -52,13 +53,49 @@ export type ApplyStep = (typeof APPLY_STEPS)[number] | (typeof REMOVE_STEPS)[num
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+/**
+ * Secrets a desired state may carry (OIDC client secret, SAML keys). They are sealed (AES-256-GCM
+ * under SECRETS_KEY) in the queued row, opened by the worker just before they go to Auth0, and
+ * dropped from the row once the job is done.
+ */
+export const SECRET_OPTION_PATHS = ["client_secret", "signing_key", "decryptionKey"] as const;
+
+/** The options with every secret sealed; values already sealed are left as they are. */
+export function sealSecretOptions(options: Record<string, unknown>, key: SecretsKey): Record<string, unknown> {
+  const out = { ...options };
+  for (const path of SECRET_OPTION_PATHS) {
+    const value = out[path];
+    if (value !== undefined && value !== null && !isSealed(value)) out[path] = sealJson(value, key);
+  }
+  return out;
+}
+
+/** The options with every sealed secret opened; throws SecretOpenError when one cannot be. */
+export function openSecretOptions(options: Record<string, unknown>, key: SecretsKey): Record<string, unknown> {
+  const out = { ...options };
+  for (const path of SECRET_OPTION_PATHS) {
+    const value = out[path];
+    if (isSealed(value)) out[path] = openJson(value, key);
+  }
+  return out;
+}
+
 function requestedBy(scope: OrganizationScope): string {
   return scope.kind === "org" ? scope.user.email : scope.actor;
 }
 
-/** Queues the organization's desired connection; the worker picks it up. Returns the job id. */
-export async function enqueueApply(db: Executor, scope: OrganizationScope, desired: DesiredApply): Promise<string> {
+/**
+ * Queues the organization's desired connection; the worker picks it up. Returns the job id.
+ * Secrets in the options are sealed before they reach the row (`secretsKey`: tests only).
+ */
+export async function enqueueApply(
+  db: Executor,
+  scope: OrganizationScope,
+  desired: DesiredApply,
+  options: { secretsKey?: SecretsKey } = {},
+): Promise<string> {
   const parsed = desiredApplySchema.parse(desired);
+  parsed.connection.options = sealSecretOptions(parsed.connection.options, options.secretsKey ?? getSecretsKey());
   const row = await db
     .insertInto("apply_jobs")
     .values({

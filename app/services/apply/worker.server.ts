@@ -14,6 +14,7 @@ import { Auth0Gateway, type OwnedConnection } from "../auth0/gateway.server";
 import type { ApplyJob } from "../db/apply-schema";
 import type { Database } from "../db/schema";
 import { logger } from "../logger.server";
+import { getSecretsKey, SecretOpenError, type SecretsKey } from "../secrets.server";
 import type { SystemOrgScope } from "../scope.server";
 import type { TenantConfig } from "../tenant-config.server";
 import { drainBudget, takeBudget, type RateBudget } from "./budget.server";
@@ -23,7 +24,9 @@ import {
   desiredRemoveSchema,
   normalizeJob,
   onJobQueued,
+  openSecretOptions,
   REMOVE_STEPS,
+  SECRET_OPTION_PATHS,
   type ApplyStep,
 } from "./jobs.server";
 
@@ -74,6 +77,8 @@ export interface ApplyWorkerOptions {
    */
   rateLimitRetries?: number;
   fetch?: typeof fetch;
+  /** The key queued secrets were sealed with (default: SECRETS_KEY or the local key). */
+  secretsKey?: SecretsKey;
   hooks?: {
     crash?: (point: CrashPoint) => void | Promise<void>;
     /** Every Management API answer (counters for tests and the benchmark). */
@@ -97,11 +102,7 @@ export interface ApplyWorker {
 
 const LOCK_CLASS = 0x5350; // "SP": keeps the portal's advisory locks apart from anyone else's
 
-/**
- * Secrets a desired state may carry (OIDC client secret, SAML keys). They are needed until the job
- * is done; a finished job keeps its history without them.
- */
-const SECRET_OPTION_PATHS = ["client_secret", "signing_key", "decryptionKey"];
+/** A finished job keeps its history without its (sealed) secrets. */
 const withoutSecrets = sql<string>`desired ${sql.raw(
   SECRET_OPTION_PATHS.map((k) => `#- '{connection,options,${k}}'`).join(" "),
 )}`;
@@ -114,7 +115,12 @@ interface StepOutcome {
   done?: boolean;
 }
 
+/** What the pages show when a queued secret cannot be opened (never the secret, never the key). */
+export const SECRET_UNREADABLE_MESSAGE =
+  "The stored client secret could not be decrypted (key changed?); submit the change again.";
+
 function userMessage(err: unknown): string {
+  if (err instanceof SecretOpenError) return SECRET_UNREADABLE_MESSAGE;
   if (err instanceof InvalidOptionsError) {
     return `Auth0 refused the configuration${err.field ? ` (${err.field})` : ""}: ${err.message}`;
   }
@@ -264,7 +270,12 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     if (job.kind === "apply") {
       const desired = desiredApplySchema.parse(job.desired);
       if (step === "connection") {
-        const r = await gw.upsertConnection(scope, desired.connection);
+        // Opened only here, just before they go to Auth0; the row keeps them sealed.
+        const connection = {
+          ...desired.connection,
+          options: openSecretOptions(desired.connection.options, options.secretsKey ?? getSecretsKey()),
+        };
+        const r = await gw.upsertConnection(scope, connection);
         state.owned = r.connection;
         state.connectionId = r.connection.id;
         // A newer configuration is already live: this job has nothing left to say.
@@ -329,7 +340,7 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
   }
 
   async function fail(job: ApplyJob, err: unknown, rateLimited: number): Promise<void> {
-    const kind = err instanceof Auth0GatewayError ? err.kind : "internal";
+    const kind = err instanceof Auth0GatewayError ? err.kind : err instanceof SecretOpenError ? "secret" : "internal";
     const message = userMessage(err);
     let update: Record<string, unknown>;
     let final = false;
@@ -337,7 +348,8 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
       // Not the job's fault: come back when the tenant says, without using up an attempt.
       const at = Math.max(err.resetAt ?? Date.now() + 1000, Date.now() + 50) + Math.floor(Math.random() * 250);
       update = { status: "queued", next_run_at: new Date(at), attempts: sql`attempts - 1` };
-    } else if (err instanceof Auth0GatewayError && !err.retryable) {
+    } else if ((err instanceof Auth0GatewayError && !err.retryable) || err instanceof SecretOpenError) {
+      // A secret sealed under another key will not open on a retry either.
       update = { status: "failed", finished_at: sql`now()`, desired: withoutSecrets };
       final = true;
     } else if (job.attempts >= job.max_attempts) {
@@ -372,7 +384,9 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
         details: { jobId: job.id, version: job.version, error: kind, message },
       });
     });
-    if (final) log.warn({ jobId: job.id, kind, message }, "apply job failed");
+    // The SecretOpenError's own message names the key ids (never the key or the secret): for operators.
+    const detail = err instanceof SecretOpenError ? { reason: err.reason, detail: err.message } : {};
+    if (final) log.warn({ jobId: job.id, kind, message, ...detail }, "apply job failed");
   }
 
   async function processJob(job: ApplyJob): Promise<void> {
