@@ -1,0 +1,189 @@
+import { ConnectionsClient } from "auth0/connections";
+import { sql } from "kysely";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
+import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
+import { createApplyWorker, SECRET_UNREADABLE_MESSAGE } from "~/services/apply/worker.server";
+import { getSecretsKey, secretsKeyFrom } from "~/services/secrets.server";
+import type { ScopedOrganization } from "~/services/scope.server";
+import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
+import { createOrganizations, samlOptions, systemScope, tenantConfigOf } from "../support/apply-fixtures.js";
+import { startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+
+/**
+ * Secrets in queued apply jobs (design: "stored encrypted only until applied"): the row holds them
+ * sealed, the worker opens them just before Auth0, a finished job no longer has them, and a job
+ * sealed under another key fails with a message that says what to do and holds no secret.
+ */
+
+let h: Harness;
+let database: TestDatabase;
+let raw: ConnectionsClient;
+
+beforeAll(async () => {
+  h = await startHarness({ rateLimit: "off" });
+  database = await createTestDatabase();
+  // The portal's Management client: read:connections_options, so options come back whole.
+  raw = new ConnectionsClient(h.clientOptions(await h.token()));
+});
+afterAll(async () => {
+  await database?.destroy();
+  await h?.close();
+});
+
+function worker() {
+  return createApplyWorker({
+    db: database.db,
+    tenant: tenantConfigOf(h.tenant),
+    prefix: "sso",
+    rateBudget: AUTH0_RATE_LIMITS.off,
+    fetch: h.fetch,
+    pollMs: 20,
+    backoff: { baseMs: 20, maxMs: 200 },
+  });
+}
+
+function oidcDesired(org: ScopedOrganization, clientSecret: string): DesiredApply {
+  return {
+    connection: {
+      protocol: "oidc",
+      strategy: "oidc",
+      version: 1,
+      displayName: org.name,
+      options: {
+        client_id: `${org.slug}-client`,
+        client_secret: clientSecret,
+        discovery_url: `https://idp.${org.slug}.test/.well-known/openid-configuration`,
+        scope: "openid profile email",
+        type: "back_channel",
+      },
+    },
+    enabledClients: [PORTAL_CLIENT_ID],
+  };
+}
+
+/** The whole row as the database holds it, as text: what anyone reading the table would see. */
+async function rowText(id: string): Promise<string> {
+  const r = await sql<{ t: string }>`select j::text as t from apply_jobs j where id = ${id}`.execute(database.db);
+  return r.rows[0]!.t;
+}
+
+async function job(id: string) {
+  return database.db.selectFrom("apply_jobs").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+}
+
+async function runAll(): Promise<void> {
+  const w = worker();
+  for (let i = 0; i < 10 && (await w.runOnce()); i++);
+}
+
+async function connectionNamed(name: string) {
+  const found = await h.management().connections.list({ name });
+  return found.data[0] ? raw.get(found.data[0].id!) : undefined;
+}
+
+describe(`secrets in apply jobs (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
+  it("an OIDC client secret is sealed in the queued row, reaches Auth0 intact, and is gone once applied", async () => {
+    const [org] = await createOrganizations(database.db, h, ["sealed-oidc"]);
+    const secret = `cs-${randomBytes(24).toString("base64url")}`;
+    const id = await enqueueApply(database.db, systemScope(org!), oidcDesired(org!, secret));
+
+    const queued = await rowText(id);
+    expect(queued).not.toContain(secret);
+    expect(queued).toContain("$sealed");
+    expect(queued).toContain(`v1.${getSecretsKey().id}.`);
+    expect(queued).toContain(`${org!.slug}-client`); // only the secret is sealed
+
+    await runAll();
+    const done = await job(id);
+    expect(done.status).toBe("succeeded");
+    const c = await connectionNamed("sso-sealed-oidc-oidc");
+    expect(c?.options).toMatchObject({ client_id: "sealed-oidc-client", client_secret: secret });
+
+    const finished = await rowText(id);
+    expect(finished).not.toContain(secret);
+    expect(finished).not.toContain("$sealed");
+    expect(finished).not.toContain("client_secret");
+    expect(finished).toContain("sealed-oidc-client");
+  });
+
+  it("SAML signing and decryption keys (objects and strings) are sealed the same way", async () => {
+    const [org] = await createOrganizations(database.db, h, ["sealed-saml"]);
+    const privateKey = `-----BEGIN PRIVATE KEY-----\n${randomBytes(48).toString("base64")}\n-----END PRIVATE KEY-----`;
+    const decryptionKey = `dk-${randomBytes(24).toString("hex")}`;
+    const signingKey = { cert: "-----BEGIN CERTIFICATE-----\nMIIBpublic\n-----END CERTIFICATE-----", key: privateKey };
+    const id = await enqueueApply(database.db, systemScope(org!), {
+      connection: {
+        protocol: "saml",
+        strategy: "samlp",
+        version: 1,
+        displayName: org!.name,
+        options: { ...samlOptions(org!.slug, 1), signing_key: signingKey, decryptionKey },
+      },
+    });
+    const queued = await rowText(id);
+    expect(queued).not.toContain(privateKey.split("\n")[1]!);
+    expect(queued).not.toContain(decryptionKey);
+    expect(queued).not.toContain("MIIBpublic"); // the whole signing_key object is sealed
+
+    await runAll();
+    expect((await job(id)).status).toBe("succeeded");
+    const c = await connectionNamed("sso-sealed-saml-saml");
+    expect(c?.options).toMatchObject({ signing_key: signingKey, decryptionKey });
+    const finished = await rowText(id);
+    expect(finished).not.toContain("$sealed");
+    expect(finished).not.toContain(decryptionKey);
+  });
+
+  it("a job sealed under another key fails at once, says to submit again, and leaks nothing", async () => {
+    const [org] = await createOrganizations(database.db, h, ["rotated-key"]);
+    const secret = `cs-${randomBytes(24).toString("base64url")}`;
+    const otherKey = secretsKeyFrom(randomBytes(32));
+    const id = await enqueueApply(database.db, systemScope(org!), oidcDesired(org!, secret), { secretsKey: otherKey });
+    expect(await rowText(id)).toContain(`v1.${otherKey.id}.`);
+
+    await runAll();
+    const failed = await job(id);
+    expect(failed.status).toBe("failed"); // not retried: another attempt cannot open it either
+    expect(failed.attempts).toBe(1);
+    expect(failed.last_error).toBe(SECRET_UNREADABLE_MESSAGE);
+    expect(failed.last_error).toBe(
+      "The stored client secret could not be decrypted (key changed?); submit the change again.",
+    );
+    expect(failed.error_kind).toBe("secret");
+    const text = await rowText(id);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain("$sealed");
+    expect(await connectionNamed("sso-rotated-key-oidc")).toBeUndefined(); // nothing half-applied
+
+    const audit = await sql<{ t: string }>`select a::text as t from audit_events a`.execute(database.db);
+    expect(audit.rows.map((r) => r.t).join("\n")).not.toContain(secret);
+  });
+
+  it("a sealed value altered in the table fails the job the same way", async () => {
+    const [org] = await createOrganizations(database.db, h, ["tampered"]);
+    const id = await enqueueApply(database.db, systemScope(org!), oidcDesired(org!, "tamper-me-secret"));
+    const row = await job(id);
+    const desired = (typeof row.desired === "string" ? JSON.parse(row.desired) : row.desired) as {
+      connection: { options: { client_secret: { $sealed: string } } };
+    };
+    const sealed = desired.connection.options.client_secret.$sealed;
+    // A character inside the ciphertext (the last one may carry only padding bits).
+    const at = sealed.length - 4;
+    const swapped = sealed[at] === "A" ? "B" : "A";
+    desired.connection.options.client_secret.$sealed = sealed.slice(0, at) + swapped + sealed.slice(at + 1);
+    await database.db
+      .updateTable("apply_jobs")
+      .set({ desired: JSON.stringify(desired) })
+      .where("id", "=", id)
+      .execute();
+
+    await runAll();
+    const failed = await job(id);
+    expect(failed.status).toBe("failed");
+    expect(failed.last_error).toBe(SECRET_UNREADABLE_MESSAGE);
+    expect(await connectionNamed("sso-tampered-oidc")).toBeUndefined();
+  });
+});
