@@ -163,3 +163,9 @@ export function getSecretsKey(): SecretsKey {
   else state.key = secretsKeyFrom(randomBytes(32));
   return state.key;
 }
+
+/** Forget the key and the key file, as a new process would (tests of a restart). */
+export function resetSecretsKeyForTests(): void {
+  state.keyFile = undefined;
+  state.key = undefined;
+}

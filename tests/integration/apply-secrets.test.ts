@@ -1,11 +1,14 @@
 import { ConnectionsClient } from "auth0/connections";
 import { sql } from "kysely";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
 import { createApplyWorker, SECRET_UNREADABLE_MESSAGE } from "~/services/apply/worker.server";
-import { getSecretsKey, secretsKeyFrom } from "~/services/secrets.server";
+import { getSecretsKey, resetSecretsKeyForTests, secretsKeyFrom, setLocalKeyFile } from "~/services/secrets.server";
 import type { ScopedOrganization } from "~/services/scope.server";
 import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
 import { createOrganizations, samlOptions, systemScope, tenantConfigOf } from "../support/apply-fixtures.js";
@@ -185,5 +188,31 @@ describe(`secrets in apply jobs (${process.env.TEST_DATABASE_URL ? "postgres" : 
     expect(failed.status).toBe("failed");
     expect(failed.last_error).toBe(SECRET_UNREADABLE_MESSAGE);
     expect(await connectionNamed("sso-tampered-oidc")).toBeUndefined();
+  });
+
+  it("local mode without SECRETS_KEY: the key file (0600) keeps a queued job readable after a restart", async () => {
+    // (start.test.ts checks that opening PGlite on disk picks <DATA_DIR>/secrets.key.)
+    const dir = mkdtempSync(join(tmpdir(), "portal-secrets-"));
+    const keyFile = join(dir, "secrets.key");
+    try {
+      resetSecretsKeyForTests();
+      setLocalKeyFile(keyFile);
+      const [org] = await createOrganizations(database.db, h, ["restart-key"]);
+      const secret = `cs-${randomBytes(24).toString("base64url")}`;
+      const id = await enqueueApply(database.db, systemScope(org!), oidcDesired(org!, secret));
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(readFileSync(keyFile, "utf8")).not.toContain(secret);
+
+      resetSecretsKeyForTests(); // a new process: no key in memory
+      setLocalKeyFile(keyFile);
+      await runAll();
+      const done = await job(id);
+      expect(done.last_error).toBeNull();
+      expect(done.status).toBe("succeeded");
+      expect((await connectionNamed("sso-restart-key-oidc"))?.options).toMatchObject({ client_secret: secret });
+    } finally {
+      resetSecretsKeyForTests();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { getDb } from "~/services/db.server";
+import { getSecretsKey, resetSecretsKeyForTests } from "~/services/secrets.server";
 import { startPortal } from "../../server/portal";
 
 async function freePort(): Promise<number> {
@@ -64,14 +65,20 @@ describe("the portal server", () => {
     const response = await fetch(`${first.url}/healthz`, { headers: { "x-request-id": "trace-42" } });
     expect(response.headers.get("x-request-id")).toBe("trace-42");
     expect(response.headers.get("content-security-policy")).toMatch(/frame-ancestors 'none'/);
+    // Local mode without SECRETS_KEY: queued secrets are sealed with a key kept next to the data.
+    const key = getSecretsKey();
+    expect(statSync(join(dataDir, "secrets.key")).mode & 0o777).toBe(0o600);
     await first.close();
+    resetSecretsKeyForTests(); // as a new process would start
 
     const second = await startPortal({ port: 0, database: { engine: "pglite", dataDir } });
     const orgs = await (await getDb()).selectFrom("organizations").select("slug").execute();
     expect(orgs.map((o) => o.slug)).toContain("initech");
     const ready = await fetch(`${second.url}/readyz`);
     expect(ready.status).toBe(200);
+    expect(getSecretsKey().id).toBe(key.id);
     await second.close();
+    resetSecretsKeyForTests();
   });
 
   it("answers 503 with Retry-After while it is still starting, instead of holding the request", async () => {
