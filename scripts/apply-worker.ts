@@ -9,6 +9,7 @@ import { startApplyWorker } from "~/services/apply/worker.server";
 import { closeDatabase, getDatabase } from "~/services/db.server";
 import { EnvError, getEnv } from "~/services/env.server";
 import { logger } from "~/services/logger.server";
+import { getSecretsKey } from "~/services/secrets.server";
 import { getTenantConfig } from "~/services/tenant-config.server";
 
 async function main(): Promise<void> {
@@ -33,7 +34,11 @@ async function main(): Promise<void> {
     prefix: env.AUTH0_CONNECTION_PREFIX,
     rateBudget: AUTH0_RATE_LIMITS[env.AUTH0_RATE_LIMIT],
   });
-  logger.info({ worker: worker.id, rateLimit: env.AUTH0_RATE_LIMIT }, "apply worker started");
+  // The key id (never the key) lets operators check that portal and workers share SECRETS_KEY.
+  logger.info(
+    { worker: worker.id, rateLimit: env.AUTH0_RATE_LIMIT, secretsKeyId: getSecretsKey().id },
+    "apply worker started",
+  );
   const shutdown = async () => {
     logger.info("apply worker stopping after the current step");
     await stop();
