@@ -21,6 +21,21 @@ describe("logger", () => {
     expect(lines[0]).toMatchObject({ level: "info", requestId: "req-123", orgSlug: "acme", msg: "did a thing" });
   });
 
+  it("redacts SAML keys and SECRETS_KEY as well", () => {
+    const { lines, logger } = capture();
+    logger.info(
+      {
+        options: { signing_key: { cert: "c", key: "PRIVATE-KEY-BODY" }, decryptionKey: "dk-secret" },
+        SECRETS_KEY: "k",
+      },
+      "options",
+    );
+    const text = JSON.stringify(lines[0]);
+    expect(text).not.toContain("PRIVATE-KEY-BODY");
+    expect(text).not.toContain("dk-secret");
+    expect(text).not.toContain('"k"');
+  });
+
   it("redacts secrets wherever a careless call puts them", () => {
     const { lines, logger } = capture();
     logger.info(

@@ -21,6 +21,9 @@ const SECRET_KEYS = [
   "code_verifier",
   "secret",
   "SAMLResponse",
+  "signing_key",
+  "decryptionKey",
+  "SECRETS_KEY",
 ];
 
 export const REDACT_PATHS = [
