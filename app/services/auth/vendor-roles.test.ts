@@ -28,6 +28,7 @@ describe("vendor roles from configuration", () => {
     const env = parseEnv({
       AUTH0_DOMAIN: "acme.eu.auth0.com",
       SESSION_SECRET: "x".repeat(32),
+      SECRETS_KEY: "ab".repeat(32),
       AUTH0_MGMT_CLIENT_ID: "m",
       AUTH0_MGMT_CLIENT_SECRET: "m",
       AUTH0_PORTAL_CLIENT_ID: "p",
