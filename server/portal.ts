@@ -22,6 +22,7 @@ import { startApplyWorker } from "~/services/apply/worker.server";
 import { getEnv } from "~/services/env.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
+import { answerWhileStarting } from "./starting";
 
 export interface StartPortalOptions {
   port: number;
@@ -63,6 +64,7 @@ export async function loadServerBuild(): Promise<ServerBuild> {
  */
 export async function startPortal(options: StartPortalOptions): Promise<RunningPortal> {
   const server: Server = createServer();
+  const startup = answerWhileStarting(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
@@ -128,7 +130,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       clientDir: CLIENT_DIR,
       secure: options.secure ?? false,
     });
-    server.on("request", app);
+    startup.ready(app);
   } catch (err) {
     server.close();
     await demoIdps?.close();
