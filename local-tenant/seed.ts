@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { hashPassword } from "./passwords.js";
 import type { TenantClient, TenantState, TenantUser } from "./store.js";
 
@@ -71,6 +72,24 @@ export function demoUserId(email: string): string {
   return `auth0|${hex}`;
 }
 
+/**
+ * The demo users' password hash, made once per distinct password per process. scrypt costs
+ * ~0.15 s a hash and many tests start a tenant: five hashes at every start were ~0.8 s of each
+ * start. The demo users share one salt and hash, which says only that they share the password:
+ * the documented demo password. Users made later (Management API, tests) get their own salt.
+ * Keyed by the password's SHA-256 so the process does not keep the password itself.
+ */
+const seedHashes = new Map<string, string>();
+function seedPasswordHash(password: string): string {
+  const key = createHash("sha256").update(password).digest("hex");
+  let hash = seedHashes.get(key);
+  if (!hash) {
+    hash = hashPassword(password);
+    seedHashes.set(key, hash);
+  }
+  return hash;
+}
+
 export function seedState(opts: SeedOptions): TenantState {
   const now = new Date().toISOString();
   const portal = opts.portalUrl.replace(/\/$/, "");
@@ -121,7 +140,7 @@ export function seedState(opts: SeedOptions): TenantState {
     name: u.name,
     given_name: u.given_name,
     family_name: u.family_name,
-    password_hash: hashPassword(password),
+    password_hash: seedPasswordHash(password),
     created_at: now,
     updated_at: now,
   }));

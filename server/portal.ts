@@ -1,5 +1,5 @@
 import type { ServerBuild } from "@remix-run/node";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,6 +22,7 @@ import { startApplyWorker } from "~/services/apply/worker.server";
 import { getEnv } from "~/services/env.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
+import { answerWhileStarting } from "./starting";
 
 export interface StartPortalOptions {
   port: number;
@@ -63,13 +64,7 @@ export async function loadServerBuild(): Promise<ServerBuild> {
  */
 export async function startPortal(options: StartPortalOptions): Promise<RunningPortal> {
   const server: Server = createServer();
-  // The listener opens first (the tenant's callbacks need the portal's URL); until the handler is
-  // ready, answer 503 with Retry-After instead of holding the connection open.
-  const starting = (_req: IncomingMessage, res: ServerResponse) => {
-    res.writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": "1" });
-    res.end("The portal is starting. Try again in a moment.\n");
-  };
-  server.on("request", starting);
+  const startup = answerWhileStarting(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
@@ -135,8 +130,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       clientDir: CLIENT_DIR,
       secure: options.secure ?? false,
     });
-    server.off("request", starting);
-    server.on("request", app);
+    startup.ready(app);
   } catch (err) {
     server.close();
     await demoIdps?.close();

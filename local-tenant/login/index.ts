@@ -1,4 +1,7 @@
 import type { Express, NextFunction, Request, Response } from "express";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import * as querystring from "node:querystring";
+import { Readable } from "node:stream";
 import type { TenantContext } from "../context.js";
 import { createBroker } from "./broker.js";
 import { cookieValue, logoutRouter } from "./logout.js";
@@ -10,7 +13,8 @@ import { universalLoginRouter } from "./universal-login.js";
  * Logins: the OpenID provider (discovery, JWKS, /authorize, /oauth/token for the code and
  * refresh-token grants, /userinfo), universal login, /v2/logout, enterprise brokering and
  * /samlp/metadata. Mounted after the Management API, whose /oauth/token handler answers
- * client_credentials itself and passes the other grants on with the body already parsed.
+ * client_credentials itself and passes the other grants on with the body already parsed (the
+ * provider is handed a replay of the request: tokenRequestAsAuth0Accepts).
  */
 export async function mountLogins(app: Express, ctx: TenantContext): Promise<void> {
   const tp = await createTenantProvider(ctx);
@@ -19,8 +23,9 @@ export async function mountLogins(app: Express, ctx: TenantContext): Promise<voi
   app.use(broker.router);
   app.use(logoutRouter(ctx, tp));
   app.get("/authorize", connectionNeedsItsOwnLogin(ctx, tp), offlineAccessWithoutConsentPrompt);
-  app.post("/oauth/token", tokenRequestAsAuth0Accepts(ctx));
-  app.use(tp.provider.callback());
+  const provider = tp.provider.callback();
+  app.post("/oauth/token", tokenRequestAsAuth0Accepts(ctx, provider));
+  app.use(provider);
   // Errors in the Express routes above: a plain page, never a stack trace.
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
@@ -56,25 +61,57 @@ function offlineAccessWithoutConsentPrompt(req: Request, _res: Response, next: N
 /**
  * Auth0 accepts client credentials in the body or as HTTP Basic, and JSON or form bodies, for
  * every application; oidc-provider wants one registered method and form bodies. Turn what
- * Auth0 accepts into the form oidc-provider expects (the body is already parsed upstream).
+ * Auth0 accepts into the form oidc-provider expects. The Management API's handler has already
+ * read and parsed the body (it needed grant_type to know whose request this is), so the
+ * provider gets a replay of the request whose body is that form, as an unread stream: it parses
+ * it as it would a fresh request (no "already parsed request body" fallback and its warning).
  */
-function tokenRequestAsAuth0Accepts(_ctx: TenantContext) {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const header = req.headers.authorization;
+function tokenRequestAsAuth0Accepts(_ctx: TenantContext, provider: ProviderCallback) {
+  return (req: Request, res: Response) => {
+    const body = { ...((req.body ?? {}) as Record<string, unknown>) };
+    const headers: IncomingHttpHeaders = { ...req.headers };
+    const header = headers.authorization;
     if (header?.startsWith("Basic ") && body.client_secret === undefined) {
       const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
       const colon = decoded.indexOf(":");
       if (colon > 0) {
         body.client_id = decodeURIComponent(decoded.slice(0, colon));
         body.client_secret = decodeURIComponent(decoded.slice(colon + 1));
-        delete req.headers.authorization;
+        delete headers.authorization;
       }
     }
-    req.body = body;
-    if (req.is("application/json")) req.headers["content-type"] = "application/x-www-form-urlencoded";
-    next();
+    // What oidc-provider itself does with a body parsed upstream: plain string values only.
+    const form = Buffer.from(querystring.stringify(body as querystring.ParsedUrlQueryInput));
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    headers["content-length"] = String(form.length);
+    delete headers["transfer-encoding"];
+    delete headers["content-encoding"];
+    provider(replayRequest(req, headers, form), res);
   };
+}
+
+type ProviderCallback = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A request like `req` (method, URL, socket, HTTP version) with these headers and an unread body. */
+function replayRequest(req: Request, headers: IncomingHttpHeaders, body: Buffer): IncomingMessage {
+  const replay = Readable.from([body], { objectMode: false }) as Readable & Record<string, unknown>;
+  Object.assign(replay, {
+    headers,
+    rawHeaders: Object.entries(headers).flatMap(([k, v]) =>
+      Array.isArray(v) ? v.flatMap((x) => [k, x]) : [k, v ?? ""],
+    ),
+    method: req.method,
+    url: req.url,
+    originalUrl: req.originalUrl,
+    baseUrl: req.baseUrl,
+    httpVersion: req.httpVersion,
+    httpVersionMajor: req.httpVersionMajor,
+    httpVersionMinor: req.httpVersionMinor,
+    socket: req.socket,
+    connection: req.socket,
+    complete: true,
+  });
+  return replay as unknown as IncomingMessage;
 }
 
 /**

@@ -38,7 +38,26 @@ export default class CountReporter implements Reporter {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([n, c]) => `  ${label(n).padEnd(12)} ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
     const summary = `\nTests by kind:\n${lines.join("\n")}\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`;
-    // Vitest's own summary comes after this hook; print ours last so the plain count line closes the run.
-    process.once("exit", () => process.stdout.write(summary));
+    printAtExit(summary);
   }
+}
+
+/**
+ * Vitest's own summary comes after onTestRunEnd; ours is printed at exit so that the plain count
+ * line closes the run. Once per process: should the hook run again (a second reporter instance,
+ * a second call), the latest counts replace the earlier ones instead of adding a second block.
+ */
+const SLOT = Symbol.for("sso-portal.count-reporter.summary");
+type Holder = { [SLOT]?: { text: string } };
+
+export function printAtExit(summary: string): void {
+  const holder = globalThis as Holder;
+  const existing = holder[SLOT];
+  if (existing) {
+    existing.text = summary;
+    return;
+  }
+  const slot = { text: summary };
+  holder[SLOT] = slot;
+  process.once("exit", () => process.stdout.write(slot.text));
 }

@@ -6,7 +6,8 @@ import type { OrgScope, ScopedOrganization, ScopedUser, SupportRole, SupportScop
 import { maskSecretPath } from "../secret-paths";
 import { orgRoleAtLeast, supportRoleAtLeast } from "./permissions";
 import { sanitizeReturnTo } from "./return-to";
-import { readSession, type ActiveSession } from "./session.server";
+import { requestMemo } from "../request-context.server";
+import { sessionFromRow, sessionIdHashFrom, type ActiveSession } from "./session.server";
 import { configuredSupportRole, higherSupportRole } from "./vendor-roles.server";
 
 /**
@@ -29,52 +30,67 @@ export interface Viewer {
   supportRole: SupportRole | null;
 }
 
-const viewers = new WeakMap<Request, Promise<Viewer | null>>();
-
-/** Who is signed in on this request, or null. Memoised per request. */
+/**
+ * Who is signed in on this request, or null. Computed once per HTTP request for GET and HEAD (the
+ * root loader and the route's loader share it); a POST's action may change memberships or
+ * sessions before its loaders run, so there each call reads afresh. The next request always reads
+ * the database again: a revoked session or a removed membership takes effect at once.
+ */
 export function getViewer(request: Request): Promise<Viewer | null> {
-  let found = viewers.get(request);
-  if (!found) {
-    found = loadViewer(request);
-    viewers.set(request, found);
-  }
-  return found;
+  if (request.method !== "GET" && request.method !== "HEAD") return loadViewer(request);
+  return requestMemo(`viewer ${request.headers.get("cookie") ?? ""}`, () => loadViewer(request));
 }
 
+/** The session, its user and the user's memberships in one query (one row per membership). */
 async function loadViewer(request: Request): Promise<Viewer | null> {
-  const session = await readSession(request);
-  if (!session) return null;
+  const idHash = await sessionIdHashFrom(request);
+  if (!idHash) return null;
   const db = await getDb();
-  const user = await db
-    .selectFrom("users")
-    .select(["id", "email", "name", "sub"])
-    .where("id", "=", session.userId)
-    .executeTakeFirst();
-  if (!user) return null;
+  const now = new Date();
   const rows = await db
-    .selectFrom("memberships")
-    .innerJoin("organizations", "organizations.id", "memberships.organization_id")
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .leftJoin("memberships", "memberships.user_id", "users.id")
+    .leftJoin("organizations", "organizations.id", "memberships.organization_id")
     .select([
-      "organizations.id",
-      "organizations.slug",
-      "organizations.name",
+      "sessions.id_hash",
+      "sessions.user_id",
+      "sessions.created_at",
+      "sessions.last_seen_at",
+      "sessions.absolute_expires_at",
+      "sessions.data",
+      "users.email",
+      "users.name",
+      "users.sub",
+      "organizations.id as org_id",
+      "organizations.slug as org_slug",
+      "organizations.name as org_name",
       "organizations.auth0_org_id",
       "memberships.role",
     ])
-    .where("memberships.user_id", "=", user.id)
+    .where("sessions.id_hash", "=", idHash)
+    .where("sessions.revoked_at", "is", null)
+    .where("sessions.idle_expires_at", ">", now)
+    .where("sessions.absolute_expires_at", ">", now)
     .orderBy("organizations.name")
     .execute();
+  const first = rows[0];
+  if (!first) return null;
+  const session = await sessionFromRow(first, now);
+  const user = { id: first.user_id, email: first.email, name: first.name, sub: first.sub };
+  const memberships: Membership[] = [];
+  for (const r of rows) {
+    if (r.org_id === null || r.org_slug === null || r.org_name === null || r.role === null) continue;
+    memberships.push({
+      org: { id: r.org_id, slug: r.org_slug, name: r.org_name, auth0OrgId: r.auth0_org_id },
+      role: r.role,
+    });
+  }
   return {
     user,
     session,
-    memberships: rows.map((r) => ({
-      org: { id: r.id, slug: r.slug, name: r.name, auth0OrgId: r.auth0_org_id },
-      role: r.role,
-    })),
-    supportRole: higherSupportRole(
-      configuredSupportRole({ ...user, emailVerified: session.data.emailVerified }),
-      session.data.supportRoleClaim,
-    ),
+    memberships,
+    supportRole: higherSupportRole(configuredSupportRole({ ...user, emailVerified: session.data.emailVerified }), session.data.supportRoleClaim),
   };
 }
 
