@@ -12,7 +12,11 @@ import { availableParallelism, cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "10" }, concurrency: { type: "string", default: "50" }, "no-write": { type: "boolean", default: false } },
+  options: {
+    seconds: { type: "string", default: "10" },
+    concurrency: { type: "string", default: "50" },
+    "no-write": { type: "boolean", default: false },
+  },
 });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
@@ -20,10 +24,19 @@ const WARMUP_MS = 1000;
 
 type Op = "get connection" | "list connections (take=50)" | "patch connection" | "list org connections";
 
-async function startTenant(): Promise<{ url: string; clientId: string; clientSecret: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "local-tenant/cli.ts", "--port", "0", "--rate-limit", "off"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+async function startTenant(): Promise<{
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  stop: () => Promise<void>;
+}> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "local-tenant/cli.ts", "--port", "0", "--rate-limit", "off"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let out = "";
   await new Promise<void>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`local tenant exited with ${code}`)));
@@ -57,7 +70,12 @@ try {
   const tokenRes = await fetch(`${tenant.url}/oauth/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ grant_type: "client_credentials", client_id: tenant.clientId, client_secret: tenant.clientSecret, audience: `${api}/` }),
+    body: JSON.stringify({
+      grant_type: "client_credentials",
+      client_id: tenant.clientId,
+      client_secret: tenant.clientSecret,
+      audience: `${api}/`,
+    }),
   });
   const { access_token } = (await tokenRes.json()) as { access_token: string };
   const headers = { authorization: `Bearer ${access_token}`, "content-type": "application/json" };
@@ -68,18 +86,37 @@ try {
     const res = await fetch(`${api}/connections`, {
       method: "POST",
       headers,
-      body: JSON.stringify({ name: `bench-${i}`, strategy: i % 2 ? "samlp" : "oidc", options: { client_id: `c${i}`, signInEndpoint: "https://idp.test/sso" }, metadata: { org: `org-${i}` } }),
+      body: JSON.stringify({
+        name: `bench-${i}`,
+        strategy: i % 2 ? "samlp" : "oidc",
+        options: { client_id: `c${i}`, signInEndpoint: "https://idp.test/sso" },
+        metadata: { org: `org-${i}` },
+      }),
     });
     connectionIds.push(((await res.json()) as { id: string }).id);
   }
-  const org = (await (await fetch(`${api}/organizations`, { method: "POST", headers, body: JSON.stringify({ name: "bench-org" }) })).json()) as { id: string };
+  const org = (await (
+    await fetch(`${api}/organizations`, { method: "POST", headers, body: JSON.stringify({ name: "bench-org" }) })
+  ).json()) as { id: string };
   for (const id of connectionIds.slice(0, 10)) {
-    await fetch(`${api}/organizations/${org.id}/enabled_connections`, { method: "POST", headers, body: JSON.stringify({ connection_id: id }) });
+    await fetch(`${api}/organizations/${org.id}/enabled_connections`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ connection_id: id }),
+    });
   }
 
   const ops: Array<{ op: Op; weight: number; run: (n: number) => Promise<Response> }> = [
-    { op: "get connection", weight: 5, run: (n) => fetch(`${api}/connections/${connectionIds[n % connectionIds.length]}`, { headers }) },
-    { op: "list connections (take=50)", weight: 2, run: () => fetch(`${api}/connections?include_totals=true&take=50`, { headers }) },
+    {
+      op: "get connection",
+      weight: 5,
+      run: (n) => fetch(`${api}/connections/${connectionIds[n % connectionIds.length]}`, { headers }),
+    },
+    {
+      op: "list connections (take=50)",
+      weight: 2,
+      run: () => fetch(`${api}/connections?include_totals=true&take=50`, { headers }),
+    },
     {
       op: "patch connection",
       weight: 2,
@@ -87,10 +124,18 @@ try {
         fetch(`${api}/connections/${connectionIds[n % connectionIds.length]}`, {
           method: "PATCH",
           headers,
-          body: JSON.stringify({ display_name: `Bench ${n}`, options: { client_id: `c${n}`, signInEndpoint: "https://idp.test/sso" } }),
+          body: JSON.stringify({
+            display_name: `Bench ${n}`,
+            options: { client_id: `c${n}`, signInEndpoint: "https://idp.test/sso" },
+          }),
         }),
     },
-    { op: "list org connections", weight: 1, run: () => fetch(`${api}/organizations/${org.id}/enabled_connections?include_totals=true&page=0&per_page=50`, { headers }) },
+    {
+      op: "list org connections",
+      weight: 1,
+      run: () =>
+        fetch(`${api}/organizations/${org.id}/enabled_connections?include_totals=true&page=0&per_page=50`, { headers }),
+    },
   ];
   const schedule = ops.flatMap((o) => Array<typeof o>(o.weight).fill(o));
 
@@ -134,7 +179,10 @@ try {
   const loaded = await phase(CONCURRENCY, SECONDS);
   const single = await phase(1, Math.min(SECONDS, 5));
 
-  const cpuModel = /model name\s*:\s*(.+)/.exec(existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "")?.[1] ?? cpus()[0]?.model ?? "unknown";
+  const cpuModel =
+    /model name\s*:\s*(.+)/.exec(existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "")?.[1] ??
+    cpus()[0]?.model ??
+    "unknown";
   const section = `## Local tenant
 
 Management API of the local tenant (\`local-tenant/\`), rate limits off, ${CONCURRENCY} concurrent
@@ -164,7 +212,9 @@ Throughput: ${single.throughput} requests/s; non-2xx responses: ${single.errors}
     const file = "BENCHMARKS.md";
     const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
     const re = /## Local tenant\n[\s\S]*?(?=\n## |$)/;
-    const next = re.test(current) ? current.replace(re, section.trimEnd() + "\n") : `${current.trimEnd()}\n\n${section}`;
+    const next = re.test(current)
+      ? current.replace(re, section.trimEnd() + "\n")
+      : `${current.trimEnd()}\n\n${section}`;
     writeFileSync(file, next);
     console.log(`written to ${file}`);
   }

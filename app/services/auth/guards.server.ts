@@ -90,7 +90,10 @@ async function loadViewer(request: Request): Promise<Viewer | null> {
     user,
     session,
     memberships,
-    supportRole: higherSupportRole(configuredSupportRole({ ...user, emailVerified: session.data.emailVerified }), session.data.supportRoleClaim),
+    supportRole: higherSupportRole(
+      configuredSupportRole({ ...user, emailVerified: session.data.emailVerified }),
+      session.data.supportRoleClaim,
+    ),
   };
 }
 

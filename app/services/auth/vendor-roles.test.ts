@@ -41,23 +41,35 @@ describe("vendor roles from configuration", () => {
       SUPPORT_AGENT_USER_IDS: "google-oauth2|1234",
       SUPPORT_ADMIN_USER_IDS: "auth0|64f1c0ffee",
     });
-    expect(configuredSupportRole({ email: "agent@vendor.example", sub: null, emailVerified: true }, env)).toBe("support_agent");
-    expect(configuredSupportRole({ email: "LEAD@vendor.example", sub: null, emailVerified: true }, env)).toBe("support_admin");
-    expect(configuredSupportRole({ email: "both@vendor.example", sub: null, emailVerified: true }, env)).toBe("support_admin");
+    expect(configuredSupportRole({ email: "agent@vendor.example", sub: null, emailVerified: true }, env)).toBe(
+      "support_agent",
+    );
+    expect(configuredSupportRole({ email: "LEAD@vendor.example", sub: null, emailVerified: true }, env)).toBe(
+      "support_admin",
+    );
+    expect(configuredSupportRole({ email: "both@vendor.example", sub: null, emailVerified: true }, env)).toBe(
+      "support_admin",
+    );
     expect(configuredSupportRole({ email: "x@customer.example", sub: "google-oauth2|1234" }, env)).toBe(
       "support_agent",
     );
     expect(configuredSupportRole({ email: "y@customer.example", sub: "auth0|64f1c0ffee" }, env)).toBe("support_admin");
     expect(configuredSupportRole({ email: "lena@vendor.test", sub: null, emailVerified: true }, env)).toBeNull(); // local-mode seeds only in local mode
-    expect(configuredSupportRole({ email: "alice@acme.test", sub: "auth0|alice", emailVerified: true }, env)).toBeNull();
+    expect(
+      configuredSupportRole({ email: "alice@acme.test", sub: "auth0|alice", emailVerified: true }, env),
+    ).toBeNull();
   });
 
   it("adds the seeded Sam and Lena in local mode", async () => {
     const { parseEnv } = await import("../env.server");
     const { configuredSupportRole } = await import("./vendor-roles.server");
     const env = parseEnv({});
-    expect(configuredSupportRole({ email: "sam@vendor.test", sub: null, emailVerified: true }, env)).toBe("support_agent");
-    expect(configuredSupportRole({ email: "lena@vendor.test", sub: null, emailVerified: true }, env)).toBe("support_admin");
+    expect(configuredSupportRole({ email: "sam@vendor.test", sub: null, emailVerified: true }, env)).toBe(
+      "support_agent",
+    );
+    expect(configuredSupportRole({ email: "lena@vendor.test", sub: null, emailVerified: true }, env)).toBe(
+      "support_admin",
+    );
     expect(configuredSupportRole({ email: "alice@acme.test", sub: null, emailVerified: true }, env)).toBeNull();
   });
 
