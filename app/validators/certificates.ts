@@ -164,16 +164,7 @@ function readDer(der: Buffer): DerFacts {
     if (h.tag !== 0x06) throw new Error("oid");
     const bytes = der.subarray(h.start, h.start + h.length);
     pos = h.start + h.length;
-    const parts: number[] = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
-    let value = 0;
-    for (let i = 1; i < bytes.length; i++) {
-      value = value * 128 + (bytes[i]! & 0x7f);
-      if (!(bytes[i]! & 0x80)) {
-        parts.push(value);
-        value = 0;
-      }
-    }
-    return parts.join(".");
+    return decodeOid(bytes);
   };
   const out: DerFacts = { signatureAlgorithm: "unknown", keyType: "unknown" };
   try {
@@ -216,6 +207,20 @@ function readDer(der: Buffer): DerFacts {
     // A certificate OpenSSL accepted but we cannot walk: keep what was read.
   }
   return out;
+}
+
+/** An OBJECT IDENTIFIER's contents (base-128 arcs after the first byte's two) in dotted form. */
+function decodeOid(bytes: Uint8Array): string {
+  const parts: number[] = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
+  let value = 0;
+  for (let i = 1; i < bytes.length; i++) {
+    value = value * 128 + (bytes[i]! & 0x7f);
+    if (!(bytes[i]! & 0x80)) {
+      parts.push(value);
+      value = 0;
+    }
+  }
+  return parts.join(".");
 }
 
 const NAME_ATTRIBUTES: Record<string, string> = {
@@ -264,16 +269,7 @@ function readCertificate(der: Buffer): ReadCertificate | undefined {
   const oidAt = (start: number, end: number): string => {
     const bytes = der.subarray(start, end);
     if (!bytes.length) throw new Unsupported();
-    const parts: number[] = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
-    let value = 0;
-    for (let i = 1; i < bytes.length; i++) {
-      value = value * 128 + (bytes[i]! & 0x7f);
-      if (!(bytes[i]! & 0x80)) {
-        parts.push(value);
-        value = 0;
-      }
-    }
-    return parts.join(".");
+    return decodeOid(bytes);
   };
   const name = (): string => {
     const seq = header(0x30);
