@@ -110,7 +110,7 @@ export async function sessionIdHashFrom(request: Request): Promise<string | null
   return hashSessionId(value);
 }
 
-/** The columns a live session is read with (readSession, and the guards' one-query viewer). */
+/** The columns a live session is read with (the guards' one-query viewer). */
 export interface SessionRow {
   id_hash: string;
   user_id: string;
@@ -118,23 +118,6 @@ export interface SessionRow {
   last_seen_at: Date | string;
   absolute_expires_at: Date | string;
   data: unknown;
-}
-
-/** The request's live session (not revoked, not idle-expired, not past its absolute expiry), or null. */
-export async function readSession(request: Request): Promise<ActiveSession | null> {
-  const idHash = await sessionIdHashFrom(request);
-  if (!idHash) return null;
-  const db = await getDb();
-  const now = new Date();
-  const row = await db
-    .selectFrom("sessions")
-    .select(["id_hash", "user_id", "created_at", "last_seen_at", "absolute_expires_at", "data"])
-    .where("id_hash", "=", idHash)
-    .where("revoked_at", "is", null)
-    .where("idle_expires_at", ">", now)
-    .where("absolute_expires_at", ">", now)
-    .executeTakeFirst();
-  return row ? sessionFromRow(row, now) : null;
 }
 
 /**
