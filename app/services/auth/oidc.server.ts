@@ -1,10 +1,10 @@
 import { createCookie, type Cookie } from "@remix-run/node";
-import { randomBytes } from "node:crypto";
 import * as client from "openid-client";
 import { getEnv } from "../env.server";
 import { getPublicUrl } from "../public-url.server";
 import { singleton } from "../singleton.server";
 import { getTenantConfig } from "../tenant-config.server";
+import { cookieSecret } from "./session.server";
 
 /**
  * Sign-in with OpenID Connect (openid-client 6) against the tenant: authorization code with PKCE
@@ -26,8 +26,6 @@ const cache = singleton("oidc-config", () => ({
   loginCookie: undefined as Cookie | undefined,
 }));
 
-const loginSecret = singleton("login-cookie-secret", () => getEnv().SESSION_SECRET ?? randomBytes(32).toString("hex"));
-
 export function loginCookie(): Cookie {
   const secure = !getEnv().localMode;
   cache.loginCookie ??= createCookie(secure ? "__Host-portal_login" : "portal_login", {
@@ -36,7 +34,7 @@ export function loginCookie(): Cookie {
     secure,
     path: "/",
     maxAge: 600,
-    secrets: [loginSecret],
+    secrets: [cookieSecret],
   });
   return cache.loginCookie;
 }

@@ -30,7 +30,8 @@ export interface ActiveSession {
 /** How often last_seen_at / idle expiry are written back (not on every request). */
 const TOUCH_INTERVAL_MS = 60_000;
 
-const secret = singleton("session-secret", () => {
+/** The secret that signs the portal's cookies (session and pending login). */
+export const cookieSecret = singleton("session-secret", () => {
   const env = getEnv();
   // Local mode may run without SESSION_SECRET: a per-process secret (a restart signs everyone out).
   return env.SESSION_SECRET ?? randomBytes(32).toString("hex");
@@ -54,7 +55,7 @@ export function makeSessionCookie(options: { secure: boolean; secret: string }):
 }
 
 export function sessionCookie(): Cookie {
-  cookies.session ??= makeSessionCookie({ secure: secureCookies(), secret });
+  cookies.session ??= makeSessionCookie({ secure: secureCookies(), secret: cookieSecret });
   return cookies.session;
 }
 
