@@ -5,7 +5,7 @@ import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { launchChromium } from "../support/browser";
 import { newCheckedPage } from "../support/portal";
-import { startTestApplication, type TestApplication } from "../support/test-application";
+import { managementToken, startTestApplication, type TestApplication } from "../support/test-application";
 
 /**
  * Enterprise broker logins in Chromium: a test application → the local tenant → the demo SAML or
@@ -19,17 +19,7 @@ let idps: DemoIdps;
 let browser: Browser;
 
 async function createConnection(body: Record<string, unknown>) {
-  const t = await fetch(`${tenant.url}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      grant_type: "client_credentials",
-      client_id: tenant.mgmtClient.clientId,
-      client_secret: tenant.mgmtClient.clientSecret,
-      audience: tenant.context.audience,
-    }),
-  });
-  const { access_token } = (await t.json()) as { access_token: string };
+  const access_token = await managementToken(tenant);
   const res = await fetch(`${tenant.managementApiUrl}/connections`, {
     method: "POST",
     headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
