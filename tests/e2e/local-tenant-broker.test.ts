@@ -1,9 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
-import { launchChromium } from "../support/browser";
+import { axeViolations, launchChromium } from "../support/browser";
 import { newCheckedPage } from "../support/portal";
 import { managementToken, startTestApplication, type TestApplication } from "../support/test-application";
 
@@ -52,11 +51,6 @@ afterAll(async () => {
   await tenant?.close();
   await app?.close();
 });
-
-async function axeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-}
 
 async function signInAtIdp(page: Page, email: string, password: string, behaviour?: string) {
   await page.getByLabel("Email address").fill(email);
