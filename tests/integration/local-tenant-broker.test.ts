@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { HttpBrowser, hiddenInput } from "../support/http-browser.js";
-import { managementToken } from "../support/test-application.js";
+import { discoverTenantClient, managementToken } from "../support/test-application.js";
 
 /**
  * Enterprise brokering over plain HTTP: SAML and OIDC connections created through the Management
@@ -64,13 +64,7 @@ beforeAll(async () => {
     strategy: "samlp",
     options: { metadataUrl: idps.saml.metadataUrl },
   });
-  config = await oidc.discovery(
-    new URL(tenant.issuer),
-    tenant.testLoginClient.clientId,
-    tenant.testLoginClient.clientSecret,
-    undefined,
-    { execute: [oidc.allowInsecureRequests] },
-  );
+  config = await discoverTenantClient(tenant, tenant.testLoginClient);
 });
 afterAll(async () => {
   await idps?.close();

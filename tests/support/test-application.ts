@@ -116,3 +116,13 @@ export async function managementToken(tenant: LocalTenant): Promise<string> {
   if (!body.access_token) throw new Error(`management token request failed: ${res.status} ${JSON.stringify(body)}`);
   return body.access_token;
 }
+
+/** openid-client's configuration for one of the tenant's applications (plain HTTP allowed: tests only). */
+export function discoverTenantClient(
+  tenant: LocalTenant,
+  client: { clientId: string; clientSecret: string },
+): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(tenant.issuer), client.clientId, client.clientSecret, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
