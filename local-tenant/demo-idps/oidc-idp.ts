@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import express from "express";
-import { exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { type Adapter, type AdapterPayload } from "oidc-provider";
 import { errorPage, esc, page, sendPage } from "../login/pages.js";
+import { listenLocal } from "./listen.js";
 import { DEMO_IDP_PASSWORD, type DemoIdpUser } from "./saml-idp.js";
 
 /**
@@ -76,16 +75,16 @@ function memoryAdapter(): new (name: string) => Adapter {
   };
 }
 
-export async function startDemoOidcIdp(options: DemoOidcIdpOptions): Promise<DemoOidcIdp> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${options.hostname ?? "localhost"}:${port}`;
+// One signing key per process, shared by every demo OIDC IdP started in it (each gets a copy).
+let demoSigningJwk: Promise<JWK> | undefined;
+async function newSigningJwk(): Promise<JWK> {
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: "demo-oidc-1", use: "sig", alg: "RS256" };
+  return { ...(await exportJWK(privateKey)), kid: "demo-oidc-1", use: "sig", alg: "RS256" };
+}
+
+export async function startDemoOidcIdp(options: DemoOidcIdpOptions): Promise<DemoOidcIdp> {
+  const { server, url, close } = await listenLocal(options.port, options.hostname);
+  const jwk = { ...(await (demoSigningJwk ??= newSigningJwk())) };
 
   const provider = new Provider(url, {
     adapter: memoryAdapter(),
@@ -214,10 +213,6 @@ export async function startDemoOidcIdp(options: DemoOidcIdpOptions): Promise<Dem
     client: { clientId: OIDC_DEMO_CLIENT_ID, clientSecret: OIDC_DEMO_CLIENT_SECRET },
     users: OIDC_DEMO_USERS,
     password: DEMO_IDP_PASSWORD,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close,
   };
 }

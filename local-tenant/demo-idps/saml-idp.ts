@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { inflateRawSync } from "node:zlib";
 import { DOMParser } from "@xmldom/xmldom";
 import express from "express";
@@ -8,6 +6,7 @@ import { SignedXml } from "xml-crypto";
 import { autoPostPage, errorPage, esc, page, sendPage } from "../login/pages.js";
 import { HTTP_POST, HTTP_REDIRECT } from "../management/saml-metadata.js";
 import { selfSignedCertificate, type CertifiedKey } from "../x509.js";
+import { listenLocal } from "./listen.js";
 
 /**
  * A demo SAML identity provider on its own origin (npm start: :4020): metadata at `/metadata`,
@@ -101,18 +100,16 @@ function parseAuthnRequest(xml: string): { id: string; acs: string; issuer: stri
   return { id, acs, issuer };
 }
 
+// RSA key generation is synchronous and slow: once per process, shared by every demo SAML IdP
+// started in it (the wrong key only when a test first asks for it).
+let demoSigningKey: CertifiedKey | undefined;
+let wrongKey: CertifiedKey | undefined;
+
 export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promise<DemoSamlIdp> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${options.hostname ?? "localhost"}:${port}`;
+  const { server, url, close } = await listenLocal(options.port, options.hostname);
   const entityId = `${url}/metadata`;
   const now = options.now ?? (() => new Date());
-  const key = selfSignedCertificate("Demo SAML IdP");
-  let wrongKey: CertifiedKey | undefined; // made when first needed
+  const key = (demoSigningKey ??= selfSignedCertificate("Demo SAML IdP"));
   const allowAcs =
     options.allowAcs ??
     ((acs: string) => {
@@ -301,10 +298,6 @@ export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promis
     setMisbehaviour: (m) => {
       misbehaviour = m;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close,
   };
 }

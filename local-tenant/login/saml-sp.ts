@@ -1,9 +1,9 @@
-import { createHash, createSign, randomBytes, X509Certificate } from "node:crypto";
+import { createHash, createSign, randomBytes } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
 import { DOMParser, type Document, type Element } from "@xmldom/xmldom";
 import { SignedXml } from "xml-crypto";
 import type { TenantContext } from "../context.js";
-import { certificateDer, HTTP_POST } from "../management/saml-metadata.js";
+import { HTTP_POST, parseCertificate } from "../management/saml-metadata.js";
 import type { TenantConnection } from "../store.js";
 import type { CertifiedKey } from "../x509.js";
 
@@ -187,14 +187,14 @@ export function verifySamlResponse(samlResponse: string, v: VerifyOptions): Saml
   }
   const opts = samlOptions(v.connection);
   if (!opts.signingCert) throw new SamlError("The connection has no signingCert to verify the SAML response with");
-  let der: Buffer;
+  let signing: ReturnType<typeof parseCertificate>;
   try {
-    der = certificateDer(opts.signingCert);
+    signing = parseCertificate(opts.signingCert);
   } catch {
     throw new SamlError("The signing certificate is invalid (the connection's signingCert cannot be read)");
   }
-  const configuredThumbprint = createHash("sha1").update(der).digest("hex").toUpperCase();
-  const certPem = new X509Certificate(der).toString();
+  const configuredThumbprint = createHash("sha1").update(signing.der).digest("hex").toUpperCase();
+  const certPem = signing.cert.toString();
 
   // Signatures directly under the Response or its (single) Assertion; the assertion's wins.
   const assertionsInDoc = childrenNS(response, NS.saml, "Assertion");

@@ -82,6 +82,11 @@ export function parseIdpMetadata(xml: string): DerivedSamlOptions {
  * file (what Auth0's docs tell API users to send: `cat cert.crt | base64`). Both are accepted.
  */
 export function certificateDer(signingCert: string): Buffer {
+  return parseCertificate(signingCert).der;
+}
+
+/** The DER as sent and the certificate parsed from it, in one parse (a SAML login needs both). */
+export function parseCertificate(signingCert: string): { der: Buffer; cert: X509Certificate } {
   const decoded = Buffer.from(signingCert, "base64");
   const text = decoded.toString("latin1");
   let der = decoded;
@@ -90,7 +95,7 @@ export function certificateDer(signingCert: string): Buffer {
     der = Buffer.from(b64.replace(/\s+/g, ""), "base64");
   }
   try {
-    new X509Certificate(der);
+    return { der, cert: new X509Certificate(der) };
   } catch {
     throw new ApiError(
       400,
@@ -98,7 +103,6 @@ export function certificateDer(signingCert: string): Buffer {
       "invalid_body",
     );
   }
-  return der;
 }
 
 export function sha1Thumbprint(signingCert: string): string {

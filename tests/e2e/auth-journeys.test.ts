@@ -1,9 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../local-tenant/passwords";
 import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
-import { launchChromium } from "../support/browser";
+import { axeViolations, launchChromium } from "../support/browser";
 import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
 
 let portal: TestPortal;
@@ -16,11 +15,6 @@ afterAll(async () => {
   await browser?.close();
   await portal?.stop();
 });
-
-async function axeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-}
 
 /** On the tenant's universal login page: fill in and continue. */
 async function signInOnTenantPage(page: Page, email: string, password: string) {

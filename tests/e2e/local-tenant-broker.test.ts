@@ -1,11 +1,10 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
-import { launchChromium } from "../support/browser";
+import { axeViolations, launchChromium } from "../support/browser";
 import { newCheckedPage } from "../support/portal";
-import { startTestApplication, type TestApplication } from "../support/test-application";
+import { managementToken, startTestApplication, type TestApplication } from "../support/test-application";
 
 /**
  * Enterprise broker logins in Chromium: a test application → the local tenant → the demo SAML or
@@ -19,17 +18,7 @@ let idps: DemoIdps;
 let browser: Browser;
 
 async function createConnection(body: Record<string, unknown>) {
-  const t = await fetch(`${tenant.url}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      grant_type: "client_credentials",
-      client_id: tenant.mgmtClient.clientId,
-      client_secret: tenant.mgmtClient.clientSecret,
-      audience: tenant.context.audience,
-    }),
-  });
-  const { access_token } = (await t.json()) as { access_token: string };
+  const access_token = await managementToken(tenant);
   const res = await fetch(`${tenant.managementApiUrl}/connections`, {
     method: "POST",
     headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
@@ -62,11 +51,6 @@ afterAll(async () => {
   await tenant?.close();
   await app?.close();
 });
-
-async function axeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-}
 
 async function signInAtIdp(page: Page, email: string, password: string, behaviour?: string) {
   await page.getByLabel("Email address").fill(email);

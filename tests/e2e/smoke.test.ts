@@ -1,7 +1,6 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser";
+import { axeViolations, launchChromium } from "../support/browser";
 import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
 
 let portal: TestPortal;
@@ -14,11 +13,6 @@ afterAll(async () => {
   await browser?.close();
   await portal?.stop();
 });
-
-async function axeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-}
 
 describe("portal smoke", () => {
   it("renders the home page with navigation, a main landmark and no accessibility violations", async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { HttpBrowser, hiddenInput } from "../support/http-browser.js";
+import { discoverTenantClient, managementToken } from "../support/test-application.js";
 
 /**
  * Enterprise brokering over plain HTTP: SAML and OIDC connections created through the Management
@@ -32,17 +33,7 @@ async function api(method: string, path: string, body?: unknown) {
 beforeAll(async () => {
   tenant = await startLocalTenant({ port: 0, portalUrl: APP });
   idps = await startDemoIdps({ tenantUrl: tenant.url });
-  const t = await fetch(`${tenant.url}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      grant_type: "client_credentials",
-      client_id: tenant.mgmtClient.clientId,
-      client_secret: tenant.mgmtClient.clientSecret,
-      audience: tenant.context.audience,
-    }),
-  });
-  token = ((await t.json()) as { access_token: string }).access_token;
+  token = await managementToken(tenant);
   const enabled = [tenant.testLoginClient.clientId];
   await api("POST", "/connections", {
     name: "demo-saml",
@@ -73,13 +64,7 @@ beforeAll(async () => {
     strategy: "samlp",
     options: { metadataUrl: idps.saml.metadataUrl },
   });
-  config = await oidc.discovery(
-    new URL(tenant.issuer),
-    tenant.testLoginClient.clientId,
-    tenant.testLoginClient.clientSecret,
-    undefined,
-    { execute: [oidc.allowInsecureRequests] },
-  );
+  config = await discoverTenantClient(tenant, tenant.testLoginClient);
 });
 afterAll(async () => {
   await idps?.close();
@@ -143,6 +128,17 @@ async function samlLogin(behaviour = "none") {
 
 const callbackParams = (url: string) => new URL(url).searchParams;
 
+/** A demo-saml login whose SAML response is edited on its way back; the callback's parameters. */
+async function postEditedSamlResponse(edit: (xml: string) => string) {
+  const browser = new HttpBrowser();
+  const start = await authorize(browser, "demo-saml");
+  const form = await samlIdpLogin(browser, start.step);
+  const xml = Buffer.from(form.SAMLResponse, "base64").toString("utf8");
+  const edited = Buffer.from(edit(xml)).toString("base64");
+  const done = await browser.submit(form.action, { SAMLResponse: edited, RelayState: form.RelayState }, atCallback);
+  return { params: callbackParams(done.url), start };
+}
+
 describe("SAML connections", () => {
   it("logs a user in through the demo IdP (Redirect binding) with Auth0's user id and mapped attributes", async () => {
     const { done, verifier, state, nonce } = await samlLogin();
@@ -191,15 +187,7 @@ describe("SAML connections", () => {
   });
 
   it("refuses a tampered or unsigned response, and never reads a signature-wrapped (XSW) assertion", async () => {
-    const post = async (edit: (xml: string) => string) => {
-      const browser = new HttpBrowser();
-      const start = await authorize(browser, "demo-saml");
-      const form = await samlIdpLogin(browser, start.step);
-      const xml = Buffer.from(form.SAMLResponse, "base64").toString("utf8");
-      const edited = Buffer.from(edit(xml)).toString("base64");
-      const done = await browser.submit(form.action, { SAMLResponse: edited, RelayState: form.RelayState }, atCallback);
-      return callbackParams(done.url);
-    };
+    const post = async (edit: (xml: string) => string) => (await postEditedSamlResponse(edit)).params;
     const tampered = await post((xml) => xml.replace(">saml-1001<", ">saml-1002<"));
     expect(tampered.get("error_description")).toMatch(/^Signature check errors/);
 
@@ -227,15 +215,7 @@ describe("SAML connections", () => {
   });
 
   it("reads the NameID as signed even when a comment splits it, and refuses a DOCTYPE (security review)", async () => {
-    const post = async (edit: (xml: string) => string) => {
-      const browser = new HttpBrowser();
-      const start = await authorize(browser, "demo-saml");
-      const form = await samlIdpLogin(browser, start.step);
-      const xml = Buffer.from(form.SAMLResponse, "base64").toString("utf8");
-      const edited = Buffer.from(edit(xml)).toString("base64");
-      const done = await browser.submit(form.action, { SAMLResponse: edited, RelayState: form.RelayState }, atCallback);
-      return { params: callbackParams(done.url), start };
-    };
+    const post = postEditedSamlResponse;
     // Comments are outside the signature (exclusive c14n without comments): a reader that took the
     // first text node would see "saml-" and log in someone else.
     const commented = await post((xml) => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { DATABASE_CONNECTION_ID, DEFAULT_DEMO_PASSWORD, demoUserId } from "../../local-tenant/seed.js";
 import { HttpBrowser, hiddenInput } from "../support/http-browser.js";
+import { discoverTenantClient } from "../support/test-application.js";
 
 /** Database-user logins against the local tenant with openid-client 6, over plain HTTP. */
 
@@ -13,13 +14,7 @@ let config: oidc.Configuration;
 
 beforeAll(async () => {
   tenant = await startLocalTenant({ port: 0, portalUrl: PORTAL });
-  config = await oidc.discovery(
-    new URL(tenant.issuer),
-    tenant.portalClient.clientId,
-    tenant.portalClient.clientSecret,
-    undefined,
-    { execute: [oidc.allowInsecureRequests] },
-  );
+  config = await discoverTenantClient(tenant, tenant.portalClient);
 });
 afterAll(async () => {
   await tenant?.close();

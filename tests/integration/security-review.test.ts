@@ -7,6 +7,7 @@ import { selfSignedCertificate } from "../../local-tenant/x509";
 import { call, sessionCookieFor } from "../support/auth";
 import { HttpBrowser, hiddenInput } from "../support/http-browser";
 import { startTestPortal, type TestPortal } from "../support/portal";
+import { managementToken } from "../support/test-application";
 
 /**
  * Findings of the security review of 2026-11-23 (docs/security-review-2026-11-23.md), each
@@ -322,21 +323,6 @@ describe("pages with personal data are not stored by browsers or proxies", () =>
 });
 
 describe("the local tenant never posts a SAML request to a script URL", () => {
-  async function mgmtToken(): Promise<string> {
-    const t = portal.tenant!;
-    const res = await fetch(`${t.url}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        grant_type: "client_credentials",
-        client_id: t.mgmtClient.clientId,
-        client_secret: t.mgmtClient.clientSecret,
-        audience: t.context.audience,
-      }),
-    });
-    return ((await res.json()) as { access_token: string }).access_token;
-  }
-
   it.each([
     ["HTTP-POST", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"],
     ["HTTP-Redirect", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"],
@@ -345,7 +331,7 @@ describe("the local tenant never posts a SAML request to a script URL", () => {
     const name = `evil-saml-${label.toLowerCase()}`;
     const created = await fetch(`${t.managementApiUrl}/connections`, {
       method: "POST",
-      headers: { authorization: `Bearer ${await mgmtToken()}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${await managementToken(portal.tenant!)}`, "content-type": "application/json" },
       body: JSON.stringify({
         name,
         strategy: "samlp",

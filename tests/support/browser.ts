@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import AxeBuilder from "@axe-core/playwright";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 /**
  * One way to get a Chromium for browser tests: Debian's /usr/bin/chromium when present (this
@@ -41,4 +42,10 @@ export async function launchChromium(): Promise<Browser> {
     );
   }
   return chromium.launch({ executablePath, args: FLAGS, headless: true });
+}
+
+/** The page's WCAG 2.1 A/AA violations as readable lines (rule, help, the offending elements); [] when clean. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import * as oidc from "openid-client";
+import type { LocalTenant } from "../../local-tenant/server.js";
 
 /**
  * A stand-in relying party for browser tests of the local tenant: `/login?connection=…` starts a
@@ -94,4 +95,34 @@ export async function startTestApplication(): Promise<TestApplication> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A Management API access token for the tenant's own Management client (client credentials),
+ * the first step of every test that registers connections or applications over HTTP.
+ */
+export async function managementToken(tenant: LocalTenant): Promise<string> {
+  const res = await fetch(`${tenant.url}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      grant_type: "client_credentials",
+      client_id: tenant.mgmtClient.clientId,
+      client_secret: tenant.mgmtClient.clientSecret,
+      audience: tenant.context.audience,
+    }),
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`management token request failed: ${res.status} ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** openid-client's configuration for one of the tenant's applications (plain HTTP allowed: tests only). */
+export function discoverTenantClient(
+  tenant: LocalTenant,
+  client: { clientId: string; clientSecret: string },
+): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(tenant.issuer), client.clientId, client.clientSecret, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
 }
