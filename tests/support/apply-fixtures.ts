@@ -2,24 +2,10 @@ import "~/services/db/apply-schema";
 import type { Kysely } from "kysely";
 import type { Database } from "~/services/db/schema";
 import type { ScopedOrganization, SystemOrgScope } from "~/services/scope.server";
-import type { TenantConfig } from "~/services/tenant-config.server";
-import type { LocalTenant } from "../../local-tenant/server.js";
 import type { Harness } from "./local-tenant-contract.js";
 
 /** Tenant config for a local tenant started by a test (what server/portal.ts registers). */
-export function tenantConfigOf(tenant: LocalTenant): TenantConfig {
-  return {
-    issuer: tenant.issuer,
-    managementApiUrl: tenant.managementApiUrl,
-    managementAudience: `${tenant.url}/api/v2/`,
-    tokenUrl: `${tenant.url}/oauth/token`,
-    management: tenant.mgmtClient,
-    portal: tenant.portalClient,
-    testLogin: tenant.testLoginClient,
-    tenantName: tenant.context.store.state.tenant,
-    local: true,
-  };
-}
+export { localTenantConfig as tenantConfigOf } from "../../server/local-tenant-config.js";
 
 /**
  * Portal organizations with an Auth0 organization each: rows in the database and organizations in
