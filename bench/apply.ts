@@ -10,21 +10,20 @@
  * created and dropped, each worker gets its own pool — else PGlite in memory (one session shared
  * by the workers). Writes the figures into the "## Apply engine" section of BENCHMARKS.md.
  */
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { enqueueApply } from "~/services/apply/jobs.server";
 import { createApplyWorker, type ApplyWorker } from "~/services/apply/worker.server";
 import type { ResponseInfo } from "~/services/auth0/client.server";
 import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
-import { migrate, openDatabase, type OpenDatabase } from "~/services/db.server";
+import { openDatabase, openMigrated, type OpenDatabase } from "~/services/db.server";
 import "~/services/db/apply-schema";
-import type { TenantConfig } from "~/services/tenant-config.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../local-tenant/seed";
-import { startLocalTenant, type LocalTenant } from "../local-tenant/server";
+import { startLocalTenant } from "../local-tenant/server";
+import { localTenantConfig } from "../server/local-tenant-config";
+import { createScratchPostgres } from "../tests/support/test-database";
 
 const { values } = parseArgs({
   options: {
@@ -48,47 +47,23 @@ interface Database {
 
 async function createDatabase(engine: "pglite" | "postgres"): Promise<Database> {
   if (engine === "pglite" || !serverUrl) {
-    const open = await openDatabase({ engine: "pglite", dataDir: null });
-    await migrate(open.db);
+    const open = await openMigrated({ engine: "pglite", dataDir: null });
     return { open, extra: [], label: "PGlite in memory, one session shared", destroy: () => open.close() };
   }
-  const name = `portal_bench_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const open = await openDatabase({ engine: "postgres", url: url.toString() });
-  await migrate(open.db);
+  const scratch = await createScratchPostgres(serverUrl, "portal_bench");
+  const target = { engine: "postgres", url: scratch.url } as const;
+  const open = await openMigrated(target);
   const extra: OpenDatabase[] = [];
-  for (let i = 1; i < WORKERS; i++) extra.push(await openDatabase({ engine: "postgres", url: url.toString() }));
+  for (let i = 1; i < WORKERS; i++) extra.push(await openDatabase(target));
   return {
     open,
     extra,
-    label: `PostgreSQL ${url.host}, a pool per worker`,
+    label: `PostgreSQL ${new URL(scratch.url).host}, a pool per worker`,
     destroy: async () => {
       for (const e of extra) await e.close();
       await open.close();
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      await scratch.drop();
     },
-  };
-}
-
-function tenantConfigOf(tenant: LocalTenant): TenantConfig {
-  return {
-    issuer: tenant.issuer,
-    managementApiUrl: tenant.managementApiUrl,
-    managementAudience: `${tenant.url}/api/v2/`,
-    tokenUrl: `${tenant.url}/oauth/token`,
-    management: tenant.mgmtClient,
-    portal: tenant.portalClient,
-    testLogin: tenant.testLoginClient,
-    tenantName: tenant.context.store.state.tenant,
-    local: true,
   };
 }
 
@@ -174,7 +149,7 @@ async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise")
     // The run: the preset switched on (its bucket starts full), the workers started together.
     const seen: (ResponseInfo & { at: number })[] = [];
     tenant.setRateLimit(preset);
-    const config = tenantConfigOf(tenant);
+    const config = localTenantConfig(tenant);
     const workers: ApplyWorker[] = [];
     for (let i = 0; i < WORKERS; i++) {
       workers.push(

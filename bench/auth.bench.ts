@@ -15,7 +15,7 @@ import { sql } from "kysely";
 import { ensureBuilt } from "../server/build";
 import { startPortal } from "../server/portal";
 import { createSession } from "~/services/auth/session.server";
-import { migrate, openDatabase } from "~/services/db.server";
+import { openMigrated } from "~/services/db.server";
 
 const { values } = parseArgs({
   options: {
@@ -28,8 +28,7 @@ const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 
 ensureBuilt(() => undefined);
-const open = await openDatabase({ engine: "pglite", dataDir: null });
-await migrate(open.db);
+const open = await openMigrated({ engine: "pglite", dataDir: null });
 const portal = await startPortal({ port: 0, database: { open }, localTenant: { port: 0 } });
 
 const alice = await open.db

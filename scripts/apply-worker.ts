@@ -7,22 +7,13 @@
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
 import { closeDatabase, getDatabase } from "~/services/db.server";
-import { EnvError, getEnv } from "~/services/env.server";
+import { envOrExit } from "./env";
 import { logger } from "~/services/logger.server";
 import { getSecretsKey } from "~/services/secrets.server";
 import { getTenantConfig } from "~/services/tenant-config.server";
 
 async function main(): Promise<void> {
-  let env;
-  try {
-    env = getEnv();
-  } catch (err) {
-    if (err instanceof EnvError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const env = envOrExit();
   if (env.localMode) {
     console.error("Local mode (no AUTH0_DOMAIN): `npm start` already runs the apply worker in-process.");
     process.exit(1);

@@ -12,6 +12,7 @@ import { getDatabase } from "~/services/db.server";
 import { getEnv } from "~/services/env.server";
 import { seedLocalMode } from "~/services/local-seed.server";
 import { registerPublicUrl } from "~/services/public-url.server";
+import { localTenantConfig } from "../server/local-tenant-config";
 import { registerLocalTenant } from "~/services/tenant-config.server";
 
 const env = getEnv();
@@ -24,16 +25,7 @@ if (env.localMode) {
     portalUrl: publicUrl,
     demoPassword: env.LOCAL_DEMO_PASSWORD,
   });
-  registerLocalTenant({
-    issuer: tenant.issuer,
-    managementApiUrl: tenant.managementApiUrl,
-    managementAudience: `${tenant.url}/api/v2/`,
-    tokenUrl: `${tenant.url}/oauth/token`,
-    management: tenant.mgmtClient,
-    portal: tenant.portalClient,
-    testLogin: tenant.testLoginClient,
-    tenantName: tenant.context.store.state.tenant,
-  });
+  registerLocalTenant(localTenantConfig(tenant));
   console.log(`Local tenant: ${tenant.url}`);
 }
 registerPublicUrl(publicUrl);

@@ -5,19 +5,10 @@
 import { DEFAULT_DEMO_PASSWORD, DEMO_USERS } from "../local-tenant/seed";
 import { ensureBuilt } from "../server/build";
 import { startPortal, tenantDataDir } from "../server/portal";
-import { EnvError, getEnv } from "~/services/env.server";
+import { envOrExit } from "./env";
 
 async function main(): Promise<void> {
-  let env;
-  try {
-    env = getEnv();
-  } catch (err) {
-    if (err instanceof EnvError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const env = envOrExit();
 
   const started = Date.now();
   if (ensureBuilt((line) => console.log(line)))

@@ -8,14 +8,14 @@ import { startLocalTenant, type LocalTenant } from "../local-tenant/server";
 import {
   closeDatabase,
   getDatabase,
-  migrate,
-  openDatabase,
+  openMigrated,
   installDatabase,
   type DatabaseTarget,
   type OpenDatabase,
 } from "~/services/db.server";
 import { seedLocalMode } from "~/services/local-seed.server";
 import { registerPublicUrl } from "~/services/public-url.server";
+import { localTenantConfig } from "./local-tenant-config";
 import { registerLocalTenant, getTenantConfig } from "~/services/tenant-config.server";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
@@ -86,16 +86,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
         mgmtClientId: options.localTenant.mgmtClientId,
         mgmtClientSecret: options.localTenant.mgmtClientSecret,
       });
-      registerLocalTenant({
-        issuer: tenant.issuer,
-        managementApiUrl: tenant.managementApiUrl,
-        managementAudience: `${tenant.url}/api/v2/`,
-        tokenUrl: `${tenant.url}/oauth/token`,
-        management: tenant.mgmtClient,
-        portal: tenant.portalClient,
-        testLogin: tenant.testLoginClient,
-        tenantName: tenant.context.store.state.tenant,
-      });
+      registerLocalTenant(localTenantConfig(tenant));
       if (options.localTenant.demoIdps) {
         demoIdps = await startDemoIdps({
           tenantUrl: tenant.url,
@@ -108,9 +99,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     if ("open" in options.database) {
       installDatabase(options.database.open);
     } else {
-      const open = await openDatabase(options.database);
-      await migrate(open.db);
-      installDatabase(open);
+      installDatabase(await openMigrated(options.database));
     }
     const { db } = await getDatabase();
     // Local mode's demo organizations and memberships (issue 5), idempotent.

@@ -61,6 +61,19 @@ export async function migrate(db: DB): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
 
+/** Opens the database and applies every pending migration: what the portal, scripts, tests and benches start from. */
+export async function openMigrated(target: DatabaseTarget): Promise<OpenDatabase> {
+  const open = await openDatabase(target);
+  try {
+    const applied = await migrate(open.db);
+    if (applied.length > 0) logger.info({ migrations: applied, engine: open.engine }, "database migrated");
+  } catch (err) {
+    await open.close();
+    throw err;
+  }
+  return open;
+}
+
 export function databaseTargetFromEnv(): DatabaseTarget {
   const env = getEnv();
   return env.DATABASE_URL ? { engine: "postgres", url: env.DATABASE_URL } : { engine: "pglite", dataDir: env.DATA_DIR };
@@ -77,12 +90,7 @@ export function installDatabase(open: OpenDatabase | Promise<OpenDatabase>): voi
 }
 
 export async function getDatabase(): Promise<OpenDatabase> {
-  holder.current ??= (async () => {
-    const open = await openDatabase(databaseTargetFromEnv());
-    const applied = await migrate(open.db);
-    if (applied.length > 0) logger.info({ migrations: applied, engine: open.engine }, "database migrated");
-    return open;
-  })();
+  holder.current ??= openMigrated(databaseTargetFromEnv());
   return holder.current;
 }
 

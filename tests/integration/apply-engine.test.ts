@@ -1,7 +1,7 @@
 import { ConnectionsClient } from "auth0/connections";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUTH0_RATE_LIMITS, drainBudget, tryTakeBudget } from "~/services/apply/budget.server";
+import { drainBudget, tryTakeBudget } from "~/services/apply/budget.server";
 import { enqueueApply, enqueueRemove, normalizeJob, type DesiredApply } from "~/services/apply/jobs.server";
 import {
   createApplyWorker,
@@ -13,7 +13,13 @@ import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
 import type { OpenDatabase } from "~/services/db.server";
 import type { ScopedOrganization } from "~/services/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
-import { createOrganizations, drained, samlOptions, systemScope, tenantConfigOf } from "../support/apply-fixtures.js";
+import {
+  createOrganizations,
+  drained,
+  samlOptions,
+  systemScope,
+  testWorkerOptions,
+} from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database.js";
 
@@ -35,16 +41,7 @@ afterAll(async () => {
 });
 
 function workerOptions(overrides: Partial<ApplyWorkerOptions> = {}): ApplyWorkerOptions {
-  return {
-    db: database.db,
-    tenant: tenantConfigOf(h.tenant),
-    prefix: "sso",
-    rateBudget: AUTH0_RATE_LIMITS.off,
-    fetch: h.fetch,
-    pollMs: 20,
-    backoff: { baseMs: 20, maxMs: 200 },
-    ...overrides,
-  };
+  return testWorkerOptions(h, database.db, overrides);
 }
 
 function desired(org: ScopedOrganization, version: number, clients: string[]): DesiredApply {

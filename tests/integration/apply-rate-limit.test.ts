@@ -6,7 +6,13 @@ import type { ResponseInfo } from "~/services/auth0/client.server";
 import type { OpenDatabase } from "~/services/db.server";
 import type { ScopedOrganization } from "~/services/scope.server";
 import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
-import { createOrganizations, drained, systemScope, tenantConfigOf } from "../support/apply-fixtures.js";
+import {
+  createOrganizations,
+  drained,
+  systemScope,
+  tenantConfigOf,
+  testWorkerOptions,
+} from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database.js";
 
@@ -48,17 +54,12 @@ function desired(org: ScopedOrganization): DesiredApply {
 
 async function runTwoWorkers(orgs: ScopedOrganization[], overrides: Partial<ApplyWorkerOptions>) {
   const seen: ResponseInfo[] = [];
-  const base: ApplyWorkerOptions = {
-    db: database.db,
-    tenant: tenantConfigOf(h.tenant),
-    prefix: "sso",
+  const base = testWorkerOptions(h, database.db, {
     rateBudget: AUTH0_RATE_LIMITS.free,
-    fetch: h.fetch,
-    pollMs: 20,
     backoff: { baseMs: 50, maxMs: 500 },
     hooks: { onResponse: (r) => seen.push(r) },
     ...overrides,
-  };
+  });
   for (const org of orgs) await enqueueApply(database.db, systemScope(org), desired(org));
   const a = createApplyWorker({ ...base, workerId: `a-${orgs[0]!.slug}` });
   const b = createApplyWorker({ ...base, workerId: `b-${orgs[0]!.slug}`, db: second?.db ?? database.db });

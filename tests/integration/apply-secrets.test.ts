@@ -5,13 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
 import { createApplyWorker, SECRET_UNREADABLE_MESSAGE } from "~/services/apply/worker.server";
 import { getSecretsKey, resetSecretsKeyForTests, secretsKeyFrom, setLocalKeyFile } from "~/services/secrets.server";
 import type { ScopedOrganization } from "~/services/scope.server";
 import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
-import { createOrganizations, samlOptions, systemScope, tenantConfigOf } from "../support/apply-fixtures.js";
+import { createOrganizations, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -37,15 +36,7 @@ afterAll(async () => {
 });
 
 function worker() {
-  return createApplyWorker({
-    db: database.db,
-    tenant: tenantConfigOf(h.tenant),
-    prefix: "sso",
-    rateBudget: AUTH0_RATE_LIMITS.off,
-    fetch: h.fetch,
-    pollMs: 20,
-    backoff: { baseMs: 20, maxMs: 200 },
-  });
+  return createApplyWorker(testWorkerOptions(h, database.db));
 }
 
 function oidcDesired(org: ScopedOrganization, clientSecret: string): DesiredApply {

@@ -1,23 +1,33 @@
 import "~/services/db/apply-schema";
 import type { Kysely } from "kysely";
+import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
+import type { ApplyWorkerOptions } from "~/services/apply/worker.server";
 import type { Database } from "~/services/db/schema";
 import type { ScopedOrganization, SystemOrgScope } from "~/services/scope.server";
-import type { TenantConfig } from "~/services/tenant-config.server";
-import type { LocalTenant } from "../../local-tenant/server.js";
+import { localTenantConfig } from "../../server/local-tenant-config.js";
 import type { Harness } from "./local-tenant-contract.js";
 
 /** Tenant config for a local tenant started by a test (what server/portal.ts registers). */
-export function tenantConfigOf(tenant: LocalTenant): TenantConfig {
+export { localTenantConfig as tenantConfigOf };
+
+/**
+ * Options for an apply worker against the test's local tenant and database: no rate budget, fast
+ * polling and back-off; `overrides` for what a test is about.
+ */
+export function testWorkerOptions(
+  h: Harness,
+  db: Kysely<Database>,
+  overrides: Partial<ApplyWorkerOptions> = {},
+): ApplyWorkerOptions {
   return {
-    issuer: tenant.issuer,
-    managementApiUrl: tenant.managementApiUrl,
-    managementAudience: `${tenant.url}/api/v2/`,
-    tokenUrl: `${tenant.url}/oauth/token`,
-    management: tenant.mgmtClient,
-    portal: tenant.portalClient,
-    testLogin: tenant.testLoginClient,
-    tenantName: tenant.context.store.state.tenant,
-    local: true,
+    db,
+    tenant: localTenantConfig(h.tenant),
+    prefix: "sso",
+    rateBudget: AUTH0_RATE_LIMITS.off,
+    fetch: h.fetch,
+    pollMs: 20,
+    backoff: { baseMs: 20, maxMs: 200 },
+    ...overrides,
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { migrate, openDatabase, type OpenDatabase } from "~/services/db.server";
+import { openDatabase, openMigrated, type OpenDatabase } from "~/services/db.server";
 
 /**
  * A fresh, migrated database for one test file: PGlite in memory by default, or — when
@@ -16,32 +16,47 @@ export interface TestDatabase extends OpenDatabase {
   url?: string;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) {
-    const open = await openDatabase({ engine: "pglite", dataDir: null });
-    await migrate(open.db);
-    return { ...open, label: "pglite", destroy: () => open.close() };
-  }
-  const name = `portal_test_${randomBytes(6).toString("hex")}`;
+/**
+ * A new, empty PostgreSQL database on the server at `serverUrl` (named `<prefix>_<random>`), and
+ * how to drop it. Tests and the apply bench each work in one of their own.
+ */
+export async function createScratchPostgres(
+  serverUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const open = await openDatabase({ engine: "postgres", url: url.toString() });
-  await migrate(open.db);
   return {
-    ...open,
-    label: "postgres",
     url: url.toString(),
-    destroy: async () => {
-      await open.close();
+    drop: async () => {
       const cleanup = new pg.Client({ connectionString: serverUrl });
       await cleanup.connect();
       await cleanup.query(`drop database if exists ${name} with (force)`);
       await cleanup.end();
+    },
+  };
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const open = await openMigrated({ engine: "pglite", dataDir: null });
+    return { ...open, label: "pglite", destroy: () => open.close() };
+  }
+  const scratch = await createScratchPostgres(serverUrl, "portal_test");
+  const open = await openMigrated({ engine: "postgres", url: scratch.url });
+  return {
+    ...open,
+    label: "postgres",
+    url: scratch.url,
+    destroy: async () => {
+      await open.close();
+      await scratch.drop();
     },
   };
 }

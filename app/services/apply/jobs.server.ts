@@ -96,31 +96,30 @@ export async function enqueueApply(
 ): Promise<string> {
   const parsed = desiredApplySchema.parse(desired);
   parsed.connection.options = sealSecretOptions(parsed.connection.options, options.secretsKey ?? getSecretsKey());
-  const row = await db
-    .insertInto("apply_jobs")
-    .values({
-      organization_id: scope.org.id,
-      kind: "apply",
-      version: parsed.connection.version,
-      desired: JSON.stringify(parsed),
-      requested_by: requestedBy(scope),
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  notifyQueued();
-  return String(row.id);
+  return insertJob(db, scope, "apply", parsed.connection.version, parsed);
 }
 
 /** Queues the removal of the organization's connection for one protocol. */
 export async function enqueueRemove(db: Executor, scope: OrganizationScope, desired: DesiredRemove): Promise<string> {
   const parsed = desiredRemoveSchema.parse(desired);
+  return insertJob(db, scope, "remove", 0, parsed);
+}
+
+/** Queues one job for the scope's own organization and wakes the in-process worker. */
+async function insertJob(
+  db: Executor,
+  scope: OrganizationScope,
+  kind: "apply" | "remove",
+  version: number,
+  desired: z.output<typeof desiredApplySchema> | DesiredRemove,
+): Promise<string> {
   const row = await db
     .insertInto("apply_jobs")
     .values({
       organization_id: scope.org.id,
-      kind: "remove",
-      version: 0,
-      desired: JSON.stringify(parsed),
+      kind,
+      version,
+      desired: JSON.stringify(desired),
       requested_by: requestedBy(scope),
     })
     .returning("id")
