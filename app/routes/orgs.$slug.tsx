@@ -40,7 +40,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const isAdmin = orgRoleCan(scope.role, "org:invitations:read");
   const [members, invitations, audit] = await Promise.all([
     listMembers(scope),
-    isAdmin ? listOrgInvitations(scope) : Promise.resolve([]),
+    isAdmin ? listOrgInvitations(scope, { pendingOnly: true }) : Promise.resolve([]),
     orgRoleCan(scope.role, "org:audit:read") ? listOrgAudit(scope, 50) : Promise.resolve([]),
   ]);
   return {
@@ -52,6 +52,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       readAudit: orgRoleCan(scope.role, "org:audit:read"),
     },
     members: members.map((m) => ({ ...m, since: m.since.toISOString() })),
+    // Pending only (filtered in SQL); the state is checked again against this instant.
     invitations: invitations
       .filter((i) => i.state === "valid")
       .map((i) => ({

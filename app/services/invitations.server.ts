@@ -180,15 +180,22 @@ function toView(r: Invitation & { org_slug: string; org_name: string }): Invitat
   };
 }
 
-/** The links of the scope's own organization, newest first. */
-export async function listOrgInvitations(scope: OrgScope): Promise<InvitationView[]> {
+/**
+ * The links of the scope's own organization, newest first. With `pendingOnly`, only the usable
+ * ones, filtered in SQL: so that 100 used or expired links cannot hide an older pending one.
+ */
+export async function listOrgInvitations(
+  scope: OrgScope,
+  options: { pendingOnly?: boolean } = {},
+): Promise<InvitationView[]> {
   assertOrgPermission(scope, "org:invitations:read");
-  const q = await baseQuery();
-  const rows = await q
-    .where("invitations.organization_id", "=", scope.org.id)
-    .orderBy("invitations.created_at", "desc")
-    .limit(100)
-    .execute();
+  let q = (await baseQuery()).where("invitations.organization_id", "=", scope.org.id);
+  if (options.pendingOnly)
+    q = q
+      .where("invitations.revoked_at", "is", null)
+      .where("invitations.expires_at", ">", new Date())
+      .where(sql<boolean>`invitations.uses < invitations.max_uses`);
+  const rows = await q.orderBy("invitations.created_at", "desc").limit(100).execute();
   return rows.map(toView);
 }
 
