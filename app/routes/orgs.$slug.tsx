@@ -2,12 +2,19 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { AuditTable } from "~/components/audit-table";
+import { ActionNotice, fieldErrors } from "~/components/form-errors";
+import { NewSetupLink, RevokeSetupLink, SetupLinkFields } from "~/components/setup-links";
 import { Time } from "~/components/time";
-import { DEFAULT_TTL_HOURS } from "~/services/invitation-rules";
 import { listOrgAudit } from "~/services/audit-log.server";
 import { requireOrgMember } from "~/services/auth/guards.server";
 import { ORG_ROLE_LABEL, orgRoleCan } from "~/services/auth/permissions";
-import { createOrgInvitation, listOrgInvitations, revokeInvitation } from "~/services/invitations.server";
+import {
+  createOrgInvitation,
+  listOrgInvitations,
+  revokeInvitation,
+  revokeSetupLinkSchema,
+  setupLinkFormFields,
+} from "~/services/invitations.server";
 import { changeMemberRole, listMembers, removeMember } from "~/services/memberships.server";
 
 /**
@@ -16,17 +23,7 @@ import { changeMemberRole, listMembers, removeMember } from "~/services/membersh
  * memberships (requireOrgMember), never from the URL alone: another organization answers 404.
  */
 
-const inviteSchema = z.object({
-  intent: z.literal("invite"),
-  role: z.enum(["org_admin", "org_viewer"], { message: "Choose Administrator or Viewer." }),
-  maxUses: z.coerce.number().int("Use a whole number.").min(1, "At least 1.").max(100, "At most 100."),
-  ttlHours: z.coerce
-    .number()
-    .int("Use a whole number of hours.")
-    .min(1, "At least 1 hour.")
-    .max(720, "At most 720 hours (30 days)."),
-});
-const revokeSchema = z.object({ intent: z.literal("revoke-invite"), invitationId: z.string().uuid() });
+const inviteSchema = z.object({ intent: z.literal("invite"), ...setupLinkFormFields });
 const roleSchema = z.object({
   intent: z.literal("change-role"),
   userId: z.string().uuid(),
@@ -43,7 +40,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const isAdmin = orgRoleCan(scope.role, "org:invitations:read");
   const [members, invitations, audit] = await Promise.all([
     listMembers(scope),
-    isAdmin ? listOrgInvitations(scope) : Promise.resolve([]),
+    isAdmin ? listOrgInvitations(scope, { pendingOnly: true }) : Promise.resolve([]),
     orgRoleCan(scope.role, "org:audit:read") ? listOrgAudit(scope, 50) : Promise.resolve([]),
   ]);
   return {
@@ -55,6 +52,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       readAudit: orgRoleCan(scope.role, "org:audit:read"),
     },
     members: members.map((m) => ({ ...m, since: m.since.toISOString() })),
+    // Pending only (filtered in SQL); the state is checked again against this instant.
     invitations: invitations
       .filter((i) => i.state === "valid")
       .map((i) => ({
@@ -67,12 +65,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       })),
     audit: audit.map((a) => ({ ...a, at: a.at.toISOString() })),
   };
-}
-
-function fieldErrors(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) out[String(issue.path[0])] ??= issue.message;
-  return out;
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -100,7 +92,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       });
     }
     case "revoke-invite": {
-      const parsed = revokeSchema.safeParse(form);
+      const parsed = revokeSetupLinkSchema.safeParse(form);
       if (!parsed.success || !(await revokeInvitation(scope, parsed.data.invitationId)))
         throw new Response("No such setup link in this organization.", { status: 404 });
       return data<ActionResult>({ ok: true, message: "The setup link was revoked." });
@@ -135,26 +127,8 @@ export default function OrganizationHome() {
       <h1>{org.name}</h1>
       <p className="lead">You are {me.role === "org_admin" ? "an administrator" : "a viewer"} of this organization.</p>
       <div aria-live="polite">
-        {result ? (
-          <p className={`notice ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
-            {result.message}
-          </p>
-        ) : null}
-        {result?.ok && result.link ? (
-          <div className="card">
-            <label htmlFor="new-link">
-              Setup link ({result.link.role}, {result.link.maxUses} use{result.link.maxUses === 1 ? "" : "s"}, until{" "}
-              <Time value={result.link.expiresAt} />)
-            </label>
-            <input
-              id="new-link"
-              className="mono"
-              readOnly
-              value={result.link.url}
-              onFocus={(e) => e.currentTarget.select()}
-            />
-          </div>
-        ) : null}
+        <ActionNotice result={result} />
+        {result?.ok && result.link ? <NewSetupLink link={result.link} /> : null}
       </div>
 
       <section className="card" aria-labelledby="members-title">
@@ -221,60 +195,7 @@ export default function OrganizationHome() {
           <p>Invite a second administrator or a viewer. Whoever opens the link signs in and joins {org.name}.</p>
           <Form method="post" className="inline-form" noValidate>
             <input type="hidden" name="intent" value="invite" />
-            <div className="field">
-              <label htmlFor="invite-role">Role</label>
-              <select
-                id="invite-role"
-                name="role"
-                defaultValue="org_viewer"
-                aria-invalid={!!errors.role}
-                aria-describedby={errors.role ? "invite-role-error" : undefined}
-              >
-                <option value="org_viewer">Viewer</option>
-                <option value="org_admin">Administrator</option>
-              </select>
-              {errors.role ? (
-                <p id="invite-role-error" className="field-error">
-                  {errors.role}
-                </p>
-              ) : null}
-            </div>
-            <div className="field">
-              <label htmlFor="invite-uses">Maximum uses</label>
-              <input
-                id="invite-uses"
-                name="maxUses"
-                type="number"
-                min={1}
-                max={100}
-                defaultValue={1}
-                aria-invalid={!!errors.maxUses}
-                aria-describedby={errors.maxUses ? "invite-uses-error" : undefined}
-              />
-              {errors.maxUses ? (
-                <p id="invite-uses-error" className="field-error">
-                  {errors.maxUses}
-                </p>
-              ) : null}
-            </div>
-            <div className="field">
-              <label htmlFor="invite-ttl">Valid for (hours)</label>
-              <input
-                id="invite-ttl"
-                name="ttlHours"
-                type="number"
-                min={1}
-                max={720}
-                defaultValue={DEFAULT_TTL_HOURS}
-                aria-invalid={!!errors.ttlHours}
-                aria-describedby={errors.ttlHours ? "invite-ttl-error" : undefined}
-              />
-              {errors.ttlHours ? (
-                <p id="invite-ttl-error" className="field-error">
-                  {errors.ttlHours}
-                </p>
-              ) : null}
-            </div>
+            <SetupLinkFields errors={errors} defaultRole="org_viewer" />
             <button type="submit" disabled={busy}>
               Create setup link
             </button>
@@ -305,13 +226,7 @@ export default function OrganizationHome() {
                       <Time value={i.expiresAt} />
                     </td>
                     <td>
-                      <Form method="post">
-                        <input type="hidden" name="intent" value="revoke-invite" />
-                        <input type="hidden" name="invitationId" value={i.id} />
-                        <button type="submit" className="danger" disabled={busy}>
-                          Revoke
-                        </button>
-                      </Form>
+                      <RevokeSetupLink id={i.id} busy={busy} />
                     </td>
                   </tr>
                 ))}

@@ -2,12 +2,19 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { AuditTable } from "~/components/audit-table";
+import { ActionNotice, describedBy, FieldError, fieldErrors } from "~/components/form-errors";
+import { NewSetupLink, RevokeSetupLink, SetupLinkFields } from "~/components/setup-links";
 import { Time } from "~/components/time";
-import { DEFAULT_TTL_HOURS } from "~/services/invitation-rules";
 import { listAllAudit } from "~/services/audit-log.server";
 import { requireSupport } from "~/services/auth/guards.server";
 import { ORG_ROLE_LABEL, SUPPORT_ROLE_LABEL, supportRoleCan } from "~/services/auth/permissions";
-import { createSupportInvitation, listInvitationsIssuedBy, revokeInvitation } from "~/services/invitations.server";
+import {
+  createSupportInvitation,
+  listInvitationsIssuedBy,
+  revokeInvitation,
+  revokeSetupLinkSchema,
+  setupLinkFormFields,
+} from "~/services/invitations.server";
 import { createOrganization, listOrganizations } from "~/services/organizations.server";
 
 /**
@@ -18,15 +25,8 @@ import { createOrganization, listOrganizations } from "~/services/organizations.
 const inviteSchema = z.object({
   intent: z.literal("invite"),
   orgSlug: z.string().min(1, "Choose an organization."),
-  role: z.enum(["org_admin", "org_viewer"], { message: "Choose Administrator or Viewer." }),
-  maxUses: z.coerce.number().int("Use a whole number.").min(1, "At least 1.").max(100, "At most 100."),
-  ttlHours: z.coerce
-    .number()
-    .int("Use a whole number of hours.")
-    .min(1, "At least 1 hour.")
-    .max(720, "At most 720 hours (30 days)."),
+  ...setupLinkFormFields,
 });
-const revokeSchema = z.object({ intent: z.literal("revoke-invite"), invitationId: z.string().uuid() });
 const orgSchema = z.object({
   intent: z.literal("create-org"),
   slug: z.string(),
@@ -72,12 +72,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
 }
 
-function fieldErrors(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) out[String(issue.path[0])] ??= issue.message;
-  return out;
-}
-
 export async function action({ request }: ActionFunctionArgs) {
   // Every change here is a support lead's.
   const scope = await requireSupport(request, "support_admin");
@@ -113,7 +107,7 @@ export async function action({ request }: ActionFunctionArgs) {
       });
     }
     case "revoke-invite": {
-      const parsed = revokeSchema.safeParse(form);
+      const parsed = revokeSetupLinkSchema.safeParse(form);
       if (!parsed.success || !(await revokeInvitation(scope, parsed.data.invitationId)))
         throw new Response("No such setup link, or it was already revoked.", { status: 404 });
       return data<ActionResult>({ ok: true, message: "The setup link was revoked." });
@@ -155,26 +149,8 @@ export default function SupportHome() {
       <h1>Support console</h1>
       <p className="lead">Signed in as {SUPPORT_ROLE_LABEL[role]}.</p>
       <div aria-live="polite">
-        {result ? (
-          <p className={`notice ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
-            {result.message}
-          </p>
-        ) : null}
-        {result?.ok && result.link ? (
-          <div className="card">
-            <label htmlFor="new-link">
-              Setup link for {result.link.org} ({result.link.role}, {result.link.maxUses} use
-              {result.link.maxUses === 1 ? "" : "s"}, until <Time value={result.link.expiresAt} />)
-            </label>
-            <input
-              id="new-link"
-              className="mono"
-              readOnly
-              value={result.link.url}
-              onFocus={(e) => e.currentTarget.select()}
-            />
-          </div>
-        ) : null}
+        <ActionNotice result={result} />
+        {result?.ok && result.link ? <NewSetupLink link={result.link} org={result.link.org} /> : null}
       </div>
 
       <section className="card" aria-labelledby="orgs-title">
@@ -206,18 +182,8 @@ export default function SupportHome() {
             <input type="hidden" name="intent" value="create-org" />
             <div className="field">
               <label htmlFor="org-name">Name</label>
-              <input
-                id="org-name"
-                name="name"
-                required
-                aria-invalid={!!errors.name}
-                aria-describedby={errors.name ? "org-name-error" : undefined}
-              />
-              {errors.name ? (
-                <p id="org-name-error" className="field-error">
-                  {errors.name}
-                </p>
-              ) : null}
+              <input id="org-name" name="name" required {...describedBy(errors.name, "org-name-error")} />
+              <FieldError id="org-name-error" message={errors.name} />
             </div>
             <div className="field">
               <label htmlFor="org-slug">Slug</label>
@@ -226,17 +192,12 @@ export default function SupportHome() {
                 name="slug"
                 required
                 pattern="[a-z0-9](-?[a-z0-9])*"
-                aria-invalid={!!errors.slug}
-                aria-describedby={errors.slug ? "org-slug-error" : "org-slug-hint"}
+                {...describedBy(errors.slug, "org-slug-error", "org-slug-hint")}
               />
               <p id="org-slug-hint" className="hint">
                 Lowercase letters, digits and hyphens, e.g. acme-corp.
               </p>
-              {errors.slug ? (
-                <p id="org-slug-error" className="field-error">
-                  {errors.slug}
-                </p>
-              ) : null}
+              <FieldError id="org-slug-error" message={errors.slug} />
             </div>
             <div className="field">
               <label htmlFor="org-auth0">Auth0 organization id (optional)</label>
@@ -244,17 +205,12 @@ export default function SupportHome() {
                 id="org-auth0"
                 name="auth0OrgId"
                 className="mono"
-                aria-invalid={!!errors.auth0OrgId}
-                aria-describedby={errors.auth0OrgId ? "org-auth0-error" : "org-auth0-hint"}
+                {...describedBy(errors.auth0OrgId, "org-auth0-error", "org-auth0-hint")}
               />
               <p id="org-auth0-hint" className="hint">
                 Only when your tenant uses Auth0 Organizations, e.g. org_abc123.
               </p>
-              {errors.auth0OrgId ? (
-                <p id="org-auth0-error" className="field-error">
-                  {errors.auth0OrgId}
-                </p>
-              ) : null}
+              <FieldError id="org-auth0-error" message={errors.auth0OrgId} />
             </div>
             <button type="submit" disabled={busy}>
               Add organization
@@ -270,67 +226,16 @@ export default function SupportHome() {
             <input type="hidden" name="intent" value="invite" />
             <div className="field">
               <label htmlFor="invite-org">Organization</label>
-              <select
-                id="invite-org"
-                name="orgSlug"
-                aria-invalid={!!errors.orgSlug}
-                aria-describedby={errors.orgSlug ? "invite-org-error" : undefined}
-              >
+              <select id="invite-org" name="orgSlug" {...describedBy(errors.orgSlug, "invite-org-error")}>
                 {orgs.map((o) => (
                   <option key={o.slug} value={o.slug}>
                     {o.name}
                   </option>
                 ))}
               </select>
-              {errors.orgSlug ? (
-                <p id="invite-org-error" className="field-error">
-                  {errors.orgSlug}
-                </p>
-              ) : null}
+              <FieldError id="invite-org-error" message={errors.orgSlug} />
             </div>
-            <div className="field">
-              <label htmlFor="invite-role">Role</label>
-              <select id="invite-role" name="role" defaultValue="org_admin">
-                <option value="org_admin">Administrator</option>
-                <option value="org_viewer">Viewer</option>
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="invite-uses">Maximum uses</label>
-              <input
-                id="invite-uses"
-                name="maxUses"
-                type="number"
-                min={1}
-                max={100}
-                defaultValue={1}
-                aria-invalid={!!errors.maxUses}
-                aria-describedby={errors.maxUses ? "invite-uses-error" : undefined}
-              />
-              {errors.maxUses ? (
-                <p id="invite-uses-error" className="field-error">
-                  {errors.maxUses}
-                </p>
-              ) : null}
-            </div>
-            <div className="field">
-              <label htmlFor="invite-ttl">Valid for (hours)</label>
-              <input
-                id="invite-ttl"
-                name="ttlHours"
-                type="number"
-                min={1}
-                max={720}
-                defaultValue={DEFAULT_TTL_HOURS}
-                aria-invalid={!!errors.ttlHours}
-                aria-describedby={errors.ttlHours ? "invite-ttl-error" : undefined}
-              />
-              {errors.ttlHours ? (
-                <p id="invite-ttl-error" className="field-error">
-                  {errors.ttlHours}
-                </p>
-              ) : null}
-            </div>
+            <SetupLinkFields errors={errors} defaultRole="org_admin" />
             <button type="submit" disabled={busy}>
               Create setup link
             </button>
@@ -373,17 +278,7 @@ export default function SupportHome() {
                     <Time value={l.expiresAt} />
                   </td>
                   {can.manageInvitations ? (
-                    <td>
-                      {l.state === "valid" ? (
-                        <Form method="post">
-                          <input type="hidden" name="intent" value="revoke-invite" />
-                          <input type="hidden" name="invitationId" value={l.id} />
-                          <button type="submit" className="danger" disabled={busy}>
-                            Revoke
-                          </button>
-                        </Form>
-                      ) : null}
-                    </td>
+                    <td>{l.state === "valid" ? <RevokeSetupLink id={l.id} busy={busy} /> : null}</td>
                   ) : null}
                 </tr>
               ))}

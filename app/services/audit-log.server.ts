@@ -15,7 +15,8 @@ export interface AuditRow {
   requestId: string | null;
 }
 
-async function query(limit: number, organizationId?: string): Promise<AuditRow[]> {
+/** One organization's rows, or (support only) every organization's: said explicitly, never by an empty id. */
+async function query(limit: number, which: { organizationId: string } | "all"): Promise<AuditRow[]> {
   const db = await getDb();
   let q = db
     .selectFrom("audit_events")
@@ -33,9 +34,8 @@ async function query(limit: number, organizationId?: string): Promise<AuditRow[]
     ])
     .orderBy("audit_events.id", "desc")
     .limit(limit);
-  if (organizationId) q = q.where("audit_events.organization_id", "=", organizationId);
-  const rows = await q.execute();
-  return rows.map((r) => ({
+  if (which !== "all") q = q.where("audit_events.organization_id", "=", which.organizationId);
+  return (await q.execute()).map((r) => ({
     id: String(r.id),
     at: new Date(r.occurred_at),
     actor: r.actor_label,
@@ -50,10 +50,10 @@ async function query(limit: number, organizationId?: string): Promise<AuditRow[]
 
 export function listOrgAudit(scope: OrgScope, limit = 50): Promise<AuditRow[]> {
   assertOrgPermission(scope, "org:audit:read");
-  return query(limit, scope.org.id);
+  return query(limit, { organizationId: scope.org.id });
 }
 
 export function listAllAudit(scope: SupportScope, limit = 100): Promise<AuditRow[]> {
   assertSupportPermission(scope, "support:audit:read");
-  return query(limit);
+  return query(limit, "all");
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
+import { z } from "zod";
 import { recordAudit } from "./audit.server";
 import { assertOrgPermission, assertSupportPermission } from "./authorize.server";
 import { getDb } from "./db.server";
@@ -40,6 +41,20 @@ export interface NewInvitationInput {
   ttlHours?: number;
   note?: string | null;
 }
+
+/** The fields of the "create setup link" forms (organization page and support console). */
+export const setupLinkFormFields = {
+  role: z.enum(["org_admin", "org_viewer"], { message: "Choose Administrator or Viewer." }),
+  maxUses: z.coerce.number().int("Use a whole number.").min(1, "At least 1.").max(MAX_USES_LIMIT, "At most 100."),
+  ttlHours: z.coerce
+    .number()
+    .int("Use a whole number of hours.")
+    .min(1, "At least 1 hour.")
+    .max(MAX_TTL_HOURS, "At most 720 hours (30 days)."),
+};
+
+/** The form that revokes a setup link. */
+export const revokeSetupLinkSchema = z.object({ intent: z.literal("revoke-invite"), invitationId: z.string().uuid() });
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -165,15 +180,22 @@ function toView(r: Invitation & { org_slug: string; org_name: string }): Invitat
   };
 }
 
-/** The links of the scope's own organization, newest first. */
-export async function listOrgInvitations(scope: OrgScope): Promise<InvitationView[]> {
+/**
+ * The links of the scope's own organization, newest first. With `pendingOnly`, only the usable
+ * ones, filtered in SQL: so that 100 used or expired links cannot hide an older pending one.
+ */
+export async function listOrgInvitations(
+  scope: OrgScope,
+  options: { pendingOnly?: boolean } = {},
+): Promise<InvitationView[]> {
   assertOrgPermission(scope, "org:invitations:read");
-  const q = await baseQuery();
-  const rows = await q
-    .where("invitations.organization_id", "=", scope.org.id)
-    .orderBy("invitations.created_at", "desc")
-    .limit(100)
-    .execute();
+  let q = (await baseQuery()).where("invitations.organization_id", "=", scope.org.id);
+  if (options.pendingOnly)
+    q = q
+      .where("invitations.revoked_at", "is", null)
+      .where("invitations.expires_at", ">", new Date())
+      .where(sql<boolean>`invitations.uses < invitations.max_uses`);
+  const rows = await q.orderBy("invitations.created_at", "desc").limit(100).execute();
   return rows.map(toView);
 }
 

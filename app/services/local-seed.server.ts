@@ -22,6 +22,11 @@ export const LOCAL_MEMBERSHIPS: { email: string; org: string; role: OrgRole }[] 
 export async function seedLocalMode(): Promise<void> {
   const db = await getDb();
   await db.transaction().execute(async (trx) => {
+    const userByEmail = (email: string) =>
+      trx
+        .selectFrom("users")
+        .select("id")
+        .where(sql`lower(email)`, "=", email.toLowerCase());
     for (const org of LOCAL_ORGANIZATIONS) {
       await trx
         .insertInto("organizations")
@@ -30,12 +35,7 @@ export async function seedLocalMode(): Promise<void> {
         .execute();
     }
     for (const person of DEMO_USERS) {
-      const existing = await trx
-        .selectFrom("users")
-        .select("id")
-        .where(sql`lower(email)`, "=", person.email)
-        .executeTakeFirst();
-      if (!existing) {
+      if (!(await userByEmail(person.email).executeTakeFirst())) {
         await trx
           .insertInto("users")
           .values({ sub: demoUserId(person.email), email: person.email, name: person.name, last_login_at: null })
@@ -43,11 +43,7 @@ export async function seedLocalMode(): Promise<void> {
       }
     }
     for (const m of LOCAL_MEMBERSHIPS) {
-      const user = await trx
-        .selectFrom("users")
-        .select("id")
-        .where(sql`lower(email)`, "=", m.email)
-        .executeTakeFirstOrThrow();
+      const user = await userByEmail(m.email).executeTakeFirstOrThrow();
       const org = await trx
         .selectFrom("organizations")
         .select("id")

@@ -1,8 +1,8 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { recordAudit } from "./audit.server";
 import { assertOrgPermission } from "./authorize.server";
 import { getDb } from "./db.server";
-import type { OrgRole } from "./db/schema";
+import type { Database, OrgRole } from "./db/schema";
 import type { OrgScope } from "./scope.server";
 
 /** Members of one organization: always the scope's own, never one named by input. */
@@ -35,12 +35,23 @@ function stillAdmin(members: { user_id: string; role: OrgRole }[], scope: OrgSco
   return members.some((m) => m.user_id === scope.user.id && m.role === "org_admin");
 }
 
-/** Changes a member's role; the last administrator cannot be demoted. */
-export async function changeMemberRole(scope: OrgScope, userId: string, role: OrgRole): Promise<MembershipResult> {
+type Locked = { user_id: string; role: OrgRole; email: string };
+
+/**
+ * The shared start of every membership change: in one transaction, lock the organization's
+ * memberships (so two admins demoting each other cannot leave none), re-check that the actor is
+ * still an administrator (the guard read their role before the lock), find the target member and
+ * refuse to take away the last administrator. `apply` runs only when all of that holds.
+ */
+async function changeMembership(
+  scope: OrgScope,
+  userId: string,
+  options: { demotes: (target: Locked) => boolean },
+  apply: (trx: Transaction<Database>, target: Locked) => Promise<void>,
+): Promise<MembershipResult> {
   assertOrgPermission(scope, "org:members:manage");
   const db = await getDb();
   return db.transaction().execute(async (trx) => {
-    // Lock the organization's memberships so two admins demoting each other cannot leave none.
     const members = await trx
       .selectFrom("memberships")
       .innerJoin("users", "users.id", "memberships.user_id")
@@ -48,15 +59,22 @@ export async function changeMemberRole(scope: OrgScope, userId: string, role: Or
       .where("memberships.organization_id", "=", scope.org.id)
       .forUpdate("memberships")
       .execute();
-    // The guard read the actor's role before this transaction: read it again under the lock.
     if (!stillAdmin(members, scope)) return { ok: false, error: NO_LONGER_ADMIN };
     const target = members.find((m) => m.user_id === userId);
     if (!target) return { ok: false, error: "That person is not a member of this organization." };
-    if (target.role === role) return { ok: true };
     const admins = members.filter((m) => m.role === "org_admin").length;
-    if (target.role === "org_admin" && admins <= 1) {
+    if (target.role === "org_admin" && admins <= 1 && options.demotes(target)) {
       return { ok: false, error: "An organization needs at least one administrator. Make someone else one first." };
     }
+    await apply(trx, target);
+    return { ok: true };
+  });
+}
+
+/** Changes a member's role; the last administrator cannot be demoted. */
+export function changeMemberRole(scope: OrgScope, userId: string, role: OrgRole): Promise<MembershipResult> {
+  return changeMembership(scope, userId, { demotes: (target) => target.role !== role }, async (trx, target) => {
+    if (target.role === role) return;
     await trx
       .updateTable("memberships")
       .set({ role })
@@ -71,30 +89,12 @@ export async function changeMemberRole(scope: OrgScope, userId: string, role: Or
       target: target.email,
       details: { from: target.role, to: role },
     });
-    return { ok: true };
   });
 }
 
 /** Removes a member (effective on their next request); the last administrator cannot be removed. */
-export async function removeMember(scope: OrgScope, userId: string): Promise<MembershipResult> {
-  assertOrgPermission(scope, "org:members:manage");
-  const db = await getDb();
-  return db.transaction().execute(async (trx) => {
-    const members = await trx
-      .selectFrom("memberships")
-      .innerJoin("users", "users.id", "memberships.user_id")
-      .select(["memberships.user_id", "memberships.role", "users.email"])
-      .where("memberships.organization_id", "=", scope.org.id)
-      .forUpdate("memberships")
-      .execute();
-    // The guard read the actor's role before this transaction: read it again under the lock.
-    if (!stillAdmin(members, scope)) return { ok: false, error: NO_LONGER_ADMIN };
-    const target = members.find((m) => m.user_id === userId);
-    if (!target) return { ok: false, error: "That person is not a member of this organization." };
-    const admins = members.filter((m) => m.role === "org_admin").length;
-    if (target.role === "org_admin" && admins <= 1) {
-      return { ok: false, error: "An organization needs at least one administrator. Make someone else one first." };
-    }
+export function removeMember(scope: OrgScope, userId: string): Promise<MembershipResult> {
+  return changeMembership(scope, userId, { demotes: () => true }, async (trx, target) => {
     await trx
       .deleteFrom("memberships")
       .where("organization_id", "=", scope.org.id)
@@ -108,6 +108,5 @@ export async function removeMember(scope: OrgScope, userId: string): Promise<Mem
       target: target.email,
       details: { role: target.role },
     });
-    return { ok: true };
   });
 }

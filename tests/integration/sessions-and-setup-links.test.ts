@@ -450,3 +450,54 @@ describe("setup links", () => {
     expect(last).toMatchObject({ action: "membership.role_changed", target: "victor@acme.test" });
   });
 });
+
+describe("an organization's pending setup links", () => {
+  it("are not hidden by a hundred newer used, expired or revoked ones", async () => {
+    const db = portal.database.db;
+    const alice = await sessionCookieFor(db, "alice@acme.test");
+    const token = tokenFrom(
+      (
+        await call(portal.url, "/orgs/acme", {
+          cookie: alice,
+          form: { intent: "invite", role: "org_viewer", maxUses: "1", ttlHours: "72" },
+        })
+      ).text,
+    );
+    const pending = await db
+      .selectFrom("invitations")
+      .select(["id", "organization_id"])
+      .where("token_hash", "=", sha256(token))
+      .executeTakeFirstOrThrow();
+    const later = Date.now() + 60_000;
+    const noise = Array.from({ length: 100 }, (_, i) => ({
+      token_hash: sha256(`noise-${i}-${randomBytes(8).toString("hex")}`),
+      organization_id: pending.organization_id,
+      role: "org_viewer" as const,
+      created_by_user_id: null,
+      created_by_label: "noise@acme.test",
+      created_at: new Date(later + i),
+      expires_at: new Date(later + 3_600_000),
+      max_uses: 1,
+      revoked_at: i % 2 === 0 ? new Date() : null,
+      revoked_by_label: null,
+      note: null,
+      ...(i % 2 === 1 ? { uses: 1 } : {}),
+    }));
+    const inserted = await db.insertInto("invitations").values(noise).returning("id").execute();
+    try {
+      const page = await call(portal.url, "/orgs/acme", { cookie: alice });
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(`value="${pending.id}"`);
+      for (const { id } of inserted) expect(page.text).not.toContain(`value="${id}"`);
+    } finally {
+      await db
+        .deleteFrom("invitations")
+        .where(
+          "id",
+          "in",
+          inserted.map((r) => r.id),
+        )
+        .execute();
+    }
+  });
+});
