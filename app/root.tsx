@@ -16,7 +16,7 @@ import {
 import type { ReactNode } from "react";
 import { ErrorPage } from "./components/error-page";
 import { useNonce } from "./components/nonce";
-import { getViewer } from "./services/auth/guards.server";
+import { getViewer } from "./services/identity/guards.server";
 import stylesUrl from "./styles/app.css?url";
 
 export const links: LinksFunction = () => [

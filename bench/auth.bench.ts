@@ -14,8 +14,8 @@ import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { ensureBuilt } from "../server/build";
 import { startPortal } from "../server/portal";
-import { createSession } from "~/services/auth/session.server";
-import { openMigrated } from "~/services/db.server";
+import { createSession } from "~/services/identity/session.server";
+import { openMigrated } from "~/services/platform/db.server";
 
 const { values } = parseArgs({
   options: {

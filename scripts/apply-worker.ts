@@ -6,11 +6,11 @@
  */
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
-import { closeDatabase, getDatabase } from "~/services/db.server";
+import { closeDatabase, getDatabase } from "~/services/platform/db.server";
 import { envOrExit } from "./env";
-import { logger } from "~/services/logger.server";
-import { getSecretsKey } from "~/services/secrets.server";
-import { getTenantConfig } from "~/services/tenant-config.server";
+import { logger } from "~/services/platform/logger.server";
+import { getSecretsKey } from "~/services/platform/secrets.server";
+import { getTenantConfig } from "~/services/platform/tenant-config.server";
 
 async function main(): Promise<void> {
   const env = envOrExit();

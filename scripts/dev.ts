@@ -8,12 +8,12 @@ import { createServer } from "node:http";
 import { startLocalTenant } from "../local-tenant/server";
 import { createPortalApp } from "../server/http";
 import { tenantDataDir } from "../server/portal";
-import { getDatabase } from "~/services/db.server";
-import { getEnv } from "~/services/env.server";
-import { seedLocalMode } from "~/services/local-seed.server";
-import { registerPublicUrl } from "~/services/public-url.server";
+import { getDatabase } from "~/services/platform/db.server";
+import { getEnv } from "~/services/platform/env.server";
+import { seedLocalMode } from "~/services/identity/local-seed.server";
+import { registerPublicUrl } from "~/services/platform/public-url.server";
 import { localTenantConfig } from "../server/local-tenant-config";
-import { registerLocalTenant } from "~/services/tenant-config.server";
+import { registerLocalTenant } from "~/services/platform/tenant-config.server";
 
 const env = getEnv();
 const vite = await createViteServer({ server: { middlewareMode: true } });

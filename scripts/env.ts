@@ -1,4 +1,4 @@
-import { EnvError, getEnv, type Env } from "~/services/env.server";
+import { EnvError, getEnv, type Env } from "~/services/platform/env.server";
 
 /** The parsed environment, or — when it is wrong — its message on stderr and exit code 1 (no stack trace). */
 export function envOrExit(): Env {

@@ -1,4 +1,4 @@
-import { createSafeFetcher } from "../app/services/safe-fetch.server.js";
+import { createSafeFetcher } from "../app/services/idp-documents/safe-fetch.server.js";
 import {
   detectKind,
   FetchRefused,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requestIdFrom } from "~/services/request-context.server";
+import { requestIdFrom } from "~/services/platform/request-context.server";
 import { loggablePath } from "./http";
 
 describe("request logging", () => {

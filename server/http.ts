@@ -3,11 +3,11 @@ import type { ServerBuild } from "@remix-run/node";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { logger } from "~/services/logger.server";
-import { getPublicOrigin } from "~/services/public-url.server";
-import { getTenantConfig } from "~/services/tenant-config.server";
-import { requestContext, requestIdFrom } from "~/services/request-context.server";
-import { maskSecretPath } from "~/services/secret-paths";
+import { logger } from "~/services/platform/logger.server";
+import { getPublicOrigin } from "~/services/platform/public-url.server";
+import { getTenantConfig } from "~/services/platform/tenant-config.server";
+import { requestContext, requestIdFrom } from "~/services/platform/request-context.server";
+import { maskSecretPath } from "~/services/platform/secret-paths";
 import { sameOriginGuard } from "./same-origin";
 
 /** Largest request body the portal reads: metadata uploads are capped at 1 MB, forms are small. */

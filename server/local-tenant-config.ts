@@ -1,4 +1,4 @@
-import type { TenantConfig } from "~/services/tenant-config.server";
+import type { TenantConfig } from "~/services/platform/tenant-config.server";
 import type { LocalTenant } from "../local-tenant/server";
 
 /** The tenant config for a running local tenant: what the portal, `npm run dev`, tests and benches register. */

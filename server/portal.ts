@@ -12,14 +12,14 @@ import {
   installDatabase,
   type DatabaseTarget,
   type OpenDatabase,
-} from "~/services/db.server";
-import { seedLocalMode } from "~/services/local-seed.server";
-import { registerPublicUrl } from "~/services/public-url.server";
+} from "~/services/platform/db.server";
+import { seedLocalMode } from "~/services/identity/local-seed.server";
+import { registerPublicUrl } from "~/services/platform/public-url.server";
 import { localTenantConfig } from "./local-tenant-config";
-import { registerLocalTenant, getTenantConfig } from "~/services/tenant-config.server";
+import { registerLocalTenant, getTenantConfig } from "~/services/platform/tenant-config.server";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
-import { getEnv } from "~/services/env.server";
+import { getEnv } from "~/services/platform/env.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
 import { answerWhileStarting } from "./starting";

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from "express";
-import { recordAudit } from "~/services/audit.server";
-import { getDb } from "~/services/db.server";
-import { logger } from "~/services/logger.server";
-import { maskSecretPath } from "~/services/secret-paths";
+import { recordAudit } from "~/services/audit/audit.server";
+import { getDb } from "~/services/platform/db.server";
+import { logger } from "~/services/platform/logger.server";
+import { maskSecretPath } from "~/services/platform/secret-paths";
 
 /**
  * Cross-site request forgery defence on top of SameSite=Lax cookies: every request that can

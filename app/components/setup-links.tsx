@@ -1,5 +1,5 @@
 import { Form } from "@remix-run/react";
-import { DEFAULT_TTL_HOURS, MAX_TTL_HOURS, MAX_USES_LIMIT } from "~/services/invitation-rules";
+import { DEFAULT_TTL_HOURS, MAX_TTL_HOURS, MAX_USES_LIMIT } from "~/services/identity/invitation-rules";
 import { describedBy, FieldError } from "./form-errors";
 import { Time } from "./time";
 

@@ -1,13 +1,13 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
-import { recordAudit } from "~/services/audit.server";
-import { finishLogin, isPendingLogin, loginCookie } from "~/services/auth/oidc.server";
-import { createSession, revokeSession, sessionIdHashFrom, sweepExpiredSessions } from "~/services/auth/session.server";
-import { supportRoleFromClaims } from "~/services/auth/vendor-roles.server";
-import { getDb } from "~/services/db.server";
-import { getEnv } from "~/services/env.server";
-import { logger } from "~/services/logger.server";
-import { SignInRefused, upsertUserFromClaims } from "~/services/users.server";
+import { recordAudit } from "~/services/audit/audit.server";
+import { finishLogin, isPendingLogin, loginCookie } from "~/services/identity/oidc.server";
+import { createSession, revokeSession, sessionIdHashFrom, sweepExpiredSessions } from "~/services/identity/session.server";
+import { supportRoleFromClaims } from "~/services/identity/vendor-roles.server";
+import { getDb } from "~/services/platform/db.server";
+import { getEnv } from "~/services/platform/env.server";
+import { logger } from "~/services/platform/logger.server";
+import { SignInRefused, upsertUserFromClaims } from "~/services/identity/users.server";
 
 /**
  * GET /auth/callback — the tenant sends the browser back here with a code. The code is exchanged,

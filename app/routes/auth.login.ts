@@ -1,7 +1,7 @@
 import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
-import { loginCookie, startLogin } from "~/services/auth/oidc.server";
-import { sanitizeReturnTo } from "~/services/auth/return-to";
-import { logger } from "~/services/logger.server";
+import { loginCookie, startLogin } from "~/services/identity/oidc.server";
+import { sanitizeReturnTo } from "~/services/identity/return-to";
+import { logger } from "~/services/platform/logger.server";
 
 /**
  * GET /auth/login?returnTo=/path — starts an OIDC sign-in at the tenant. `returnTo` is kept only

@@ -1,10 +1,10 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
-import { recordAudit } from "~/services/audit.server";
-import { getViewer } from "~/services/auth/guards.server";
-import { tenantLogoutUrl } from "~/services/auth/oidc.server";
-import { clearSessionCookie, revokeAllSessions, revokeSession } from "~/services/auth/session.server";
-import { getDb } from "~/services/db.server";
+import { recordAudit } from "~/services/audit/audit.server";
+import { getViewer } from "~/services/identity/guards.server";
+import { tenantLogoutUrl } from "~/services/identity/oidc.server";
+import { clearSessionCookie, revokeAllSessions, revokeSession } from "~/services/identity/session.server";
+import { getDb } from "~/services/platform/db.server";
 
 /**
  * /auth/logout — GET shows the choice; POST signs out (this browser, or everywhere) and sends the

@@ -8,9 +8,9 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Time } from "~/components/time";
-import { getViewer, requireUser } from "~/services/auth/guards.server";
-import { ORG_ROLE_LABEL } from "~/services/auth/permissions";
-import { acceptInvitation, inspectInvitation, type InvitationState } from "~/services/invitations.server";
+import { getViewer, requireUser } from "~/services/identity/guards.server";
+import { ORG_ROLE_LABEL } from "~/services/identity/permissions";
+import { acceptInvitation, inspectInvitation, type InvitationState } from "~/services/identity/invitations.server";
 
 /**
  * /invites/<token> — a setup link. A usable one shows the organization and role and, once the

@@ -5,17 +5,17 @@ import { AuditTable } from "~/components/audit-table";
 import { ActionNotice, fieldErrors } from "~/components/form-errors";
 import { NewSetupLink, RevokeSetupLink, SetupLinkFields } from "~/components/setup-links";
 import { Time } from "~/components/time";
-import { listOrgAudit } from "~/services/audit-log.server";
-import { requireOrgMember } from "~/services/auth/guards.server";
-import { ORG_ROLE_LABEL, orgRoleCan } from "~/services/auth/permissions";
+import { listOrgAudit } from "~/services/audit/audit-log.server";
+import { requireOrgMember } from "~/services/identity/guards.server";
+import { ORG_ROLE_LABEL, orgRoleCan } from "~/services/identity/permissions";
 import {
   createOrgInvitation,
   listOrgInvitations,
   revokeInvitation,
   revokeSetupLinkSchema,
   setupLinkFormFields,
-} from "~/services/invitations.server";
-import { changeMemberRole, listMembers, removeMember } from "~/services/memberships.server";
+} from "~/services/identity/invitations.server";
+import { changeMemberRole, listMembers, removeMember } from "~/services/identity/memberships.server";
 
 /**
  * /orgs/<slug> — an organization's home: its members for everyone in it; setup links, member

@@ -1,7 +1,7 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { ORG_ROLE_LABEL } from "~/services/auth/permissions";
-import { requireUser } from "~/services/auth/guards.server";
+import { ORG_ROLE_LABEL } from "~/services/identity/permissions";
+import { requireUser } from "~/services/identity/guards.server";
 
 /** /orgs — the organizations the user belongs to; straight to the only one when there is one. */
 export async function loader({ request }: LoaderFunctionArgs) {

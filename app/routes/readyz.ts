@@ -1,5 +1,5 @@
-import { getDb, pingDatabase } from "~/services/db.server";
-import { logger } from "~/services/logger.server";
+import { getDb, pingDatabase } from "~/services/platform/db.server";
+import { logger } from "~/services/platform/logger.server";
 
 /** Readiness: the database answers. 503 with the failing check named, so an operator knows where to look. */
 export async function loader() {

@@ -5,17 +5,17 @@ import { AuditTable } from "~/components/audit-table";
 import { ActionNotice, describedBy, FieldError, fieldErrors } from "~/components/form-errors";
 import { NewSetupLink, RevokeSetupLink, SetupLinkFields } from "~/components/setup-links";
 import { Time } from "~/components/time";
-import { listAllAudit } from "~/services/audit-log.server";
-import { requireSupport } from "~/services/auth/guards.server";
-import { ORG_ROLE_LABEL, SUPPORT_ROLE_LABEL, supportRoleCan } from "~/services/auth/permissions";
+import { listAllAudit } from "~/services/audit/audit-log.server";
+import { requireSupport } from "~/services/identity/guards.server";
+import { ORG_ROLE_LABEL, SUPPORT_ROLE_LABEL, supportRoleCan } from "~/services/identity/permissions";
 import {
   createSupportInvitation,
   listInvitationsIssuedBy,
   revokeInvitation,
   revokeSetupLinkSchema,
   setupLinkFormFields,
-} from "~/services/invitations.server";
-import { createOrganization, listOrganizations } from "~/services/organizations.server";
+} from "~/services/identity/invitations.server";
+import { createOrganization, listOrganizations } from "~/services/identity/organizations.server";
 
 /**
  * /support — the vendor console's home: every organization, the setup links this person issued

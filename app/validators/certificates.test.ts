@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { auth0SigningCert, describeCertificate, normalizeBase64Certificate } from "./certificates";
 
-const TESTDATA = join(import.meta.dirname, "../services/testdata");
+const TESTDATA = join(import.meta.dirname, "../services/idp-documents/testdata");
 const pem = (name: string) => readFileSync(join(TESTDATA, name), "utf8");
 
 const FIXTURES = join(import.meta.dirname, "../../tests/fixtures/idp-documents");

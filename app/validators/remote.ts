@@ -5,7 +5,7 @@ import { validateSamlMetadata, type SamlReport } from "./saml-metadata";
 
 /**
  * The validators do no I/O: URL checks take a fetcher (in the app, the one SSRF-safe fetcher of
- * app/services/safe-fetch.server.ts; in tests, anything). A fetcher refuses with a FetchRefused.
+ * app/services/idp-documents/safe-fetch.server.ts; in tests, anything). A fetcher refuses with a FetchRefused.
  */
 export interface FetchedDocument {
   /** The URL the body finally came from (after redirects). */

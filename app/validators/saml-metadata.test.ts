@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { validateSamlMetadata } from "./saml-metadata";
 
 const NOW = new Date("2026-11-22T00:00:00Z");
-const TESTDATA = join(import.meta.dirname, "../services/testdata");
+const TESTDATA = join(import.meta.dirname, "../services/idp-documents/testdata");
 const TEST_CERT_PEM = readFileSync(join(TESTDATA, "test-cert.pem"), "utf8");
 const TEST_KEY_PEM = readFileSync(join(TESTDATA, "test-key.pem"), "utf8");
 // A real 2048-bit RSA, SHA-256 certificate valid to 2034 (from the Okta fixture).

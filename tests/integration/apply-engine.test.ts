@@ -10,8 +10,8 @@ import {
   type CrashPoint,
 } from "~/services/apply/worker.server";
 import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
-import type { OpenDatabase } from "~/services/db.server";
-import type { ScopedOrganization } from "~/services/scope.server";
+import type { OpenDatabase } from "~/services/platform/db.server";
+import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
 import {
   createOrganizations,

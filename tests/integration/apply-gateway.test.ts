@@ -2,7 +2,7 @@ import { ConnectionsClient } from "auth0/connections";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Auth0Gateway, OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
 import { InvalidOptionsError, NotOwnedError } from "~/services/auth0/errors";
-import type { ScopedOrganization } from "~/services/scope.server";
+import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
 import { createOrganizations, samlOptions, systemScope, tenantConfigOf } from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";

@@ -3,8 +3,8 @@ import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
 import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
 import type { ResponseInfo } from "~/services/auth0/client.server";
-import type { OpenDatabase } from "~/services/db.server";
-import type { ScopedOrganization } from "~/services/scope.server";
+import type { OpenDatabase } from "~/services/platform/db.server";
+import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
 import {
   createOrganizations,

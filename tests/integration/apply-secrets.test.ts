@@ -7,8 +7,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
 import { createApplyWorker, SECRET_UNREADABLE_MESSAGE } from "~/services/apply/worker.server";
-import { getSecretsKey, resetSecretsKeyForTests, secretsKeyFrom, setLocalKeyFile } from "~/services/secrets.server";
-import type { ScopedOrganization } from "~/services/scope.server";
+import {
+  getSecretsKey,
+  resetSecretsKeyForTests,
+  secretsKeyFrom,
+  setLocalKeyFile,
+} from "~/services/platform/secrets.server";
+import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
 import { createOrganizations, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";

@@ -247,7 +247,7 @@ describe("signing in through the tenant", () => {
   });
 
   it("answers 503 without details when the tenant cannot be reached, and recovers when it can", async () => {
-    const { getTenantConfig, registerLocalTenant } = await import("~/services/tenant-config.server");
+    const { getTenantConfig, registerLocalTenant } = await import("~/services/platform/tenant-config.server");
     const real = getTenantConfig();
     registerLocalTenant({ ...real, issuer: "http://127.0.0.1:9/" });
     try {

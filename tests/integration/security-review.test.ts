@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createOrgInvitation } from "~/services/invitations.server";
-import { changeMemberRole, removeMember } from "~/services/memberships.server";
+import { createOrgInvitation } from "~/services/identity/invitations.server";
+import { changeMemberRole, removeMember } from "~/services/identity/memberships.server";
 import { hashPassword } from "../../local-tenant/passwords";
 import { selfSignedCertificate } from "../../local-tenant/x509";
 import { call, sessionCookieFor } from "../support/auth";

@@ -1,8 +1,8 @@
 import { createCookie } from "@remix-run/node";
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loginCookie } from "~/services/auth/oidc.server";
-import { sessionCookie } from "~/services/auth/session.server";
+import { loginCookie } from "~/services/identity/oidc.server";
+import { sessionCookie } from "~/services/identity/session.server";
 import { call, cookiePair, createPortalUser, sessionCookieFor, snapshot } from "../support/auth";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
@@ -33,7 +33,7 @@ describe("sessions", () => {
       .select("id")
       .where("email", "=", "alice@acme.test")
       .executeTakeFirstOrThrow();
-    const { createSession } = await import("~/services/auth/session.server");
+    const { createSession } = await import("~/services/identity/session.server");
     const { setCookie } = await createSession(user.id);
     expect(setCookie).toMatch(/^portal_session=/);
     expect(setCookie).toMatch(/; HttpOnly/i);

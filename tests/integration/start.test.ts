@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { getDb } from "~/services/db.server";
-import { getSecretsKey, resetSecretsKeyForTests } from "~/services/secrets.server";
+import { getDb } from "~/services/platform/db.server";
+import { getSecretsKey, resetSecretsKeyForTests } from "~/services/platform/secrets.server";
 import { startPortal } from "../../server/portal";
 
 async function freePort(): Promise<number> {

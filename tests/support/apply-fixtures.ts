@@ -1,9 +1,9 @@
-import "~/services/db/apply-schema";
+import "~/services/platform/db/apply-schema";
 import type { Kysely } from "kysely";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import type { ApplyWorkerOptions } from "~/services/apply/worker.server";
-import type { Database } from "~/services/db/schema";
-import type { ScopedOrganization, SystemOrgScope } from "~/services/scope.server";
+import type { Database } from "~/services/platform/db/schema";
+import type { ScopedOrganization, SystemOrgScope } from "~/services/identity/scope.server";
 import { localTenantConfig } from "../../server/local-tenant-config.js";
 import type { Harness } from "./local-tenant-contract.js";
 

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
-import { createSession } from "~/services/auth/session.server";
-import type { DB } from "~/services/db.server";
+import { createSession } from "~/services/identity/session.server";
+import type { DB } from "~/services/platform/db.server";
 
 /**
  * Signing in without the tenant's login page, for tests that are about what happens after it:

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { openDatabase, openMigrated, type OpenDatabase } from "~/services/db.server";
+import { openDatabase, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
 
 /**
  * A fresh, migrated database for one test file: PGlite in memory by default, or — when

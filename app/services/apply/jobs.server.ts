@@ -1,11 +1,11 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { z } from "zod";
-import type { ApplyJob, ApplyJobStatus } from "../db/apply-schema";
-import "../db/apply-schema";
-import type { Database } from "../db/schema";
-import type { OrganizationScope } from "../scope.server";
-import { getSecretsKey, isSealed, openJson, sealJson, type SecretsKey } from "../secrets.server";
-import { singleton } from "../singleton.server";
+import type { ApplyJob, ApplyJobStatus } from "../platform/db/apply-schema";
+import "../platform/db/apply-schema";
+import type { Database } from "../platform/db/schema";
+import type { OrganizationScope } from "../identity/scope.server";
+import { getSecretsKey, isSealed, openJson, sealJson, type SecretsKey } from "../platform/secrets.server";
+import { singleton } from "../platform/singleton.server";
 
 /** Workers in this process that want to hear about new jobs at once rather than at their next poll. */
 const listeners = singleton("apply-job-listeners", () => new Set<() => void>());

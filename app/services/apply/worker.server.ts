@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { sql, type Kysely, type Transaction } from "kysely";
-import { recordAudit } from "../audit.server";
+import { recordAudit } from "../audit/audit.server";
 import type { ResponseInfo } from "../auth0/client.server";
 import {
   Auth0GatewayError,
@@ -11,12 +11,12 @@ import {
   RateLimitedError,
 } from "../auth0/errors";
 import { Auth0Gateway, type OwnedConnection } from "../auth0/gateway.server";
-import type { ApplyJob } from "../db/apply-schema";
-import type { Database } from "../db/schema";
-import { logger } from "../logger.server";
-import { getSecretsKey, SecretOpenError, type SecretsKey } from "../secrets.server";
-import type { SystemOrgScope } from "../scope.server";
-import type { TenantConfig } from "../tenant-config.server";
+import type { ApplyJob } from "../platform/db/apply-schema";
+import type { Database } from "../platform/db/schema";
+import { logger } from "../platform/logger.server";
+import { getSecretsKey, SecretOpenError, type SecretsKey } from "../platform/secrets.server";
+import type { SystemOrgScope } from "../identity/scope.server";
+import type { TenantConfig } from "../platform/tenant-config.server";
 import { drainBudget, takeBudget, type RateBudget } from "./budget.server";
 import {
   APPLY_STEPS,

@@ -1,8 +1,8 @@
 import { ConnectionsClient } from "auth0/connections";
 import { EnabledConnectionsClient } from "auth0/organizations/enabledConnections";
 import { z } from "zod";
-import { singleton } from "../singleton.server";
-import type { TenantConfig } from "../tenant-config.server";
+import { singleton } from "../platform/singleton.server";
+import type { TenantConfig } from "../platform/tenant-config.server";
 import { UnavailableError } from "./errors";
 
 /**

@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from "kysely";
 import { isDeepStrictEqual } from "node:util";
-import { recordAudit } from "../audit.server";
-import type { Database } from "../db/schema";
-import type { OrganizationScope } from "../scope.server";
-import type { TenantConfig } from "../tenant-config.server";
+import { recordAudit } from "../audit/audit.server";
+import type { Database } from "../platform/db/schema";
+import type { OrganizationScope } from "../identity/scope.server";
+import type { TenantConfig } from "../platform/tenant-config.server";
 import { createManagementClients, type ClientHooks, type ManagementClients } from "./client.server";
 import { ConflictError, NotFoundError, NotOwnedError, toGatewayError, UnavailableError } from "./errors";
 import { connectionName, type ConnectionProtocol } from "./naming";

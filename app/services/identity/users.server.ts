@@ -1,6 +1,6 @@
 import { sql } from "kysely";
-import { getDb } from "./db.server";
-import type { User } from "./db/schema";
+import { getDb } from "../platform/db.server";
+import type { User } from "../platform/db/schema";
 
 /**
  * Portal users are keyed by the tenant's subject (`sub`). A row without a sub (seeded or created

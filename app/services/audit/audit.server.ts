@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
-import type { Database } from "./db/schema";
-import { currentRequest } from "./request-context.server";
+import type { Database } from "../platform/db/schema";
+import { currentRequest } from "../platform/request-context.server";
 
 /**
  * The audit log: one row per thing someone did or was refused. Written in the same transaction

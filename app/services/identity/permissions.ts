@@ -1,4 +1,4 @@
-import type { OrgRole } from "../db/schema";
+import type { OrgRole } from "../platform/db/schema";
 
 /**
  * Typed permissions: what a role may do, in one table. Guards and services check these on the

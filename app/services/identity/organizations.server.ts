@@ -1,7 +1,7 @@
 import { sql } from "kysely";
-import { recordAudit } from "./audit.server";
+import { recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "./authorize.server";
-import { getDb } from "./db.server";
+import { getDb } from "../platform/db.server";
 import type { SupportScope } from "./scope.server";
 
 /** Organizations as vendor support sees them: every one, with member counts. */

@@ -1,4 +1,4 @@
-import { orgRoleCan, supportRoleCan, type OrgPermission, type SupportPermission } from "./auth/permissions";
+import { orgRoleCan, supportRoleCan, type OrgPermission, type SupportPermission } from "./permissions";
 import type { OrgScope, SupportScope } from "./scope.server";
 
 /**

@@ -1,6 +1,6 @@
-import { assertOrgPermission, assertSupportPermission } from "./authorize.server";
-import { getDb } from "./db.server";
-import type { OrgScope, SupportScope } from "./scope.server";
+import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
+import { getDb } from "../platform/db.server";
+import type { OrgScope, SupportScope } from "../identity/scope.server";
 
 /** Reading the audit log: an org admin their own organization's rows, support every row. */
 export interface AuditRow {

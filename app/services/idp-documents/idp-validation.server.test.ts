@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { judgeMetadataDocument, judgeMetadataUrl, judgeOidcProvider } from "./idp-validation.server";
 
-const DIR = join(import.meta.dirname, "../../tests/fixtures/idp-documents");
+const DIR = join(import.meta.dirname, "../../../tests/fixtures/idp-documents");
 const NOW = new Date("2026-11-22T00:00:00Z");
 let base = "";
 const server = http.createServer((req, res) => {

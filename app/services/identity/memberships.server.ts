@@ -1,8 +1,8 @@
 import { sql, type Transaction } from "kysely";
-import { recordAudit } from "./audit.server";
+import { recordAudit } from "../audit/audit.server";
 import { assertOrgPermission } from "./authorize.server";
-import { getDb } from "./db.server";
-import type { Database, OrgRole } from "./db/schema";
+import { getDb } from "../platform/db.server";
+import type { Database, OrgRole } from "../platform/db/schema";
 import type { OrgScope } from "./scope.server";
 
 /** Members of one organization: always the scope's own, never one named by input. */

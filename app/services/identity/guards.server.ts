@@ -1,12 +1,12 @@
 import { redirect } from "@remix-run/node";
-import { recordAudit } from "../audit.server";
-import { getDb } from "../db.server";
-import type { OrgRole } from "../db/schema";
-import type { OrgScope, ScopedOrganization, ScopedUser, SupportRole, SupportScope } from "../scope.server";
-import { maskSecretPath } from "../secret-paths";
+import { recordAudit } from "../audit/audit.server";
+import { getDb } from "../platform/db.server";
+import type { OrgRole } from "../platform/db/schema";
+import type { OrgScope, ScopedOrganization, ScopedUser, SupportRole, SupportScope } from "./scope.server";
+import { maskSecretPath } from "../platform/secret-paths";
 import { orgRoleAtLeast, supportRoleAtLeast } from "./permissions";
 import { sanitizeReturnTo } from "./return-to";
-import { requestMemo } from "../request-context.server";
+import { requestMemo } from "../platform/request-context.server";
 import { sessionFromRow, sessionIdHashFrom, type ActiveSession } from "./session.server";
 import { configuredSupportRole, higherSupportRole } from "./vendor-roles.server";
 

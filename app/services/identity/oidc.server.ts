@@ -1,9 +1,9 @@
 import { createCookie, type Cookie } from "@remix-run/node";
 import * as client from "openid-client";
-import { getEnv } from "../env.server";
-import { getPublicUrl } from "../public-url.server";
-import { singleton } from "../singleton.server";
-import { getTenantConfig } from "../tenant-config.server";
+import { getEnv } from "../platform/env.server";
+import { getPublicUrl } from "../platform/public-url.server";
+import { singleton } from "../platform/singleton.server";
+import { getTenantConfig } from "../platform/tenant-config.server";
 import { cookieSecret } from "./session.server";
 
 /**

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
-import { DEMO_USERS, demoUserId } from "../../local-tenant/seed";
-import { getDb } from "./db.server";
-import type { OrgRole } from "./db/schema";
+import { DEMO_USERS, demoUserId } from "../../../local-tenant/seed";
+import { getDb } from "../platform/db.server";
+import type { OrgRole } from "../platform/db/schema";
 
 /**
  * Local mode's demo organizations and memberships, applied at every start (idempotent; nothing

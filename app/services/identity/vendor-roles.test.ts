@@ -23,7 +23,7 @@ describe("vendor roles from an ID-token claim", () => {
 
 describe("vendor roles from configuration", () => {
   it("reads e-mails (any case) and user ids from the environment; the higher role wins", async () => {
-    const { parseEnv } = await import("../env.server");
+    const { parseEnv } = await import("../platform/env.server");
     const { configuredSupportRole } = await import("./vendor-roles.server");
     const env = parseEnv({
       AUTH0_DOMAIN: "acme.eu.auth0.com",
@@ -61,7 +61,7 @@ describe("vendor roles from configuration", () => {
   });
 
   it("adds the seeded Sam and Lena in local mode", async () => {
-    const { parseEnv } = await import("../env.server");
+    const { parseEnv } = await import("../platform/env.server");
     const { configuredSupportRole } = await import("./vendor-roles.server");
     const env = parseEnv({});
     expect(configuredSupportRole({ email: "sam@vendor.test", sub: null, emailVerified: true }, env)).toBe(
@@ -74,7 +74,7 @@ describe("vendor roles from configuration", () => {
   });
 
   it("trusts an e-mail only when verified and not from a customer-managed connection", async () => {
-    const { parseEnv } = await import("../env.server");
+    const { parseEnv } = await import("../platform/env.server");
     const { configuredSupportRole, isCustomerManagedIdentity } = await import("./vendor-roles.server");
     const env = parseEnv({});
     const lena = { email: "lena@vendor.test" };
@@ -92,7 +92,7 @@ describe("vendor roles from configuration", () => {
   });
 
   it("names the variable when a list entry is malformed, and a claim name with spaces", async () => {
-    const { parseEnv } = await import("../env.server");
+    const { parseEnv } = await import("../platform/env.server");
     expect(() => parseEnv({ SUPPORT_ADMIN_USER_IDS: "not an id" })).toThrow(/SUPPORT_ADMIN_USER_IDS .*user id/);
     expect(() => parseEnv({ SUPPORT_ROLE_CLAIM: "my roles" })).toThrow(/SUPPORT_ROLE_CLAIM/);
     expect(() => parseEnv({ SESSION_IDLE_MINUTES: "1" })).toThrow(/SESSION_IDLE_MINUTES/);

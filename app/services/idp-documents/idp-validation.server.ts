@@ -4,8 +4,8 @@ import {
   validateSamlMetadata,
   validateSamlMetadataUrl,
   type ValidationReport,
-} from "~/validators";
-import { getEnv } from "./env.server";
+} from "~/validators/index";
+import { getEnv } from "../platform/env.server";
 import { createSafeFetcher } from "./safe-fetch.server";
 
 /**

@@ -4,13 +4,13 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FetchRefused, validateOidcProvider, validateSamlMetadataUrl } from "~/validators";
+import { FetchRefused, validateOidcProvider, validateSamlMetadataUrl } from "~/validators/index";
 import { createSafeFetcher, type Resolver } from "./safe-fetch.server";
 
 const TESTDATA = join(import.meta.dirname, "testdata");
 const CA = readFileSync(join(TESTDATA, "test-cert.pem"), "utf8");
 const KEY = readFileSync(join(TESTDATA, "test-key.pem"), "utf8");
-const METADATA = readFileSync(join(import.meta.dirname, "../../tests/fixtures/idp-documents/saml-google-1.xml"));
+const METADATA = readFileSync(join(import.meta.dirname, "../../../tests/fixtures/idp-documents/saml-google-1.xml"));
 const NOW = new Date("2026-11-22T00:00:00Z");
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;

@@ -1,4 +1,4 @@
-import type { OrgRole } from "./db/schema";
+import type { OrgRole } from "../platform/db/schema";
 
 /**
  * Scopes are values. A guard (requireOrgMember, requireSupport) returns one after checking the

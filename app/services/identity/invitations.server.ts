@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { z } from "zod";
-import { recordAudit } from "./audit.server";
+import { recordAudit } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "./authorize.server";
-import { getDb } from "./db.server";
-import type { Invitation, OrgRole } from "./db/schema";
+import { getDb } from "../platform/db.server";
+import type { Invitation, OrgRole } from "../platform/db/schema";
 import { DEFAULT_TTL_HOURS, MAX_TTL_HOURS, MAX_USES_LIMIT } from "./invitation-rules";
-import { getPublicUrl } from "./public-url.server";
+import { getPublicUrl } from "../platform/public-url.server";
 import type { OrgScope, ScopedUser, SupportScope } from "./scope.server";
 
 /**

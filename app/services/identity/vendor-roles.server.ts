@@ -1,6 +1,6 @@
 import { sanitizeNamePart } from "../auth0/naming";
-import { getEnv, type Env } from "../env.server";
-import type { SupportRole } from "../scope.server";
+import { getEnv, type Env } from "../platform/env.server";
+import type { SupportRole } from "./scope.server";
 
 /**
  * Vendor staff roles come from configuration, never from the database or a form: lists of

@@ -1,9 +1,9 @@
 import { createCookie, type Cookie } from "@remix-run/node";
 import { createHash, randomBytes } from "node:crypto";
-import { getDb } from "../db.server";
-import { getEnv } from "../env.server";
-import { currentRequest } from "../request-context.server";
-import { singleton } from "../singleton.server";
+import { getDb } from "../platform/db.server";
+import { getEnv } from "../platform/env.server";
+import { currentRequest } from "../platform/request-context.server";
+import { singleton } from "../platform/singleton.server";
 
 /**
  * Sign-in sessions. The cookie carries only a random id (256 bits), signed with SESSION_SECRET;
