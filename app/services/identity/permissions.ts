@@ -23,7 +23,8 @@ export type SupportPermission =
   | "support:invitations:read"
   | "support:invitations:manage"
   | "support:orgs:create"
-  | "support:domains:verify";
+  | "support:domains:verify"
+  | "support:api-keys:manage";
 
 export type Permission = OrgPermission | SupportPermission;
 
@@ -50,6 +51,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:manage",
     "support:orgs:create",
     "support:domains:verify",
+    "support:api-keys:manage",
   ],
 };
 
