@@ -13,7 +13,9 @@ export type OrgPermission =
   | "org:members:manage"
   | "org:invitations:read"
   | "org:invitations:manage"
-  | "org:audit:read";
+  | "org:audit:read"
+  | "org:sso:read"
+  | "org:sso:manage";
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -25,7 +27,7 @@ export type SupportPermission =
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read"],
+  org_viewer: ["org:read", "org:members:read", "org:sso:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -33,6 +35,8 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:invitations:read",
     "org:invitations:manage",
     "org:audit:read",
+    "org:sso:read",
+    "org:sso:manage",
   ],
 };
 

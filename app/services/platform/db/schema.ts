@@ -88,6 +88,24 @@ export interface InvitationAcceptancesTable {
   accepted_at: Timestamp;
 }
 
+export type ConnectionDraftState = "draft" | "submitted";
+
+/** Migration 004: one SSO draft per organization (app/services/connections/drafts.server.ts). */
+export interface ConnectionDraftsTable {
+  organization_id: string;
+  protocol: "saml" | "oidc";
+  idp: string;
+  configuration: Json;
+  report: Json;
+  source: Json;
+  state: ColumnType<ConnectionDraftState, ConnectionDraftState | undefined, ConnectionDraftState>;
+  version: ColumnType<number, number | undefined, number>;
+  author_user_id: string | null;
+  author_label: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -96,6 +114,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   invitations: InvitationsTable;
   invitation_acceptances: InvitationAcceptancesTable;
+  connection_drafts: ConnectionDraftsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
