@@ -106,6 +106,17 @@ export interface ConnectionDraftsTable {
   updated_at: Timestamp;
 }
 
+/** Migration 004: one administrator's place in the SSO setup wizard (setup-progress.server.ts). */
+export interface ConnectionSetupProgressTable {
+  organization_id: string;
+  user_id: string;
+  input: Json;
+  report: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** The draft version the administrator started from (null: there was no draft). */
+  draft_version: number | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -115,6 +126,7 @@ export interface Database {
   invitations: InvitationsTable;
   invitation_acceptances: InvitationAcceptancesTable;
   connection_drafts: ConnectionDraftsTable;
+  connection_setup_progress: ConnectionSetupProgressTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;

@@ -28,8 +28,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
+
+  // Where one administrator is in the setup wizard (what they typed, the last check's report), so
+  // that every step posts, Back works and nothing typed is lost, with or without JavaScript. A
+  // client secret in it is sealed; an uploaded document is kept only until the draft is saved.
+  await db.schema
+    .createTable("connection_setup_progress")
+    .addColumn("organization_id", "uuid", (c) => c.notNull().references("organizations.id").onDelete("cascade"))
+    .addColumn("user_id", "uuid", (c) => c.notNull().references("users.id").onDelete("cascade"))
+    .addColumn("input", "jsonb", (c) => c.notNull())
+    .addColumn("report", "jsonb")
+    .addColumn("draft_version", "integer")
+    .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+    .addPrimaryKeyConstraint("connection_setup_progress_pkey", ["organization_id", "user_id"])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable("connection_setup_progress").ifExists().execute();
   await db.schema.dropTable("connection_drafts").ifExists().execute();
 }
