@@ -14,6 +14,8 @@ export type OrgPermission =
   | "org:invitations:read"
   | "org:invitations:manage"
   | "org:audit:read"
+  | "org:domains:read"
+  | "org:domains:manage"
   | "org:sso:read"
   | "org:sso:manage";
 
@@ -22,12 +24,13 @@ export type SupportPermission =
   | "support:audit:read"
   | "support:invitations:read"
   | "support:invitations:manage"
-  | "support:orgs:create";
+  | "support:orgs:create"
+  | "support:domains:verify";
 
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read", "org:sso:read"],
+  org_viewer: ["org:read", "org:members:read", "org:domains:read", "org:sso:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -35,6 +38,8 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:invitations:read",
     "org:invitations:manage",
     "org:audit:read",
+    "org:domains:read",
+    "org:domains:manage",
     "org:sso:read",
     "org:sso:manage",
   ],
@@ -48,6 +53,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:read",
     "support:invitations:manage",
     "support:orgs:create",
+    "support:domains:verify",
   ],
 };
 

@@ -90,7 +90,7 @@ export interface InvitationAcceptancesTable {
 
 export type ConnectionDraftState = "draft" | "submitted";
 
-/** Migration 004: one SSO draft per organization (app/services/connections/drafts.server.ts). */
+/** Migration 005: one SSO draft per organization (app/services/connections/drafts.server.ts). */
 export interface ConnectionDraftsTable {
   organization_id: string;
   protocol: "saml" | "oidc";
@@ -106,7 +106,7 @@ export interface ConnectionDraftsTable {
   updated_at: Timestamp;
 }
 
-/** Migration 004: one administrator's place in the SSO setup wizard (setup-progress.server.ts). */
+/** Migration 005: one administrator's place in the SSO setup wizard (setup-progress.server.ts). */
 export interface ConnectionSetupProgressTable {
   organization_id: string;
   user_id: string;
@@ -117,6 +117,23 @@ export interface ConnectionSetupProgressTable {
   updated_at: Timestamp;
 }
 
+export interface OrganizationDomainsTable {
+  id: Generated<string>;
+  organization_id: string;
+  /** Lower-case ASCII (IDNA) form, e.g. acme.com or xn--bcher-kva.example. */
+  domain: string;
+  /** The value the TXT record `_sso-portal-verification.<domain>` must hold. */
+  token: string;
+  created_at: Timestamp;
+  created_by_label: string;
+  verified_at: Timestamp | null;
+  verified_by_label: string | null;
+  verification_method: "dns" | "manual" | null;
+  manual_reason: string | null;
+  last_checked_at: Timestamp | null;
+  last_check_error: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -125,6 +142,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   invitations: InvitationsTable;
   invitation_acceptances: InvitationAcceptancesTable;
+  organization_domains: OrganizationDomainsTable;
   connection_drafts: ConnectionDraftsTable;
   connection_setup_progress: ConnectionSetupProgressTable;
 }
@@ -135,3 +153,4 @@ export type User = Selectable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Invitation = Selectable<InvitationsTable>;
+export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
