@@ -20,7 +20,9 @@ export type SupportPermission =
   | "support:audit:read"
   | "support:invitations:read"
   | "support:invitations:manage"
-  | "support:orgs:create";
+  | "support:orgs:create"
+  | "support:jobs:read"
+  | "support:jobs:run";
 
 export type Permission = OrgPermission | SupportPermission;
 
@@ -37,13 +39,15 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
 };
 
 const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]> = {
-  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read"],
+  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read", "support:jobs:read"],
   support_admin: [
     "support:orgs:read",
     "support:audit:read",
     "support:invitations:read",
     "support:invitations:manage",
     "support:orgs:create",
+    "support:jobs:read",
+    "support:jobs:run",
   ],
 };
 

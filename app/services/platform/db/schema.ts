@@ -88,6 +88,29 @@ export interface InvitationAcceptancesTable {
   accepted_at: Timestamp;
 }
 
+export interface ScheduledJobsTable {
+  /** The job's name in code, e.g. "certificate-expiry". */
+  name: string;
+  period_seconds: number;
+  /** Due from then on; moved on only when a run finishes. */
+  next_run_at: Timestamp;
+  /** The runner holding the lease, and until when. */
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_started_at: Timestamp | null;
+  last_finished_at: Timestamp | null;
+  last_outcome: "succeeded" | "failed" | null;
+  last_error: string | null;
+  /** What the last run did, in words ("3 reminders sent"). */
+  last_summary: string | null;
+  last_duration_ms: number | null;
+  runs: Generated<number>;
+  failures: Generated<number>;
+  /** A support lead's e-mail after "Run now", until the run starts. */
+  run_requested_by: string | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -96,6 +119,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   invitations: InvitationsTable;
   invitation_acceptances: InvitationAcceptancesTable;
+  scheduled_jobs: ScheduledJobsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -104,3 +128,4 @@ export type User = Selectable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Invitation = Selectable<InvitationsTable>;
+export type ScheduledJobRow = Selectable<ScheduledJobsTable>;
