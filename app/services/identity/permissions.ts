@@ -13,7 +13,9 @@ export type OrgPermission =
   | "org:members:manage"
   | "org:invitations:read"
   | "org:invitations:manage"
-  | "org:audit:read";
+  | "org:audit:read"
+  | "org:domains:read"
+  | "org:domains:manage";
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -21,13 +23,14 @@ export type SupportPermission =
   | "support:invitations:read"
   | "support:invitations:manage"
   | "support:orgs:create"
+  | "support:domains:verify"
   | "support:jobs:read"
   | "support:jobs:run";
 
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read"],
+  org_viewer: ["org:read", "org:members:read", "org:domains:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -35,6 +38,8 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:invitations:read",
     "org:invitations:manage",
     "org:audit:read",
+    "org:domains:read",
+    "org:domains:manage",
   ],
 };
 
@@ -46,6 +51,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:read",
     "support:invitations:manage",
     "support:orgs:create",
+    "support:domains:verify",
     "support:jobs:read",
     "support:jobs:run",
   ],
