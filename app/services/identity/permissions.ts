@@ -26,6 +26,8 @@ export type SupportPermission =
   | "support:invitations:manage"
   | "support:orgs:create"
   | "support:domains:verify"
+  | "support:jobs:read"
+  | "support:jobs:run"
   | "support:api-keys:manage";
 
 export type Permission = OrgPermission | SupportPermission;
@@ -47,7 +49,7 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
 };
 
 const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]> = {
-  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read"],
+  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read", "support:jobs:read"],
   support_admin: [
     "support:orgs:read",
     "support:audit:read",
@@ -55,6 +57,8 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:manage",
     "support:orgs:create",
     "support:domains:verify",
+    "support:jobs:read",
+    "support:jobs:run",
     "support:api-keys:manage",
   ],
 };

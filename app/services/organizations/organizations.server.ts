@@ -1,6 +1,6 @@
 import { recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
-import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../identity/organizations.server";
+import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
 import type { SupportPermission } from "../identity/permissions";
 import type { ApiKeyScope, ScopedOrganization, SupportScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
