@@ -15,7 +15,9 @@ export type OrgPermission =
   | "org:invitations:manage"
   | "org:audit:read"
   | "org:domains:read"
-  | "org:domains:manage";
+  | "org:domains:manage"
+  | "org:sso:read"
+  | "org:sso:manage";
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -28,7 +30,7 @@ export type SupportPermission =
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read", "org:domains:read"],
+  org_viewer: ["org:read", "org:members:read", "org:domains:read", "org:sso:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -38,6 +40,8 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:audit:read",
     "org:domains:read",
     "org:domains:manage",
+    "org:sso:read",
+    "org:sso:manage",
   ],
 };
 
