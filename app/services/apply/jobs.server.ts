@@ -9,8 +9,9 @@ import { desiredApplySchema, sealSecretOptions, type DesiredApply } from "./kind
 import { desiredRemoveSchema, type DesiredRemove } from "./kinds/connection-remove.server";
 import { jobKind } from "./kinds/registry.server";
 
-export type { DesiredApply } from "./kinds/connection-apply.server";
-export type { DesiredRemove } from "./kinds/connection-remove.server";
+// What callers queue: the kinds' schemas and types, re-exported where the enqueue functions are.
+export { desiredApplySchema, type DesiredApply } from "./kinds/connection-apply.server";
+export { desiredRemoveSchema, type DesiredRemove } from "./kinds/connection-remove.server";
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
