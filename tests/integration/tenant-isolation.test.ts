@@ -137,6 +137,12 @@ const SUPPORT_PROBES: Probe[] = [
     path: "/support",
     form: () => ({ intent: "create-org", slug: "initech", name: "Initech", auth0OrgId: "org_Initech0001" }),
   },
+  { name: "GET the scheduled jobs", path: "/support/jobs" },
+  {
+    name: "POST run a scheduled job now",
+    path: "/support/jobs",
+    form: () => ({ intent: "run-now", name: "session-sweep" }),
+  },
 ];
 
 type Expectation = "login" | 401 | 403 | 404;
@@ -310,6 +316,9 @@ describe("positive controls: the same requests work for the right people", () =>
       expect(after, p.name).not.toBe(before);
       before = after;
     }
+    // "Run now" woke the portal's scheduler: the run happens, then the job waits for its next period.
+    await expect.poll(async () => (await db.selectFrom("scheduled_jobs").selectAll().executeTakeFirst())?.runs).toBe(2);
+    before = await snapshot(db);
     const initech = await db
       .selectFrom("organizations")
       .selectAll()
