@@ -28,6 +28,7 @@ export const MANAGEMENT_SCOPES = [
   "read:organizations",
   "create:organizations",
   "update:organizations",
+  "delete:organizations",
   "read:organization_connections",
   "create:organization_connections",
   "update:organization_connections",

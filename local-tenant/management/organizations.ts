@@ -7,7 +7,7 @@ import { ApiError, invalidBody, notFound, zodToApiError } from "./errors.js";
 import { checkpointPage, offsetPage, parseQuery, queryBool, queryInt } from "./pagination.js";
 import { requireScope } from "./tokens.js";
 
-/** /api/v2/organizations (list, get, create) and their enabled_connections. */
+/** /api/v2/organizations (list, get, get by name, create, update, delete) and their enabled_connections. */
 
 /** Auth0's `organization-name` format: lowercase alphanumerics, `-` and `_`, starting alphanumeric. */
 export const ORGANIZATION_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
@@ -26,17 +26,19 @@ const hexColor = z
   .string()
   .regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "Object didn't pass validation for format html-color");
 
+const organizationName = z
+  .string()
+  .min(1)
+  .max(50)
+  .superRefine((v, ctx) => {
+    if (!ORGANIZATION_NAME_PATTERN.test(v)) {
+      ctx.addIssue({ code: "custom", message: `Object didn't pass validation for format organization-name: ${v}` });
+    }
+  });
+
 const createBody = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .max(50)
-      .superRefine((v, ctx) => {
-        if (!ORGANIZATION_NAME_PATTERN.test(v)) {
-          ctx.addIssue({ code: "custom", message: `Object didn't pass validation for format organization-name: ${v}` });
-        }
-      }),
+    name: organizationName,
     display_name: z.string().min(1).max(255).optional(),
     branding: z
       .object({
@@ -54,6 +56,21 @@ const createBody = z
       .optional(),
     enabled_connections: z.array(addConnectionBody).max(MAX_ORGANIZATION_CONNECTIONS).optional(),
     token_quota: z.record(z.unknown()).optional(),
+  })
+  .strict();
+
+/** PATCH: the fields given replace the organization's; in `metadata` a null value removes its key. */
+const updateBody = z
+  .object({
+    name: organizationName.optional(),
+    display_name: z.string().min(1).max(255).optional(),
+    metadata: z
+      .record(z.string().max(255).nullable())
+      .superRefine((m, ctx) => {
+        const n = Object.keys(m).length;
+        if (n > 25) ctx.addIssue({ code: "custom", message: `Too many properties defined (${n}), maximum 25` });
+      })
+      .optional(),
   })
   .strict();
 
@@ -209,10 +226,56 @@ export function organizationsRouter(ctx: TenantContext): Router {
   );
 
   router.get(
+    "/organizations/name/:name",
+    requireScope("semicolon", "read:organizations"),
+    handler((req, res) => {
+      const org = store.organizationByName(String(req.params.name));
+      if (!org) throw notFound.organization();
+      res.json(organizationToApi(org));
+    }),
+  );
+
+  router.get(
     "/organizations/:id",
     requireScope("semicolon", "read:organizations"),
     handler((req, res) => {
       res.json(organizationToApi(findOrg(req)));
+    }),
+  );
+
+  router.patch(
+    "/organizations/:id",
+    requireScope("semicolon", "update:organizations"),
+    handler((req, res) => {
+      const org = findOrg(req);
+      const body = parseBody(updateBody, req.body);
+      if (body.name !== undefined && body.name !== org.name && store.organizationByName(body.name)) {
+        throw new ApiError(409, "An organization with this name already exists.", "organization_conflict");
+      }
+      if (body.name !== undefined) org.name = body.name;
+      if (body.display_name !== undefined) org.display_name = body.display_name;
+      if (body.metadata !== undefined) {
+        const merged: Record<string, string> = { ...org.metadata };
+        for (const [k, v] of Object.entries(body.metadata)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        if (Object.keys(merged).length > 25) throw invalidBody("Too many properties defined, maximum 25", "metadata");
+        org.metadata = merged;
+      }
+      store.save();
+      res.json(organizationToApi(org));
+    }),
+  );
+
+  router.delete(
+    "/organizations/:id",
+    requireScope("semicolon", "delete:organizations"),
+    handler((req, res) => {
+      const org = findOrg(req);
+      store.state.organizations = store.state.organizations.filter((o) => o.id !== org.id);
+      store.save();
+      res.status(204).end();
     }),
   );
 

@@ -80,7 +80,7 @@ async function runStep(
     if (!(await holdsLease(trx, job.id, r.worker))) return { lost: true };
     let result: StepResult;
     try {
-      result = await run.run(step, r.gateway(trx, rateLimited));
+      result = await run.run(step, r.gateway(trx, rateLimited), trx);
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err;
       return { error: err };

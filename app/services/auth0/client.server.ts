@@ -1,4 +1,5 @@
 import { ConnectionsClient } from "auth0/connections";
+import { OrganizationsClient } from "auth0/organizations";
 import { EnabledConnectionsClient } from "auth0/organizations/enabledConnections";
 import { z } from "zod";
 import { singleton } from "../platform/singleton.server";
@@ -34,6 +35,7 @@ export interface ClientHooks {
 
 export interface ManagementClients {
   connections: ConnectionsClient;
+  organizations: OrganizationsClient;
   organizationConnections: EnabledConnectionsClient;
 }
 
@@ -158,6 +160,7 @@ export function createManagementClients(
   };
   return {
     connections: new ConnectionsClient(clientOptions),
+    organizations: new OrganizationsClient(clientOptions),
     organizationConnections: new EnabledConnectionsClient(clientOptions),
   };
 }

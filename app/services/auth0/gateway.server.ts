@@ -6,14 +6,16 @@ import type { OrganizationScope } from "../identity/scope.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
 import { createManagementClients, type ClientHooks, type ManagementClients } from "./client.server";
 import { ConflictError, NotFoundError, NotOwnedError, toGatewayError, UnavailableError } from "./errors";
-import { connectionName, type ConnectionProtocol } from "./naming";
+import { auth0OrganizationName, connectionName, type ConnectionProtocol } from "./naming";
 import {
+  auth0OrganizationSchema,
   connectionSchema,
   enabledClientsPageSchema,
   organizationConnectionSchema,
   parseAnswer,
   UnexpectedAnswerError,
   type Auth0Connection,
+  type Auth0Organization,
 } from "./schemas";
 
 /**
@@ -323,6 +325,138 @@ export class Auth0Gateway {
   async deleteConnection(scope: OrganizationScope, owned: OwnedConnection): Promise<void> {
     this.checkHandle(scope, owned);
     await call(() => this.clients.connections.delete(owned.id));
+  }
+
+  /** The name of the scope's Auth0 organization: `<prefix>-<slug>`. */
+  organizationName(scope: OrganizationScope): string {
+    return auth0OrganizationName(this.options.prefix, scope.org.slug);
+  }
+
+  private async getOrganization(id: string): Promise<Auth0Organization | null> {
+    try {
+      return await call(async () =>
+        parseAnswer(auth0OrganizationSchema, await this.clients.organizations.get(id), "organization"),
+      );
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** Refuses (and audits) an Auth0 organization whose metadata names another portal organization, or none. */
+  private async assertOwnsOrganization(
+    scope: OrganizationScope,
+    org: Auth0Organization,
+    operation: string,
+  ): Promise<Auth0Organization> {
+    const owner = org.metadata?.[OWNER_KEY] ?? null;
+    if (owner === scope.org.id) return org;
+    await recordAudit(this.options.db, {
+      ...actorOf(scope),
+      organizationId: scope.org.id,
+      action: "auth0_organization.refused",
+      target: org.id,
+      outcome: "denied",
+      details: {
+        operation,
+        name: org.name,
+        reason: owner ? "owned by another organization" : "not managed by the portal",
+      },
+    });
+    throw new NotOwnedError(
+      owner
+        ? `The Auth0 organization "${org.name}" belongs to another organization; the portal will not change it.`
+        : `An Auth0 organization named "${org.name}" already exists and was not created or linked by this portal.`,
+      org.id,
+      owner,
+    );
+  }
+
+  /**
+   * Creates the scope's Auth0 organization (named `<prefix>-<slug>`, its metadata naming the portal
+   * organization), or finds the one an earlier attempt created: safe to repeat.
+   */
+  async ensureOrganization(scope: OrganizationScope, displayName: string): Promise<Auth0Organization> {
+    const name = this.organizationName(scope);
+    const existing = await this.findOrganizationByName(name);
+    if (existing) return this.assertOwnsOrganization(scope, existing, "create");
+    try {
+      return await call(async () =>
+        parseAnswer(
+          auth0OrganizationSchema,
+          await this.clients.organizations.create({
+            name,
+            display_name: displayName,
+            metadata: { [OWNER_KEY]: scope.org.id },
+          }),
+          "organization",
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const raced = await this.findOrganizationByName(name);
+      if (!raced) throw err;
+      return this.assertOwnsOrganization(scope, raced, "create");
+    }
+  }
+
+  async findOrganizationByName(name: string): Promise<Auth0Organization | null> {
+    try {
+      return await call(async () =>
+        parseAnswer(auth0OrganizationSchema, await this.clients.organizations.getByName(name), "organization"),
+      );
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Links an existing Auth0 organization to the scope's: its metadata gets `portal_org`. One that
+   * names another portal organization is refused; one already linked here is fine (a repeat).
+   */
+  async linkOrganization(scope: OrganizationScope, id: string): Promise<Auth0Organization> {
+    const org = await this.getOrganization(id);
+    if (!org) throw new NotFoundError(`There is no Auth0 organization ${id}.`);
+    const owner = org.metadata?.[OWNER_KEY] ?? null;
+    if (owner === scope.org.id) return org;
+    if (owner) return this.assertOwnsOrganization(scope, org, "link");
+    return call(async () =>
+      parseAnswer(
+        auth0OrganizationSchema,
+        await this.clients.organizations.update(id, { metadata: { [OWNER_KEY]: scope.org.id } }),
+        "organization",
+      ),
+    );
+  }
+
+  /** Renames (display name) the scope's own Auth0 organization; gone: nothing to do. */
+  async renameOrganization(scope: OrganizationScope, id: string, displayName: string): Promise<void> {
+    const org = await this.getOrganization(id);
+    if (!org) return;
+    await this.assertOwnsOrganization(scope, org, "rename");
+    if (org.display_name === displayName) return;
+    await call(() => this.clients.organizations.update(id, { display_name: displayName }));
+  }
+
+  /** Deletes the scope's own Auth0 organization; already gone is fine. */
+  async deleteOrganization(scope: OrganizationScope, id: string): Promise<void> {
+    const org = await this.getOrganization(id);
+    if (!org) return;
+    await this.assertOwnsOrganization(scope, org, "delete");
+    try {
+      await call(() => this.clients.organizations.delete(id));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  /** Leaves the Auth0 organization in the tenant, no longer the portal's: `portal_org` removed. */
+  async detachOrganization(scope: OrganizationScope, id: string): Promise<void> {
+    const org = await this.getOrganization(id);
+    if (!org || (org.metadata?.[OWNER_KEY] ?? null) === null) return;
+    await this.assertOwnsOrganization(scope, org, "detach");
+    await call(() => this.clients.organizations.update(id, { metadata: { [OWNER_KEY]: null } }));
   }
 
   private auth0OrgId(scope: OrganizationScope): string {

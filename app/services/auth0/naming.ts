@@ -44,3 +44,20 @@ export function isValidConnectionName(name: string): boolean {
 export function protocolOfStrategy(strategy: string): ConnectionProtocol {
   return strategy === "oidc" ? "oidc" : "saml";
 }
+
+/** Auth0's organization-name rule: lowercase letters, digits, `-` and `_`, starting alphanumeric, at most 50. */
+export const ORGANIZATION_NAME_MAX = 50;
+
+/**
+ * The Auth0 organization's name for a portal organization: `<prefix>-<slug>`, e.g. `sso-acme`;
+ * too long, it keeps what fits of the slug and adds a hash of the whole, as connection names do.
+ */
+export function auth0OrganizationName(prefix: string, slug: string): string {
+  const p = sanitizeNamePart(prefix);
+  const s = sanitizeNamePart(slug);
+  if (!s) throw new Error("The organization slug has no letter or digit to build a name from.");
+  const full = p ? `${p}-${s}` : s;
+  if (full.length <= ORGANIZATION_NAME_MAX) return full;
+  const hash = createHash("sha256").update(`${p}\u0000${s}`).digest("hex").slice(0, 8);
+  return `${full.slice(0, ORGANIZATION_NAME_MAX - hash.length - 1).replace(/-+$/, "")}-${hash}`;
+}

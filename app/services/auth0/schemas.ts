@@ -27,6 +27,16 @@ export const organizationConnectionSchema = z
   .passthrough();
 export type Auth0OrganizationConnection = z.infer<typeof organizationConnectionSchema>;
 
+export const auth0OrganizationSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    display_name: z.string().optional(),
+    metadata: z.record(z.string().nullable()).nullish(),
+  })
+  .passthrough();
+export type Auth0Organization = z.infer<typeof auth0OrganizationSchema>;
+
 /** Parses an Auth0 answer; a shape the portal does not understand is Auth0 misbehaving. */
 export function parseAnswer<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);

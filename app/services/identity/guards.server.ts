@@ -66,6 +66,7 @@ async function loadViewer(request: Request): Promise<Viewer | null> {
       "organizations.slug as org_slug",
       "organizations.name as org_name",
       "organizations.auth0_org_id",
+      "organizations.status as org_status",
       "memberships.role",
     ])
     .where("sessions.id_hash", "=", idHash)
@@ -81,6 +82,8 @@ async function loadViewer(request: Request): Promise<Viewer | null> {
   const memberships: Membership[] = [];
   for (const r of rows) {
     if (r.org_id === null || r.org_slug === null || r.org_name === null || r.role === null) continue;
+    // A suspended or removed organization's pages are closed to its members (kept for history).
+    if (r.org_status !== "active") continue;
     memberships.push({
       org: { id: r.org_id, slug: r.org_slug, name: r.org_name, auth0OrgId: r.auth0_org_id },
       role: r.role,

@@ -25,6 +25,7 @@ export type SupportPermission =
   | "support:invitations:read"
   | "support:invitations:manage"
   | "support:orgs:create"
+  | "support:orgs:manage"
   | "support:domains:verify"
   | "support:jobs:read"
   | "support:jobs:run"
@@ -56,6 +57,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:read",
     "support:invitations:manage",
     "support:orgs:create",
+    "support:orgs:manage",
     "support:domains:verify",
     "support:jobs:read",
     "support:jobs:run",

@@ -1,9 +1,13 @@
+import { sql, type Transaction } from "kysely";
+import { enqueueJob } from "../apply/jobs.server";
 import { recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
 import type { SupportPermission } from "../identity/permissions";
 import type { ApiKeyScope, ScopedOrganization, SupportScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
+import type { Database, OrganizationStatus } from "../platform/db/schema";
+import type { OrganizationCreateJob, OrganizationRemoveJob } from "./lifecycle-jobs.server";
 
 /**
  * Organizations as the vendor's staff act on them: a support lead on the pages, or one of the
@@ -14,6 +18,7 @@ export type StaffScope = SupportScope | ApiKeyScope;
 
 export interface OrganizationRecord extends ScopedOrganization {
   createdAt: Date;
+  status: OrganizationStatus;
 }
 
 /** Who acted, for audit rows. */
@@ -38,12 +43,15 @@ export function assertStaffPermission(scope: StaffScope, permission: SupportPerm
   }
 }
 
+const COLUMNS = ["id", "slug", "name", "auth0_org_id", "created_at", "status"] as const;
+
 function recordOf(row: {
   id: string;
   slug: string;
   name: string;
   auth0_org_id: string | null;
   created_at: Date | string;
+  status: OrganizationStatus;
 }): OrganizationRecord {
   return {
     id: row.id,
@@ -51,6 +59,7 @@ function recordOf(row: {
     name: row.name,
     auth0OrgId: row.auth0_org_id,
     createdAt: new Date(row.created_at),
+    status: row.status,
   };
 }
 
@@ -58,7 +67,7 @@ function recordOf(row: {
 export async function listOrganizationsFor(scope: StaffScope): Promise<OrganizationRecord[]> {
   assertStaffPermission(scope, "support:orgs:read");
   const db = await getDb();
-  let q = db.selectFrom("organizations").select(["id", "slug", "name", "auth0_org_id", "created_at"]);
+  let q = db.selectFrom("organizations").select(COLUMNS);
   if (scope.kind === "api" && scope.organization) q = q.where("id", "=", scope.organization.id);
   return (await q.orderBy("name").orderBy("slug").execute()).map(recordOf);
 }
@@ -69,11 +78,7 @@ export async function findOrganization(scope: StaffScope, slug: string): Promise
   if (!SLUG_PATTERN.test(slug)) return null;
   if (scope.kind === "api" && scope.organization && scope.organization.slug !== slug) return null;
   const db = await getDb();
-  const row = await db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id", "created_at"])
-    .where("slug", "=", slug)
-    .executeTakeFirst();
+  const row = await db.selectFrom("organizations").select(COLUMNS).where("slug", "=", slug).executeTakeFirst();
   return row ? recordOf(row) : null;
 }
 
@@ -86,7 +91,14 @@ export function actingFor(scope: StaffScope, org: ScopedOrganization): SystemOrg
   };
 }
 
-export type CreateOrganizationInput = { slug: string; name: string; auth0OrgId?: string | null };
+export type CreateOrganizationInput = {
+  slug: string;
+  name: string;
+  /** Link this existing Auth0 organization (org_…). */
+  auth0OrgId?: string | null;
+  /** Have the apply engine create the organization's Auth0 organization (ignored when linking). */
+  createAuth0Organization?: boolean;
+};
 
 export type CreateResult =
   | { ok: true; organization: OrganizationRecord }
@@ -132,7 +144,7 @@ export async function createOrganizationAs(scope: StaffScope, input: CreateOrgan
       .insertInto("organizations")
       .values({ slug, name, auth0_org_id: auth0OrgId })
       .onConflict((oc) => oc.column("slug").doNothing())
-      .returning(["id", "slug", "name", "auth0_org_id", "created_at"])
+      .returning(COLUMNS)
       .executeTakeFirst();
     if (!row)
       return {
@@ -146,8 +158,116 @@ export async function createOrganizationAs(scope: StaffScope, input: CreateOrgan
       organizationId: row.id,
       action: "organization.created",
       target: slug,
-      details: { name, auth0OrgId },
+      details: { name, auth0OrgId, createAuth0Organization: !auth0OrgId && !!input.createAuth0Organization },
     });
-    return { ok: true as const, organization: recordOf(row) };
+    const organization = recordOf(row);
+    // The Auth0 side through the apply engine: created there, or the existing one linked (its
+    // metadata then names this organization, so nothing else adopts it).
+    const job: OrganizationCreateJob | null = auth0OrgId
+      ? { auth0: { mode: "link", id: auth0OrgId } }
+      : input.createAuth0Organization
+        ? { auth0: { mode: "create" } }
+        : null;
+    if (job) await enqueueJob(trx, actingFor(scope, organization), "organization-create", 0, job);
+    return { ok: true as const, organization };
+  });
+}
+
+/** Ends every session of the organization's members (their next request finds them signed out). */
+async function signOutMembers(trx: Transaction<Database>, organizationId: string): Promise<void> {
+  await trx
+    .updateTable("sessions")
+    .set({ revoked_at: sql`now()` })
+    .where("revoked_at", "is", null)
+    .where("user_id", "in", (eb) =>
+      eb.selectFrom("memberships").select("user_id").where("organization_id", "=", organizationId),
+    )
+    .execute();
+}
+
+export type LifecycleResult = { ok: true; jobId: string | null } | { ok: false; error: string };
+
+/** Moves an organization from one status to another (locked), audited; null when it was not in `from`. */
+async function moveStatus(
+  scope: StaffScope,
+  org: OrganizationRecord,
+  from: OrganizationStatus[],
+  to: OrganizationStatus,
+  action: string,
+  details: Record<string, unknown>,
+  after: (trx: Transaction<Database>) => Promise<string | null>,
+): Promise<LifecycleResult> {
+  const db = await getDb();
+  return db.transaction().execute(async (trx) => {
+    const moved = await trx
+      .updateTable("organizations")
+      .set({ status: to, status_changed_at: sql`now()` })
+      .where("id", "=", org.id)
+      .where("status", "in", from)
+      .returning("id")
+      .executeTakeFirst();
+    if (!moved) return { ok: false as const, error: `${org.name} is ${org.status}; it cannot be ${to} now.` };
+    await recordAudit(trx, { ...staffActor(scope), organizationId: org.id, action, target: org.slug, details });
+    return { ok: true as const, jobId: await after(trx) };
+  });
+}
+
+/** Renames an organization; its Auth0 organization's display name follows through the apply engine. */
+export async function renameOrganization(
+  scope: StaffScope,
+  org: OrganizationRecord,
+  newName: string,
+): Promise<LifecycleResult> {
+  assertStaffPermission(scope, "support:orgs:manage");
+  const name = newName.trim();
+  if (name.length < 1 || name.length > 100) return { ok: false, error: "Give a name of 1–100 characters." };
+  if (name === org.name) return { ok: true, jobId: null };
+  const db = await getDb();
+  return db.transaction().execute(async (trx) => {
+    await trx.updateTable("organizations").set({ name }).where("id", "=", org.id).execute();
+    await recordAudit(trx, {
+      ...staffActor(scope),
+      organizationId: org.id,
+      action: "organization.renamed",
+      target: org.slug,
+      details: { from: org.name, to: name },
+    });
+    const jobId = org.auth0OrgId
+      ? await enqueueJob(trx, actingFor(scope, { ...org, name }), "organization-rename", 0, { name })
+      : null;
+    return { ok: true as const, jobId };
+  });
+}
+
+/**
+ * Suspends an organization: its members are signed out (every session of theirs ends) and lose
+ * its pages, its connections are disabled in Auth0 through the apply engine; everything is kept.
+ */
+export async function suspendOrganization(scope: StaffScope, org: OrganizationRecord): Promise<LifecycleResult> {
+  assertStaffPermission(scope, "support:orgs:manage");
+  return moveStatus(scope, org, ["active"], "suspended", "organization.suspended", {}, async (trx) => {
+    await signOutMembers(trx, org.id);
+    return enqueueJob(trx, actingFor(scope, org), "organization-suspend", 0, {});
+  });
+}
+
+/**
+ * Removes an organization: the confirmation must be its slug; its connections and Auth0
+ * organization are deleted or detached as chosen, by the apply engine; the portal's rows stay as
+ * history (status "removed" once Auth0 is done).
+ */
+export async function removeOrganization(
+  scope: StaffScope,
+  org: OrganizationRecord,
+  input: OrganizationRemoveJob & { confirmation: string },
+): Promise<LifecycleResult> {
+  assertStaffPermission(scope, "support:orgs:manage");
+  if (input.confirmation.trim() !== org.slug) {
+    return { ok: false, error: `Type the organization's slug, ${org.slug}, to confirm.` };
+  }
+  const job: OrganizationRemoveJob = { connections: input.connections, auth0Organization: input.auth0Organization };
+  return moveStatus(scope, org, ["active", "suspended"], "removing", "organization.removed", job, async (trx) => {
+    await signOutMembers(trx, org.id);
+    return enqueueJob(trx, actingFor(scope, org), "organization-remove", 0, job);
   });
 }

@@ -1,7 +1,9 @@
+import type { Kysely, Transaction } from "kysely";
 import type { z } from "zod";
 import type { Auth0Gateway } from "../../auth0/gateway.server";
 import type { SystemOrgScope } from "../../identity/scope.server";
 import type { ApplyJob } from "../../platform/db/apply-schema";
+import type { Database } from "../../platform/db/schema";
 import type { SecretsKey } from "../../platform/secrets.server";
 
 /**
@@ -22,6 +24,11 @@ export interface StepContext<Desired, State> {
   /** The kind's memo for this run of the job (e.g. the connection read by an earlier step). */
   state: State;
   gateway: Auth0Gateway;
+  /**
+   * The step's transaction: what a step records in the portal's own rows (e.g. the Auth0
+   * organization it created) commits with the record that the step is done, or not at all.
+   */
+  db: Kysely<Database> | Transaction<Database>;
   /** The key queued secrets were sealed with; opened only by the step that sends them. */
   secretsKey: () => SecretsKey;
 }
@@ -53,7 +60,7 @@ export interface JobKindDefinition<Desired, State> {
 
 /** One run of one job: its steps bound to the parsed desired state and the run's memo. */
 export interface JobRun {
-  run(step: string, gateway: Auth0Gateway): Promise<StepResult>;
+  run(step: string, gateway: Auth0Gateway, db: Kysely<Database> | Transaction<Database>): Promise<StepResult>;
 }
 
 /** A kind as the engine sees it: its types erased, so kinds of every shape share one registry. */
@@ -76,12 +83,12 @@ export function defineJobKind<Desired, State>(definition: JobKindDefinition<Desi
       const state = definition.start(job);
       let desired: Desired | undefined;
       return {
-        async run(name, gateway) {
+        async run(name, gateway, db) {
           const step = byName.get(name);
           if (!step) throw new Error(`apply job kind ${definition.name} has no step ${name}`);
           // Parsed by the first step, so a row that does not parse fails like any step would.
           desired ??= definition.desired.parse(job.desired);
-          return (await step.run({ scope, job, desired, state, gateway, secretsKey })) ?? {};
+          return (await step.run({ scope, job, desired, state, gateway, db, secretsKey })) ?? {};
         },
       };
     },

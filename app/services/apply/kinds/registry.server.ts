@@ -1,13 +1,26 @@
 import { connectionApply } from "./connection-apply.server";
 import { connectionRemove } from "./connection-remove.server";
 import type { JobKind } from "./job-kind";
+import {
+  organizationCreate,
+  organizationRemove,
+  organizationRename,
+  organizationSuspend,
+} from "../../organizations/lifecycle-jobs.server";
 
 /**
  * Every kind of apply job the workers know. A new kind (organization lifecycle, go-live, …) is a
  * `defineJobKind` module in this folder and one entry here; the queue, locks, moves, retries and
  * loop need no change.
  */
-const KINDS: readonly JobKind[] = [connectionApply, connectionRemove];
+const KINDS: readonly JobKind[] = [
+  connectionApply,
+  connectionRemove,
+  organizationCreate,
+  organizationRename,
+  organizationSuspend,
+  organizationRemove,
+];
 
 const byName = new Map(KINDS.map((k) => [k.name, k]));
 

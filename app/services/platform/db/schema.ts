@@ -15,7 +15,11 @@ export interface OrganizationsTable {
   /** The Auth0 Organization id (org_…) when the tenant uses Auth0 Organizations. */
   auth0_org_id: string | null;
   created_at: Timestamp;
+  status: ColumnType<OrganizationStatus, OrganizationStatus | undefined, OrganizationStatus>;
+  status_changed_at: Timestamp | null;
 }
+
+export type OrganizationStatus = "active" | "suspended" | "removing" | "removed";
 
 export interface UsersTable {
   id: Generated<string>;

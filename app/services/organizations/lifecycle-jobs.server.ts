@@ -1,0 +1,132 @@
+import { sql } from "kysely";
+import { z } from "zod";
+import { defineJobKind, type StepContext } from "../apply/kinds/job-kind";
+import type { ConnectionProtocol } from "../auth0/naming";
+
+/**
+ * An organization's lifecycle in Auth0, as apply job kinds: the engine takes each step in its own
+ * transaction under the tenant lock, retries what can be retried and, after a crash, repeats the
+ * step that was not recorded — so every step here is safe to repeat, and a half-done removal or
+ * creation is finished by the next attempt rather than left as an orphan.
+ */
+
+const PROTOCOLS: readonly ConnectionProtocol[] = ["saml", "oidc"];
+
+/** Create: make the organization's Auth0 organization, or link an existing one; record its id. */
+export const organizationCreateSchema = z.object({
+  auth0: z.discriminatedUnion("mode", [
+    z.object({ mode: z.literal("create") }),
+    z.object({ mode: z.literal("link"), id: z.string().regex(/^org_[A-Za-z0-9]{1,50}$/) }),
+  ]),
+});
+export type OrganizationCreateJob = z.infer<typeof organizationCreateSchema>;
+
+export const organizationCreate = defineJobKind({
+  name: "organization-create",
+  auditAction: "organization.auth0_created",
+  desired: organizationCreateSchema,
+  start: () => ({}),
+  steps: [
+    {
+      name: "auth0-organization",
+      async run({ gateway, scope, desired, db }) {
+        const org =
+          desired.auth0.mode === "create"
+            ? await gateway.ensureOrganization(scope, scope.org.name)
+            : await gateway.linkOrganization(scope, desired.auth0.id);
+        // Recorded with the step: a crash before the commit finds the same organization by name again.
+        await db.updateTable("organizations").set({ auth0_org_id: org.id }).where("id", "=", scope.org.id).execute();
+      },
+    },
+  ],
+});
+
+/** Rename: the Auth0 organization's display name follows the portal's name. */
+export const organizationRenameSchema = z.object({ name: z.string().min(1).max(100) });
+
+export const organizationRename = defineJobKind({
+  name: "organization-rename",
+  auditAction: "organization.auth0_renamed",
+  desired: organizationRenameSchema,
+  start: () => ({}),
+  steps: [
+    {
+      name: "auth0-organization",
+      async run({ gateway, scope, desired }) {
+        if (scope.org.auth0OrgId) await gateway.renameOrganization(scope, scope.org.auth0OrgId, desired.name);
+      },
+    },
+  ],
+});
+
+type AnyContext = StepContext<unknown, object>;
+
+/**
+ * Every connection of the organization (one per protocol), off: not enabled for any application
+ * or for its Auth0 organization. Kept in the tenant with its configuration.
+ */
+async function disableConnections(ctx: AnyContext): Promise<void> {
+  for (const protocol of PROTOCOLS) {
+    const found = await ctx.gateway.findConnectionByName(ctx.gateway.connectionName(ctx.scope, protocol));
+    if (!found) continue;
+    const owned = await ctx.gateway.readOwnedConnection(ctx.scope, found.id, "suspend");
+    const clients = await ctx.gateway.enabledClients(ctx.scope, owned);
+    await ctx.gateway.disableConnection(ctx.scope, owned, clients);
+  }
+}
+
+export const organizationSuspend = defineJobKind({
+  name: "organization-suspend",
+  auditAction: "organization.auth0_suspended",
+  desired: z.object({}).passthrough(),
+  start: () => ({}),
+  steps: [{ name: "connections", run: (ctx) => disableConnections(ctx as AnyContext) }],
+});
+
+/** Remove: connections and the Auth0 organization deleted or detached, as the support lead chose. */
+export const organizationRemoveSchema = z.object({
+  connections: z.enum(["delete", "detach"]),
+  auth0Organization: z.enum(["delete", "detach"]),
+});
+export type OrganizationRemoveJob = z.infer<typeof organizationRemoveSchema>;
+
+export const organizationRemove = defineJobKind({
+  name: "organization-remove",
+  auditAction: "organization.auth0_removed",
+  desired: organizationRemoveSchema,
+  start: () => ({}),
+  steps: [
+    {
+      name: "connections",
+      async run(ctx) {
+        if (ctx.desired.connections === "detach") return disableConnections(ctx as AnyContext);
+        for (const protocol of PROTOCOLS) {
+          const found = await ctx.gateway.findConnectionByName(ctx.gateway.connectionName(ctx.scope, protocol));
+          if (!found) continue;
+          const owned = await ctx.gateway.readOwnedConnection(ctx.scope, found.id, "delete");
+          await ctx.gateway.deleteConnection(ctx.scope, owned);
+        }
+      },
+    },
+    {
+      name: "auth0-organization",
+      async run({ gateway, scope, desired }) {
+        const id = scope.org.auth0OrgId;
+        if (!id) return;
+        if (desired.auth0Organization === "delete") await gateway.deleteOrganization(scope, id);
+        else await gateway.detachOrganization(scope, id);
+      },
+    },
+    {
+      name: "removed",
+      async run({ db, scope }) {
+        await db
+          .updateTable("organizations")
+          .set({ status: "removed", status_changed_at: sql`now()` })
+          .where("id", "=", scope.org.id)
+          .where("status", "=", "removing")
+          .execute();
+      },
+    },
+  ],
+});
