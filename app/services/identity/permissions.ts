@@ -13,19 +13,22 @@ export type OrgPermission =
   | "org:members:manage"
   | "org:invitations:read"
   | "org:invitations:manage"
-  | "org:audit:read";
+  | "org:audit:read"
+  | "org:domains:read"
+  | "org:domains:manage";
 
 export type SupportPermission =
   | "support:orgs:read"
   | "support:audit:read"
   | "support:invitations:read"
   | "support:invitations:manage"
-  | "support:orgs:create";
+  | "support:orgs:create"
+  | "support:domains:verify";
 
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read"],
+  org_viewer: ["org:read", "org:members:read", "org:domains:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -33,6 +36,8 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:invitations:read",
     "org:invitations:manage",
     "org:audit:read",
+    "org:domains:read",
+    "org:domains:manage",
   ],
 };
 
@@ -44,6 +49,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:read",
     "support:invitations:manage",
     "support:orgs:create",
+    "support:domains:verify",
   ],
 };
 
