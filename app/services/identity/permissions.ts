@@ -15,7 +15,9 @@ export type OrgPermission =
   | "org:invitations:manage"
   | "org:audit:read"
   | "org:domains:read"
-  | "org:domains:manage";
+  | "org:domains:manage"
+  | "org:sso:read"
+  | "org:sso:manage";
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -23,12 +25,14 @@ export type SupportPermission =
   | "support:invitations:read"
   | "support:invitations:manage"
   | "support:orgs:create"
-  | "support:domains:verify";
+  | "support:domains:verify"
+  | "support:jobs:read"
+  | "support:jobs:run";
 
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read", "org:domains:read"],
+  org_viewer: ["org:read", "org:members:read", "org:domains:read", "org:sso:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -38,11 +42,13 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:audit:read",
     "org:domains:read",
     "org:domains:manage",
+    "org:sso:read",
+    "org:sso:manage",
   ],
 };
 
 const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]> = {
-  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read"],
+  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read", "support:jobs:read"],
   support_admin: [
     "support:orgs:read",
     "support:audit:read",
@@ -50,6 +56,8 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:manage",
     "support:orgs:create",
     "support:domains:verify",
+    "support:jobs:read",
+    "support:jobs:run",
   ],
 };
 

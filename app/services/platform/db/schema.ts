@@ -88,6 +88,35 @@ export interface InvitationAcceptancesTable {
   accepted_at: Timestamp;
 }
 
+export type ConnectionDraftState = "draft" | "submitted";
+
+/** Migration 005: one SSO draft per organization (app/services/connections/drafts.server.ts). */
+export interface ConnectionDraftsTable {
+  organization_id: string;
+  protocol: "saml" | "oidc";
+  idp: string;
+  configuration: Json;
+  report: Json;
+  source: Json;
+  state: ColumnType<ConnectionDraftState, ConnectionDraftState | undefined, ConnectionDraftState>;
+  version: ColumnType<number, number | undefined, number>;
+  author_user_id: string | null;
+  author_label: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Migration 005: one administrator's place in the SSO setup wizard (setup-progress.server.ts). */
+export interface ConnectionSetupProgressTable {
+  organization_id: string;
+  user_id: string;
+  input: Json;
+  report: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** The draft version the administrator started from (null: there was no draft). */
+  draft_version: number | null;
+  updated_at: Timestamp;
+}
+
 export interface OrganizationDomainsTable {
   id: Generated<string>;
   organization_id: string;
@@ -105,6 +134,29 @@ export interface OrganizationDomainsTable {
   last_check_error: string | null;
 }
 
+export interface ScheduledJobsTable {
+  /** The job's name in code, e.g. "certificate-expiry". */
+  name: string;
+  period_seconds: number;
+  /** Due from then on; moved on only when a run finishes. */
+  next_run_at: Timestamp;
+  /** The runner holding the lease, and until when. */
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_started_at: Timestamp | null;
+  last_finished_at: Timestamp | null;
+  last_outcome: "succeeded" | "failed" | null;
+  last_error: string | null;
+  /** What the last run did, in words ("3 reminders sent"). */
+  last_summary: string | null;
+  last_duration_ms: number | null;
+  runs: Generated<number>;
+  failures: Generated<number>;
+  /** A support lead's e-mail after "Run now", until the run starts. */
+  run_requested_by: string | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -114,6 +166,9 @@ export interface Database {
   invitations: InvitationsTable;
   invitation_acceptances: InvitationAcceptancesTable;
   organization_domains: OrganizationDomainsTable;
+  connection_drafts: ConnectionDraftsTable;
+  connection_setup_progress: ConnectionSetupProgressTable;
+  scheduled_jobs: ScheduledJobsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -123,3 +178,4 @@ export type UserUpdate = Updateable<UsersTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Invitation = Selectable<InvitationsTable>;
 export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
+export type ScheduledJobRow = Selectable<ScheduledJobsTable>;
