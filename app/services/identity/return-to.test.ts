@@ -149,9 +149,9 @@ describe("sanitizeReturnTo", () => {
         ),
         (value) => expectStaysOnPortal(sanitizeReturnTo(value)),
       ),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
     );
-  });
+  }, 30_000);
 
   it("never climbs out by dot-segments, however they are spelled (property)", () => {
     const dots = fc.constantFrom("..", ".%2e", "%2e.", "%2e%2e", "%2E%2E", "%252e%252e");
@@ -168,7 +168,7 @@ describe("sanitizeReturnTo", () => {
           expectStaysOnPortal(sanitizeReturnTo(value));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     );
-  });
+  }, 30_000);
 });
