@@ -7,4 +7,6 @@ export interface Flash {
   message: string;
   /** A setup link just created: shown once, on the page the action redirected to. */
   setupLink?: { url: string; org?: string; role: string; expiresAt: string; maxUses: number };
+  /** An API key just created: shown once, like a setup link. */
+  apiKey?: { name: string; key: string; scope: string };
 }

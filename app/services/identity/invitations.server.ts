@@ -184,6 +184,20 @@ export async function listOrgInvitations(
   return rows.map(toView);
 }
 
+/** Support: one organization's pending links (usable now), newest first. */
+export async function listPendingInvitationsOf(scope: SupportScope, organizationId: string): Promise<InvitationView[]> {
+  assertSupportPermission(scope, "support:invitations:read");
+  const rows = await (await baseQuery())
+    .where("invitations.organization_id", "=", organizationId)
+    .where("invitations.revoked_at", "is", null)
+    .where("invitations.expires_at", ">", new Date())
+    .where(sql<boolean>`invitations.uses < invitations.max_uses`)
+    .orderBy("invitations.created_at", "desc")
+    .limit(100)
+    .execute();
+  return rows.map(toView);
+}
+
 /** The links this support person issued, newest first. */
 export async function listInvitationsIssuedBy(scope: SupportScope): Promise<InvitationView[]> {
   assertSupportPermission(scope, "support:invitations:read");

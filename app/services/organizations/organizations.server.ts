@@ -271,3 +271,28 @@ export async function removeOrganization(
     return enqueueJob(trx, actingFor(scope, org), "organization-remove", 0, job);
   });
 }
+
+export interface OrganizationMember {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: "org_admin" | "org_viewer";
+  since: Date;
+}
+
+/** Support: an organization's members (who its administrators are, before issuing a first link). */
+export async function listOrganizationMembers(
+  scope: StaffScope,
+  org: OrganizationRecord,
+): Promise<OrganizationMember[]> {
+  assertStaffPermission(scope, "support:orgs:read");
+  const db = await getDb();
+  const rows = await db
+    .selectFrom("memberships")
+    .innerJoin("users", "users.id", "memberships.user_id")
+    .select(["users.id", "users.email", "users.name", "memberships.role", "memberships.created_at"])
+    .where("memberships.organization_id", "=", org.id)
+    .orderBy(sql`lower(users.email)`)
+    .execute();
+  return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role, since: new Date(r.created_at) }));
+}

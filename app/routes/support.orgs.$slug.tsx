@@ -1,0 +1,382 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
+import { NewSetupLink, RevokeSetupLink, SetupLinkForm } from "~/components/setup-links";
+import { Time } from "~/components/time";
+import { verifyByHandSchema } from "~/forms/domains";
+import { redirectWithFlash, samePage } from "~/forms/flash.server";
+import {
+  removeOrganizationSchema,
+  renameOrganizationSchema,
+  suspendOrganizationSchema,
+} from "~/forms/organization-lifecycle";
+import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
+import { revokeSetupLinkSchema, setupLinkSchema } from "~/forms/setup-links";
+import { listJobs } from "~/services/apply/jobs.server";
+import { requireSupport } from "~/services/identity/guards.server";
+import {
+  createSupportInvitation,
+  listPendingInvitationsOf,
+  revokeInvitation,
+} from "~/services/identity/invitations.server";
+import { ORG_ROLE_LABEL, supportRoleCan } from "~/services/identity/permissions";
+import type { SupportScope } from "~/services/identity/scope.server";
+import { listDomains, verifyDomainByHand } from "~/services/organizations/domains.server";
+import {
+  actingFor,
+  findOrganization,
+  listOrganizationMembers,
+  removeOrganization,
+  renameOrganization,
+  suspendOrganization,
+} from "~/services/organizations/organizations.server";
+import { getDb } from "~/services/platform/db.server";
+
+/**
+ * /support/orgs/<slug> — one organization as the vendor's support sees it: its state, members,
+ * pending setup links (a support lead issues or revokes the first administrator's), domains
+ * (verified by hand with a reason) and its recent work in Auth0; a support lead renames,
+ * suspends or removes it there, each change reaching Auth0 through the apply engine.
+ */
+
+async function organizationOf(scope: SupportScope, slug: string | undefined) {
+  const org = await findOrganization(scope, slug ?? "");
+  if (!org) throw new Response("There is no such organization.", { status: 404 });
+  return org;
+}
+
+const STATUS_LABEL = {
+  active: { text: "Active", tone: "ok" },
+  suspended: { text: "Suspended", tone: "warn" },
+  removing: { text: "Being removed", tone: "warn" },
+  removed: { text: "Removed", tone: "error" },
+} as const;
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const scope = await requireSupport(request);
+  const org = await organizationOf(scope, params.slug);
+  const acting = actingFor(scope, org);
+  const [members, links, domains, jobs] = await Promise.all([
+    listOrganizationMembers(scope, org),
+    listPendingInvitationsOf(scope, org.id),
+    listDomains(acting),
+    listJobs(await getDb(), acting, 10),
+  ]);
+  return {
+    title: org.name,
+    org: { slug: org.slug, name: org.name, status: org.status, auth0OrgId: org.auth0OrgId },
+    can: {
+      manage: supportRoleCan(scope.role, "support:orgs:manage"),
+      invite: supportRoleCan(scope.role, "support:invitations:manage"),
+      verify: supportRoleCan(scope.role, "support:domains:verify"),
+    },
+    members: members.map((m) => ({ ...m, since: m.since.toISOString() })),
+    links: links.map((l) => ({
+      id: l.id,
+      role: l.role,
+      createdBy: l.createdBy,
+      expiresAt: l.expiresAt.toISOString(),
+      uses: l.uses,
+      maxUses: l.maxUses,
+    })),
+    domains: domains.map((d) => ({
+      id: d.id,
+      domain: d.domain,
+      verified: d.verified,
+      method: d.method,
+      reason: d.manualReason,
+    })),
+    jobs: jobs.map((j) => ({
+      id: String(j.id),
+      kind: j.kind,
+      status: j.status,
+      requestedBy: j.requested_by,
+      createdAt: new Date(j.created_at).toISOString(),
+      error: j.last_error,
+    })),
+  };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const scope = await requireSupport(request, "support_admin");
+  const org = await organizationOf(scope, params.slug);
+  const submission = await readSubmission(request);
+  const back = samePage(request);
+  switch (submission.intent) {
+    case "invite": {
+      const parsed = parseSubmission(submission, setupLinkSchema);
+      if (!parsed.ok) return parsed.reply;
+      if (org.status !== "active") return refuse(submission, `${org.name} is ${org.status}: no new setup links.`);
+      const created = await createSupportInvitation(scope, org.slug, parsed.value);
+      if (!created) throw new Response("There is no such organization.", { status: 404 });
+      return redirectWithFlash(back, {
+        tone: "ok",
+        message: "Setup link created. Copy it now: it is shown only once.",
+        setupLink: {
+          url: created.url,
+          org: org.name,
+          role: ORG_ROLE_LABEL[created.invitation.role],
+          expiresAt: new Date(created.invitation.expires_at).toISOString(),
+          maxUses: created.invitation.max_uses,
+        },
+      });
+    }
+    case "revoke-invite": {
+      const parsed = parseSubmission(submission, revokeSetupLinkSchema);
+      if (!parsed.ok || !(await revokeInvitation(scope, parsed.value.invitationId)))
+        throw new Response("No such setup link, or it was already revoked.", { status: 404 });
+      return redirectWithFlash(back, { tone: "ok", message: "The setup link was revoked." });
+    }
+    case "verify-domain": {
+      const parsed = parseSubmission(submission, verifyByHandSchema);
+      if (!parsed.ok) return parsed.reply;
+      const result = await verifyDomainByHand(scope, org.id, parsed.value.domainId, parsed.value.reason);
+      if (!result) throw new Response("No such domain in this organization.", { status: 404 });
+      if (!result.ok) return refuse(submission, result.error);
+      return redirectWithFlash(back, { tone: "ok", message: `${result.domain.domain} is verified (by hand).` });
+    }
+    case "rename": {
+      const parsed = parseSubmission(submission, renameOrganizationSchema);
+      if (!parsed.ok) return parsed.reply;
+      const result = await renameOrganization(scope, org, parsed.value.name);
+      if (!result.ok) return refuse(submission, result.error, { name: result.error });
+      return redirectWithFlash(back, { tone: "ok", message: `Renamed to ${parsed.value.name}.` });
+    }
+    case "suspend": {
+      const parsed = parseSubmission(submission, suspendOrganizationSchema);
+      if (!parsed.ok) return parsed.reply;
+      const result = await suspendOrganization(scope, org);
+      if (!result.ok) return refuse(submission, result.error);
+      return redirectWithFlash(back, {
+        tone: "ok",
+        message: `${org.name} is suspended: its members were signed out; its connections are being disabled in Auth0.`,
+      });
+    }
+    case "remove": {
+      const parsed = parseSubmission(submission, removeOrganizationSchema);
+      if (!parsed.ok) return parsed.reply;
+      const result = await removeOrganization(scope, org, parsed.value);
+      if (!result.ok) return refuse(submission, result.error, { confirmation: result.error });
+      return redirectWithFlash(back, { tone: "ok", message: `${org.name} is being removed from Auth0.` });
+    }
+    default:
+      return unknownIntent(submission);
+  }
+}
+
+type Data = ReturnType<typeof useLoaderData<typeof loader>>;
+
+function VerifyByHand({ domain }: { domain: Data["domains"][number] }) {
+  const form = useSchemaForm(verifyByHandSchema, { intent: "verify-domain", hidden: { domainId: domain.id } });
+  return (
+    <SchemaForm form={form} className="inline-form" aria-label={`Verify ${domain.domain} by hand`}>
+      <TextField
+        name="reason"
+        label={`Why ${domain.domain} is theirs`}
+        hint="Goes into the audit log, e.g. a ticket."
+      />
+      <SubmitButton className="secondary">Verify by hand</SubmitButton>
+    </SchemaForm>
+  );
+}
+
+function Lifecycle({ org }: { org: Data["org"] }) {
+  const rename = useSchemaForm(renameOrganizationSchema, { intent: "rename", defaultValues: { name: org.name } });
+  const suspend = useSchemaForm(suspendOrganizationSchema, { intent: "suspend" });
+  const remove = useSchemaForm(removeOrganizationSchema, {
+    intent: "remove",
+    defaultValues: { connections: "delete", auth0Organization: org.auth0OrgId ? "delete" : "detach", confirmation: "" },
+  });
+  const open = org.status === "active" || org.status === "suspended";
+  return (
+    <section className="card stack" aria-labelledby="lifecycle-title">
+      <h3 id="lifecycle-title">Change this organization</h3>
+      {open ? (
+        <>
+          <SchemaForm form={rename} className="inline-form" aria-label="Rename">
+            <TextField name="name" label="Name" />
+            <SubmitButton className="secondary">Rename</SubmitButton>
+          </SchemaForm>
+          {org.status === "active" ? (
+            <SchemaForm form={suspend} aria-label="Suspend">
+              <p>Suspending signs its members out and disables its connections in Auth0. Everything is kept.</p>
+              <SubmitButton className="danger">Suspend {org.name}</SubmitButton>
+            </SchemaForm>
+          ) : null}
+          <SchemaForm form={remove} aria-label="Remove" className="stack">
+            <p>
+              Removing takes {org.name} out of Auth0 as chosen below and closes its pages. Its history stays in the
+              portal.
+            </p>
+            <SelectField
+              name="connections"
+              label="Its connections"
+              options={[
+                { value: "delete", label: "Delete them in Auth0" },
+                { value: "detach", label: "Leave them in Auth0, disabled" },
+              ]}
+            />
+            <SelectField
+              name="auth0Organization"
+              label="Its Auth0 organization"
+              options={[
+                { value: "delete", label: "Delete it in Auth0" },
+                { value: "detach", label: "Leave it in Auth0, no longer managed here" },
+              ]}
+            />
+            <TextField name="confirmation" label={`Type ${org.slug} to confirm`} />
+            <SubmitButton className="danger">Remove {org.name}</SubmitButton>
+          </SchemaForm>
+        </>
+      ) : (
+        <p className="empty-state">{org.name} is removed; its history stays here.</p>
+      )}
+    </section>
+  );
+}
+
+export default function SupportOrganization() {
+  const { org, can, members, links, domains, jobs } = useLoaderData<typeof loader>();
+  const status = STATUS_LABEL[org.status];
+  return (
+    <section className="stack" aria-labelledby="org-title">
+      <h2 id="org-title">
+        {org.name} <span className={`badge ${status.tone}`}>{status.text}</span>
+      </h2>
+      <p>
+        Slug <span className="mono">{org.slug}</span> · Auth0 organization{" "}
+        <span className="mono">{org.auth0OrgId ?? "none"}</span>
+      </p>
+      <NewSetupLink />
+
+      <section className="card" aria-labelledby="members-title">
+        <h3 id="members-title">Members</h3>
+        {members.length === 0 ? (
+          <p className="empty-state">Nobody yet. Issue the first administrator&apos;s setup link below.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Person</th>
+                <th scope="col">Role</th>
+                <th scope="col">Since</th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.map((m) => (
+                <tr key={m.userId}>
+                  <td>
+                    {m.name ? `${m.name} · ` : ""}
+                    {m.email}
+                  </td>
+                  <td>{ORG_ROLE_LABEL[m.role]}</td>
+                  <td>
+                    <Time value={m.since} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="links-title">
+        <h3 id="links-title">Setup links</h3>
+        {can.invite && org.status === "active" ? <SetupLinkForm defaultRole="org_admin" /> : null}
+        {links.length === 0 ? (
+          <p className="empty-state">No pending setup links.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Role</th>
+                <th scope="col">Created by</th>
+                <th scope="col">Uses</th>
+                <th scope="col">Expires</th>
+                {can.invite ? <th scope="col">Actions</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {links.map((l) => (
+                <tr key={l.id}>
+                  <td>{ORG_ROLE_LABEL[l.role]}</td>
+                  <td>{l.createdBy}</td>
+                  <td>
+                    {l.uses} of {l.maxUses}
+                  </td>
+                  <td>
+                    <Time value={l.expiresAt} />
+                  </td>
+                  {can.invite ? (
+                    <td>
+                      <RevokeSetupLink id={l.id} />
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="domains-title">
+        <h3 id="domains-title">Domains</h3>
+        {domains.length === 0 ? (
+          <p className="empty-state">The organization has added no domain.</p>
+        ) : (
+          <ul className="stack plain-list">
+            {domains.map((d) => (
+              <li key={d.id}>
+                <span className="mono">{d.domain}</span>{" "}
+                <span className={`badge ${d.verified ? "ok" : "warn"}`}>
+                  {d.verified ? (d.method === "manual" ? "Verified by hand" : "Verified by DNS") : "Not verified"}
+                </span>
+                {d.reason ? <span className="hint"> — {d.reason}</span> : null}
+                {!d.verified && can.verify ? <VerifyByHand domain={d} /> : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="jobs-title">
+        <h3 id="jobs-title">Recent work in Auth0</h3>
+        {jobs.length === 0 ? (
+          <p className="empty-state">Nothing sent to Auth0 yet.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">What</th>
+                <th scope="col">State</th>
+                <th scope="col">Asked by</th>
+                <th scope="col">When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.map((j) => (
+                <tr key={j.id}>
+                  <td>{j.kind}</td>
+                  <td>
+                    {j.status}
+                    {j.error ? <span className="hint"> — {j.error}</span> : null}
+                  </td>
+                  <td>{j.requestedBy}</td>
+                  <td>
+                    <Time value={j.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      {can.manage ? <Lifecycle org={org} /> : null}
+    </section>
+  );
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.org.name ?? "Organization"} · Support console · SSO Portal` },
+];
