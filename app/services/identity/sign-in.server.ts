@@ -4,6 +4,7 @@ import { getEnv } from "../platform/env.server";
 import { logger } from "../platform/logger.server";
 import { getViewer } from "./guards.server";
 import { finishLogin, isPendingLogin, loginCookie, tenantLogoutUrl } from "./oidc.server";
+import { sanitizeReturnTo } from "./return-to";
 import {
   clearSessionCookie,
   createSession,
@@ -102,7 +103,9 @@ export async function completeSignIn(request: Request): Promise<SignInResult> {
   });
   void sweepExpiredSessions().catch(() => undefined);
   headers.append("Set-Cookie", setCookie);
-  return { ok: true, returnTo: pending.returnTo, headers };
+  // Decided again here: the cookie is signed, but what /auth/login kept must still be a portal
+  // path by today's rule.
+  return { ok: true, returnTo: sanitizeReturnTo(pending.returnTo), headers };
 }
 
 /**
