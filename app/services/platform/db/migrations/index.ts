@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import * as m001 from "./001-initial";
 import * as m002 from "./002-apply-jobs";
 import * as m003 from "./003-auth";
+import * as m004 from "./004-change-requests";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   "001-initial": m001,
   "002-apply-jobs": m002,
   "003-auth": m003,
+  "004-change-requests": m004,
 };
