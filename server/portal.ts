@@ -20,6 +20,7 @@ import { registerLocalTenant, getTenantConfig } from "~/services/platform/tenant
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
 import { getEnv } from "~/services/platform/env.server";
+import { startChangeBackground } from "~/services/change-requests/background.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
 import { answerWhileStarting } from "./starting";
@@ -76,6 +77,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   let tenant: LocalTenant | undefined;
   let demoIdps: DemoIdps | undefined;
   let applyWorker: { stop(): Promise<void> } | undefined;
+  let changeBackground: { stop(): Promise<void> } | undefined;
   try {
     if (options.localTenant) {
       tenant = await startLocalTenant({
@@ -114,6 +116,9 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       });
     }
 
+    // Every instance delivers mail and follows apply jobs; row locks keep them from doing anything twice.
+    changeBackground = startChangeBackground(db);
+
     const app = createPortalApp({
       build: options.build ?? (await loadServerBuild()),
       clientDir: CLIENT_DIR,
@@ -124,6 +129,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     server.close();
     await demoIdps?.close();
     await applyWorker?.stop();
+    await changeBackground?.stop();
     await tenant?.close();
     throw err;
   }
@@ -137,6 +143,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await demoIdps?.close();
       await applyWorker?.stop();
+      await changeBackground?.stop();
       await tenant?.close();
       // A database handed in by the caller is the caller's to close.
       if (!("open" in options.database)) await closeDatabase();

@@ -13,19 +13,23 @@ export type OrgPermission =
   | "org:members:manage"
   | "org:invitations:read"
   | "org:invitations:manage"
-  | "org:audit:read";
+  | "org:audit:read"
+  | "org:changes:read"
+  | "org:changes:submit";
 
 export type SupportPermission =
   | "support:orgs:read"
   | "support:audit:read"
   | "support:invitations:read"
   | "support:invitations:manage"
-  | "support:orgs:create";
+  | "support:orgs:create"
+  | "support:changes:review"
+  | "support:policies:manage";
 
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read"],
+  org_viewer: ["org:read", "org:members:read", "org:changes:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -33,17 +37,21 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:invitations:read",
     "org:invitations:manage",
     "org:audit:read",
+    "org:changes:read",
+    "org:changes:submit",
   ],
 };
 
 const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]> = {
-  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read"],
+  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read", "support:changes:review"],
   support_admin: [
     "support:orgs:read",
     "support:audit:read",
     "support:invitations:read",
     "support:invitations:manage",
     "support:orgs:create",
+    "support:changes:review",
+    "support:policies:manage",
   ],
 };
 

@@ -100,6 +100,8 @@ export interface ChangeRequestsTable {
   desired: Json;
   report: Json;
   verdict: "ok" | "warn" | "error";
+  /** What changed against the base, in one line ("Signing certificate added"). */
+  summary: string;
   secret_changed: Generated<boolean>;
   base_change_id: string | null;
   base_version: number | null;

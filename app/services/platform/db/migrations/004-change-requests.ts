@@ -14,6 +14,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("desired", "jsonb", (c) => c.notNull())
     .addColumn("report", "jsonb", (c) => c.notNull())
     .addColumn("verdict", "text", (c) => c.notNull().check(sql`verdict in ('ok', 'warn', 'error')`))
+    .addColumn("summary", "text", (c) => c.notNull())
     .addColumn("secret_changed", "boolean", (c) => c.notNull().defaultTo(false))
     .addColumn("base_change_id", "bigint", (c) => c.references("change_requests.id"))
     .addColumn("base_version", "integer")
