@@ -11,9 +11,12 @@ import { listenLocal } from "./listen.js";
 /**
  * A demo SAML identity provider on its own origin (npm start: :4020): metadata at `/metadata`,
  * SSO at `/sso` (HTTP-Redirect and HTTP-POST), a login form, seeded users with e-mail, given and
- * family name and groups — and switches that make it misbehave, for tests and demos: sign with
- * the wrong key, send an expired assertion, name the wrong audience, leave out the e-mail. A
- * switch is set for the whole IdP (`setMisbehaviour`) or per login on the form.
+ * family name and groups — and switches that make it misbehave, for tests and demos (each one a
+ * failure a real IdP produces): sign with the wrong key, send an expired or a not-yet-valid
+ * assertion, name the wrong audience or the wrong destination, send it unsigned, leave out the
+ * e-mail, answer with an error status (NameID policy, user not assigned); "Cancel" on the form
+ * answers as an IdP does when the user gives up. A switch is set for the whole IdP
+ * (`setMisbehaviour`) or per login on the form.
  * Assertions are built and signed with xml-crypto (RSA-SHA256, exclusive c14n).
  */
 
@@ -21,9 +24,40 @@ export const SAML_MISBEHAVIOURS = [
   "none",
   "wrong-signing-key",
   "expired-assertion",
+  "not-yet-valid",
   "wrong-audience",
+  "wrong-destination",
+  "unsigned-assertion",
   "missing-email",
+  "nameid-policy-error",
+  "user-not-assigned",
 ] as const;
+
+const BEHAVIOUR_LABELS: Record<SamlMisbehaviour, string> = {
+  none: "Behave normally",
+  "wrong-signing-key": "Sign with the wrong key",
+  "expired-assertion": "Send an expired assertion",
+  "not-yet-valid": "Send an assertion not valid yet (clock ahead)",
+  "wrong-audience": "Name the wrong audience",
+  "wrong-destination": "Name the wrong destination (ACS URL)",
+  "unsigned-assertion": "Send the assertion unsigned",
+  "missing-email": "Leave out the e-mail",
+  "nameid-policy-error": "Refuse the requested NameID format",
+  "user-not-assigned": "User not assigned to the application",
+};
+
+/** Where a misconfigured IdP posts (an old ACS URL): only named in the response, never used. */
+export const WRONG_DESTINATION = "https://old-sso.example.com/saml/acs";
+
+const STATUS = "urn:oasis:names:tc:SAML:2.0:status";
+/** Error answers: top-level code, sub-code, StatusMessage (none: Auth0 uses its fixed text). */
+const ERROR_STATUSES: Partial<Record<SamlMisbehaviour | "cancel", [string, string, string?]>> = {
+  // AD FS answers an unsupported NameIDPolicy like this, without a message.
+  "nameid-policy-error": ["Requester", "InvalidNameIDPolicy"],
+  "user-not-assigned": ["Responder", "RequestDenied", "The user is not assigned to this application."],
+  // Shibboleth and others when the user cancels at the IdP.
+  cancel: ["Responder", "AuthnFailed"],
+};
 export type SamlMisbehaviour = (typeof SAML_MISBEHAVIOURS)[number];
 
 export const DEMO_IDP_PASSWORD = "Demo-IdP-2026";
@@ -139,8 +173,7 @@ export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promis
 
   function loginForm(token: string, req: PendingRequest, error?: string, email = "") {
     const options = SAML_MISBEHAVIOURS.map(
-      (m) =>
-        `<option value="${m}"${m === misbehaviour ? " selected" : ""}>${esc(m === "none" ? "Behave normally" : m.replace(/-/g, " "))}</option>`,
+      (m) => `<option value="${m}"${m === misbehaviour ? " selected" : ""}>${esc(BEHAVIOUR_LABELS[m])}</option>`,
     ).join("");
     return page(
       "Demo SAML IdP: sign in",
@@ -156,16 +189,31 @@ export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promis
   <label for="behaviour">Test behaviour</label>
   <select id="behaviour" name="behaviour">${options}</select>
   <button type="submit">Sign in</button>
+  <button type="submit" name="cancel" value="1" formnovalidate class="secondary">Cancel</button>
 </form>
 <p class="muted">Demo users: ${SAML_DEMO_USERS.map((u) => esc(u.email)).join(", ")}; password ${esc(DEMO_IDP_PASSWORD)}.</p>`,
     );
   }
 
+  /** A Response with an error status and no assertion, as IdPs send when they refuse a login. */
+  function errorResponse(req: PendingRequest, [code, sub, message]: [string, string, string?]): string {
+    const xml =
+      `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"` +
+      ` ID="_${randomBytes(16).toString("hex")}" Version="2.0" IssueInstant="${now().toISOString()}" Destination="${xmlAttr(req.acs)}" InResponseTo="${xmlAttr(req.id)}">` +
+      `<saml:Issuer>${xmlText(entityId)}</saml:Issuer>` +
+      `<samlp:Status><samlp:StatusCode Value="${STATUS}:${code}"><samlp:StatusCode Value="${STATUS}:${sub}"/></samlp:StatusCode>` +
+      `${message ? `<samlp:StatusMessage>${xmlText(message)}</samlp:StatusMessage>` : ""}</samlp:Status>` +
+      `</samlp:Response>`;
+    return Buffer.from(xml).toString("base64");
+  }
+
   function signedResponse(user: DemoIdpUser, req: PendingRequest, behaviour: SamlMisbehaviour): string {
+    const failure = ERROR_STATUSES[behaviour];
+    if (failure) return errorResponse(req, failure);
     const t = now().getTime();
     const iso = (ms: number) => new Date(ms).toISOString();
-    const expired = behaviour === "expired-assertion";
-    const issued = expired ? t - 2 * 3_600_000 : t;
+    const issued =
+      behaviour === "expired-assertion" ? t - 2 * 3_600_000 : behaviour === "not-yet-valid" ? t + 2 * 3_600_000 : t;
     const notBefore = iso(issued - 60_000);
     const notOnOrAfter = iso(issued + 5 * 60_000);
     const audience = behaviour === "wrong-audience" ? "urn:auth0:some-other-tenant:some-connection" : req.audience;
@@ -186,7 +234,7 @@ export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promis
     ].join("");
     const xml =
       `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"` +
-      ` ID="${responseId}" Version="2.0" IssueInstant="${iso(issued)}" Destination="${xmlAttr(req.acs)}" InResponseTo="${xmlAttr(req.id)}">` +
+      ` ID="${responseId}" Version="2.0" IssueInstant="${iso(issued)}" Destination="${xmlAttr(behaviour === "wrong-destination" ? WRONG_DESTINATION : req.acs)}" InResponseTo="${xmlAttr(req.id)}">` +
       `<saml:Issuer>${xmlText(entityId)}</saml:Issuer>` +
       `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
       `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="${assertionId}" Version="2.0" IssueInstant="${iso(issued)}">` +
@@ -197,6 +245,7 @@ export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promis
       `<saml:AuthnStatement AuthnInstant="${iso(issued)}" SessionIndex="${assertionId}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
       `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` +
       `</saml:Assertion></samlp:Response>`;
+    if (behaviour === "unsigned-assertion") return Buffer.from(xml).toString("base64");
     const signer =
       behaviour === "wrong-signing-key" ? (wrongKey ??= selfSignedCertificate("Demo SAML IdP (wrong key)")) : key;
     const sig = new SignedXml({
@@ -274,6 +323,15 @@ export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promis
     if (!request || request.expires < Date.now()) {
       return sendPage(res, 400, errorPage("Sign-in expired", "Start the sign-in again from the application."));
     }
+    const answer = (SAMLResponse: string) => {
+      const fields: Record<string, string> = { SAMLResponse };
+      if (request.relayState !== undefined) fields.RelayState = request.relayState;
+      sendPage(res, 200, autoPostPage(request.acs, fields), { script: true });
+    };
+    if (body.cancel) {
+      pending.delete(token);
+      return answer(errorResponse(request, ERROR_STATUSES.cancel!));
+    }
     const user = SAML_DEMO_USERS.find((u) => u.email.toLowerCase() === (body.email ?? "").trim().toLowerCase());
     if (!user || body.password !== DEMO_IDP_PASSWORD) {
       return sendPage(res, 400, loginForm(token, request, "Wrong email or password.", body.email ?? ""));
@@ -282,9 +340,7 @@ export async function startDemoSamlIdp(options: DemoSamlIdpOptions = {}): Promis
     const behaviour = (SAML_MISBEHAVIOURS as readonly string[]).includes(body.behaviour ?? "")
       ? (body.behaviour as SamlMisbehaviour)
       : misbehaviour;
-    const fields: Record<string, string> = { SAMLResponse: signedResponse(user, request, behaviour) };
-    if (request.relayState !== undefined) fields.RelayState = request.relayState;
-    sendPage(res, 200, autoPostPage(request.acs, fields), { script: true });
+    answer(signedResponse(user, request, behaviour));
   });
   server.on("request", app);
 

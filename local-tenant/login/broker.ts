@@ -271,9 +271,10 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
         error = err.error;
         description = err.description;
       } else if (err instanceof SamlError) {
+        error = err.error;
         description = err.message;
       } else if (err instanceof joseErrors.JOSEError) {
-        description = `the ID token from the identity provider is invalid: ${err.message}`;
+        description = idTokenErrorText(err);
       } else if (err instanceof BrokerError) {
         error = err.error;
         description = err.message;
@@ -376,10 +377,17 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
         });
         const tokens = (await tokenRes.json().catch(() => ({}))) as Record<string, unknown>;
         if (!tokenRes.ok) {
-          // The IdP's own error code is kept in the description only (never its secrets: there are none in it).
+          // Auth0 (support article, log sample): an IdP answering 401 with a challenge gives
+          // oauth4webapi's text. Otherwise the IdP's own error and description (never a secret).
+          if (tokenRes.status === 401 && tokenRes.headers.has("www-authenticate")) {
+            throw new BrokerError(
+              "access_denied",
+              "server responded with a challenge in the WWW-Authenticate HTTP Header",
+            );
+          }
           throw new BrokerError(
             "access_denied",
-            `the identity provider refused the code exchange: ${String(tokens.error ?? tokenRes.status)}${tokens.error_description ? ` (${String(tokens.error_description)})` : ""}`,
+            `${String(tokens.error ?? `the identity provider's token endpoint answered ${tokenRes.status}`)}${tokens.error_description ? ` (${String(tokens.error_description)})` : ""}`,
           );
         }
         if (typeof tokens.id_token !== "string")
@@ -387,13 +395,26 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
         let jwks = jwksCache.get(endpoints.jwks_uri);
         if (!jwks) jwksCache.set(endpoints.jwks_uri, (jwks = createRemoteJWKSet(new URL(endpoints.jwks_uri))));
         const { payload } = await jwtVerify(tokens.id_token, jwks, {
-          issuer: endpoints.issuer,
-          audience: opts.client_id,
           currentDate: ctx.now(),
           clockTolerance: 60,
         });
-        if (payload.nonce !== p.nonce)
-          throw new BrokerError("access_denied", "the ID token's nonce does not match this login");
+        // openid-client's wording (the library family Auth0's OIDC strategy runs, per its log samples).
+        if (payload.iss !== endpoints.issuer) {
+          throw new BrokerError(
+            "access_denied",
+            `unexpected iss value, expected ${endpoints.issuer}, got: ${String(payload.iss)}`,
+          );
+        }
+        const audiences = ([] as unknown[]).concat(payload.aud ?? []);
+        if (!opts.client_id || !audiences.includes(opts.client_id)) {
+          throw new BrokerError(
+            "access_denied",
+            `aud mismatch, expected ${String(opts.client_id)}, got: ${audiences.map(String).join(", ")}`,
+          );
+        }
+        if (payload.nonce !== p.nonce) {
+          throw new BrokerError("access_denied", `nonce mismatch, expected ${p.nonce}, got: ${String(payload.nonce)}`);
+        }
         if (!payload.sub) throw new BrokerError("access_denied", "the ID token has no sub");
         const claims = payload as JWTPayload & Record<string, unknown>;
         const s = (k: string) => (typeof claims[k] === "string" ? (claims[k] as string) : undefined);
@@ -435,6 +456,15 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
   });
 
   return { start, router, spKey };
+}
+
+/** openid-client (v5) wording for an ID token that jose refused: what Auth0's log shows. */
+function idTokenErrorText(err: InstanceType<typeof joseErrors.JOSEError>): string {
+  if (err instanceof joseErrors.JWTExpired)
+    return `JWT expired, now ${Math.floor(Date.now() / 1000)}, exp ${String(err.payload.exp)}`;
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return "failed to validate JWT signature";
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return "no valid key found in issuer's jwks_uri for key parameters";
+  return `the ID token from the identity provider is invalid: ${err.message}`;
 }
 
 class BrokerError extends Error {

@@ -23,6 +23,8 @@ const STYLE = `
   input:focus,button:focus,a:focus{outline:3px solid #2563eb;outline-offset:2px}
   input[aria-invalid=true]{border-color:#b91c1c}
   button{margin-top:1.5rem;width:100%;padding:.65rem;border:0;border-radius:.3rem;background:#1d4ed8;color:#fff;font:inherit;font-weight:600;cursor:pointer}
+  button.secondary{margin-top:.5rem;background:#fff;color:#1d4ed8;border:1px solid #1d4ed8}
+  select{width:100%;padding:.5rem;border:1px solid #6b7280;border-radius:.3rem;font:inherit}
   .alert{background:#fef2f2;border:1px solid #b91c1c;color:#7f1d1d;padding:.75rem;border-radius:.3rem}
   .muted{color:#4b5563;font-size:.9rem}
   ul.connections{list-style:none;padding:0}

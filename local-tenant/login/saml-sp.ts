@@ -33,7 +33,39 @@ const EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
-export class SamlError extends Error {}
+/** A refused SAML response; `error` is what the application's callback gets (Auth0: see README). */
+export class SamlError extends Error {
+  constructor(
+    message: string,
+    readonly error: "access_denied" | "invalid_request" = "access_denied",
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Auth0's SAML library (passport-wsfed-saml2 `samlp.js`, ErrorMessages): the text for a
+ * non-Success status without a StatusMessage — the sub-code's when it has one, else the
+ * top-level code's; sub-codes it does not know fall back to the top-level code's text.
+ */
+const STATUS_TEXTS: Record<string, string> = {
+  Requester: "The request could not be performed due to an error on the part of the requester",
+  Responder: "The request could not be performed due to an error on the part of the SAML responder or SAML authority",
+  AuthnFailed: "The responding provider was unable to successfully authenticate the principal",
+  VersionMismatch:
+    "The SAML responder could not process the request because the version of the request message was incorrect.",
+};
+const statusName = (uri: string) => uri.slice(uri.lastIndexOf(":") + 1);
+
+function statusError(response: Element, topCode: string): SamlError {
+  const message = firstNS(response, NS.samlp, "StatusMessage")?.textContent?.trim();
+  if (message) return new SamlError(message);
+  const codes = Array.from(response.getElementsByTagNameNS(NS.samlp, "StatusCode")).map((c) =>
+    statusName(c.getAttribute("Value") ?? ""),
+  );
+  const sub = codes[1];
+  return new SamlError((sub && STATUS_TEXTS[sub]) ?? STATUS_TEXTS[statusName(topCode)] ?? "Authentication Failed");
+}
 
 const escAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
 
@@ -178,10 +210,7 @@ export function verifySamlResponse(samlResponse: string, v: VerifyOptions): Saml
     throw new SamlError("SAML response rejected: the document is not a samlp:Response");
   }
   const status = firstNS(response, NS.samlp, "StatusCode")?.getAttribute("Value") ?? "";
-  if (!status.endsWith(":Success")) {
-    const message = firstNS(response, NS.samlp, "StatusMessage")?.textContent ?? "";
-    throw new SamlError(`The identity provider refused the login (status ${status}${message ? `: ${message}` : ""})`);
-  }
+  if (!status.endsWith(":Success")) throw statusError(response, status);
   if (response.getElementsByTagNameNS(NS.saml, "EncryptedAssertion").length) {
     throw new SamlError("Encrypted assertions are not supported by the local tenant");
   }
@@ -203,8 +232,7 @@ export function verifySamlResponse(samlResponse: string, v: VerifyOptions): Saml
     ...childrenNS(assertionsInDoc[0]!, NS.ds, "Signature"),
     ...childrenNS(response, NS.ds, "Signature"),
   ];
-  if (!signatures.length)
-    throw new SamlError("SAML response rejected: neither the response nor the assertion is signed");
+  if (!signatures.length) throw new SamlError("neither the response nor the assertion are signed");
   const signature = signatures[0]!;
 
   const embedded = firstNS(signature, NS.ds, "X509Certificate")?.textContent?.replace(/\s+/g, "");
@@ -246,7 +274,7 @@ export function verifySamlResponse(samlResponse: string, v: VerifyOptions): Saml
 
   const destination = responseEl.getAttribute("Destination");
   if (destination && !acsAccepted.includes(destination)) {
-    throw new SamlError(`Destination is invalid. Configured: ${acs}`);
+    throw new SamlError(`Destination endpoint ${destination} did not match ${acs}`);
   }
   const inResponseTo = responseEl.getAttribute("InResponseTo");
   if (inResponseTo && inResponseTo !== v.requestId) {
@@ -295,9 +323,8 @@ export function verifySamlResponse(samlResponse: string, v: VerifyOptions): Saml
     ),
   ].filter(Boolean);
   if (!signedIrt.length) {
-    throw new SamlError(
-      "InResponseTo is missing: unsolicited (IdP-initiated) responses are not enabled for this connection",
-    );
+    // Auth0 treats a response that answers no request as IdP-initiated (docs: saml-errors).
+    throw new SamlError(`IdP-Initiated login is not enabled for connection '${v.connection.name}'.`, "invalid_request");
   }
 
   const attributes: Record<string, string[]> = {};

@@ -103,5 +103,16 @@ declare module "oidc-provider" {
     ): Promise<void>;
     cookieName(type: string): string;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    /** Koa middleware around the provider's own (the demo IdP's token-endpoint misbehaviours). */
+    use(fn: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>): void;
+  }
+
+  export interface ProviderContext {
+    method: string;
+    path: string;
+    status: number;
+    body: unknown;
+    oidc?: { params?: AnyObject };
+    set(name: string, value: string): void;
   }
 }

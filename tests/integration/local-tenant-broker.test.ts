@@ -3,6 +3,7 @@ import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
+import { explainLoginFailure } from "../../app/services/test-login/failure-explanations.js";
 import { HttpBrowser, hiddenInput } from "../support/http-browser.js";
 import { discoverTenantClient, managementToken } from "../support/test-application.js";
 
@@ -101,7 +102,7 @@ async function samlIdpLogin(browser: HttpBrowser, idpPage: { url: string; res?: 
       request: hiddenInput(html, "request")!,
       email: "ada@saml-idp.test",
       password: idps.saml.password,
-      behaviour,
+      ...(behaviour === "cancel" ? { cancel: "1" } : { behaviour }),
     }),
   });
   expect(res.status).toBe(200);
@@ -162,17 +163,46 @@ describe("SAML connections", () => {
     expect(user.idp_attributes).not.toHaveProperty("nickname");
   });
 
+  // Auth0's words (research/auth0-login-errors.md), each explained as its own cause.
   it.each([
-    ["wrong-signing-key", /^Invalid thumbprint \(configured: [0-9A-F]{40}\. calculated: [0-9A-F]{40}\)$/],
-    ["expired-assertion", /^assertion has expired\.$/],
-    ["wrong-audience", /^Audience is invalid\. Configured: urn:auth0:local:demo-saml$/],
-  ])("refuses a response with %s at the application's callback", async (behaviour, message) => {
+    [
+      "wrong-signing-key",
+      /^Invalid thumbprint \(configured: [0-9A-F]{40}\. calculated: [0-9A-F]{40}\)$/,
+      "wrong-signing-certificate",
+    ],
+    ["expired-assertion", /^assertion has expired\.$/, "assertion-time"],
+    ["not-yet-valid", /^assertion has expired\.$/, "assertion-time"],
+    ["wrong-audience", /^Audience is invalid\. Configured: urn:auth0:local:demo-saml$/, "wrong-audience"],
+    [
+      "wrong-destination",
+      /^Destination endpoint https:\/\/old-sso\.example\.com\/saml\/acs did not match http:\/\/.*\/login\/callback\?connection=demo-saml$/,
+      "wrong-destination",
+    ],
+    ["unsigned-assertion", /^neither the response nor the assertion are signed$/, "unsigned-assertion"],
+    [
+      "nameid-policy-error",
+      /^The request could not be performed due to an error on the part of the requester$/,
+      "idp-refused-request",
+    ],
+    ["user-not-assigned", /^The user is not assigned to this application\.$/, "idp-user-not-assigned"],
+    [
+      "cancel",
+      /^The responding provider was unable to successfully authenticate the principal$/,
+      "idp-authentication-failed",
+    ],
+  ])("refuses a response with %s at the application's callback, explained", async (behaviour, message, cause) => {
     const { done, state } = await samlLogin(behaviour);
     const params = callbackParams(done.url);
     expect(params.get("error")).toBe("access_denied");
     expect(params.get("error_description")).toMatch(message);
     expect(params.get("state")).toBe(state);
     expect(params.get("code")).toBeNull();
+    const explained = explainLoginFailure({
+      protocol: "saml",
+      error: params.get("error")!,
+      errorDescription: params.get("error_description")!,
+    });
+    expect(explained.cause).toBe(cause);
   });
 
   it("lets a response without an e-mail through, as Auth0 does, with no email claim", async () => {
@@ -192,7 +222,7 @@ describe("SAML connections", () => {
     expect(tampered.get("error_description")).toMatch(/^Signature check errors/);
 
     const unsigned = await post((xml) => xml.replace(/<(ds:)?Signature[\s\S]*?<\/(ds:)?Signature>/, ""));
-    expect(unsigned.get("error_description")).toContain("neither the response nor the assertion is signed");
+    expect(unsigned.get("error_description")).toBe("neither the response nor the assertion are signed");
 
     // XSW: a forged assertion carrying the real signature, the real assertion hidden elsewhere.
     const wrapped = await post((xml) => {
@@ -339,17 +369,70 @@ describe("SAML connections", () => {
 });
 
 describe("OIDC connections", () => {
-  async function oidcLogin(connection: string) {
+  async function oidcLogin(connection: string, behaviour = "none") {
     const browser = new HttpBrowser();
     const start = await authorize(browser, connection);
     expect(start.step.url.startsWith(`${idps.oidc.url}/interaction/`)).toBe(true);
     const done = await browser.submit(
       start.step.url,
-      { email: "alan@oidc-idp.test", password: idps.oidc.password },
+      behaviour === "cancel"
+        ? { cancel: "1" }
+        : { email: "alan@oidc-idp.test", password: idps.oidc.password, behaviour },
       atCallback,
     );
     return { ...start, done };
   }
+
+  it.each([
+    [
+      "wrong-issuer",
+      /^unexpected iss value, expected http:\/\/[^,]+, got: http:\/\/.*\/other-tenant\/v2\.0$/,
+      "oidc-issuer-mismatch",
+    ],
+    [
+      "reject-client-secret",
+      /^server responded with a challenge in the WWW-Authenticate HTTP Header$/,
+      "oidc-client-authentication",
+    ],
+    ["cancel", /^End-User aborted interaction$/, "user-cancelled"],
+  ])("refuses a login with %s at the application's callback, explained", async (behaviour, message, cause) => {
+    const { done } = await oidcLogin("demo-oidc", behaviour);
+    const params = callbackParams(done.url);
+    expect(params.get("error")).toBe("access_denied");
+    expect(params.get("error_description")).toMatch(message);
+    const explained = explainLoginFailure({
+      protocol: "oidc",
+      error: params.get("error")!,
+      errorDescription: params.get("error_description")!,
+    });
+    expect(explained.cause).toBe(cause);
+  });
+
+  it("lets an ID token without an e-mail through, with no email claim", async () => {
+    const { done, verifier, state, nonce } = await oidcLogin("demo-oidc", "missing-email");
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
+    expect(tokens.claims()?.sub).toBe("oidc|demo-oidc|oidc-2001");
+    expect(tokens.claims()).not.toHaveProperty("email");
+  });
+
+  it("stops at the IdP's own page when it does not know the redirect URI: nobody comes back", async () => {
+    idps.oidc.setMisbehaviour("unregistered-redirect-uri");
+    try {
+      const start = await authorize(new HttpBrowser(), "demo-oidc");
+      expect(start.step.res?.status).toBe(400);
+      const page = await start.step.res!.text();
+      expect(page).toContain("redirect_uri did not match");
+      expect(
+        explainLoginFailure({ protocol: "oidc", error: "invalid_redirect_uri", errorDescription: page }).cause,
+      ).toBe("wrong-redirect-uri");
+    } finally {
+      idps.oidc.setMisbehaviour("none");
+    }
+  });
 
   it("logs a user in through the demo OIDC IdP with a checked ID token", async () => {
     const { done, verifier, state, nonce } = await oidcLogin("demo-oidc");

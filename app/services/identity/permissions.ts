@@ -14,6 +14,8 @@ export type OrgPermission =
   | "org:invitations:read"
   | "org:invitations:manage"
   | "org:audit:read"
+  | "org:domains:read"
+  | "org:domains:manage"
   | "org:changes:read"
   | "org:changes:submit";
 
@@ -23,13 +25,14 @@ export type SupportPermission =
   | "support:invitations:read"
   | "support:invitations:manage"
   | "support:orgs:create"
+  | "support:domains:verify"
   | "support:changes:review"
   | "support:policies:manage";
 
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read", "org:changes:read"],
+  org_viewer: ["org:read", "org:members:read", "org:domains:read", "org:changes:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -37,6 +40,8 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:invitations:read",
     "org:invitations:manage",
     "org:audit:read",
+    "org:domains:read",
+    "org:domains:manage",
     "org:changes:read",
     "org:changes:submit",
   ],
@@ -50,6 +55,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:read",
     "support:invitations:manage",
     "support:orgs:create",
+    "support:domains:verify",
     "support:changes:review",
     "support:policies:manage",
   ],

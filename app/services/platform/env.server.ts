@@ -64,6 +64,26 @@ const schema = z
         }
       }, SECRETS_KEY_HELP)
       .optional(),
+    /** DNS servers for domain verification (ip or ip:port, comma-separated); default: the system's. */
+    DNS_SERVERS: z
+      .string()
+      .transform((s) =>
+        s
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i,
+              "each entry must be an IP address with an optional port, e.g. 1.1.1.1 or 127.0.0.1:5353",
+            ),
+        ),
+      )
+      .optional(),
     /** Outgoing mail: smtp://user:password@host:587 or smtps://…:465. Unset: mail stays in the outbox (/outbox). */
     SMTP_URL: z
       .string()

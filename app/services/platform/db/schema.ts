@@ -88,6 +88,21 @@ export interface InvitationAcceptancesTable {
   accepted_at: Timestamp;
 }
 
+export interface OrganizationDomainsTable {
+  id: Generated<string>;
+  organization_id: string;
+  /** Lower-case ASCII (IDNA) form, e.g. acme.com or xn--bcher-kva.example. */
+  domain: string;
+  /** The value the TXT record `_sso-portal-verification.<domain>` must hold. */
+  token: string;
+  created_at: Timestamp;
+  created_by_label: string;
+  verified_at: Timestamp | null;
+  verified_by_label: string | null;
+  verification_method: "dns" | "manual" | null;
+  manual_reason: string | null;
+  last_checked_at: Timestamp | null;
+  last_check_error: string | null;
 export type ChangeState =
   "draft" | "pending_review" | "approved" | "applying" | "applied" | "failed" | "rejected" | "withdrawn" | "superseded";
 export type RiskLevel = "low" | "medium" | "high";
@@ -177,6 +192,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   invitations: InvitationsTable;
   invitation_acceptances: InvitationAcceptancesTable;
+  organization_domains: OrganizationDomainsTable;
   change_requests: ChangeRequestsTable;
   change_policies: ChangePoliciesTable;
   trusted_organizations: TrustedOrganizationsTable;
@@ -189,5 +205,6 @@ export type User = Selectable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Invitation = Selectable<InvitationsTable>;
+export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
 export type ChangeRequestRow = Selectable<ChangeRequestsTable>;
 export type OutboxMessage = Selectable<OutboxMessagesTable>;

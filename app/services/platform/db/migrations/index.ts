@@ -2,7 +2,8 @@ import type { Migration } from "kysely";
 import * as m001 from "./001-initial";
 import * as m002 from "./002-apply-jobs";
 import * as m003 from "./003-auth";
-import * as m004 from "./004-change-requests";
+import * as m004 from "./004-organization-domains";
+import * as m005 from "./005-change-requests";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -12,5 +13,6 @@ export const migrations: Record<string, Migration> = {
   "001-initial": m001,
   "002-apply-jobs": m002,
   "003-auth": m003,
-  "004-change-requests": m004,
+  "004-organization-domains": m004,
+  "005-change-requests": m005,
 };
