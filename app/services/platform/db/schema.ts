@@ -103,6 +103,8 @@ export interface OrganizationDomainsTable {
   manual_reason: string | null;
   last_checked_at: Timestamp | null;
   last_check_error: string | null;
+}
+
 export type ChangeState =
   "draft" | "pending_review" | "approved" | "applying" | "applied" | "failed" | "rejected" | "withdrawn" | "superseded";
 export type RiskLevel = "low" | "medium" | "high";
