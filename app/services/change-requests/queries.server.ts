@@ -157,7 +157,7 @@ export async function getChangeForReview(scope: SupportScope, changeId: string):
 
 /** One of the organization's own changes; null for another organization's. */
 export async function getOrgChange(scope: OrgScope, changeId: string): Promise<ChangeView | null> {
-  assertOrgPermission(scope, "org:changes:read");
+  assertOrgPermission(scope, "org:sso:read");
   if (!/^\d{1,18}$/.test(changeId)) return null;
   const db = await getDb();
   const row = await db
@@ -171,7 +171,7 @@ export async function getOrgChange(scope: OrgScope, changeId: string): Promise<C
 
 /** The organization's recent changes, newest first (the SSO page's history and outcomes). */
 export async function listOrgChanges(scope: OrgScope, limit = 10): Promise<ChangeRequestRow[]> {
-  assertOrgPermission(scope, "org:changes:read");
+  assertOrgPermission(scope, "org:sso:read");
   const db = await getDb();
   const rows = await db
     .selectFrom("change_requests")
@@ -196,7 +196,7 @@ export interface VersionRow {
 
 /** Every applied version of the organization's connection, newest first; the newest is live. */
 export async function listVersions(scope: OrgScope): Promise<VersionRow[]> {
-  assertOrgPermission(scope, "org:changes:read");
+  assertOrgPermission(scope, "org:sso:read");
   const db = await getDb();
   const rows = await db
     .selectFrom("change_requests")

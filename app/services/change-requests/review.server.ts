@@ -48,7 +48,7 @@ export async function rejectChange(scope: SupportScope, changeId: string, reason
 
 /** A failed apply that a retry can fix (Auth0 unavailable, rate limited): queue it again, same version. */
 export async function retryChange(scope: OrgScope | SupportScope, changeId: string): Promise<MoveResult> {
-  if (scope.kind === "org") assertOrgPermission(scope, "org:changes:submit");
+  if (scope.kind === "org") assertOrgPermission(scope, "org:sso:manage");
   else assertSupportPermission(scope, "support:changes:review");
   const db = await getDb();
   return db

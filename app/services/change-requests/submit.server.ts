@@ -51,7 +51,7 @@ export async function submitChange(
   input: SubmitInput,
   options: { now?: Date } = {},
 ): Promise<SubmitResult> {
-  assertOrgPermission(scope, "org:changes:submit");
+  assertOrgPermission(scope, "org:sso:manage");
   if (input.report.verdict === "error") {
     return {
       ok: false,
@@ -145,14 +145,14 @@ export async function submitChange(
 
 /** Withdraws a change that still waits (or is a draft). */
 export async function withdrawChange(scope: OrgScope, changeId: string): Promise<MoveResult> {
-  assertOrgPermission(scope, "org:changes:submit");
+  assertOrgPermission(scope, "org:sso:manage");
   const db = await getDb();
   return db.transaction().execute((trx) => moveChange(trx, scope, changeId, "withdraw"));
 }
 
 /** A new change request holding an applied version's configuration, under the same policies. */
 export async function restoreVersion(scope: OrgScope, version: number): Promise<SubmitResult> {
-  assertOrgPermission(scope, "org:changes:submit");
+  assertOrgPermission(scope, "org:sso:manage");
   const db = await getDb();
   const row = await db
     .selectFrom("change_requests")

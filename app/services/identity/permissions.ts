@@ -16,8 +16,8 @@ export type OrgPermission =
   | "org:audit:read"
   | "org:domains:read"
   | "org:domains:manage"
-  | "org:changes:read"
-  | "org:changes:submit";
+  | "org:sso:read"
+  | "org:sso:manage";
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -32,7 +32,7 @@ export type SupportPermission =
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read", "org:domains:read", "org:changes:read"],
+  org_viewer: ["org:read", "org:members:read", "org:domains:read", "org:sso:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -42,8 +42,8 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:audit:read",
     "org:domains:read",
     "org:domains:manage",
-    "org:changes:read",
-    "org:changes:submit",
+    "org:sso:read",
+    "org:sso:manage",
   ],
 };
 
