@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { comparableFor } from "~/services/change-requests/comparable";
 import { moveChange, type ChangeActor } from "~/services/change-requests/moves.server";
 import { approveChange, rejectChange } from "~/services/change-requests/review.server";
 import { CHANGE_STATES, MOVES, type ChangeMove } from "~/services/change-requests/states";
 import { submitChange, withdrawChange } from "~/services/change-requests/submit.server";
 import { installDatabase } from "~/services/platform/db.server";
+import { registerLocalTenant } from "~/services/platform/tenant-config.server";
+import { startLocalTenant, type LocalTenant } from "../../local-tenant/server";
+import { localTenantConfig } from "../../server/local-tenant-config";
 import type { ChangeState } from "~/services/platform/db/schema";
 import type { OrgScope, ScopedOrganization, SupportScope } from "~/services/identity/scope.server";
 import { createOrg, createUser, fixtureText, member, samlSubmission, support } from "../support/change-fixtures";
@@ -38,7 +42,12 @@ const ALLOWED: Record<string, string[]> = {
   superseded: [],
 };
 
+let tenant: LocalTenant;
+
 beforeAll(async () => {
+  // The apply job names the tenant's test application; nothing here runs the worker.
+  tenant = await startLocalTenant({ port: 0, portalUrl: "http://localhost:1" });
+  registerLocalTenant(localTenantConfig(tenant));
   test = await createTestDatabase();
   installDatabase(test);
   org = await createOrg(test.db, "acme");
@@ -51,6 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await tenant.close();
   await test.destroy();
 });
 
@@ -62,7 +72,11 @@ async function changeIn(state: ChangeState, authorId = alice.user.id): Promise<s
     .values({
       organization_id: org.id,
       protocol: "saml",
-      desired: JSON.stringify(submission.desired),
+      desired: JSON.stringify({
+        configuration: submission.configuration,
+        comparable: comparableFor(submission.configuration, submission.report),
+        displayName: "Acme",
+      }),
       report: JSON.stringify(submission.report),
       verdict: "ok",
       summary: "test",

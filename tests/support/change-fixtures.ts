@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
-import { comparableFromReport } from "~/services/change-requests/comparable";
+import { configurationFromReport } from "~/services/connections/configuration.server";
+import { IDENTITY_PROVIDERS } from "~/services/connections/identity-providers";
 import type { SubmitInput } from "~/services/change-requests/submit.server";
 import type { Database, OrgRole } from "~/services/platform/db/schema";
 import type { OrgScope, ScopedOrganization, ScopedUser, SupportScope } from "~/services/identity/scope.server";
@@ -15,24 +16,16 @@ export const FIXTURES = join(import.meta.dirname, "../fixtures/idp-documents");
 export const fixtureText = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
 
 /** A submission from SAML metadata, judged at `now` (the fixtures' certificates are dated). */
-export function samlSubmission(xml: string, now: Date, displayName = "Acme SSO"): SubmitInput {
+export function samlSubmission(xml: string, now: Date, fileName = "metadata.xml"): SubmitInput {
   const report = validateDocument(xml, { now, kind: "saml-metadata" });
-  if (report.kind !== "saml-metadata" || !report.options) throw new Error("not usable SAML metadata");
-  return {
-    desired: {
-      comparable: comparableFromReport(report, { attributeMapping: { email: "email" } }),
-      apply: {
-        connection: {
-          protocol: "saml",
-          strategy: "samlp",
-          displayName,
-          options: { ...report.options } as Record<string, unknown>,
-        },
-      },
-    },
-    report: { ...report, verdict: report.verdict === "error" ? "error" : "ok" },
-    secretChanged: false,
-  };
+  if (report.verdict === "error") throw new Error("not usable SAML metadata");
+  // Expired fixture certificates only warn; a change is judged on what it changes.
+  const configuration = configurationFromReport(report, {
+    idp: "saml",
+    source: { kind: "file", fileName },
+    mapping: IDENTITY_PROVIDERS.saml.attributes,
+  });
+  return { configuration, report };
 }
 
 export async function createOrg(db: Kysely<Database>, slug: string): Promise<ScopedOrganization> {

@@ -3,13 +3,11 @@ import { APPLY_STEPS } from "../apply/jobs.server";
 import type { Database } from "../platform/db/schema";
 import { logger } from "../platform/logger.server";
 import { moveChange, type SystemActor } from "./moves.server";
-import { parseDesired } from "./desired";
 import { IN_FLIGHT } from "./states";
 
 /**
- * Follows the apply jobs of approved changes: running → applying, succeeded → applied (the sealed
- * secret dropped from the change: it is in Auth0 now), failed → failed with the error in words and
- * whether a retry can fix it. Every instance may run it; the moves' locks make it idempotent.
+ * Follows the apply jobs of approved changes: running → applying, succeeded → applied, failed →
+ * failed with the error in words and whether a retry can fix it. Every instance may run it; the moves' locks make it idempotent.
  */
 const WORKER: SystemActor = { kind: "system", actor: "apply-worker" };
 
@@ -37,21 +35,8 @@ export async function followApplyJobs(db: Kysely<Database>, changeIds?: string[]
             : null;
     if (!move) continue;
     const result = await db.transaction().execute((trx) =>
-      moveChange(trx, WORKER, id, move, (change) => {
-        if (move === "finish_apply") {
-          const desired = parseDesired(change.desired);
-          const options = { ...desired.apply.connection.options };
-          delete options.client_secret;
-          delete options.signing_key;
-          delete options.decryptionKey;
-          return {
-            applied_at: new Date(),
-            desired: JSON.stringify({
-              ...desired,
-              apply: { ...desired.apply, connection: { ...desired.apply.connection, options } },
-            }),
-          };
-        }
+      moveChange(trx, WORKER, id, move, () => {
+        if (move === "finish_apply") return { applied_at: new Date() };
         if (move === "fail_apply") {
           return {
             apply_error: row.last_error ?? "Applying the change failed.",

@@ -2,6 +2,8 @@ import { sql, type Transaction } from "kysely";
 import { enqueueApply } from "../apply/jobs.server";
 import type { ChangeRequestRow, Database } from "../platform/db/schema";
 import { moveChange, type ChangeActor, type ChangeUpdate, type SystemActor } from "./moves.server";
+import { desiredStateFor } from "../connections/configuration.server";
+import { getTenantConfig } from "../platform/tenant-config.server";
 import { parseDesired } from "./desired";
 
 /**
@@ -25,6 +27,11 @@ export async function queueApplyFor(trx: Transaction<Database>, change: ChangeRe
     version = Number(latest?.v ?? 0) + 1;
   }
   const desired = parseDesired(change.desired);
+  const apply = desiredStateFor(desired.configuration, {
+    version,
+    displayName: desired.displayName,
+    enabledClients: [getTenantConfig().testLogin.clientId],
+  });
   const jobId = await enqueueApply(
     trx,
     {
@@ -32,7 +39,7 @@ export async function queueApplyFor(trx: Transaction<Database>, change: ChangeRe
       actor: `change #${change.id}`,
       org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
     },
-    { ...desired.apply, connection: { ...desired.apply.connection, version } },
+    apply,
   );
   return { version, apply_job_id: jobId, apply_error: null, apply_retryable: null };
 }
@@ -78,6 +85,14 @@ export async function approveAndQueue(
     async (change) => ({ ...extra, ...(await queueApplyFor(trx, change)) }),
     details,
   );
-  if (result.ok) await supersedeOlder(trx, result.change);
+  if (result.ok) {
+    await supersedeOlder(trx, result.change);
+    // The submitted draft is now this change; the next setup starts from what gets applied.
+    await trx
+      .deleteFrom("connection_drafts")
+      .where("organization_id", "=", result.change.organization_id)
+      .where("state", "=", "submitted")
+      .execute();
+  }
   return result;
 }

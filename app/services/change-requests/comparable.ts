@@ -1,4 +1,7 @@
+import { createHash } from "node:crypto";
 import type { ValidationReport } from "~/validators/report";
+import type { ConnectionConfiguration } from "../connections/configuration";
+import { MAPPED_FIELD_LABEL, MAPPED_FIELDS } from "../connections/identity-providers";
 
 /**
  * What a reviewer compares between two configurations of one connection: the fields that change
@@ -25,6 +28,8 @@ export interface ComparableConnection {
   clientId?: string;
   /** Portal attribute → IdP claim or attribute name. */
   attributeMapping: Record<string, string>;
+  /** Which sealed client secret (a digest of the sealed envelope, never of the secret): tells "secret changed". */
+  secretRef?: string;
 }
 
 /** The comparable view of a SAML or OIDC validation report (signing certificates only). */
@@ -71,4 +76,41 @@ function uniqueCertificates(certs: ComparableCertificate[]): ComparableCertifica
   const seen = new Map<string, ComparableCertificate>();
   for (const c of certs) if (!seen.has(c.fingerprintSha256)) seen.set(c.fingerprintSha256, c);
   return [...seen.values()];
+}
+
+/**
+ * The comparable view of a normalized configuration (app/services/connections/configuration.ts):
+ * its fields, plus what only the report knows (every signing certificate, the SSO bindings).
+ */
+export function comparableFor(configuration: ConnectionConfiguration, report: ValidationReport): ComparableConnection {
+  const attributeMapping: Record<string, string> = {};
+  for (const field of MAPPED_FIELDS) {
+    const name = configuration.mapping[field].trim();
+    if (name) attributeMapping[MAPPED_FIELD_LABEL[field]] = name;
+  }
+  if (configuration.protocol === "saml") {
+    const fromReport = report.kind === "saml-metadata" ? comparableFromReport(report) : null;
+    return {
+      protocol: "saml",
+      entityId: configuration.entityId,
+      signInUrl: configuration.options.signInEndpoint,
+      ...(configuration.options.signOutEndpoint ? { signOutUrl: configuration.options.signOutEndpoint } : {}),
+      bindings: fromReport?.bindings ?? [configuration.options.protocolBinding],
+      certificates: fromReport?.certificates ?? [],
+      attributeMapping,
+    };
+  }
+  return {
+    protocol: "oidc",
+    issuer: configuration.options.issuer,
+    ...(configuration.options.discovery_url ? { discoveryUrl: configuration.options.discovery_url } : {}),
+    signInUrl: configuration.options.authorization_endpoint,
+    clientId: configuration.clientId,
+    bindings: [],
+    certificates: [],
+    attributeMapping,
+    ...(configuration.clientSecret
+      ? { secretRef: createHash("sha256").update(configuration.clientSecret.$sealed).digest("hex").slice(0, 16) }
+      : {}),
+  };
 }

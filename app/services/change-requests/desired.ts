@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { desiredApplySchema } from "../apply/jobs.server";
+import { connectionConfigurationSchema } from "../connections/configuration";
 
 /**
- * What a change request holds: the comparable view a reviewer reads and the whole desired state the
- * apply job pushes (without its version, given when the change is approved). Parsed on every read:
- * a row is input like any other.
+ * What a change request freezes: the normalized configuration (app/services/connections), the
+ * comparable view a reviewer reads, and the connection's display name. The apply job's desired
+ * state is made from it when the change is approved (with the version number given then). Parsed
+ * on every read: a row is input like any other.
  */
 const certificate = z.object({
   fingerprintSha256: z.string(),
@@ -24,13 +25,13 @@ export const comparableSchema = z.object({
   discoveryUrl: z.string().optional(),
   clientId: z.string().optional(),
   attributeMapping: z.record(z.string()).default({}),
+  secretRef: z.string().optional(),
 });
 
 export const changeDesiredSchema = z.object({
+  configuration: connectionConfigurationSchema,
   comparable: comparableSchema,
-  apply: desiredApplySchema.extend({
-    connection: desiredApplySchema.shape.connection.omit({ version: true }),
-  }),
+  displayName: z.string().min(1).max(128),
 });
 
 export type ChangeDesired = z.input<typeof changeDesiredSchema>;

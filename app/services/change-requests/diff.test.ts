@@ -68,7 +68,7 @@ describe("diffConnections", () => {
       certificates: [],
       attributeMapping: {},
     };
-    const rows = diffConnections(oidc, { ...oidc, clientId: "def" }, { secretChanged: true });
+    const rows = diffConnections({ ...oidc, secretRef: "0011" }, { ...oidc, clientId: "def", secretRef: "2233" });
     expect(rows.find((r) => r.field === "clientSecret")).toEqual({
       field: "clientSecret",
       label: "Client secret",
@@ -77,6 +77,10 @@ describe("diffConnections", () => {
       after: null,
     });
     expect(rows.find((r) => r.field === "clientId")).toMatchObject({ before: "abc", after: "def" });
+    expect(JSON.stringify(rows)).not.toMatch(/0011|2233/);
+    expect(
+      diffConnections({ ...oidc, secretRef: "0011" }, { ...oidc, secretRef: "0011" }).map((r) => r.field),
+    ).not.toContain("clientSecret");
   });
 
   it("a first configuration is all additions", () => {

@@ -48,15 +48,13 @@ export function describeCertificate(c: ComparableCertificate): string {
   return `SHA-256 ${c.fingerprintSha256} · valid ${c.notBefore.slice(0, 10)} to ${c.notAfter.slice(0, 10)}`;
 }
 
-/**
- * Rows for every field either side has. `base` null: the first configuration (everything added).
- * `secretChanged`: the proposal carries a new client secret.
- */
-export function diffConnections(
-  base: ComparableConnection | null,
-  proposed: ComparableConnection,
-  options: { secretChanged?: boolean } = {},
-): DiffRow[] {
+/** Whether the proposal brings a client secret other than the base's (never which). */
+export function secretChanged(base: ComparableConnection | null, proposed: ComparableConnection): boolean {
+  return proposed.secretRef !== undefined && proposed.secretRef !== base?.secretRef;
+}
+
+/** Rows for every field either side has. `base` null: the first configuration (everything added). */
+export function diffConnections(base: ComparableConnection | null, proposed: ComparableConnection): DiffRow[] {
   const rows: DiffRow[] = [];
   for (const { field, label } of SCALARS) {
     const before = (base?.[field] as string | undefined) ?? null;
@@ -100,7 +98,7 @@ export function diffConnections(
     );
   }
 
-  if (options.secretChanged) {
+  if (secretChanged(base, proposed)) {
     // Never the value on either side: only that a new one was given.
     rows.push({ field: "clientSecret", label: "Client secret", change: "changed", before: null, after: null });
   }

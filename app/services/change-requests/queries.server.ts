@@ -132,9 +132,7 @@ async function view(change: ChangeRequestRow, org: ChangeView["org"]): Promise<C
         .where("id", "=", change.base_change_id)
         .executeTakeFirst()
     : undefined;
-  const diff = diffConnections(base ? parseDesired(base.desired).comparable : null, desired.comparable, {
-    secretChanged: change.secret_changed,
-  });
+  const diff = diffConnections(base ? parseDesired(base.desired).comparable : null, desired.comparable);
   return { change, org, diff, progress: await readApplyProgress(db, change.apply_job_id) };
 }
 

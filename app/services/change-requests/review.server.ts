@@ -3,6 +3,7 @@ import type { OrgScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import { approveAndQueue, queueApplyFor } from "./apply-queue.server";
 import { moveChange, type MoveResult } from "./moves.server";
+import { reopenDraft } from "./submit.server";
 
 /** Support's side: approve (queues the apply job) or reject with a reason; retry a failed apply. */
 
@@ -27,23 +28,21 @@ export async function rejectChange(scope: SupportScope, changeId: string, reason
   if (text.length > REASON_MAX)
     return { ok: false, status: 400, error: `Keep the reason under ${REASON_MAX} characters.` };
   const db = await getDb();
-  return db
-    .transaction()
-    .execute((trx) =>
-      moveChange(
-        trx,
-        scope,
-        changeId,
-        "reject",
-        () => ({
-          reviewer_user_id: scope.user.id,
-          reviewer_label: scope.user.email,
-          reviewed_at: new Date(),
-          reason: text,
-        }),
-        { reason: text },
-      ),
-    );
+  return db.transaction().execute((trx) =>
+    moveChange(
+      trx,
+      scope,
+      changeId,
+      "reject",
+      () => ({
+        reviewer_user_id: scope.user.id,
+        reviewer_label: scope.user.email,
+        reviewed_at: new Date(),
+        reason: text,
+      }),
+      { reason: text },
+    ),
+  );
 }
 
 /** A failed apply that a retry can fix (Auth0 unavailable, rate limited): queue it again, same version. */
