@@ -19,6 +19,7 @@ import { localTenantConfig } from "./local-tenant-config";
 import { registerLocalTenant, getTenantConfig } from "~/services/platform/tenant-config.server";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
+import { startOperationsScheduler } from "~/services/monitoring/jobs.server";
 import { getEnv } from "~/services/platform/env.server";
 import { startChangeBackground } from "~/services/change-requests/background.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
@@ -78,6 +79,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   let demoIdps: DemoIdps | undefined;
   let applyWorker: { stop(): Promise<void> } | undefined;
   let changeBackground: { stop(): Promise<void> } | undefined;
+  let scheduler: { stop(): Promise<void> } | undefined;
   try {
     if (options.localTenant) {
       tenant = await startLocalTenant({
@@ -114,6 +116,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
         prefix: getEnv().AUTH0_CONNECTION_PREFIX,
         rateBudget: AUTH0_RATE_LIMITS[tenant.context.rateLimit],
       });
+      scheduler = startOperationsScheduler({ db });
     }
 
     // Every instance delivers mail and follows apply jobs; row locks keep them from doing anything twice.
@@ -128,6 +131,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   } catch (err) {
     server.close();
     await demoIdps?.close();
+    await scheduler?.stop();
     await applyWorker?.stop();
     await changeBackground?.stop();
     await tenant?.close();
@@ -142,6 +146,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await demoIdps?.close();
+      await scheduler?.stop();
       await applyWorker?.stop();
       await changeBackground?.stop();
       await tenant?.close();

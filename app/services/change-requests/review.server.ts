@@ -28,8 +28,8 @@ export async function rejectChange(scope: SupportScope, changeId: string, reason
   if (text.length > REASON_MAX)
     return { ok: false, status: 400, error: `Keep the reason under ${REASON_MAX} characters.` };
   const db = await getDb();
-  return db.transaction().execute((trx) =>
-    moveChange(
+  return db.transaction().execute(async (trx) => {
+    const result = await moveChange(
       trx,
       scope,
       changeId,
@@ -41,8 +41,10 @@ export async function rejectChange(scope: SupportScope, changeId: string, reason
         reason: text,
       }),
       { reason: text },
-    ),
-  );
+    );
+    if (result.ok) await reopenDraft(trx, result.change.organization_id);
+    return result;
+  });
 }
 
 /** A failed apply that a retry can fix (Auth0 unavailable, rate limited): queue it again, same version. */

@@ -26,6 +26,8 @@ export type SupportPermission =
   | "support:invitations:manage"
   | "support:orgs:create"
   | "support:domains:verify"
+  | "support:jobs:read"
+  | "support:jobs:run"
   | "support:changes:review"
   | "support:policies:manage";
 
@@ -48,7 +50,13 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
 };
 
 const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]> = {
-  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read", "support:changes:review"],
+  support_agent: [
+    "support:orgs:read",
+    "support:audit:read",
+    "support:invitations:read",
+    "support:jobs:read",
+    "support:changes:review",
+  ],
   support_admin: [
     "support:orgs:read",
     "support:audit:read",
@@ -56,6 +64,8 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:manage",
     "support:orgs:create",
     "support:domains:verify",
+    "support:jobs:read",
+    "support:jobs:run",
     "support:changes:review",
     "support:policies:manage",
   ],

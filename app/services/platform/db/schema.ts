@@ -134,6 +134,29 @@ export interface OrganizationDomainsTable {
   last_check_error: string | null;
 }
 
+export interface ScheduledJobsTable {
+  /** The job's name in code, e.g. "certificate-expiry". */
+  name: string;
+  period_seconds: number;
+  /** Due from then on; moved on only when a run finishes. */
+  next_run_at: Timestamp;
+  /** The runner holding the lease, and until when. */
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_started_at: Timestamp | null;
+  last_finished_at: Timestamp | null;
+  last_outcome: "succeeded" | "failed" | null;
+  last_error: string | null;
+  /** What the last run did, in words ("3 reminders sent"). */
+  last_summary: string | null;
+  last_duration_ms: number | null;
+  runs: Generated<number>;
+  failures: Generated<number>;
+  /** A support lead's e-mail after "Run now", until the run starts. */
+  run_requested_by: string | null;
+  updated_at: Timestamp;
+}
+
 export type ChangeState =
   "draft" | "pending_review" | "approved" | "applying" | "applied" | "failed" | "rejected" | "withdrawn" | "superseded";
 export type RiskLevel = "low" | "medium" | "high";
@@ -226,6 +249,7 @@ export interface Database {
   organization_domains: OrganizationDomainsTable;
   connection_drafts: ConnectionDraftsTable;
   connection_setup_progress: ConnectionSetupProgressTable;
+  scheduled_jobs: ScheduledJobsTable;
   change_requests: ChangeRequestsTable;
   change_policies: ChangePoliciesTable;
   trusted_organizations: TrustedOrganizationsTable;
@@ -239,5 +263,6 @@ export type UserUpdate = Updateable<UsersTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Invitation = Selectable<InvitationsTable>;
 export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
+export type ScheduledJobRow = Selectable<ScheduledJobsTable>;
 export type ChangeRequestRow = Selectable<ChangeRequestsTable>;
 export type OutboxMessage = Selectable<OutboxMessagesTable>;
