@@ -289,6 +289,9 @@ describe("same-origin check on every request that changes something", () => {
   });
 });
 
+/** The page a probe's path names, without Remix's `.data` and query spellings. */
+const pageOf = (path: string) => path.replace(/\?.*$/, "").replace(/\.data$/, "");
+
 /**
  * POST-redirect-GET back to the page, in each spelling's encoding: a 303 for a document POST, the
  * redirect inside a 202 turbo-stream for single fetch, X-Remix-Redirect on a 204 for `?_data`.
@@ -309,7 +312,7 @@ describe("positive controls: the same requests work for the right people", () =>
     let before = await snapshot(db);
     for (const p of ORG_PROBES.filter((x) => x.form && !x.form().intent!.startsWith("delete"))) {
       const res = await call(portal.url, p.path, { cookie: cookies.alice, form: p.form!() });
-      expectRedirectBack(res, "/orgs/acme", p.name);
+      expectRedirectBack(res, pageOf(p.path), p.name);
       const after = await snapshot(db);
       expect(after, p.name).not.toBe(before);
       before = after;
@@ -325,7 +328,7 @@ describe("positive controls: the same requests work for the right people", () =>
     let before = await snapshot(db);
     for (const p of SUPPORT_PROBES.filter((x) => x.form)) {
       const res = await call(portal.url, p.path, { cookie: cookies.lena, form: p.form!() });
-      expectRedirectBack(res, "/support", p.name);
+      expectRedirectBack(res, pageOf(p.path), p.name);
       const after = await snapshot(db);
       expect(after, p.name).not.toBe(before);
       before = after;
