@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { APPLY_STEPS } from "../apply/jobs.server";
+import { connectionApply } from "../apply/kinds/connection-apply.server";
 import type { Database } from "../platform/db/schema";
 import { logger } from "../platform/logger.server";
 import { moveChange, type SystemActor } from "./moves.server";
@@ -58,7 +58,7 @@ export interface ApplyProgress {
   error: string | null;
 }
 
-const STEP_LABEL: Record<(typeof APPLY_STEPS)[number], string> = {
+const STEP_LABEL: Record<string, string> = {
   connection: "Connection written to Auth0",
   clients: "Enabled for the applications",
   organization: "Enabled for the organization",
@@ -75,7 +75,11 @@ export async function readApplyProgress(db: Kysely<Database>, jobId: string | nu
   const done = typeof job.steps_done === "string" ? (JSON.parse(job.steps_done) as string[]) : job.steps_done;
   return {
     status: job.status,
-    steps: APPLY_STEPS.map((step) => ({ step, label: STEP_LABEL[step], done: done.includes(step) })),
+    steps: connectionApply.steps.map((name) => ({
+      step: name,
+      label: STEP_LABEL[name] ?? name,
+      done: done.includes(name),
+    })),
     attempts: job.attempts,
     error: job.last_error,
   };
