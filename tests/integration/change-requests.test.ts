@@ -151,7 +151,7 @@ describe(`change request moves (${process.env.TEST_DATABASE_URL ? "postgres" : "
       }
     }
     expect(outcomes).toHaveLength(Object.values(ALLOWED).flat().length);
-  });
+  }, 180_000); // 270 transactions: slow on a loaded machine
 
   it("refusals say why in words", async () => {
     const id = await changeIn("withdrawn");
