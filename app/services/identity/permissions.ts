@@ -28,6 +28,7 @@ export type SupportPermission =
   | "support:domains:verify"
   | "support:jobs:read"
   | "support:jobs:run"
+  | "support:api-keys:manage"
   | "support:changes:review"
   | "support:policies:manage";
 
@@ -66,6 +67,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:domains:verify",
     "support:jobs:read",
     "support:jobs:run",
+    "support:api-keys:manage",
     "support:changes:review",
     "support:policies:manage",
   ],

@@ -6,7 +6,8 @@ import * as m004 from "./004-organization-domains";
 import * as m005 from "./005-connection-drafts";
 import * as m006 from "./006-scheduled-jobs";
 import * as m007 from "./007-apply-job-kinds";
-import * as m008 from "./008-change-requests";
+import * as m008 from "./008-api-keys";
+import * as m009 from "./009-change-requests";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   "005-connection-drafts": m005,
   "006-scheduled-jobs": m006,
   "007-apply-job-kinds": m007,
-  "008-change-requests": m008,
+  "008-api-keys": m008,
+  "009-change-requests": m009,
 };
