@@ -16,6 +16,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const SECTIONS: Section[] = [
   { to: "/support", label: "Organizations", end: true },
+  { to: "/support/changes", label: "Changes" },
   { to: "/support/links", label: "Setup links" },
   { to: "/support/audit", label: "Audit log" },
   { to: "/support/jobs", label: "Scheduled jobs" },
