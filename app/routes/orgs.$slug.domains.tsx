@@ -118,7 +118,7 @@ function DomainCard({ domain, canManage }: { domain: DomainRow; canManage: boole
       ) : (
         <>
           <p>At your DNS provider, add this TXT record, then check it. DNS changes can take a while to appear.</p>
-          <dl className="record">
+          <dl className="facts">
             <dt>Type</dt>
             <dd>TXT</dd>
             <dt>Name</dt>
