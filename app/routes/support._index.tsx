@@ -1,13 +1,27 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
-import { SchemaForm, SubmitButton, TextField, useSchemaForm } from "~/components/form";
+import { Link, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { sectionTitle } from "~/components/section-nav";
-import { redirectWithFlash, samePage } from "~/forms/flash.server";
+import { redirectWithFlash } from "~/forms/flash.server";
 import { createOrganizationSchema } from "~/forms/organizations";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
 import { requireSupport } from "~/services/identity/guards.server";
-import { createOrganization, listOrganizations } from "~/services/identity/organizations.server";
+import { listOrganizations } from "~/services/identity/organizations.server";
 import { supportRoleCan } from "~/services/identity/permissions";
+import { createOrganizationAs } from "~/services/organizations/organizations.server";
+
+/** The organization, and whether the apply engine makes its Auth0 organization (a given id is linked instead). */
+const addOrganizationSchema = createOrganizationSchema.extend({
+  auth0: z.enum(["create", "none"], { message: "Choose whether to create an Auth0 organization." }),
+});
+
+const STATUS_LABEL: Record<string, string> = {
+  active: "Active",
+  suspended: "Suspended",
+  removing: "Being removed",
+  removed: "Removed",
+};
 
 /** /support (index) — every organization; a support lead adds one here. */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -19,6 +33,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       slug: o.slug,
       name: o.name,
       auth0OrgId: o.auth0OrgId,
+      status: o.status,
       members: o.members,
       admins: o.admins,
     })),
@@ -31,13 +46,17 @@ export async function action({ request }: ActionFunctionArgs) {
   const submission = await readSubmission(request);
   switch (submission.intent) {
     case "create-org": {
-      const parsed = parseSubmission(submission, createOrganizationSchema);
+      const parsed = parseSubmission(submission, addOrganizationSchema);
       if (!parsed.ok) return parsed.reply;
-      const result = await createOrganization(scope, parsed.value);
+      const result = await createOrganizationAs(scope, {
+        ...parsed.value,
+        createAuth0Organization: parsed.value.auth0 === "create",
+      });
       if (!result.ok) return refuse(submission, result.error, { [result.field]: result.error });
-      return redirectWithFlash(samePage(request), {
+      // On to its page: the first administrator's setup link is issued there.
+      return redirectWithFlash(`/support/orgs/${result.organization.slug}`, {
         tone: "ok",
-        message: `Organization ${result.slug} created. Now issue its first administrator's setup link.`,
+        message: `Organization ${result.organization.name} created. Now issue its first administrator's setup link.`,
       });
     }
     default:
@@ -47,16 +66,24 @@ export async function action({ request }: ActionFunctionArgs) {
 
 /** A support lead adds an organization. */
 function CreateOrganizationForm() {
-  const form = useSchemaForm(createOrganizationSchema, { intent: "create-org" });
+  const form = useSchemaForm(addOrganizationSchema, { intent: "create-org", defaultValues: { auth0: "create" } });
   return (
     <SchemaForm form={form} className="inline-form">
       <TextField name="name" label="Name" />
       <TextField name="slug" label="Slug" hint="Lowercase letters, digits and hyphens, e.g. acme-corp." />
+      <SelectField
+        name="auth0"
+        label="Auth0 organization"
+        options={[
+          { value: "create", label: "Create one in Auth0" },
+          { value: "none", label: "None (or link an existing one)" },
+        ]}
+      />
       <TextField
         name="auth0OrgId"
-        label="Auth0 organization id (optional)"
+        label="Link an existing Auth0 organization (optional)"
         className="mono"
-        hint="Only when your tenant uses Auth0 Organizations, e.g. org_abc123."
+        hint="Its id, e.g. org_abc123; linking replaces creating."
       />
       <SubmitButton>Add organization</SubmitButton>
     </SchemaForm>
@@ -74,6 +101,7 @@ export default function SupportOrganizations() {
             <th scope="col">Organization</th>
             <th scope="col">Slug</th>
             <th scope="col">Auth0 organization</th>
+            <th scope="col">State</th>
             <th scope="col">Members</th>
             <th scope="col">Administrators</th>
           </tr>
@@ -81,9 +109,12 @@ export default function SupportOrganizations() {
         <tbody>
           {orgs.map((o) => (
             <tr key={o.slug}>
-              <td>{o.name}</td>
+              <td>
+                <Link to={`/support/orgs/${o.slug}`}>{o.name}</Link>
+              </td>
               <td className="mono">{o.slug}</td>
               <td className="mono">{o.auth0OrgId ?? "—"}</td>
+              <td>{STATUS_LABEL[o.status] ?? o.status}</td>
               <td>{o.members}</td>
               <td>{o.admins}</td>
             </tr>

@@ -14,12 +14,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { title: "Support console", role: scope.role };
 }
 
-const SECTIONS: Section[] = [
+const SECTIONS: (Section & { leadOnly?: boolean })[] = [
   { to: "/support", label: "Organizations", end: true },
   { to: "/support/changes", label: "Changes" },
   { to: "/support/links", label: "Setup links" },
   { to: "/support/audit", label: "Audit log" },
   { to: "/support/jobs", label: "Scheduled jobs" },
+  { to: "/support/api-keys", label: "API keys", leadOnly: true },
 ];
 
 export default function SupportLayout() {
@@ -28,7 +29,10 @@ export default function SupportLayout() {
     <div className="stack">
       <h1>Support console</h1>
       <p className="lead">Signed in as {SUPPORT_ROLE_LABEL[role]}.</p>
-      <SectionNav label="Support console sections" sections={SECTIONS} />
+      <SectionNav
+        label="Support console sections"
+        sections={SECTIONS.filter((s) => !s.leadOnly || role === "support_admin")}
+      />
       <Outlet />
     </div>
   );

@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, sessionCookieFor, snapshot, submitForm } from "../support/auth";
+import { drained } from "../support/apply-fixtures";
+import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
 /**
@@ -37,9 +39,38 @@ async function deniedCount(): Promise<number> {
   return Number(row.n);
 }
 
+let dns: TestDnsServer;
+
 beforeAll(async () => {
+  // Domain checks ask this server (the built portal reads DNS_SERVERS when it first needs it).
+  dns = await startDnsServer();
+  process.env.DNS_SERVERS = dns.address;
   portal = await startTestPortal();
   const db = portal.database.db;
+  // A pending domain in Acme, and Umbrella: an organization for the lifecycle actions (with a pending domain).
+  const acme = await db.selectFrom("organizations").select("id").where("slug", "=", "acme").executeTakeFirstOrThrow();
+  const umbrella = await db
+    .insertInto("organizations")
+    .values({ slug: "umbrella", name: "Umbrella", auth0_org_id: null })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  for (const [key, organizationId, domain] of [
+    ["acmeDomain", acme.id, "acme-pending.test"],
+    ["umbrellaDomain", umbrella.id, "umbrella.test"],
+  ] as const) {
+    const row = await db
+      .insertInto("organization_domains")
+      .values({
+        organization_id: organizationId,
+        domain,
+        token: `sso-portal-verification=${key}`,
+        created_by_label: "test",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    ids[key] = row.id;
+  }
+  dns.txt.set("_sso-portal-verification.acme-pending.test", ["sso-portal-verification=acmeDomain"]);
   for (const [who, email] of Object.entries({
     alice: "alice@acme.test",
     victor: "victor@acme.test",
@@ -78,6 +109,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await portal?.stop();
+  await dns?.close();
+  delete process.env.DNS_SERVERS;
 });
 
 interface Probe {
@@ -86,6 +119,10 @@ interface Probe {
   form?: () => Record<string, string>;
   /** A page for the organization's administrators only: a viewer gets 403. */
   adminOnly?: boolean;
+  /** A support lead's page only: a support agent gets 403. */
+  leadOnly?: boolean;
+  /** Where a successful POST sends the browser, when not back to the same page. */
+  redirectsTo?: string;
 }
 
 const ORG_PROBES: Probe[] = [
@@ -134,6 +171,22 @@ const ORG_PROBES: Probe[] = [
     path: "/orgs/acme/links?_data=routes%2Forgs.%24slug.links",
     form: () => ({ intent: "invite", role: "org_admin", maxUses: "3", ttlHours: "24" }),
   },
+  { name: "GET the domains", path: "/orgs/acme/domains" },
+  {
+    name: "POST add a domain",
+    path: "/orgs/acme/domains",
+    form: () => ({ intent: "add-domain", domain: "acme.test" }),
+  },
+  {
+    name: "POST check a domain's record",
+    path: "/orgs/acme/domains",
+    form: () => ({ intent: "check-domain", domainId: ids.acmeDomain! }),
+  },
+  {
+    name: "POST remove a domain",
+    path: "/orgs/acme/domains",
+    form: () => ({ intent: "remove-domain", domainId: ids.acmeDomain! }),
+  },
 ];
 
 const SUPPORT_PROBES: Probe[] = [
@@ -145,7 +198,14 @@ const SUPPORT_PROBES: Probe[] = [
   {
     name: "POST create an organization (single-fetch action)",
     path: "/support.data?index",
-    form: () => ({ intent: "create-org", slug: "initech2", name: "Initech 2", auth0OrgId: "org_Initech0002" }),
+    form: () => ({
+      intent: "create-org",
+      slug: "initech2",
+      name: "Initech 2",
+      auth0: "none",
+      auth0OrgId: "org_Initech0002",
+    }),
+    redirectsTo: "/support/orgs/initech2",
   },
   {
     name: "POST create a setup link for any organization",
@@ -160,13 +220,48 @@ const SUPPORT_PROBES: Probe[] = [
   {
     name: "POST create an organization",
     path: "/support?index",
-    form: () => ({ intent: "create-org", slug: "initech", name: "Initech", auth0OrgId: "org_Initech0001" }),
+    form: () => ({
+      intent: "create-org",
+      slug: "initech",
+      name: "Initech",
+      auth0: "none",
+      auth0OrgId: "org_Initech0001",
+    }),
+    redirectsTo: "/support/orgs/initech",
   },
   { name: "GET the scheduled jobs", path: "/support/jobs" },
   {
     name: "POST run a scheduled job now",
     path: "/support/jobs",
     form: () => ({ intent: "run-now", name: "session-sweep" }),
+  },
+  { name: "GET an organization's page", path: "/support/orgs/acme" },
+  {
+    name: "POST issue an organization's first administrator's link",
+    path: "/support/orgs/umbrella",
+    form: () => ({ intent: "invite", role: "org_admin", maxUses: "1", ttlHours: "72" }),
+  },
+  {
+    name: "POST verify a domain by hand",
+    path: "/support/orgs/umbrella",
+    form: () => ({ intent: "verify-domain", domainId: ids.umbrellaDomain!, reason: "Ticket 1234: WHOIS" }),
+  },
+  {
+    name: "POST rename an organization",
+    path: "/support/orgs/umbrella",
+    form: () => ({ intent: "rename", name: "Umbrella Corp" }),
+  },
+  { name: "POST suspend an organization", path: "/support/orgs/umbrella", form: () => ({ intent: "suspend" }) },
+  {
+    name: "POST remove an organization",
+    path: "/support/orgs/umbrella",
+    form: () => ({ intent: "remove", connections: "delete", auth0Organization: "detach", confirmation: "umbrella" }),
+  },
+  { name: "GET the API keys", path: "/support/api-keys", leadOnly: true },
+  {
+    name: "POST create an API key",
+    path: "/support/api-keys",
+    form: () => ({ intent: "create-key", name: "Probe key", organization: "" }),
   },
 ];
 
@@ -237,7 +332,7 @@ describe("tenant isolation: organization routes", () => {
 describe("tenant isolation: the support console", () => {
   for (const row of SUPPORT_MATRIX) {
     for (const p of SUPPORT_PROBES) {
-      const expected = p.form ? row.post : row.get;
+      const expected = p.form ? row.post : p.leadOnly && row.get === 200 ? 403 : row.get;
       it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
         await probe(row.actor, p, expected);
       });
@@ -370,6 +465,7 @@ describe("positive controls: the same requests work for the right people", () =>
     const db = portal.database.db;
     let before = await snapshot(db);
     for (const p of ORG_PROBES.filter((x) => x.form && !x.form().intent!.startsWith("delete"))) {
+      if (p.name === "POST check a domain's record") expect(dns.queries).toEqual([]);
       const res = await call(portal.url, p.path, { cookie: cookies.alice, form: p.form!() });
       expectRedirectBack(res, pageOf(p.path), p.name);
       const after = await snapshot(db);
@@ -387,13 +483,19 @@ describe("positive controls: the same requests work for the right people", () =>
     let before = await snapshot(db);
     for (const p of SUPPORT_PROBES.filter((x) => x.form)) {
       const res = await call(portal.url, p.path, { cookie: cookies.lena, form: p.form!() });
-      expectRedirectBack(res, pageOf(p.path), p.name);
+      expectRedirectBack(res, p.redirectsTo ?? pageOf(p.path), p.name);
       const after = await snapshot(db);
       expect(after, p.name).not.toBe(before);
       before = after;
     }
     // "Run now" woke the portal's scheduler: the run happens, then the job waits for its next period.
     await expect.poll(async () => (await db.selectFrom("scheduled_jobs").selectAll().executeTakeFirst())?.runs).toBe(2);
+    // Umbrella's suspension and removal reach Auth0 through the apply engine; it ends "removed".
+    await drained(db);
+    expect(
+      (await db.selectFrom("organizations").select("status").where("slug", "=", "umbrella").executeTakeFirstOrThrow())
+        .status,
+    ).toBe("removed");
     before = await snapshot(db);
     const initech = await db
       .selectFrom("organizations")
@@ -403,10 +505,11 @@ describe("positive controls: the same requests work for the right people", () =>
     expect(initech.auth0_org_id).toBe("org_Initech0001");
     // The same slug or Auth0 organization again: a clear refusal, nothing created.
     for (const form of [
-      { intent: "create-org", slug: "initech", name: "Initech again" },
-      { intent: "create-org", slug: "initech-2", name: "Initech 2", auth0OrgId: "org_Initech0001" },
-      { intent: "create-org", slug: "Bad Slug", name: "Bad" },
-      { intent: "create-org", slug: "fine", name: "Fine", auth0OrgId: "not-an-org-id" },
+      { intent: "create-org", slug: "initech", name: "Initech again", auth0: "none" },
+      { intent: "create-org", slug: "initech-2", name: "Initech 2", auth0: "none", auth0OrgId: "org_Initech0001" },
+      { intent: "create-org", slug: "Bad Slug", name: "Bad", auth0: "none" },
+      { intent: "create-org", slug: "fine", name: "Fine", auth0: "none", auth0OrgId: "not-an-org-id" },
+      { intent: "create-org", slug: "fine", name: "Fine" },
     ] as Record<string, string>[]) {
       const res = await call(portal.url, "/support?index", { cookie: cookies.lena, form });
       expect(res.status, JSON.stringify(form)).toBe(400);

@@ -187,7 +187,9 @@ export async function listOrgInvitations(
 /** Support: one organization's pending links (usable now), newest first. */
 export async function listPendingInvitationsOf(scope: SupportScope, organizationId: string): Promise<InvitationView[]> {
   assertSupportPermission(scope, "support:invitations:read");
-  const rows = await (await baseQuery())
+  const rows = await (
+    await baseQuery()
+  )
     .where("invitations.organization_id", "=", organizationId)
     .where("invitations.revoked_at", "is", null)
     .where("invitations.expires_at", ">", new Date())
