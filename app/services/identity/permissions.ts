@@ -25,7 +25,9 @@ export type SupportPermission =
   | "support:invitations:read"
   | "support:invitations:manage"
   | "support:orgs:create"
-  | "support:domains:verify";
+  | "support:domains:verify"
+  | "support:jobs:read"
+  | "support:jobs:run";
 
 export type Permission = OrgPermission | SupportPermission;
 
@@ -46,7 +48,7 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
 };
 
 const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]> = {
-  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read"],
+  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read", "support:jobs:read"],
   support_admin: [
     "support:orgs:read",
     "support:audit:read",
@@ -54,6 +56,8 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:manage",
     "support:orgs:create",
     "support:domains:verify",
+    "support:jobs:read",
+    "support:jobs:run",
   ],
 };
 

@@ -134,6 +134,29 @@ export interface OrganizationDomainsTable {
   last_check_error: string | null;
 }
 
+export interface ScheduledJobsTable {
+  /** The job's name in code, e.g. "certificate-expiry". */
+  name: string;
+  period_seconds: number;
+  /** Due from then on; moved on only when a run finishes. */
+  next_run_at: Timestamp;
+  /** The runner holding the lease, and until when. */
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_started_at: Timestamp | null;
+  last_finished_at: Timestamp | null;
+  last_outcome: "succeeded" | "failed" | null;
+  last_error: string | null;
+  /** What the last run did, in words ("3 reminders sent"). */
+  last_summary: string | null;
+  last_duration_ms: number | null;
+  runs: Generated<number>;
+  failures: Generated<number>;
+  /** A support lead's e-mail after "Run now", until the run starts. */
+  run_requested_by: string | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -145,6 +168,7 @@ export interface Database {
   organization_domains: OrganizationDomainsTable;
   connection_drafts: ConnectionDraftsTable;
   connection_setup_progress: ConnectionSetupProgressTable;
+  scheduled_jobs: ScheduledJobsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -154,3 +178,4 @@ export type UserUpdate = Updateable<UsersTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Invitation = Selectable<InvitationsTable>;
 export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
+export type ScheduledJobRow = Selectable<ScheduledJobsTable>;

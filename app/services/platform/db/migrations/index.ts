@@ -4,6 +4,7 @@ import * as m002 from "./002-apply-jobs";
 import * as m003 from "./003-auth";
 import * as m004 from "./004-organization-domains";
 import * as m005 from "./005-connection-drafts";
+import * as m006 from "./006-scheduled-jobs";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "003-auth": m003,
   "004-organization-domains": m004,
   "005-connection-drafts": m005,
+  "006-scheduled-jobs": m006,
 };
