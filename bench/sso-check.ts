@@ -73,7 +73,7 @@ const CASES: Case[] = [
     name: "SAML: demo IdP's metadata URL",
     idp: "saml",
     body: () =>
-      new URLSearchParams({ intent: "saml-details", method: "url", metadataUrl: demo.saml.metadataUrl, ...mapping }),
+      new URLSearchParams({ intent: "saml-details", givenBy: "url", metadataUrl: demo.saml.metadataUrl, ...mapping }),
     direct: () => judgeMetadataUrl(demo.saml.metadataUrl),
   },
   {
@@ -81,7 +81,7 @@ const CASES: Case[] = [
     idp: "adfs",
     body: () => {
       const form = new FormData();
-      for (const [k, v] of Object.entries({ intent: "saml-details", method: "file", ...mapping })) form.append(k, v);
+      for (const [k, v] of Object.entries({ intent: "saml-details", givenBy: "file", ...mapping })) form.append(k, v);
       form.append("metadataFile", new Blob([largest], { type: "application/xml" }), LARGEST);
       return form;
     },

@@ -86,7 +86,15 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
-function Facts({ report, chosenIdp, productMatches }: { report: ValidationReport; chosenIdp: string; productMatches: boolean }) {
+function Facts({
+  report,
+  chosenIdp,
+  productMatches,
+}: {
+  report: ValidationReport;
+  chosenIdp: string;
+  productMatches: boolean;
+}) {
   if (report.kind === "saml-metadata") {
     const f = report.facts;
     return (
@@ -119,9 +127,15 @@ function Facts({ report, chosenIdp, productMatches }: { report: ValidationReport
           </Fact>
         ) : null}
         {f.nameIdFormats.length ? <Fact label="NameID formats">{f.nameIdFormats.join(", ")}</Fact> : null}
-        <Fact label="Signed sign-in requests">{f.wantAuthnRequestsSigned ? "required by the IdP" : "not required"}</Fact>
+        <Fact label="Signed sign-in requests">
+          {f.wantAuthnRequestsSigned ? "required by the IdP" : "not required"}
+        </Fact>
         <Fact label="Metadata signature">
-          {!f.signature.signed ? "not signed" : f.signature.valid ? "signed, signature valid" : "signed, signature not valid"}
+          {!f.signature.signed
+            ? "not signed"
+            : f.signature.valid
+              ? "signed, signature valid"
+              : "signed, signature not valid"}
         </Fact>
       </dl>
     );
@@ -139,7 +153,9 @@ function Facts({ report, chosenIdp, productMatches }: { report: ValidationReport
           )}
         </Fact>
         <Fact label="Issuer">{f.issuer ? <code>{f.issuer}</code> : "none"}</Fact>
-        <Fact label="Authorization endpoint">{f.endpoints.authorization ? <code>{f.endpoints.authorization}</code> : "none"}</Fact>
+        <Fact label="Authorization endpoint">
+          {f.endpoints.authorization ? <code>{f.endpoints.authorization}</code> : "none"}
+        </Fact>
         <Fact label="Token endpoint">{f.endpoints.token ? <code>{f.endpoints.token}</code> : "none"}</Fact>
         <Fact label="Key set (JWKS)">
           {f.endpoints.jwks ? <code>{f.endpoints.jwks}</code> : "none"}
@@ -150,6 +166,11 @@ function Facts({ report, chosenIdp, productMatches }: { report: ValidationReport
     );
   }
   return null;
+}
+
+function OptionValue({ value }: { value: unknown }) {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return <code>{text.length > 120 ? `${text.slice(0, 60)}… (${text.length} characters)` : text}</code>;
 }
 
 /** What the draft will write to Auth0's connection options, with long values shortened. */
@@ -165,19 +186,26 @@ function Auth0Options({ options }: { options: Record<string, unknown> }) {
           </tr>
         </thead>
         <tbody>
-          {rows.map(([k, v]) => {
-            const text = typeof v === "string" ? v : JSON.stringify(v);
-            return (
-              <tr key={k}>
-                <th scope="row">
-                  <code>{k}</code>
-                </th>
-                <td>
-                  <code>{text.length > 120 ? `${text.slice(0, 60)}… (${text.length} characters)` : text}</code>
-                </td>
-              </tr>
-            );
-          })}
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <th scope="row">
+                <code>{k}</code>
+              </th>
+              <td>
+                {v && typeof v === "object" && !Array.isArray(v) ? (
+                  <ul className="plain">
+                    {Object.entries(v).map(([field, value]) => (
+                      <li key={field}>
+                        <code>{field}</code> ← <OptionValue value={value} />
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  <OptionValue value={v} />
+                )}
+              </td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>

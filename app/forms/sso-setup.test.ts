@@ -16,30 +16,43 @@ describe("setup wizard schemas", () => {
   });
 
   it("SAML: asks only for what the chosen way needs, with URLs checked", () => {
-    expect(errorsOf(samlDetailsSchema.safeParse({ method: "url", ...mapping }))).toEqual({
+    expect(errorsOf(samlDetailsSchema.safeParse({ givenBy: "url", ...mapping }))).toEqual({
       metadataUrl: "Enter your IdP's metadata URL.",
     });
-    expect(errorsOf(samlDetailsSchema.safeParse({ method: "url", metadataUrl: "javascript:alert(1)", ...mapping })))
-      .toMatchObject({ metadataUrl: expect.stringContaining("https://") });
-    expect(errorsOf(samlDetailsSchema.safeParse({ method: "manual", ...mapping }))).toEqual({
+    expect(
+      errorsOf(samlDetailsSchema.safeParse({ givenBy: "url", metadataUrl: "javascript:alert(1)", ...mapping })),
+    ).toMatchObject({ metadataUrl: expect.stringContaining("https://") });
+    expect(errorsOf(samlDetailsSchema.safeParse({ givenBy: "manual", ...mapping }))).toEqual({
       signInUrl: "Enter your IdP's sign-in URL (its SAML single sign-on URL).",
       entityId: "Enter your IdP's entity ID (also called issuer).",
     });
     // A file is checked by the action (it is not a text field); the URL fields do not matter then.
-    expect(samlDetailsSchema.safeParse({ method: "file", metadataUrl: "not a url", ...mapping }).success).toBe(true);
-    expect(errorsOf(samlDetailsSchema.safeParse({ method: "url", metadataUrl: "https://idp.example.com/md" }))).toEqual({
+    expect(samlDetailsSchema.safeParse({ givenBy: "file", metadataUrl: "not a url", ...mapping }).success).toBe(true);
+    expect(
+      errorsOf(samlDetailsSchema.safeParse({ givenBy: "url", metadataUrl: "https://idp.example.com/md" })),
+    ).toEqual({
       emailAttribute: "Name the attribute that carries the e-mail address.",
     });
   });
 
   it("OIDC: the secret is needed for a back-channel client unless one is stored", () => {
-    const base = { discoveryUrl: "https://idp.example.com/.well-known/openid-configuration", clientId: "abc", ...mapping };
+    const base = {
+      discoveryUrl: "https://idp.example.com/.well-known/openid-configuration",
+      clientId: "abc",
+      ...mapping,
+    };
     expect(errorsOf(oidcDetailsSchema.safeParse({ ...base, clientType: "back_channel" }))).toEqual({
       clientSecret: "Enter the client secret, or choose front channel if your application has none.",
     });
-    expect(oidcDetailsSchema.safeParse({ ...base, clientType: "back_channel", credentialStored: "yes" }).success).toBe(true);
+    expect(oidcDetailsSchema.safeParse({ ...base, clientType: "back_channel", credentialStored: "yes" }).success).toBe(
+      true,
+    );
     expect(oidcDetailsSchema.safeParse({ ...base, clientType: "front_channel" }).success).toBe(true);
-    const r = oidcDetailsSchema.safeParse({ clientType: "back_channel", clientSecret: "hunter2-secret-value", ...mapping });
+    const r = oidcDetailsSchema.safeParse({
+      clientType: "back_channel",
+      clientSecret: "hunter2-secret-value",
+      ...mapping,
+    });
     // The secret is never part of a message.
     expect(JSON.stringify(errorsOf(r))).not.toContain("hunter2");
     expect(Object.keys(errorsOf(r))).toEqual(["discoveryUrl", "clientId"]);
@@ -49,7 +62,9 @@ describe("setup wizard schemas", () => {
     expect(errorsOf(saveDraftSchema.safeParse({ hasWarnings: "yes", expectedVersion: "2" }))).toEqual({
       acknowledge: "Read the warnings above and tick the box to confirm before saving.",
     });
-    expect(saveDraftSchema.safeParse({ hasWarnings: "yes", acknowledge: "on", expectedVersion: "2" }).success).toBe(true);
+    expect(saveDraftSchema.safeParse({ hasWarnings: "yes", acknowledge: "on", expectedVersion: "2" }).success).toBe(
+      true,
+    );
     expect(saveDraftSchema.safeParse({ expectedVersion: "" }).success).toBe(true);
     expect(saveDraftSchema.safeParse({ expectedVersion: "1; drop table" }).success).toBe(false);
   });

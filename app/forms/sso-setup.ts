@@ -45,7 +45,8 @@ export type SamlMethod = (typeof SAML_METHODS)[number];
 
 export const samlDetailsSchema = z
   .object({
-    method: z.enum(SAML_METHODS, { errorMap: () => ({ message: "Choose how you give your IdP's details." }) }),
+    // Not "method": a field of that name would hide the <form>'s own `method` property.
+    givenBy: z.enum(SAML_METHODS, { errorMap: () => ({ message: "Choose how you give your IdP's details." }) }),
     metadataUrl: trimmed(2048, "The URL is longer than 2048 characters."),
     /** Set by the page when a file was uploaded before: the wizard keeps it unless a new one comes. */
     fileKept: z.string().default(""),
@@ -57,11 +58,11 @@ export const samlDetailsSchema = z
   .superRefine((v, ctx) => {
     const need = (path: string, message: string) =>
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
-    if (v.method === "url") {
+    if (v.givenBy === "url") {
       if (!v.metadataUrl) need("metadataUrl", "Enter your IdP's metadata URL.");
       else if (!isWebUrl(v.metadataUrl)) need("metadataUrl", URL_HINT);
     }
-    if (v.method === "manual") {
+    if (v.givenBy === "manual") {
       if (!v.signInUrl) need("signInUrl", "Enter your IdP's sign-in URL (its SAML single sign-on URL).");
       else if (!isWebUrl(v.signInUrl)) need("signInUrl", URL_HINT);
       if (!v.entityId) need("entityId", "Enter your IdP's entity ID (also called issuer).");

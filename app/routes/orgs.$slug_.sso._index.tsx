@@ -8,7 +8,8 @@ import { parseSubmission, readSubmission, unknownIntent } from "~/forms/parse.se
 import { discardDraftSchema as discardSchema } from "~/forms/sso-setup";
 import { discardDraft } from "~/services/connections/drafts.server";
 import { IDENTITY_PROVIDERS } from "~/services/connections/identity-providers";
-import { getSsoStatus, reportCertificates, SSO_STATE_LABEL, type SsoState } from "~/services/connections/status.server";
+import { SSO_STATE_LABEL, type SsoState } from "~/services/connections/sso-state";
+import { getSsoStatus, reportCertificates } from "~/services/connections/status.server";
 import { requireOrgMember } from "~/services/identity/guards.server";
 import { orgRoleCan } from "~/services/identity/permissions";
 
@@ -79,7 +80,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 const NEXT_STEP: Record<SsoState, { admin: string; viewer: string }> = {
   "not-configured": {
-    admin: "Set up single sign-on: pick your identity provider, copy a few values into it and give us its details. It takes about ten minutes.",
+    admin:
+      "Set up single sign-on: pick your identity provider, copy a few values into it and give us its details. It takes about ten minutes.",
     viewer: "Single sign-on is not set up yet. An administrator of your organization can set it up.",
   },
   draft: {

@@ -55,7 +55,7 @@ async function chooseIdp(page: Page, name: string) {
   await hydrated(page);
   await page.getByRole("radio", { name, exact: true }).check();
   await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByRole("heading", { name: `Values for ${name}` }).waitFor();
+  await page.getByRole("heading", { name: /^Values for / }).waitFor();
 }
 
 async function goToDetails(page: Page) {
@@ -92,7 +92,7 @@ describe("Alice sets up SSO for Acme", () => {
     await page.getByText("Choose your identity provider.").waitFor();
     await page.getByRole("radio", { name: "Other SAML 2.0", exact: true }).check();
     await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByRole("heading", { name: "Values for Other SAML 2.0" }).waitFor();
+    await page.getByRole("heading", { name: "Values for your SAML 2.0 identity provider" }).waitFor();
     await hydrated(page);
     const values = page.locator(".sp-values");
     expect(await values.textContent()).toContain("/login/callback?connection=sso-acme-saml");
@@ -108,21 +108,23 @@ describe("Alice sets up SSO for Acme", () => {
 
     await goToDetails(page);
     await checkPage(page, "04-details-saml");
-    await page.getByRole("radio", { name: "Metadata URL" }).check();
-    await page.getByLabel("Metadata URL").fill(portal.demoIdps!.saml.metadataUrl);
+    await page.getByRole("radio", { name: "By its metadata URL" }).check();
+    await page.getByLabel("Metadata URL", { exact: true }).fill(portal.demoIdps!.saml.metadataUrl);
     await checkAndWait(page);
     const report = page.locator(".report");
     await report.getByText("Everything checks out.").waitFor();
     expect(await report.textContent()).toContain(portal.demoIdps!.saml.entityId);
     expect(await page.locator(".certificates").textContent()).toMatch(/RSA 2048 bits/);
-    expect(await page.locator(".certificates .fingerprint").first().textContent()).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(await page.locator(".certificates .fingerprint").first().textContent()).toMatch(
+      /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/,
+    );
     expect(await page.getByRole("heading", { name: "What will be written to Auth0" }).isVisible()).toBe(true);
     await checkPage(page, "05-check-saml-url");
 
     // The browser's Back returns to the details with the URL still there.
     await page.goBack();
     await page.getByRole("button", { name: "Check" }).waitFor();
-    expect(await page.getByLabel("Metadata URL").inputValue()).toBe(portal.demoIdps!.saml.metadataUrl);
+    expect(await page.getByLabel("Metadata URL", { exact: true }).inputValue()).toBe(portal.demoIdps!.saml.metadataUrl);
     await page.goForward();
     await page.getByRole("heading", { name: "Check and save" }).waitFor();
     await hydrated(page);
@@ -139,8 +141,8 @@ describe("Alice sets up SSO for Acme", () => {
     await signIn(page, "alice@acme.test", "/orgs/acme/sso");
     await chooseIdp(page, "Okta");
     await goToDetails(page);
-    await page.getByRole("radio", { name: "Metadata file" }).check();
-    await page.getByLabel("Metadata file").setInputFiles(join(FIXTURES, "saml-okta-1.xml"));
+    await page.getByRole("radio", { name: "By uploading its metadata file" }).check();
+    await page.getByLabel("Metadata file", { exact: true }).setInputFiles(join(FIXTURES, "saml-okta-1.xml"));
     await checkAndWait(page);
     expect(await page.locator(".report").textContent()).toContain("matches Okta");
     await hydrated(page);
@@ -155,22 +157,20 @@ describe("Alice sets up SSO for Acme", () => {
     const hostile = `<img src=x onerror=alert(1)>javascript:alert(2)`;
     await chooseIdp(page, "Other SAML 2.0");
     await goToDetails(page);
-    await page.getByRole("radio", { name: "Enter manually" }).check();
-    await page.getByLabel("Sign-in URL").fill("https://idp.example.com/sso");
-    await page.getByLabel("IdP entity ID").fill(hostile);
-    await page.getByLabel("Signing certificate file").setInputFiles(TEST_CERT);
+    await page.getByRole("radio", { name: "By typing the details in" }).check();
+    await page.getByLabel("Sign-in URL", { exact: true }).fill("https://idp.example.com/sso");
+    await page.getByLabel("IdP entity ID", { exact: true }).fill(hostile);
+    await page.getByLabel("Signing certificate file", { exact: true }).setInputFiles(TEST_CERT);
     await checkAndWait(page);
     expect(await page.locator(".report").textContent()).toContain(hostile);
     expect(dialogs).toBe(0);
     await checkPage(page, "07-check-manual");
 
     await page.getByRole("link", { name: "Back" }).click();
-    await page.getByRole("radio", { name: "Metadata URL" }).check();
-    await page.getByLabel("Metadata URL").fill("http://169.254.169.254/latest/meta-data");
+    await page.getByRole("radio", { name: "By its metadata URL" }).check();
+    await page.getByLabel("Metadata URL", { exact: true }).fill("http://169.254.169.254/latest/meta-data");
     await checkAndWait(page);
-    expect(await page.locator(".findings.error").textContent()).toMatch(
-      /only fetches from public internet addresses/,
-    );
+    expect(await page.locator(".findings.error").textContent()).toMatch(/only fetches from public internet addresses/);
     expect(await page.getByRole("button", { name: "Save draft" }).count()).toBe(0);
     await checkPage(page, "08-check-private-address");
     expect(problems).toEqual([]);
@@ -182,33 +182,41 @@ describe("Alice sets up SSO for Acme", () => {
     await signIn(page, "alice@acme.test", "/orgs/acme/sso");
     await chooseIdp(page, "AD FS");
     await goToDetails(page);
-    await page.getByRole("radio", { name: "Metadata file" }).check();
-    await page.getByLabel("Metadata file").setInputFiles({
+    await page.getByRole("radio", { name: "By uploading its metadata file" }).check();
+    await page.getByLabel("Metadata file", { exact: true }).setInputFiles({
       name: "too-big.xml",
       mimeType: "application/xml",
       buffer: Buffer.alloc(1536 * 1024, "a"),
     });
     await page.getByRole("button", { name: "Check" }).click();
-    await page.getByText(/The file is 1\.5 MB/).waitFor();
+    // Refused by the action (the browser's size hint is cleared on submit): a message beside the field, nothing stored.
+    await page
+      .locator(".field-error")
+      .getByText(/The file is 1\.5 MB/)
+      .waitFor();
     expect(page.url()).toContain("step=details");
+    const progress = await portal.database.db.selectFrom("connection_setup_progress").select("input").execute();
+    expect(JSON.stringify(progress)).not.toContain("too-big.xml");
+    await checkPage(page, "09-details-oversized-file");
 
-    await page.getByLabel("Metadata file").setInputFiles(join(FIXTURES, "evil-xxe-file-1.xml"));
+    await page.getByLabel("Metadata file", { exact: true }).setInputFiles(join(FIXTURES, "evil-xxe-file-1.xml"));
     await checkAndWait(page);
     expect(await page.locator(".findings.error").textContent()).toMatch(/DOCTYPE|entit/i);
     expect(await page.getByRole("button", { name: "Save draft" }).count()).toBe(0);
 
     await page.getByRole("link", { name: /Back to your IdP/ }).click();
-    await page.getByLabel("Metadata file").setInputFiles(join(FIXTURES, "saml-adfs-1.xml"));
+    await page.getByLabel("Metadata file", { exact: true }).setInputFiles(join(FIXTURES, "saml-adfs-1.xml"));
     await checkAndWait(page);
     await hydrated(page);
     expect(await page.locator(".findings.warn").textContent()).toMatch(/expired/i);
     expect(await page.locator(".certificates").textContent()).toContain("expired");
-    await checkPage(page, "09-check-expired-warning");
+    await checkPage(page, "10-check-expired-warning");
     await page.getByRole("button", { name: "Save draft" }).click();
     await page.getByText("Read the warnings above and tick the box to confirm before saving.").waitFor();
     await page.getByLabel(/I have read the/).check();
     await saveDraft(page);
-    expect(problems).toEqual([]);
+    // The oversized upload's 400 answer is logged by Chromium; nothing else may be.
+    expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
     await page.context().close();
   });
 
@@ -218,16 +226,16 @@ describe("Alice sets up SSO for Acme", () => {
     const oidc = portal.demoIdps!.oidc;
     await chooseIdp(page, "Other OpenID Connect");
     expect(await page.locator(".sp-values").textContent()).toContain("/login/callback");
-    await checkPage(page, "10-values-oidc");
+    await checkPage(page, "11-values-oidc");
     await goToDetails(page);
-    await page.getByLabel("Discovery URL").fill(oidc.discoveryUrl);
-    await page.getByLabel("Client ID").fill(oidc.client.clientId);
-    await page.getByLabel("Client secret").fill(oidc.client.clientSecret);
-    await checkPage(page, "11-details-oidc");
+    await page.getByLabel("Discovery URL", { exact: true }).fill(oidc.discoveryUrl);
+    await page.getByLabel("Client ID", { exact: true }).fill(oidc.client.clientId);
+    await page.getByLabel("Client secret", { exact: true }).fill(oidc.client.clientSecret);
+    await checkPage(page, "12-details-oidc");
     await checkAndWait(page);
     expect(await page.locator(".report").textContent()).toContain(oidc.issuer);
     expect(await page.content()).not.toContain(oidc.client.clientSecret);
-    await checkPage(page, "12-check-oidc");
+    await checkPage(page, "13-check-oidc");
     await hydrated(page);
     await saveDraft(page);
     expect(await page.locator("main").textContent()).toContain("stored encrypted (never shown)");
@@ -241,7 +249,10 @@ describe("Alice sets up SSO for Acme", () => {
     await checkAndWait(page);
     await hydrated(page);
     await saveDraft(page);
-    const raw = await portal.database.db.selectFrom("connection_drafts").select("configuration").executeTakeFirstOrThrow();
+    const raw = await portal.database.db
+      .selectFrom("connection_drafts")
+      .select("configuration")
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(raw.configuration)).not.toContain(oidc.client.clientSecret);
     expect(JSON.stringify(raw.configuration)).toContain("$sealed");
     expect(problems).toEqual([]);
@@ -257,8 +268,8 @@ describe("Alice sets up SSO for Acme", () => {
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByRole("heading", { name: "Values for Keycloak" }).waitFor();
     await page.getByRole("link", { name: /^Continue to/ }).click();
-    await page.getByRole("radio", { name: "Metadata URL" }).check();
-    await page.getByLabel("Metadata URL").fill(portal.demoIdps!.saml.metadataUrl);
+    await page.getByRole("radio", { name: "By its metadata URL" }).check();
+    await page.getByLabel("Metadata URL", { exact: true }).fill(portal.demoIdps!.saml.metadataUrl);
     await page.getByRole("button", { name: "Check" }).click();
     await page.getByRole("heading", { name: "Check and save" }).waitFor();
     expect(await heading(page)).toBe("Check and save");
@@ -273,11 +284,11 @@ describe("Victor, a viewer", () => {
   it("sees the SSO page and the draft without any action, and cannot open the wizard", async () => {
     const { page, problems } = await newCheckedPage(browser);
     await signIn(page, "victor@acme.test", "/orgs/acme/sso");
-    await page.getByRole("heading", { name: "Draft" }).waitFor();
+    await page.getByRole("heading", { name: "Draft", exact: true }).waitFor();
     expect(await page.getByRole("link", { name: /Set up SSO|Edit draft/ }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Discard draft" }).count()).toBe(0);
     await hydrated(page);
-    await checkPage(page, "13-sso-viewer");
+    await checkPage(page, "14-sso-viewer");
     const setup = await page.goto(`${portal.url}/orgs/acme/sso/setup`);
     expect(setup?.status()).toBe(403);
     expect(problems.filter((p) => !/403/.test(p))).toEqual([]);

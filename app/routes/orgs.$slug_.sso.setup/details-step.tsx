@@ -46,7 +46,7 @@ function MappingFields({ protocol, idpName }: { protocol: "saml" | "oidc"; idpNa
 function SamlMethodSections({ fileKept }: { fileKept: string }) {
   const hydrated = useHydrated();
   const { watch } = useRemixFormContext<Record<string, string>>();
-  const method = watch("method");
+  const method = watch("givenBy");
   const show = (m: string) => !hydrated || method === m;
   return (
     <>
@@ -80,7 +80,12 @@ function SamlMethodSections({ fileKept }: { fileKept: string }) {
           rows={6}
           hint="Paste the certificate (PEM, starting with -----BEGIN CERTIFICATE-----), or upload its file below."
         />
-        <FileField name="certificateFile" label="Signing certificate file" accept=".pem,.cer,.crt,.txt" maxBytes={64 * 1024} />
+        <FileField
+          name="certificateFile"
+          label="Signing certificate file"
+          accept=".pem,.cer,.crt,.txt"
+          maxBytes={64 * 1024}
+        />
       </div>
     </>
   );
@@ -91,7 +96,7 @@ function SamlDetails() {
   const form = useSchemaForm(samlDetailsSchema, {
     intent: "saml-details",
     defaultValues: {
-      method: details.method,
+      givenBy: details.givenBy,
       metadataUrl: details.metadataUrl,
       signInUrl: details.signInUrl,
       entityId: details.entityId,
@@ -104,19 +109,19 @@ function SamlDetails() {
     hidden: { fileKept: details.fileKept },
   });
   return (
-    <SchemaForm form={form} className="stack" aria-label={`${idp!.name} details`} encType="multipart/form-data">
+    <SchemaForm form={form} className="stack" aria-label={`Details of ${idp!.label}`} encType="multipart/form-data">
       <RadioGroupField
-        name="method"
-        legend={`How do you give ${idp!.name}'s details?`}
+        name="givenBy"
+        legend={`How do you give the details of ${idp!.label}?`}
         className="method-choices"
         options={[
-          { value: "url", label: "Metadata URL", hint: "Best: the portal can notice when it changes." },
-          { value: "file", label: "Metadata file" },
-          { value: "manual", label: "Enter manually" },
+          { value: "url", label: "By its metadata URL", hint: "Best: the portal can notice when it changes." },
+          { value: "file", label: "By uploading its metadata file" },
+          { value: "manual", label: "By typing the details in", hint: "When your IdP offers no metadata." },
         ]}
       />
       <SamlMethodSections fileKept={details.fileKept} />
-      <MappingFields protocol="saml" idpName={idp!.name} />
+      <MappingFields protocol="saml" idpName={idp!.label} />
       <div className="button-row">
         <Link className="button secondary" to={`/orgs/${org.slug}/sso/setup?step=values`}>
           Back
@@ -143,7 +148,7 @@ function OidcDetails() {
     hidden: { credentialStored: details.credentialStored },
   });
   return (
-    <SchemaForm form={form} className="stack" aria-label={`${idp!.name} details`}>
+    <SchemaForm form={form} className="stack" aria-label={`Details of ${idp!.label}`}>
       <TextField
         name="discoveryUrl"
         type="url"
@@ -155,8 +160,12 @@ function OidcDetails() {
         name="clientType"
         legend="Client type"
         options={[
-          { value: "back_channel", label: "Back channel, with a client secret", hint: "Recommended." },
-          { value: "front_channel", label: "Front channel, without a secret" },
+          {
+            value: "back_channel",
+            label: "Back channel (confidential client)",
+            hint: "Recommended. Needs the client's secret.",
+          },
+          { value: "front_channel", label: "Front channel (no secret)" },
         ]}
       />
       <TextField
@@ -170,7 +179,7 @@ function OidcDetails() {
             : "Stored encrypted and never shown again. Not needed for a front-channel client."
         }
       />
-      <MappingFields protocol="oidc" idpName={idp!.name} />
+      <MappingFields protocol="oidc" idpName={idp!.label} />
       <div className="button-row">
         <Link className="button secondary" to={`/orgs/${org.slug}/sso/setup?step=values`}>
           Back
@@ -186,7 +195,7 @@ export function DetailsStep() {
   if (!idp) return null;
   return (
     <section aria-labelledby="step-title" className="stack">
-      <h2 id="step-title">{idp.name}&apos;s details</h2>
+      <h2 id="step-title">Details of {idp.label}</h2>
       {idp.protocol === "saml" ? <SamlDetails /> : <OidcDetails />}
     </section>
   );

@@ -53,7 +53,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const reachable: WizardStep = !idp ? "idp" : !report ? "values" : "check";
   const asked = stepOf(new URL(request.url).searchParams.get("step"));
   const order = (s: WizardStep) => WIZARD_STEPS.indexOf(s);
-  const furthest = reachable === "values" ? "details" : reachable;
+  const furthest: WizardStep = reachable === "values" ? "details" : reachable;
   const step: WizardStep = asked && order(asked) <= order(furthest) ? asked : reachable;
   const sp = serviceProviderValuesFor(scope);
   const provider = idp ? IDENTITY_PROVIDERS[idp] : null;
@@ -64,12 +64,22 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     step,
     furthest,
     idps: IDP_IDS.map((id) => ({ id, name: IDENTITY_PROVIDERS[id].name, protocol: IDENTITY_PROVIDERS[id].protocol })),
-    idp: provider ? { id: provider.id, name: provider.name, protocol: provider.protocol } : null,
+    idp: provider
+      ? {
+          id: provider.id,
+          name: provider.name,
+          protocol: provider.protocol,
+          // How sentences name it: "Okta", or for the generic choices "your SAML 2.0 identity provider".
+          label: provider.detectedAs
+            ? provider.name
+            : `your ${provider.protocol === "saml" ? "SAML 2.0 identity" : "OpenID Connect"} provider`,
+        }
+      : null,
     sp,
     guide: idp ? guideFor(idp) : null,
     guideValues: idp ? guideValues(sp, idp, mapping, `${scope.org.name} SSO`) : null,
     details: {
-      method: input.saml?.method ?? "url",
+      givenBy: input.saml?.method ?? "url",
       metadataUrl: input.saml?.metadataUrl ?? "",
       fileKept: input.saml?.fileText ? (input.saml.fileName ?? "metadata.xml") : "",
       signInUrl: input.saml?.signInUrl ?? "",
@@ -90,7 +100,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     auth0Options: report && idp ? auth0OptionsPreview(setup) : null,
     expectedVersion: setup.draftVersion,
     draft: draft
-      ? { version: draft.version, author: draft.author.label, updatedAt: draft.updatedAt.toISOString(), state: draft.state }
+      ? {
+          version: draft.version,
+          author: draft.author.label,
+          updatedAt: draft.updatedAt.toISOString(),
+          state: draft.state,
+        }
       : null,
   };
 }
@@ -111,9 +126,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const parsed = parseSubmission(submission, samlDetailsSchema);
       if (!parsed.ok) return parsed.reply;
       const metadata = await readUpload(body.get("metadataFile"), "metadata");
-      if (!metadata.ok) return refuse(submission, metadata.message, { metadataFile: metadata.message });
+      if (!metadata.ok) return refuse(submission, "The file was not accepted.", { metadataFile: metadata.message });
       const certificate = await readUpload(body.get("certificateFile"), "certificate");
-      if (!certificate.ok) return refuse(submission, certificate.message, { certificateFile: certificate.message });
+      if (!certificate.ok)
+        return refuse(submission, "The file was not accepted.", { certificateFile: certificate.message });
       const result = await submitSamlDetails(
         scope,
         parsed.value,

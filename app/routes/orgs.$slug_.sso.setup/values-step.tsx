@@ -11,10 +11,10 @@ export function ValuesStep() {
   const saml = idp.protocol === "saml";
   return (
     <section aria-labelledby="step-title" className="stack">
-      <h2 id="step-title">Values for {idp.name}</h2>
+      <h2 id="step-title">Values for {idp.label}</h2>
       <p>
         {saml
-          ? `These are ${org.name}'s own values. Copy each into ${idp.name} as the guide below says.`
+          ? `These are ${org.name}'s own values. Copy each into ${idp.label} as the guide below says.`
           : `Register an application in your identity provider with these values.`}
       </p>
       <dl className="sp-values">
@@ -38,8 +38,8 @@ export function ValuesStep() {
                 Download SP metadata
               </a>
               <p className="hint">
-                For identity providers that import a file. Once the connection exists, the same metadata is also
-                served at <CopyValue value={sp.saml.metadataUrl} label="SP metadata URL" />
+                For identity providers that import a file. Once the connection exists, the same metadata is also served
+                at <CopyValue value={sp.saml.metadataUrl} label="SP metadata URL" />
               </p>
             </dd>
           </>
@@ -65,7 +65,7 @@ export function ValuesStep() {
         <thead>
           <tr>
             <th scope="col">User profile</th>
-            <th scope="col">{saml ? `Attribute name in ${idp.name}` : "Claim name"}</th>
+            <th scope="col">{saml ? "Attribute name" : "Claim name"}</th>
           </tr>
         </thead>
         <tbody>
@@ -94,7 +94,7 @@ export function ValuesStep() {
           Back
         </Link>
         <Link className="button" to={`/orgs/${org.slug}/sso/setup?step=details`}>
-          Continue to {idp.name}&apos;s details
+          Continue to the details of {idp.label}
         </Link>
       </div>
     </section>

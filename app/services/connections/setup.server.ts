@@ -175,12 +175,12 @@ export async function submitSamlDetails(
   const idp = state.input.idp;
   if (!idp || IDENTITY_PROVIDERS[idp].protocol !== "saml")
     return { ok: false, field: "form", message: "Choose a SAML identity provider first." };
-  const saml: NonNullable<SetupInput["saml"]> = { method: details.method };
+  const saml: NonNullable<SetupInput["saml"]> = { method: details.givenBy };
   let report: ValidationReport;
-  if (details.method === "url") {
+  if (details.givenBy === "url") {
     saml.metadataUrl = details.metadataUrl;
     report = await judgeMetadataUrl(details.metadataUrl);
-  } else if (details.method === "file") {
+  } else if (details.givenBy === "file") {
     const file =
       upload ??
       (state.input.saml?.fileText

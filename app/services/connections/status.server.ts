@@ -5,25 +5,13 @@ import { assertOrgPermission } from "../identity/authorize.server";
 import type { OrganizationScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import { getDraft, type Draft } from "./drafts.server";
+import type { SsoState } from "./sso-state";
 
 /**
  * Where an organization's SSO stands, for its SSO page: one state in words, the draft (if any) and
  * what was last applied to Auth0. States later issues add (waiting for review, ready to test, live)
  * come from their services through this one function.
  */
-export type SsoState =
-  "not-configured" | "draft" | "waiting-for-review" | "applying" | "ready-to-test" | "live" | "failed";
-
-export const SSO_STATE_LABEL: Record<SsoState, string> = {
-  "not-configured": "Not configured",
-  draft: "Draft",
-  "waiting-for-review": "Waiting for review",
-  applying: "Applying",
-  "ready-to-test": "Ready to test",
-  live: "Live",
-  failed: "Failed",
-};
-
 export interface AppliedSummary {
   protocol: "saml" | "oidc";
   version: number;

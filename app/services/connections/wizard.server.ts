@@ -10,7 +10,8 @@ import type { SetupState } from "./setup.server";
 
 const LIMITS = { metadata: MAX_DOCUMENT_BYTES, certificate: 64 * 1024 } as const;
 
-export type UploadResult = { ok: true; file: { fileName: string; text: string } | null } | { ok: false; message: string };
+export type UploadResult =
+  { ok: true; file: { fileName: string; text: string } | null } | { ok: false; message: string };
 
 function sizeInWords(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
