@@ -20,7 +20,7 @@ import { registerLocalTenant, getTenantConfig } from "~/services/platform/tenant
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
 import { startOperationsScheduler } from "~/services/monitoring/jobs.server";
-import { getEnv } from "~/services/platform/env.server";
+import { getEnv, type TrustProxy } from "~/services/platform/env.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
 import { answerWhileStarting } from "./starting";
@@ -43,12 +43,16 @@ export interface StartPortalOptions {
     demoIdps?: { samlPort: number; oidcPort: number };
   };
   secure?: boolean;
+  /** Which proxies' forwarded headers are believed; default TRUST_PROXY (none). */
+  trustProxy?: TrustProxy;
   /** Use this build instead of importing build/server (tests, dev). */
   build?: ServerBuild | (() => Promise<ServerBuild>);
 }
 
 export interface RunningPortal {
   url: string;
+  /** The address and port the portal listens on, e.g. 127.0.0.1:3000. */
+  listening: string;
   tenant?: LocalTenant;
   demoIdps?: DemoIdps;
   close(): Promise<void>;
@@ -70,7 +74,9 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     server.once("error", reject);
     server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const address = server.address() as AddressInfo;
+  const port = address.port;
+  const listening = `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${port}`;
   const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
   registerPublicUrl(url);
 
@@ -121,6 +127,9 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       build: options.build ?? (await loadServerBuild()),
       clientDir: CLIENT_DIR,
       secure: options.secure ?? false,
+      // Local mode sends 127.0.0.1 and other names of this machine to the registered URL's host.
+      localMode: options.localTenant !== undefined,
+      trustProxy: options.trustProxy ?? getEnv().trustProxy,
     });
     startup.ready(app);
   } catch (err) {
@@ -134,6 +143,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
 
   return {
     url,
+    listening,
     tenant,
     demoIdps,
     close: async () => {

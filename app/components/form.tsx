@@ -372,13 +372,21 @@ export function CheckboxField({ name, label }: { name: string; label: ReactNode 
   );
 }
 
-/** The submit button: disabled while this form is on its way. */
-export function SubmitButton({ children, className }: { children: ReactNode; className?: string }) {
+/** The submit button: disabled while this form is on its way (or when `disabled`). */
+export function SubmitButton({
+  children,
+  className,
+  disabled = false,
+}: {
+  children: ReactNode;
+  className?: string;
+  disabled?: boolean;
+}) {
   const state = useContext(SchemaFormContext);
   const navigation = useNavigation();
   const busy = navigation.state === "submitting" && navigation.formData?.get(INTENT_FIELD) === state?.intent;
   return (
-    <button type="submit" className={className} disabled={busy} aria-disabled={busy || undefined}>
+    <button type="submit" className={className} disabled={busy || disabled}>
       {children}
     </button>
   );

@@ -1,8 +1,10 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { ActionNotice } from "~/components/form-errors";
+import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
 import { Time } from "~/components/time";
+import { redirectWithFlash, samePage } from "~/forms/flash.server";
+import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
 import { requireSupport } from "~/services/identity/guards.server";
 import { supportRoleCan } from "~/services/identity/permissions";
 import { formatPeriod } from "~/services/monitoring/job-catalog";
@@ -13,9 +15,7 @@ import { listScheduledJobs, requestRun } from "~/services/monitoring/scheduled-j
  * it runs next; a support lead can run one now.
  */
 
-const runNowSchema = z.object({ intent: z.literal("run-now"), name: z.string().min(1) });
-
-type ActionResult = { ok: boolean; message: string };
+const runNowSchema = z.object({ name: z.string().min(1, "Choose a job.") });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const scope = await requireSupport(request);
@@ -33,14 +33,28 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const scope = await requireSupport(request, "support_admin");
-  const parsed = runNowSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data<ActionResult>({ ok: false, message: "Unknown action." }, { status: 400 });
-  const result = await requestRun(scope, parsed.data.name);
-  if (!result.ok) return data<ActionResult>({ ok: false, message: result.error }, { status: 404 });
-  return data<ActionResult>({
-    ok: true,
+  const submission = await readSubmission(request);
+  if (submission.intent !== "run-now") return unknownIntent(submission);
+  const parsed = parseSubmission(submission, runNowSchema);
+  if (!parsed.ok) return parsed.reply;
+  const result = await requestRun(scope, parsed.value.name);
+  if (!result.ok) return refuse(submission, result.error);
+  return redirectWithFlash(samePage(request), {
+    tone: "ok",
     message: `${result.title}: the run starts in a moment. Reload to see its outcome.`,
   });
+}
+
+/** A support lead runs a job now; a refusal shows beside its button. */
+function RunNow({ job }: { job: { name: string; title: string; running: boolean } }) {
+  const form = useSchemaForm(runNowSchema, { intent: "run-now", hidden: { name: job.name } });
+  return (
+    <SchemaForm form={form}>
+      <SubmitButton className="secondary" disabled={job.running}>
+        Run now<span className="visually-hidden">: {job.title}</span>
+      </SubmitButton>
+    </SchemaForm>
+  );
 }
 
 function LastRun({ job }: { job: ReturnType<typeof useLoaderData<typeof loader>>["jobs"][number] }) {
@@ -63,17 +77,12 @@ function LastRun({ job }: { job: ReturnType<typeof useLoaderData<typeof loader>>
 
 export default function ScheduledJobs() {
   const { canRun, jobs } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
   return (
     <div className="stack">
       <h1>Scheduled jobs</h1>
       <p className="lead">
         Every portal worker looks for due jobs; each job runs once per period whichever worker takes it.
       </p>
-      <div aria-live="polite">
-        <ActionNotice result={result} />
-      </div>
       <section className="card" aria-labelledby="jobs-title">
         <h2 id="jobs-title">Jobs</h2>
         {jobs.length === 0 ? (
@@ -112,13 +121,7 @@ export default function ScheduledJobs() {
                   </td>
                   {canRun ? (
                     <td>
-                      <Form method="post">
-                        <input type="hidden" name="intent" value="run-now" />
-                        <input type="hidden" name="name" value={job.name} />
-                        <button type="submit" className="secondary" disabled={busy || job.running}>
-                          Run now<span className="visually-hidden">: {job.title}</span>
-                        </button>
-                      </Form>
+                      <RunNow job={job} />
                     </td>
                   ) : null}
                 </tr>

@@ -27,7 +27,8 @@ export type SupportPermission =
   | "support:orgs:create"
   | "support:domains:verify"
   | "support:jobs:read"
-  | "support:jobs:run";
+  | "support:jobs:run"
+  | "support:api-keys:manage";
 
 export type Permission = OrgPermission | SupportPermission;
 
@@ -58,6 +59,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:domains:verify",
     "support:jobs:read",
     "support:jobs:run",
+    "support:api-keys:manage",
   ],
 };
 

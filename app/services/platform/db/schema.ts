@@ -157,6 +157,26 @@ export interface ScheduledJobsTable {
   updated_at: Timestamp;
 }
 
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  /** The key's first characters, to tell keys apart (never enough to use). */
+  prefix: string;
+  /** SHA-256 (hex) of the key; the key itself is shown once and never stored. */
+  key_hash: string;
+  /** null: the key acts for every organization. */
+  organization_id: string | null;
+  created_by_user_id: string | null;
+  created_by_label: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoked_by_label: string | null;
+  last_used_at: Timestamp | null;
+  last_used_ip: string | null;
+  window_started_at: Timestamp;
+  window_count: Generated<number>;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -169,6 +189,7 @@ export interface Database {
   connection_drafts: ConnectionDraftsTable;
   connection_setup_progress: ConnectionSetupProgressTable;
   scheduled_jobs: ScheduledJobsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -179,3 +200,4 @@ export type AuditEvent = Selectable<AuditEventsTable>;
 export type Invitation = Selectable<InvitationsTable>;
 export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
 export type ScheduledJobRow = Selectable<ScheduledJobsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
