@@ -11,7 +11,7 @@ function Findings({ title, items, tone }: { title: string; items: Finding[]; ton
   if (items.length === 0) return null;
   return (
     <section className={`findings ${tone}`} aria-labelledby={`findings-${tone}`}>
-      <h3 id={`findings-${tone}`}>{title}</h3>
+      <h4 id={`findings-${tone}`}>{title}</h4>
       <ul>
         {items.map((f, i) => (
           <li key={`${f.code}-${i}`}>
@@ -240,18 +240,18 @@ export function ValidationReportView({
       <Findings title="Problems to fix" items={report.errors} tone="error" />
       <Findings title="Warnings" items={report.warnings} tone="warn" />
       <section aria-labelledby="facts-title">
-        <h3 id="facts-title">What we found</h3>
+        <h4 id="facts-title">What we found</h4>
         <Facts report={report} chosenIdp={chosenIdp} productMatches={productMatches} />
       </section>
       {report.kind === "saml-metadata" || certificates.length ? (
         <section aria-labelledby="certs-title">
-          <h3 id="certs-title">Certificates</h3>
+          <h4 id="certs-title">Certificates</h4>
           <CertificateTable certificates={certificates} />
         </section>
       ) : null}
       {auth0Options ? (
         <section aria-labelledby="auth0-title">
-          <h3 id="auth0-title">What will be written to Auth0</h3>
+          <h4 id="auth0-title">What will be written to Auth0</h4>
           <Auth0Options options={auth0Options} />
         </section>
       ) : null}

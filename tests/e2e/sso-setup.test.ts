@@ -47,7 +47,7 @@ async function checkPage(page: Page, name: string) {
 }
 
 async function heading(page: Page): Promise<string> {
-  return (await page.getByRole("heading", { level: 2 }).first().textContent()) ?? "";
+  return (await page.getByRole("heading", { level: 3 }).first().textContent()) ?? "";
 }
 
 async function chooseIdp(page: Page, name: string) {

@@ -11,7 +11,7 @@ export function ValuesStep() {
   const saml = idp.protocol === "saml";
   return (
     <section aria-labelledby="step-title" className="stack">
-      <h2 id="step-title">Values for {idp.label}</h2>
+      <h3 id="step-title">Values for {idp.label}</h3>
       <p>
         {saml
           ? `These are ${org.name}'s own values. Copy each into ${idp.label} as the guide below says.`
@@ -60,7 +60,7 @@ export function ValuesStep() {
           </>
         )}
       </dl>
-      <h3>{saml ? "Attributes to send" : "Claims to send"}</h3>
+      <h4>{saml ? "Attributes to send" : "Claims to send"}</h4>
       <table>
         <thead>
           <tr>
@@ -86,7 +86,7 @@ export function ValuesStep() {
         </tbody>
       </table>
       <section aria-labelledby="guide-title" className="stack">
-        <h3 id="guide-title">{guide.title}</h3>
+        <h4 id="guide-title">{guide.title}</h4>
         <GuideSteps guide={guide} values={guideValues} />
       </section>
       <div className="button-row">

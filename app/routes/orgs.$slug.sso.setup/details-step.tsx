@@ -195,7 +195,7 @@ export function DetailsStep() {
   if (!idp) return null;
   return (
     <section aria-labelledby="step-title" className="stack">
-      <h2 id="step-title">Details of {idp.label}</h2>
+      <h3 id="step-title">Details of {idp.label}</h3>
       {idp.protocol === "saml" ? <SamlDetails /> : <OidcDetails />}
     </section>
   );

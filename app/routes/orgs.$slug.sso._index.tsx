@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
+import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { CertificateTable } from "~/components/validation-report";
 import { redirectWithFlash } from "~/forms/flash.server";
@@ -131,11 +132,11 @@ export default function SsoPage() {
   const editable = draft?.state === "draft";
   return (
     <div className="stack">
-      <h1>Single sign-on</h1>
+      <h2>Single sign-on</h2>
       <section className="card stack" aria-labelledby="status-title">
-        <h2 id="status-title">
+        <h3 id="status-title">
           Status: <span className={`badge ${STATE_TONE[state]}`}>{SSO_STATE_LABEL[state]}</span>
-        </h2>
+        </h3>
         <p>{canManage ? NEXT_STEP[state].admin : NEXT_STEP[state].viewer}</p>
         {lastError ? <p className="notice error">{lastError}</p> : null}
         {canManage ? (
@@ -158,7 +159,7 @@ export default function SsoPage() {
 
       {draft ? (
         <section className="card stack" aria-labelledby="draft-title">
-          <h2 id="draft-title">Draft</h2>
+          <h3 id="draft-title">Draft</h3>
           <p className="hint">
             Version {draft.version}, saved by {draft.author} at <Time value={draft.updatedAt} />.
           </p>
@@ -196,7 +197,7 @@ export default function SsoPage() {
           </dl>
           {draft.certificates.length ? (
             <>
-              <h3>Certificates</h3>
+              <h4>Certificates</h4>
               <CertificateTable certificates={draft.certificates} />
             </>
           ) : null}
@@ -205,7 +206,7 @@ export default function SsoPage() {
 
       {applied ? (
         <section className="card stack" aria-labelledby="applied-title">
-          <h2 id="applied-title">Applied configuration</h2>
+          <h3 id="applied-title">Applied configuration</h3>
           <p className="hint">
             Version {applied.version}, applied at <Time value={applied.appliedAt} />.
           </p>
@@ -247,6 +248,4 @@ export default function SsoPage() {
   );
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `Single sign-on · ${data?.org.name ?? "Organization"} · SSO Portal` },
-];
+export const meta: MetaFunction<typeof loader> = ({ matches }) => [{ title: sectionTitle(matches, "Single sign-on") }];

@@ -9,7 +9,7 @@ export function IdpStep() {
   const form = useSchemaForm(chooseIdpSchema, { intent: "choose-idp", defaultValues: { idp: idp?.id ?? "" } });
   return (
     <section aria-labelledby="step-title" className="stack">
-      <h2 id="step-title">Choose your identity provider</h2>
+      <h3 id="step-title">Choose your identity provider</h3>
       <p>
         Pick the product your people sign in with today. The next step shows exactly what to type into it, in its own
         words.

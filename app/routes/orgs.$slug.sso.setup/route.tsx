@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { CheckboxField, SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
+import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { ValidationReportView } from "~/components/validation-report";
 import { redirectWithFlash } from "~/forms/flash.server";
@@ -231,7 +232,7 @@ function CheckStep() {
   if (!report || !idp) return null;
   return (
     <section aria-labelledby="step-title" className="stack">
-      <h2 id="step-title">Check and save</h2>
+      <h3 id="step-title">Check and save</h3>
       <ValidationReportView
         report={report}
         certificates={data.certificates}
@@ -274,10 +275,7 @@ export default function SsoSetup() {
   const { org, step, furthest, idp } = data;
   return (
     <div className="stack wizard">
-      <p className="breadcrumbs">
-        <Link to={`/orgs/${org.slug}/sso`}>Single sign-on</Link> › Setup
-      </p>
-      <h1>Set up single sign-on for {org.name}</h1>
+      <h2>Set up single sign-on</h2>
       <StepNav step={step} furthest={furthest} slug={org.slug} />
       <div className="card">
         {step === "idp" ? <IdpStep /> : null}
@@ -297,6 +295,4 @@ export default function SsoSetup() {
   );
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `Set up SSO · ${data?.org.name ?? "Organization"} · SSO Portal` },
-];
+export const meta: MetaFunction<typeof loader> = ({ matches }) => [{ title: sectionTitle(matches, "Set up SSO") }];
