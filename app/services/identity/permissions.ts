@@ -28,6 +28,7 @@ export type SupportPermission =
   | "support:domains:verify"
   | "support:jobs:read"
   | "support:jobs:run"
+  | "support:drift:resolve"
   | "support:api-keys:manage";
 
 export type Permission = OrgPermission | SupportPermission;
@@ -60,6 +61,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:jobs:read",
     "support:jobs:run",
     "support:api-keys:manage",
+    "support:drift:resolve",
   ],
 };
 
