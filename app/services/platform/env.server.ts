@@ -95,6 +95,20 @@ const schema = z
         ),
       )
       .optional(),
+    /** Outgoing mail: smtp://user:password@host:587 or smtps://…:465. Unset: mail stays in the outbox (/outbox). */
+    SMTP_URL: z
+      .string()
+      .refine((v) => {
+        try {
+          const u = new URL(v);
+          return (u.protocol === "smtp:" || u.protocol === "smtps:") && u.hostname !== "";
+        } catch {
+          return false;
+        }
+      }, "must be an SMTP URL such as smtp://user:password@mail.example.com:587 (or smtps://… for port 465)")
+      .optional(),
+    /** The sender of every notification. */
+    MAIL_FROM: z.string().min(3).default("SSO Portal <no-reply@localhost>"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     AUTH0_DOMAIN: z
       .string()
@@ -217,6 +231,7 @@ const SECRET_KEYS = new Set([
   "LOCAL_TENANT_MGMT_CLIENT_SECRET",
   "DATABASE_URL",
   "METRICS_TOKEN",
+  "SMTP_URL",
 ]);
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
