@@ -175,18 +175,74 @@ describe("drift detection", () => {
   });
 });
 
-describe("certificate expiry state", () => {
+describe("certificate expiry", () => {
+  const expiry = new Date("2126-10-30T10:44:54Z").getTime();
+  const daysBefore = (days: number) => manualClock(new Date(expiry - days * 86_400_000));
+  async function mails() {
+    return database.db
+      .selectFrom("outbox_messages")
+      .select(["to_address", "subject", "text_body", "link", "organization_id"])
+      .where("kind", "=", "certificate.expiry")
+      .where("organization_id", "=", acme.id)
+      .orderBy("id")
+      .execute();
+  }
+
   it("records the live signing certificate's expiry and fingerprint for each organization", async () => {
-    const summary = await refreshCertificateExpiry(database.db, manualClock("2126-10-05T00:00:00Z"));
-    expect(summary).toBe("2 signing certificates checked: 2 expiring within 30 days, 0 expired");
+    const summary = await refreshCertificateExpiry(database.db, manualClock("2126-09-01T00:00:00Z"));
+    expect(summary).toBe("2 signing certificates checked: 0 expiring within 30 days, 0 expired");
     const found = await health(acme);
     expect(new Date(found.cert_not_after!).toISOString()).toBe("2126-10-30T10:44:54.000Z");
     expect(found.cert_fingerprint).toBe(
       "5736E86EE7AE25734252017A2AAAC778D08BA54C9094D6AA963D4625E8872A57".match(/../g)!.join(":"),
     );
     expect(found.cert_version).toBe(1);
-    expect(await refreshCertificateExpiry(database.db, manualClock("2126-11-01T00:00:00Z"))).toBe(
+    expect(await mails()).toEqual([]);
+  });
+
+  it("reminds the administrators at 30, 7 and 1 days and on expiry, support from 7 days, each once", async () => {
+    const admin = await database.db
+      .insertInto("users")
+      .values({ email: "alice@drift-acme.test", sub: null, name: "Alice", last_login_at: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto("memberships")
+      .values({ user_id: admin.id, organization_id: acme.id, role: "org_admin" })
+      .execute();
+
+    await refreshCertificateExpiry(database.db, daysBefore(31));
+    expect(await mails()).toEqual([]);
+
+    await refreshCertificateExpiry(database.db, daysBefore(30));
+    await refreshCertificateExpiry(database.db, daysBefore(29)); // the same stage again: nothing new
+    let sent = await mails();
+    expect(sent.map((m) => m.to_address)).toEqual(["alice@drift-acme.test"]);
+    expect(sent[0]!.subject).toBe("Org drift-acme's single sign-on certificate expires in 30 days or less");
+    expect(sent[0]!.text_body).toContain("(30 days left)");
+    expect(sent[0]!.text_body).toContain("57:36:E8:6E:E7:AE");
+    expect(sent[0]!.text_body).toContain("In the portal, open SSO setup, upload the new metadata");
+    expect(sent[0]!.link).toMatch(/\/orgs\/drift-acme\/sso\/setup$/);
+
+    await refreshCertificateExpiry(database.db, daysBefore(7));
+    sent = await mails();
+    const seventh = sent.slice(1);
+    expect(seventh.map((m) => m.to_address).sort()).toEqual(
+      ["alice@drift-acme.test", "lena@vendor.test", "sam@vendor.test"].sort(),
+    );
+    expect(seventh.find((m) => m.to_address === "sam@vendor.test")!.subject).toMatch(/^\[Support\] /);
+
+    await refreshCertificateExpiry(database.db, daysBefore(0.5));
+    await refreshCertificateExpiry(database.db, daysBefore(0.25));
+    expect(await mails()).toHaveLength(1 + 3 + 3);
+
+    // Expired: red on the dashboard (the recorded expiry is in the past) and one last message each.
+    expect(await refreshCertificateExpiry(database.db, daysBefore(-1))).toBe(
       "2 signing certificates checked: 0 expiring within 30 days, 2 expired",
     );
+    await refreshCertificateExpiry(database.db, daysBefore(-2));
+    sent = await mails();
+    expect(sent).toHaveLength(1 + 3 + 3 + 3);
+    expect(sent.at(-1)!.subject).toMatch(/Expired: Org drift-acme's single sign-on certificate/);
   });
 });
