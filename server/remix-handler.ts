@@ -102,7 +102,8 @@ export function remixHandler(options: {
       const init: RequestInit = { method: req.method, headers, signal: controller.signal };
       if (req.method !== "GET" && req.method !== "HEAD") {
         try {
-          // The JSON API reads (and judges) its own bodies; pages read forms only.
+          // The JSON API (/api/v1) reads its own bodies and answers in its own error shape; the
+          // pages read forms only.
           init.body = isBearerOnlyPath(req.path)
             ? await readBody(req, options.maxBodyBytes)
             : await readFormBody(req, url, headers, options.maxBodyBytes);
