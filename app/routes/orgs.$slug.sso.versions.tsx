@@ -1,4 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { sectionTitle } from "~/components/section-nav";
 import { useLoaderData } from "@remix-run/react";
 import { ChangeOutcome, type ChangeOutcomeView } from "~/components/change-outcome";
 import { useLiveRevalidation } from "~/components/change-status";
@@ -67,20 +68,20 @@ export default function Versions() {
   useLiveRevalidation(changes.some((c: ChangeOutcomeView) => c.inFlight));
   return (
     <div className="stack">
-      <h1>Versions</h1>
+      <h2>Versions</h2>
       <p className="lead">
         Every configuration applied to your single sign-on connection. Restoring one submits it again as a new change.
       </p>
       {changes.length > 0 ? (
         <section className="card" aria-labelledby="changes-title">
-          <h2 id="changes-title">Recent changes</h2>
+          <h3 id="changes-title">Recent changes</h3>
           {changes.map((c) => (
             <ChangeOutcome key={c.id} change={c} canManage={canManage} />
           ))}
         </section>
       ) : null}
       <section className="card" aria-labelledby="versions-title">
-        <h2 id="versions-title">Applied versions</h2>
+        <h3 id="versions-title">Applied versions</h3>
         {versions.length === 0 ? (
           <p className="empty-state">
             Nothing has been applied yet. Versions appear here once a change is approved and applied.
@@ -123,4 +124,4 @@ export default function Versions() {
   );
 }
 
-export const meta: MetaFunction = () => [{ title: "Versions · Single sign-on · SSO Portal" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: sectionTitle(matches, "Versions") }];

@@ -1,5 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { sectionTitle } from "~/components/section-nav";
 import { ChangeDiff } from "~/components/change-diff";
 import { ChangeReport, reportView } from "~/components/change-report";
 import {
@@ -115,7 +116,7 @@ function ReviewForms({ id }: { id: string }) {
   const reject = useSchemaForm(rejectSchema, { intent: "reject", hidden: { changeId: id } });
   return (
     <section className="card" aria-labelledby="review-title">
-      <h2 id="review-title">Review</h2>
+      <h3 id="review-title">Review</h3>
       <SchemaForm form={approve} aria-label="Approve">
         <p>Approving queues the change to be applied to the organization's test connection at once.</p>
         <SubmitButton>Approve</SubmitButton>
@@ -146,14 +147,14 @@ export default function ReviewChange() {
       <p>
         <Link to="/support/changes">← Changes</Link>
       </p>
-      <h1>
+      <h2>
         Change #{change.id} · {org.name}
-      </h1>
+      </h2>
       <p className="button-row">
         <StateBadge state={change.state} /> <RiskBadge risk={change.risk} /> <VerdictBadge verdict={change.verdict} />
       </p>
       <section className="card" aria-labelledby="about-title">
-        <h2 id="about-title">About this change</h2>
+        <h3 id="about-title">About this change</h3>
         <dl className="facts">
           <dt>Organization</dt>
           <dd>
@@ -206,7 +207,7 @@ export default function ReviewChange() {
 
       {progress ? (
         <section className="card" aria-labelledby="apply-title">
-          <h2 id="apply-title">Applying</h2>
+          <h3 id="apply-title">Applying</h3>
           <ApplyProgressList progress={progress} state={change.state} />
           {change.state === "failed" ? (
             <>
@@ -234,22 +235,22 @@ export default function ReviewChange() {
       ) : null}
 
       <section className="card" aria-labelledby="diff-title">
-        <h2 id="diff-title">
+        <h3 id="diff-title">
           {change.baseVersion
             ? `Difference from version ${change.baseVersion} (applied)`
             : "First configuration (nothing applied yet)"}
-        </h2>
+        </h3>
         <ChangeDiff rows={diff} baseLabel={change.baseVersion ? `Version ${change.baseVersion}` : "Before"} />
       </section>
 
       <section className="card" aria-labelledby="report-title">
-        <h2 id="report-title">Validation report</h2>
+        <h3 id="report-title">Validation report</h3>
         <ChangeReport report={report} />
       </section>
     </div>
   );
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `Change #${data.change.id} · ${data.org.name} · Support · SSO Portal` : "Change · SSO Portal" },
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
+  { title: sectionTitle(matches, data ? `Change #${data.change.id} · ${data.org.name}` : "Change") },
 ];

@@ -1,4 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { sectionTitle } from "~/components/section-nav";
 import { useLoaderData } from "@remix-run/react";
 import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { Time } from "~/components/time";
@@ -92,13 +93,13 @@ export default function Policies() {
   const trust = useSchemaForm(trustSchema, { intent: "trust" });
   return (
     <div className="stack">
-      <h1>Review policies</h1>
+      <h2>Review policies</h2>
       <p className="lead">
         Which single sign-on changes are approved without a review. Everything else — a new identity provider, a changed
         entity ID or sign-in URL, a switch between SAML and OIDC — always waits for support.
       </p>
       <section className="card" aria-labelledby="rules-title">
-        <h2 id="rules-title">Rules</h2>
+        <h3 id="rules-title">Rules</h3>
         <SchemaForm form={policies} aria-label="Review policies">
           <SelectField
             name="autoApproveCertificateRotation"
@@ -131,7 +132,7 @@ export default function Policies() {
         </p>
       </section>
       <section className="card" aria-labelledby="trusted-title">
-        <h2 id="trusted-title">Trusted organizations</h2>
+        <h3 id="trusted-title">Trusted organizations</h3>
         {trusted.length === 0 ? (
           <p className="empty-state">No organization is trusted: every change they submit follows the rules above.</p>
         ) : (
@@ -169,4 +170,4 @@ export default function Policies() {
   );
 }
 
-export const meta: MetaFunction = () => [{ title: "Review policies · Support · SSO Portal" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: sectionTitle(matches, "Review policies") }];
