@@ -109,10 +109,11 @@ async function main() {
       .returning("id")
       .executeTakeFirstOrThrow();
     for (let i = 0; i < APPLIES; i++) {
+      // A fresh organization: the seeded ones hold placeholder configurations.
       const org = await db
-        .selectFrom("organizations")
-        .select(["id", "slug", "name", "auth0_org_id"])
-        .where("slug", "=", `org-${i + 1}`)
+        .insertInto("organizations")
+        .values({ slug: `bench-apply-${i}`, name: `Bench apply ${i}` })
+        .returning(["id", "slug", "name", "auth0_org_id"])
         .executeTakeFirstOrThrow();
       await db
         .insertInto("memberships")

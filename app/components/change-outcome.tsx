@@ -49,7 +49,7 @@ export function ChangeOutcome({ change, canManage }: { change: ChangeOutcomeView
   return (
     <article className="change-outcome" id={`change-${change.id}`} aria-labelledby={`change-${change.id}-title`}>
       <h3 id={`change-${change.id}-title`}>
-        Change #{change.id} <StateBadge state={change.state} />
+        {`Change #${change.id}`} <StateBadge state={change.state} />
       </h3>
       <p>
         {change.summary}

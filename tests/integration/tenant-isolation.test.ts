@@ -424,6 +424,12 @@ describe("tenant isolation: change requests, review, policies, versions and the 
   beforeAll(async () => {
     const db = portal.database.db;
     const orgs = await db.selectFrom("organizations").select(["id", "slug", "name", "auth0_org_id"]).execute();
+    // The positive controls above removed Victor; he is acme's viewer again for these probes.
+    await db
+      .insertInto("memberships")
+      .values({ user_id: ids.victor!, organization_id: orgs.find((o) => o.slug === "acme")!.id, role: "org_viewer" })
+      .onConflict((oc) => oc.columns(["user_id", "organization_id"]).doNothing())
+      .execute();
     const scopeOf = (who: "alice" | "bob", slug: string): OrgScope => {
       const o = orgs.find((x) => x.slug === slug)!;
       return {
