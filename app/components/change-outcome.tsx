@@ -48,9 +48,9 @@ function ChangeButton({
 export function ChangeOutcome({ change, canManage }: { change: ChangeOutcomeView; canManage: boolean }) {
   return (
     <article className="change-outcome" id={`change-${change.id}`} aria-labelledby={`change-${change.id}-title`}>
-      <h3 id={`change-${change.id}-title`}>
+      <h4 id={`change-${change.id}-title`}>
         {`Change #${change.id}`} <StateBadge state={change.state} />
-      </h3>
+      </h4>
       <p>
         {change.summary}
         <span className="hint">
