@@ -8,6 +8,7 @@ import * as m006 from "./006-scheduled-jobs";
 import * as m007 from "./007-apply-job-kinds";
 import * as m008 from "./008-api-keys";
 import * as m009 from "./009-change-requests";
+import * as m010 from "./010-organization-health";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   "007-apply-job-kinds": m007,
   "008-api-keys": m008,
   "009-change-requests": m009,
+  "010-organization-health": m010,
 };
