@@ -147,6 +147,15 @@ function useFieldProps(name: string, hint: boolean) {
   };
 }
 
+/** A field's error under it (the field points at it with aria-describedby `${id}-error`). */
+function FieldErrorText({ id, message }: { id: string; message: string | undefined }) {
+  return message ? (
+    <p id={`${id}-error`} className="field-error">
+      {message}
+    </p>
+  ) : null;
+}
+
 function FieldShell({
   id,
   label,
@@ -169,11 +178,7 @@ function FieldShell({
           {hint}
         </p>
       ) : null}
-      {message ? (
-        <p id={`${id}-error`} className="field-error">
-          {message}
-        </p>
-      ) : null}
+      <FieldErrorText id={id} message={message} />
     </div>
   );
 }
@@ -344,11 +349,7 @@ export function RadioGroupField({
           </div>
         ))}
       </div>
-      {message ? (
-        <p id={`${id}-error`} className="field-error">
-          {message}
-        </p>
-      ) : null}
+      <FieldErrorText id={id} message={message} />
     </fieldset>
   );
 }
@@ -363,11 +364,7 @@ export function CheckboxField({ name, label }: { name: string; label: ReactNode 
         <input {...register} type="checkbox" value="on" defaultChecked={defaultValue === "on"} />
         <label htmlFor={id}>{label}</label>
       </div>
-      {message ? (
-        <p id={`${id}-error`} className="field-error">
-          {message}
-        </p>
-      ) : null}
+      <FieldErrorText id={id} message={message} />
     </div>
   );
 }
