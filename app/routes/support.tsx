@@ -14,13 +14,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { title: "Support console", role: scope.role };
 }
 
-const SECTIONS: (Section & { leadOnly?: boolean })[] = [
+const SECTIONS: Section[] = [
   { to: "/support", label: "Organizations", end: true },
   { to: "/support/changes", label: "Changes" },
   { to: "/support/links", label: "Setup links" },
   { to: "/support/audit", label: "Audit log" },
+  { to: "/support/health", label: "Health" },
   { to: "/support/jobs", label: "Scheduled jobs" },
-  { to: "/support/api-keys", label: "API keys", leadOnly: true },
+];
+
+/** Sections only a support lead may open. */
+const LEAD_SECTIONS: Section[] = [
+  { to: "/support/policies", label: "Review policies" },
+  { to: "/support/api-keys", label: "API keys" },
 ];
 
 export default function SupportLayout() {
@@ -31,7 +37,7 @@ export default function SupportLayout() {
       <p className="lead">Signed in as {SUPPORT_ROLE_LABEL[role]}.</p>
       <SectionNav
         label="Support console sections"
-        sections={SECTIONS.filter((s) => !s.leadOnly || role === "support_admin")}
+        sections={role === "support_admin" ? [...SECTIONS, ...LEAD_SECTIONS] : SECTIONS}
       />
       <Outlet />
     </div>

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import { isDeepStrictEqual } from "node:util";
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import type { Database } from "../platform/db/schema";
 import type { OrganizationScope } from "../identity/scope.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
@@ -80,12 +80,6 @@ export interface GatewayOptions {
   rateLimitRetries?: number;
 }
 
-function actorOf(scope: OrganizationScope): { actorUserId: string | null; actorLabel: string } {
-  return scope.kind === "org"
-    ? { actorUserId: scope.user.id, actorLabel: scope.user.email }
-    : { actorUserId: null, actorLabel: scope.actor };
-}
-
 async function call<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
@@ -138,7 +132,7 @@ export class Auth0Gateway {
     const owner = typeof meta[OWNER_KEY] === "string" ? (meta[OWNER_KEY] as string) : null;
     if (owner !== scope.org.id) {
       await recordAudit(this.options.db, {
-        ...actorOf(scope),
+        ...auditActor(scope),
         organizationId: scope.org.id,
         action: "connection.refused",
         target: c.id,
@@ -386,7 +380,7 @@ export class Auth0Gateway {
     const owner = org.metadata?.[OWNER_KEY] ?? null;
     if (owner === scope.org.id) return org;
     await recordAudit(this.options.db, {
-      ...actorOf(scope),
+      ...auditActor(scope),
       organizationId: scope.org.id,
       action: "auth0_organization.refused",
       target: org.id,

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from "kysely";
 import { enqueueJob } from "../apply/jobs.server";
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
 import type { SupportPermission } from "../identity/permissions";
@@ -19,13 +19,6 @@ export type StaffScope = SupportScope | ApiKeyScope;
 export interface OrganizationRecord extends ScopedOrganization {
   createdAt: Date;
   status: OrganizationStatus;
-}
-
-/** Who acted, for audit rows. */
-export function staffActor(scope: StaffScope): { actorUserId: string | null; actorLabel: string } {
-  return scope.kind === "support"
-    ? { actorUserId: scope.user.id, actorLabel: scope.user.email }
-    : { actorUserId: null, actorLabel: scope.actor };
 }
 
 function forbidden(message: string): Response {
@@ -86,7 +79,7 @@ export async function findOrganization(scope: StaffScope, slug: string): Promise
 export function actingFor(scope: StaffScope, org: ScopedOrganization): SystemOrgScope {
   return {
     kind: "system",
-    actor: staffActor(scope).actorLabel,
+    actor: auditActor(scope).actorLabel,
     org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0OrgId },
   };
 }
@@ -154,7 +147,7 @@ export async function createOrganizationAs(scope: StaffScope, input: CreateOrgan
         conflict: true,
       };
     await recordAudit(trx, {
-      ...staffActor(scope),
+      ...auditActor(scope),
       organizationId: row.id,
       action: "organization.created",
       target: slug,
@@ -207,7 +200,7 @@ async function moveStatus(
       .returning("id")
       .executeTakeFirst();
     if (!moved) return { ok: false as const, error: `${org.name} is ${org.status}; it cannot be ${to} now.` };
-    await recordAudit(trx, { ...staffActor(scope), organizationId: org.id, action, target: org.slug, details });
+    await recordAudit(trx, { ...auditActor(scope), organizationId: org.id, action, target: org.slug, details });
     return { ok: true as const, jobId: await after(trx) };
   });
 }
@@ -226,7 +219,7 @@ export async function renameOrganization(
   return db.transaction().execute(async (trx) => {
     await trx.updateTable("organizations").set({ name }).where("id", "=", org.id).execute();
     await recordAudit(trx, {
-      ...staffActor(scope),
+      ...auditActor(scope),
       organizationId: org.id,
       action: "organization.renamed",
       target: org.slug,
