@@ -28,6 +28,10 @@ function notifyQueued(): void {
 export const desiredApplySchema = z.object({
   connection: z.object({
     protocol: z.enum(["saml", "oidc"]),
+    /** The staged `-test` connection (new versions, test application only) or the live one. */
+    stage: z.enum(["test", "live"]).default("live"),
+    /** Roll back: an earlier version written over a later one on purpose. */
+    allowOlderVersion: z.boolean().default(false),
     strategy: z.enum(["samlp", "oidc"]),
     version: z.number().int().positive(),
     displayName: z.string().min(1).max(128),
@@ -44,8 +48,11 @@ export const desiredApplySchema = z.object({
 });
 export type DesiredApply = z.input<typeof desiredApplySchema>;
 
-export const desiredRemoveSchema = z.object({ protocol: z.enum(["saml", "oidc"]) });
-export type DesiredRemove = z.infer<typeof desiredRemoveSchema>;
+export const desiredRemoveSchema = z.object({
+  protocol: z.enum(["saml", "oidc"]),
+  stage: z.enum(["test", "live"]).default("live"),
+});
+export type DesiredRemove = z.input<typeof desiredRemoveSchema>;
 
 export const APPLY_STEPS = ["connection", "clients", "organization"] as const;
 export const REMOVE_STEPS = ["organization", "delete"] as const;

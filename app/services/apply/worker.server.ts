@@ -296,7 +296,7 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     }
     const desired = desiredRemoveSchema.parse(job.desired);
     if (!state.connectionId) {
-      const found = await gw.findConnectionByName(gw.connectionName(scope, desired.protocol));
+      const found = await gw.findConnectionByName(gw.connectionName(scope, desired.protocol, desired.stage));
       if (!found) {
         state.stop = true; // nothing to remove
         return;

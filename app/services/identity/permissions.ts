@@ -15,7 +15,10 @@ export type OrgPermission =
   | "org:invitations:manage"
   | "org:audit:read"
   | "org:domains:read"
-  | "org:domains:manage";
+  | "org:domains:manage"
+  | "org:sso:read"
+  | "org:sso:test"
+  | "org:sso:go-live";
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -23,12 +26,13 @@ export type SupportPermission =
   | "support:invitations:read"
   | "support:invitations:manage"
   | "support:orgs:create"
-  | "support:domains:verify";
+  | "support:domains:verify"
+  | "support:connections:disable";
 
 export type Permission = OrgPermission | SupportPermission;
 
 const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
-  org_viewer: ["org:read", "org:members:read", "org:domains:read"],
+  org_viewer: ["org:read", "org:members:read", "org:domains:read", "org:sso:read"],
   org_admin: [
     "org:read",
     "org:members:read",
@@ -38,6 +42,9 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:audit:read",
     "org:domains:read",
     "org:domains:manage",
+    "org:sso:read",
+    "org:sso:test",
+    "org:sso:go-live",
   ],
 };
 
@@ -50,6 +57,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:manage",
     "support:orgs:create",
     "support:domains:verify",
+    "support:connections:disable",
   ],
 };
 

@@ -105,6 +105,48 @@ export interface OrganizationDomainsTable {
   last_check_error: string | null;
 }
 
+export type TestLoginStatus = "pending" | "passed" | "failed";
+
+export interface TestLoginsTable {
+  id: Generated<string>;
+  organization_id: string;
+  protocol: "saml" | "oidc";
+  connection_name: string;
+  /** The configuration version staged on the `-test` connection when the test started. */
+  version: number;
+  started_by: string | null;
+  started_by_label: string;
+  started_at: Timestamp;
+  status: Generated<TestLoginStatus>;
+  finished_at: Timestamp | null;
+  /** The Auth0 user id of whoever signed in (never a token). */
+  subject: string | null;
+  claims: Json | null;
+  attributes: Json | null;
+  checks: ColumnType<unknown[] | null, string | null, string | null>;
+  error: string | null;
+  error_description: string | null;
+  cause: string | null;
+}
+
+export type LiveEventAction = "go-live" | "roll-back" | "disable" | "enable";
+
+export interface LiveEventsTable {
+  id: Generated<string>;
+  organization_id: string;
+  protocol: "saml" | "oidc";
+  action: LiveEventAction;
+  version: number;
+  test_login_id: string | null;
+  /** The connection written to the live one (secrets sealed), for a later roll back. */
+  desired: Json | null;
+  job_id: string | null;
+  actor_user_id: string | null;
+  actor_label: string;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -114,6 +156,8 @@ export interface Database {
   invitations: InvitationsTable;
   invitation_acceptances: InvitationAcceptancesTable;
   organization_domains: OrganizationDomainsTable;
+  test_logins: TestLoginsTable;
+  live_events: LiveEventsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -123,3 +167,5 @@ export type UserUpdate = Updateable<UsersTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Invitation = Selectable<InvitationsTable>;
 export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
+export type TestLogin = Selectable<TestLoginsTable>;
+export type LiveEvent = Selectable<LiveEventsTable>;

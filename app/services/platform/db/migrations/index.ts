@@ -3,6 +3,7 @@ import * as m001 from "./001-initial";
 import * as m002 from "./002-apply-jobs";
 import * as m003 from "./003-auth";
 import * as m004 from "./004-organization-domains";
+import * as m005 from "./005-test-logins";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   "002-apply-jobs": m002,
   "003-auth": m003,
   "004-organization-domains": m004,
+  "005-test-logins": m005,
 };
