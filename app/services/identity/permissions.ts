@@ -17,8 +17,12 @@ export type OrgPermission =
   | "org:domains:read"
   | "org:domains:manage"
   | "org:sso:read"
+<<<<<<< HEAD
   | "org:sso:test"
   | "org:sso:go-live";
+=======
+  | "org:sso:manage";
+>>>>>>> main
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -43,8 +47,12 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:domains:read",
     "org:domains:manage",
     "org:sso:read",
+<<<<<<< HEAD
     "org:sso:test",
     "org:sso:go-live",
+=======
+    "org:sso:manage",
+>>>>>>> main
   ],
 };
 

@@ -88,6 +88,35 @@ export interface InvitationAcceptancesTable {
   accepted_at: Timestamp;
 }
 
+export type ConnectionDraftState = "draft" | "submitted";
+
+/** Migration 005: one SSO draft per organization (app/services/connections/drafts.server.ts). */
+export interface ConnectionDraftsTable {
+  organization_id: string;
+  protocol: "saml" | "oidc";
+  idp: string;
+  configuration: Json;
+  report: Json;
+  source: Json;
+  state: ColumnType<ConnectionDraftState, ConnectionDraftState | undefined, ConnectionDraftState>;
+  version: ColumnType<number, number | undefined, number>;
+  author_user_id: string | null;
+  author_label: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Migration 005: one administrator's place in the SSO setup wizard (setup-progress.server.ts). */
+export interface ConnectionSetupProgressTable {
+  organization_id: string;
+  user_id: string;
+  input: Json;
+  report: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** The draft version the administrator started from (null: there was no draft). */
+  draft_version: number | null;
+  updated_at: Timestamp;
+}
+
 export interface OrganizationDomainsTable {
   id: Generated<string>;
   organization_id: string;
@@ -156,6 +185,8 @@ export interface Database {
   invitations: InvitationsTable;
   invitation_acceptances: InvitationAcceptancesTable;
   organization_domains: OrganizationDomainsTable;
+  connection_drafts: ConnectionDraftsTable;
+  connection_setup_progress: ConnectionSetupProgressTable;
   test_logins: TestLoginsTable;
   live_events: LiveEventsTable;
 }

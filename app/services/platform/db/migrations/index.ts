@@ -3,7 +3,8 @@ import * as m001 from "./001-initial";
 import * as m002 from "./002-apply-jobs";
 import * as m003 from "./003-auth";
 import * as m004 from "./004-organization-domains";
-import * as m005 from "./005-test-logins";
+import * as m005 from "./005-connection-drafts";
+import * as m006 from "./006-test-logins";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -14,5 +15,6 @@ export const migrations: Record<string, Migration> = {
   "002-apply-jobs": m002,
   "003-auth": m003,
   "004-organization-domains": m004,
-  "005-test-logins": m005,
+  "005-connection-drafts": m005,
+  "006-test-logins": m006,
 };
