@@ -17,12 +17,9 @@ export type OrgPermission =
   | "org:domains:read"
   | "org:domains:manage"
   | "org:sso:read"
-<<<<<<< HEAD
+  | "org:sso:manage"
   | "org:sso:test"
   | "org:sso:go-live";
-=======
-  | "org:sso:manage";
->>>>>>> main
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -47,12 +44,9 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:domains:read",
     "org:domains:manage",
     "org:sso:read",
-<<<<<<< HEAD
+    "org:sso:manage",
     "org:sso:test",
     "org:sso:go-live",
-=======
-    "org:sso:manage",
->>>>>>> main
   ],
 };
 
