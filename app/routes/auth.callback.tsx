@@ -2,7 +2,12 @@ import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run
 import { isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
 import { recordAudit } from "~/services/audit/audit.server";
 import { finishLogin, isPendingLogin, loginCookie } from "~/services/identity/oidc.server";
-import { createSession, revokeSession, sessionIdHashFrom, sweepExpiredSessions } from "~/services/identity/session.server";
+import {
+  createSession,
+  revokeSession,
+  sessionIdHashFrom,
+  sweepExpiredSessions,
+} from "~/services/identity/session.server";
 import { supportRoleFromClaims } from "~/services/identity/vendor-roles.server";
 import { getDb } from "~/services/platform/db.server";
 import { getEnv } from "~/services/platform/env.server";

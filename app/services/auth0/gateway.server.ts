@@ -360,7 +360,8 @@ export class Auth0Gateway {
     }
     return call(async () => {
       const user = (await this.clients.users.get(userId)) as unknown;
-      if (!user || typeof user !== "object") throw new UnexpectedAnswerError("Auth0 answered a user read without a user");
+      if (!user || typeof user !== "object")
+        throw new UnexpectedAnswerError("Auth0 answered a user read without a user");
       return user as Record<string, unknown>;
     });
   }
