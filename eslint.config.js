@@ -21,7 +21,8 @@ export default tseslint.config(
   },
   {
     // Components and validators run in the browser too: they must never import server modules.
-    files: ["app/components/**", "app/validators/**"],
+    files: ["app/components/**", "app/validators/**", "app/forms/**"],
+    ignores: ["app/forms/**/*.server.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

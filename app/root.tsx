@@ -1,4 +1,4 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import {
   Form,
   isRouteErrorResponse,
@@ -15,7 +15,9 @@ import {
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { ErrorPage } from "./components/error-page";
+import { FlashNotice } from "./components/form";
 import { useNonce } from "./components/nonce";
+import { takeFlash } from "./forms/flash.server";
 import { getViewer } from "./services/identity/guards.server";
 import stylesUrl from "./styles/app.css?url";
 
@@ -26,17 +28,25 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: "SSO Portal" }];
 
-/** Who is signed in, for the navigation: e-mail, organizations (the switcher), vendor role. */
+/**
+ * Who is signed in, for the navigation (e-mail, organizations for the switcher, vendor role), and
+ * the flash message a POST-redirect-GET left for this page (read once: the cookie is cleared).
+ */
 export async function loader({ request }: LoaderFunctionArgs) {
-  const viewer = await getViewer(request);
-  if (!viewer) return { viewer: null };
-  return {
-    viewer: {
-      email: viewer.user.email,
-      orgs: viewer.memberships.map((m) => ({ slug: m.org.slug, name: m.org.name })),
-      support: viewer.supportRole !== null,
+  const [viewer, { flash, headers }] = await Promise.all([getViewer(request), takeFlash(request)]);
+  return data(
+    {
+      flash,
+      viewer: viewer
+        ? {
+            email: viewer.user.email,
+            orgs: viewer.memberships.map((m) => ({ slug: m.org.slug, name: m.org.name })),
+            support: viewer.supportRole !== null,
+          }
+        : null,
     },
-  };
+    { headers },
+  );
 }
 
 function AccountNav() {
@@ -117,6 +127,7 @@ export function Layout({ children }: { children: ReactNode }) {
           </nav>
         </header>
         <main id="main" tabIndex={-1}>
+          <FlashNotice />
           {children}
         </main>
         <footer className="site-footer">

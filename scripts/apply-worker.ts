@@ -6,6 +6,7 @@
  */
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
+import { startOperationsScheduler } from "~/services/monitoring/jobs.server";
 import { closeDatabase, getDatabase } from "~/services/platform/db.server";
 import { envOrExit } from "./env";
 import { logger } from "~/services/platform/logger.server";
@@ -25,6 +26,9 @@ async function main(): Promise<void> {
     prefix: env.AUTH0_CONNECTION_PREFIX,
     rateBudget: AUTH0_RATE_LIMITS[env.AUTH0_RATE_LIMIT],
   });
+  // Scheduled jobs (certificate expiry, metadata refresh, drift…): every worker runs the loop,
+  // each job still runs once per period.
+  const scheduler = startOperationsScheduler({ db });
   // The key id (never the key) lets operators check that portal and workers share SECRETS_KEY.
   logger.info(
     { worker: worker.id, rateLimit: env.AUTH0_RATE_LIMIT, secretsKeyId: getSecretsKey().id },
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
   );
   const shutdown = async () => {
     logger.info("apply worker stopping after the current step");
-    await stop();
+    await Promise.all([stop(), scheduler.stop()]);
     await closeDatabase();
     process.exit(0);
   };

@@ -19,6 +19,7 @@ import { localTenantConfig } from "./local-tenant-config";
 import { registerLocalTenant, getTenantConfig } from "~/services/platform/tenant-config.server";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
+import { startOperationsScheduler } from "~/services/monitoring/jobs.server";
 import { getEnv } from "~/services/platform/env.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
@@ -76,6 +77,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   let tenant: LocalTenant | undefined;
   let demoIdps: DemoIdps | undefined;
   let applyWorker: { stop(): Promise<void> } | undefined;
+  let scheduler: { stop(): Promise<void> } | undefined;
   try {
     if (options.localTenant) {
       tenant = await startLocalTenant({
@@ -112,6 +114,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
         prefix: getEnv().AUTH0_CONNECTION_PREFIX,
         rateBudget: AUTH0_RATE_LIMITS[tenant.context.rateLimit],
       });
+      scheduler = startOperationsScheduler({ db });
     }
 
     const app = createPortalApp({
@@ -123,6 +126,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   } catch (err) {
     server.close();
     await demoIdps?.close();
+    await scheduler?.stop();
     await applyWorker?.stop();
     await tenant?.close();
     throw err;
@@ -136,6 +140,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await demoIdps?.close();
+      await scheduler?.stop();
       await applyWorker?.stop();
       await tenant?.close();
       // A database handed in by the caller is the caller's to close.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judgeOrigin } from "./same-origin";
+import { isBearerOnlyPath, judgeOrigin } from "./same-origin";
 
 const PORTAL = "https://sso.example.com";
 
@@ -28,5 +28,24 @@ describe("same-origin check for requests that change things", () => {
   ])("refuses a POST with %j", (headers) => {
     for (const method of ["POST", "PUT", "PATCH", "DELETE"])
       expect(judgeOrigin(method, headers, PORTAL).ok).toBe(false);
+  });
+});
+
+describe("paths left to the API's bearer keys", () => {
+  it("are /api/v1 and below only", () => {
+    expect(isBearerOnlyPath("/api/v1")).toBe(true);
+    expect(isBearerOnlyPath("/api/v1/organizations")).toBe(true);
+    for (const path of [
+      "/api/v10/x",
+      "/api/v1x",
+      "/orgs/acme",
+      "/support",
+      "/api",
+      "/x/api/v1/organizations",
+      "/api/v1/../orgs/acme",
+      "/api/v1/%2e%2e/orgs/acme",
+      "/api/v1/%2E%2e/support",
+    ])
+      expect(isBearerOnlyPath(path)).toBe(false);
   });
 });

@@ -31,8 +31,20 @@ export function judgeOrigin(
   return { ok: false, reason: "neither Origin nor Sec-Fetch-Site was sent" };
 }
 
+/**
+ * The JSON API authenticates each request by its bearer key and never by a cookie (the cookie is
+ * not even read there), so a forged cross-site request carries nothing that grants anything;
+ * the vendor's systems calling it send no Origin. Its paths are left to the API's own check.
+ */
+export function isBearerOnlyPath(path: string): boolean {
+  // Only a path that stays below /api/v1 once dot segments (also %2e%2e) are resolved, as the router resolves them.
+  if (new URL(path, "http://portal.invalid").pathname !== path) return false;
+  return path === "/api/v1" || path.startsWith("/api/v1/");
+}
+
 export function sameOriginGuard(publicOrigin: () => string) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    if (isBearerOnlyPath(req.path)) return next();
     const verdict = judgeOrigin(
       req.method,
       { origin: req.get("origin"), secFetchSite: req.get("sec-fetch-site") },

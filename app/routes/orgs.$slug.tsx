@@ -1,20 +1,17 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { z } from "zod";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
 import { AuditTable } from "~/components/audit-table";
-import { ActionNotice, fieldErrors } from "~/components/form-errors";
-import { NewSetupLink, RevokeSetupLink, SetupLinkFields } from "~/components/setup-links";
+import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
+import { NewSetupLink, RevokeSetupLink, SetupLinkForm } from "~/components/setup-links";
 import { Time } from "~/components/time";
+import { redirectWithFlash, samePage } from "~/forms/flash.server";
+import { changeRoleSchema, removeMemberSchema } from "~/forms/members";
+import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
+import { revokeSetupLinkSchema, setupLinkSchema } from "~/forms/setup-links";
 import { listOrgAudit } from "~/services/audit/audit-log.server";
 import { requireOrgMember } from "~/services/identity/guards.server";
 import { ORG_ROLE_LABEL, orgRoleCan } from "~/services/identity/permissions";
-import {
-  createOrgInvitation,
-  listOrgInvitations,
-  revokeInvitation,
-  revokeSetupLinkSchema,
-  setupLinkFormFields,
-} from "~/services/identity/invitations.server";
+import { createOrgInvitation, listOrgInvitations, revokeInvitation } from "~/services/identity/invitations.server";
 import { changeMemberRole, listMembers, removeMember } from "~/services/identity/memberships.server";
 
 /**
@@ -22,18 +19,6 @@ import { changeMemberRole, listMembers, removeMember } from "~/services/identity
  * management and the audit log for its administrators. The organization comes from the user's
  * memberships (requireOrgMember), never from the URL alone: another organization answers 404.
  */
-
-const inviteSchema = z.object({ intent: z.literal("invite"), ...setupLinkFormFields });
-const roleSchema = z.object({
-  intent: z.literal("change-role"),
-  userId: z.string().uuid(),
-  role: z.enum(["org_admin", "org_viewer"]),
-});
-const removeSchema = z.object({ intent: z.literal("remove-member"), userId: z.string().uuid() });
-
-type ActionResult =
-  | { ok: true; message: string; link?: { url: string; role: string; expiresAt: string; maxUses: number } }
-  | { ok: false; message: string; fieldErrors?: Record<string, string> };
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const scope = await requireOrgMember(request, params.slug);
@@ -70,20 +55,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   // Every change here is an administrator's: one guard before anything is read.
   const scope = await requireOrgMember(request, params.slug, "org_admin");
-  const form = Object.fromEntries(await request.formData());
-  switch (form.intent) {
+  const submission = await readSubmission(request);
+  const back = samePage(request);
+  switch (submission.intent) {
     case "invite": {
-      const parsed = inviteSchema.safeParse(form);
-      if (!parsed.success)
-        return data<ActionResult>(
-          { ok: false, message: "Check the highlighted fields.", fieldErrors: fieldErrors(parsed.error) },
-          { status: 400 },
-        );
-      const { url, invitation } = await createOrgInvitation(scope, parsed.data);
-      return data<ActionResult>({
-        ok: true,
+      const parsed = parseSubmission(submission, setupLinkSchema);
+      if (!parsed.ok) return parsed.reply;
+      const { url, invitation } = await createOrgInvitation(scope, parsed.value);
+      return redirectWithFlash(back, {
+        tone: "ok",
         message: "Setup link created. Copy it now: it is shown only once.",
-        link: {
+        setupLink: {
           url,
           role: ORG_ROLE_LABEL[invitation.role],
           expiresAt: new Date(invitation.expires_at).toISOString(),
@@ -92,44 +74,62 @@ export async function action({ request, params }: ActionFunctionArgs) {
       });
     }
     case "revoke-invite": {
-      const parsed = revokeSetupLinkSchema.safeParse(form);
-      if (!parsed.success || !(await revokeInvitation(scope, parsed.data.invitationId)))
+      const parsed = parseSubmission(submission, revokeSetupLinkSchema);
+      if (!parsed.ok || !(await revokeInvitation(scope, parsed.value.invitationId)))
         throw new Response("No such setup link in this organization.", { status: 404 });
-      return data<ActionResult>({ ok: true, message: "The setup link was revoked." });
+      return redirectWithFlash(back, { tone: "ok", message: "The setup link was revoked." });
     }
     case "change-role": {
-      const parsed = roleSchema.safeParse(form);
-      if (!parsed.success)
-        return data<ActionResult>({ ok: false, message: "Choose a member and a role." }, { status: 400 });
-      const result = await changeMemberRole(scope, parsed.data.userId, parsed.data.role);
-      if (!result.ok) return data<ActionResult>({ ok: false, message: result.error }, { status: 400 });
-      return data<ActionResult>({ ok: true, message: "The role was changed." });
+      const parsed = parseSubmission(submission, changeRoleSchema, "Choose a member and a role.");
+      if (!parsed.ok) return parsed.reply;
+      const result = await changeMemberRole(scope, parsed.value.userId, parsed.value.role);
+      if (!result.ok) return refuse(submission, result.error);
+      return redirectWithFlash(back, { tone: "ok", message: "The role was changed." });
     }
     case "remove-member": {
-      const parsed = removeSchema.safeParse(form);
-      if (!parsed.success) return data<ActionResult>({ ok: false, message: "Choose a member." }, { status: 400 });
-      const result = await removeMember(scope, parsed.data.userId);
-      if (!result.ok) return data<ActionResult>({ ok: false, message: result.error }, { status: 400 });
-      return data<ActionResult>({ ok: true, message: "The member was removed." });
+      const parsed = parseSubmission(submission, removeMemberSchema, "Choose a member.");
+      if (!parsed.ok) return parsed.reply;
+      const result = await removeMember(scope, parsed.value.userId);
+      if (!result.ok) return refuse(submission, result.error);
+      return redirectWithFlash(back, { tone: "ok", message: "The member was removed." });
     }
     default:
-      return data<ActionResult>({ ok: false, message: "Unknown action." }, { status: 400 });
+      return unknownIntent(submission);
   }
+}
+
+/** A member's two actions: the other role, and removal; a refusal shows beside the button pressed. */
+function MemberActions({ member }: { member: { userId: string; email: string; role: "org_admin" | "org_viewer" } }) {
+  const other = member.role === "org_admin" ? "org_viewer" : "org_admin";
+  const changeRole = useSchemaForm(changeRoleSchema, {
+    intent: "change-role",
+    hidden: { userId: member.userId, role: other },
+  });
+  const remove = useSchemaForm(removeMemberSchema, { intent: "remove-member", hidden: { userId: member.userId } });
+  return (
+    <div className="button-row">
+      <SchemaForm form={changeRole}>
+        <SubmitButton className="secondary">
+          Make {other === "org_admin" ? "administrator" : "viewer"}
+          <span className="visually-hidden"> ({member.email})</span>
+        </SubmitButton>
+      </SchemaForm>
+      <SchemaForm form={remove}>
+        <SubmitButton className="danger">
+          Remove<span className="visually-hidden"> {member.email}</span>
+        </SubmitButton>
+      </SchemaForm>
+    </div>
+  );
 }
 
 export default function OrganizationHome() {
   const { org, me, can, members, invitations, audit } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
-  const errors = result && !result.ok ? (result.fieldErrors ?? {}) : {};
   return (
     <div className="stack">
       <h1>{org.name}</h1>
       <p className="lead">You are {me.role === "org_admin" ? "an administrator" : "a viewer"} of this organization.</p>
-      <div aria-live="polite">
-        <ActionNotice result={result} />
-        {result?.ok && result.link ? <NewSetupLink link={result.link} /> : null}
-      </div>
+      <NewSetupLink />
 
       <section className="card" aria-labelledby="members-title">
         <h2 id="members-title">Members</h2>
@@ -154,34 +154,7 @@ export default function OrganizationHome() {
                   <Time value={m.since} />
                 </td>
                 {can.manageMembers ? (
-                  <td>
-                    {m.userId === me.id ? (
-                      <span className="hint">you</span>
-                    ) : (
-                      <div className="button-row">
-                        <Form method="post">
-                          <input type="hidden" name="intent" value="change-role" />
-                          <input type="hidden" name="userId" value={m.userId} />
-                          <input
-                            type="hidden"
-                            name="role"
-                            value={m.role === "org_admin" ? "org_viewer" : "org_admin"}
-                          />
-                          <button type="submit" className="secondary" disabled={busy}>
-                            Make {m.role === "org_admin" ? "viewer" : "administrator"}
-                            <span className="visually-hidden"> ({m.email})</span>
-                          </button>
-                        </Form>
-                        <Form method="post">
-                          <input type="hidden" name="intent" value="remove-member" />
-                          <input type="hidden" name="userId" value={m.userId} />
-                          <button type="submit" className="danger" disabled={busy}>
-                            Remove<span className="visually-hidden"> {m.email}</span>
-                          </button>
-                        </Form>
-                      </div>
-                    )}
-                  </td>
+                  <td>{m.userId === me.id ? <span className="hint">you</span> : <MemberActions member={m} />}</td>
                 ) : null}
               </tr>
             ))}
@@ -193,13 +166,7 @@ export default function OrganizationHome() {
         <section className="card" aria-labelledby="links-title">
           <h2 id="links-title">Setup links</h2>
           <p>Invite a second administrator or a viewer. Whoever opens the link signs in and joins {org.name}.</p>
-          <Form method="post" className="inline-form" noValidate>
-            <input type="hidden" name="intent" value="invite" />
-            <SetupLinkFields errors={errors} defaultRole="org_viewer" />
-            <button type="submit" disabled={busy}>
-              Create setup link
-            </button>
-          </Form>
+          <SetupLinkForm defaultRole="org_viewer" />
           <h3>Pending links</h3>
           {invitations.length === 0 ? (
             <p className="empty-state">No pending setup links.</p>
@@ -226,7 +193,7 @@ export default function OrganizationHome() {
                       <Time value={i.expiresAt} />
                     </td>
                     <td>
-                      <RevokeSetupLink id={i.id} busy={busy} />
+                      <RevokeSetupLink id={i.id} />
                     </td>
                   </tr>
                 ))}

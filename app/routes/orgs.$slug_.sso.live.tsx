@@ -1,7 +1,9 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
-import { ActionNotice } from "~/components/form-errors";
+import { refusalFor } from "~/forms/action-result";
+import { redirectWithFlash, samePage } from "~/forms/flash.server";
+import { readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
 import { LiveConnectionPanel, type LivePanelData } from "~/components/live-connection";
 import { TestList } from "~/components/test-login-result";
 import { goLive, goLiveState, rollBack } from "~/services/go-live/go-live.server";
@@ -14,8 +16,6 @@ import { listTests } from "~/services/test-login/test-login.server";
  * applied. Everyone in the organization sees it; only administrators act (each action calls its
  * own guard, and the services check the permission again).
  */
-
-type ActionResult = { ok: boolean; message: string };
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const scope = await requireOrgMember(request, params.slug);
@@ -63,32 +63,34 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const scope = await requireOrgMember(request, params.slug, "org_admin");
-  const form = await request.formData();
-  switch (form.get("intent")) {
+  const submission = await readSubmission(request);
+  const back = samePage(request);
+  switch (submission.intent) {
     case "go-live": {
       const result = await goLive(scope);
-      if (!result.ok) return data<ActionResult>({ ok: false, message: result.message }, { status: 409 });
-      return data<ActionResult>({
-        ok: true,
+      if (!result.ok) return refuse(submission, result.message);
+      return redirectWithFlash(back, {
+        tone: "ok",
         message: `Version ${result.version} is being put live. Progress is shown below.`,
       });
     }
     case "roll-back": {
       const result = await rollBack(scope);
-      if (!result.ok) return data<ActionResult>({ ok: false, message: result.message }, { status: 409 });
-      return data<ActionResult>({
-        ok: true,
+      if (!result.ok) return refuse(submission, result.message);
+      return redirectWithFlash(back, {
+        tone: "ok",
         message: `Rolling back: version ${result.version} is being put back on your live connection.`,
       });
     }
     default:
-      return data<ActionResult>({ ok: false, message: "Unknown action." }, { status: 400 });
+      return unknownIntent(submission);
   }
 }
 
 export default function TestAndGoLive() {
   const { org, panel, tests } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const answer = useActionData<typeof action>();
+  const refusal = refusalFor(answer, "go-live") ?? refusalFor(answer, "roll-back");
   const busy = useNavigation().state !== "idle";
   const revalidator = useRevalidator();
   const applying = panel.applies.some((a) => a.status === "queued" || a.status === "running");
@@ -111,7 +113,11 @@ export default function TestAndGoLive() {
         keep signing in with the live version until then.
       </p>
       <div aria-live="polite">
-        <ActionNotice result={result} />
+        {refusal ? (
+          <p className="notice error" role="alert">
+            {refusal.message}
+          </p>
+        ) : null}
       </div>
       <LiveConnectionPanel data={panel} busy={busy} />
       <section className="card" aria-labelledby="tests-title">

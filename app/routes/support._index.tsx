@@ -1,10 +1,13 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { z } from "zod";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
 import { AuditTable } from "~/components/audit-table";
-import { ActionNotice, describedBy, FieldError, fieldErrors } from "~/components/form-errors";
-import { NewSetupLink, RevokeSetupLink, SetupLinkFields } from "~/components/setup-links";
+import { SchemaForm, SubmitButton, TextField, useSchemaForm } from "~/components/form";
+import { NewSetupLink, RevokeSetupLink, SupportSetupLinkForm } from "~/components/setup-links";
 import { Time } from "~/components/time";
+import { redirectWithFlash, samePage } from "~/forms/flash.server";
+import { createOrganizationSchema } from "~/forms/organizations";
+import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
+import { revokeSetupLinkSchema, supportSetupLinkSchema } from "~/forms/setup-links";
 import { listAllAudit } from "~/services/audit/audit-log.server";
 import { requireSupport } from "~/services/identity/guards.server";
 import { ORG_ROLE_LABEL, SUPPORT_ROLE_LABEL, supportRoleCan } from "~/services/identity/permissions";
@@ -12,8 +15,6 @@ import {
   createSupportInvitation,
   listInvitationsIssuedBy,
   revokeInvitation,
-  revokeSetupLinkSchema,
-  setupLinkFormFields,
 } from "~/services/identity/invitations.server";
 import { createOrganization, listOrganizations } from "~/services/identity/organizations.server";
 
@@ -21,22 +22,6 @@ import { createOrganization, listOrganizations } from "~/services/identity/organ
  * /support — the vendor console's home: every organization, the setup links this person issued
  * and their state, and the audit log. Only a support lead may create organizations and links.
  */
-
-const inviteSchema = z.object({
-  intent: z.literal("invite"),
-  orgSlug: z.string().min(1, "Choose an organization."),
-  ...setupLinkFormFields,
-});
-const orgSchema = z.object({
-  intent: z.literal("create-org"),
-  slug: z.string(),
-  name: z.string(),
-  auth0OrgId: z.string().optional(),
-});
-
-type ActionResult =
-  | { ok: true; message: string; link?: { url: string; org: string; role: string; expiresAt: string; maxUses: number } }
-  | { ok: false; message: string; fieldErrors?: Record<string, string> };
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const scope = await requireSupport(request);
@@ -75,31 +60,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   // Every change here is a support lead's.
   const scope = await requireSupport(request, "support_admin");
-  const form = Object.fromEntries(await request.formData());
-  switch (form.intent) {
+  const submission = await readSubmission(request);
+  const back = samePage(request);
+  switch (submission.intent) {
     case "invite": {
-      const parsed = inviteSchema.safeParse(form);
-      if (!parsed.success)
-        return data<ActionResult>(
-          { ok: false, message: "Check the highlighted fields.", fieldErrors: fieldErrors(parsed.error) },
-          { status: 400 },
-        );
-      const created = await createSupportInvitation(scope, parsed.data.orgSlug, parsed.data);
+      const parsed = parseSubmission(submission, supportSetupLinkSchema);
+      if (!parsed.ok) return parsed.reply;
+      const created = await createSupportInvitation(scope, parsed.value.orgSlug, parsed.value);
       if (!created)
-        return data<ActionResult>(
-          {
-            ok: false,
-            message: "That organization does not exist.",
-            fieldErrors: { orgSlug: "Choose an organization from the list." },
-          },
-          { status: 400 },
-        );
-      return data<ActionResult>({
-        ok: true,
+        return refuse(submission, "That organization does not exist.", {
+          orgSlug: "Choose an organization from the list.",
+        });
+      return redirectWithFlash(back, {
+        tone: "ok",
         message: "Setup link created. Copy it now: it is shown only once.",
-        link: {
+        setupLink: {
           url: created.url,
-          org: parsed.data.orgSlug,
+          org: parsed.value.orgSlug,
           role: ORG_ROLE_LABEL[created.invitation.role],
           expiresAt: new Date(created.invitation.expires_at).toISOString(),
           maxUses: created.invitation.max_uses,
@@ -107,29 +84,42 @@ export async function action({ request }: ActionFunctionArgs) {
       });
     }
     case "revoke-invite": {
-      const parsed = revokeSetupLinkSchema.safeParse(form);
-      if (!parsed.success || !(await revokeInvitation(scope, parsed.data.invitationId)))
+      const parsed = parseSubmission(submission, revokeSetupLinkSchema);
+      if (!parsed.ok || !(await revokeInvitation(scope, parsed.value.invitationId)))
         throw new Response("No such setup link, or it was already revoked.", { status: 404 });
-      return data<ActionResult>({ ok: true, message: "The setup link was revoked." });
+      return redirectWithFlash(back, { tone: "ok", message: "The setup link was revoked." });
     }
     case "create-org": {
-      const parsed = orgSchema.safeParse(form);
-      if (!parsed.success)
-        return data<ActionResult>({ ok: false, message: "Give a slug and a name." }, { status: 400 });
-      const result = await createOrganization(scope, parsed.data);
-      if (!result.ok)
-        return data<ActionResult>(
-          { ok: false, message: result.error, fieldErrors: { [result.field]: result.error } },
-          { status: 400 },
-        );
-      return data<ActionResult>({
-        ok: true,
+      const parsed = parseSubmission(submission, createOrganizationSchema);
+      if (!parsed.ok) return parsed.reply;
+      const result = await createOrganization(scope, parsed.value);
+      if (!result.ok) return refuse(submission, result.error, { [result.field]: result.error });
+      return redirectWithFlash(back, {
+        tone: "ok",
         message: `Organization ${result.slug} created. Now issue its first administrator's setup link.`,
       });
     }
     default:
-      return data<ActionResult>({ ok: false, message: "Unknown action." }, { status: 400 });
+      return unknownIntent(submission);
   }
+}
+
+/** A support lead adds an organization. */
+function CreateOrganizationForm() {
+  const form = useSchemaForm(createOrganizationSchema, { intent: "create-org" });
+  return (
+    <SchemaForm form={form} className="inline-form">
+      <TextField name="name" label="Name" />
+      <TextField name="slug" label="Slug" hint="Lowercase letters, digits and hyphens, e.g. acme-corp." />
+      <TextField
+        name="auth0OrgId"
+        label="Auth0 organization id (optional)"
+        className="mono"
+        hint="Only when your tenant uses Auth0 Organizations, e.g. org_abc123."
+      />
+      <SubmitButton>Add organization</SubmitButton>
+    </SchemaForm>
+  );
 }
 
 const STATE_LABEL: Record<string, { text: string; tone: string }> = {
@@ -141,17 +131,11 @@ const STATE_LABEL: Record<string, { text: string; tone: string }> = {
 
 export default function SupportHome() {
   const { role, can, orgs, links, audit } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
-  const errors = result && !result.ok ? (result.fieldErrors ?? {}) : {};
   return (
     <div className="stack">
       <h1>Support console</h1>
       <p className="lead">Signed in as {SUPPORT_ROLE_LABEL[role]}.</p>
-      <div aria-live="polite">
-        <ActionNotice result={result} />
-        {result?.ok && result.link ? <NewSetupLink link={result.link} org={result.link.org} /> : null}
-      </div>
+      <NewSetupLink />
 
       <section className="card" aria-labelledby="orgs-title">
         <h2 id="orgs-title">Organizations</h2>
@@ -177,69 +161,13 @@ export default function SupportHome() {
             ))}
           </tbody>
         </table>
-        {can.createOrgs ? (
-          <Form method="post" className="inline-form" noValidate>
-            <input type="hidden" name="intent" value="create-org" />
-            <div className="field">
-              <label htmlFor="org-name">Name</label>
-              <input id="org-name" name="name" required {...describedBy(errors.name, "org-name-error")} />
-              <FieldError id="org-name-error" message={errors.name} />
-            </div>
-            <div className="field">
-              <label htmlFor="org-slug">Slug</label>
-              <input
-                id="org-slug"
-                name="slug"
-                required
-                pattern="[a-z0-9](-?[a-z0-9])*"
-                {...describedBy(errors.slug, "org-slug-error", "org-slug-hint")}
-              />
-              <p id="org-slug-hint" className="hint">
-                Lowercase letters, digits and hyphens, e.g. acme-corp.
-              </p>
-              <FieldError id="org-slug-error" message={errors.slug} />
-            </div>
-            <div className="field">
-              <label htmlFor="org-auth0">Auth0 organization id (optional)</label>
-              <input
-                id="org-auth0"
-                name="auth0OrgId"
-                className="mono"
-                {...describedBy(errors.auth0OrgId, "org-auth0-error", "org-auth0-hint")}
-              />
-              <p id="org-auth0-hint" className="hint">
-                Only when your tenant uses Auth0 Organizations, e.g. org_abc123.
-              </p>
-              <FieldError id="org-auth0-error" message={errors.auth0OrgId} />
-            </div>
-            <button type="submit" disabled={busy}>
-              Add organization
-            </button>
-          </Form>
-        ) : null}
+        {can.createOrgs ? <CreateOrganizationForm /> : null}
       </section>
 
       <section className="card" aria-labelledby="links-title">
         <h2 id="links-title">Setup links you issued</h2>
         {can.manageInvitations ? (
-          <Form method="post" className="inline-form" noValidate>
-            <input type="hidden" name="intent" value="invite" />
-            <div className="field">
-              <label htmlFor="invite-org">Organization</label>
-              <select id="invite-org" name="orgSlug" {...describedBy(errors.orgSlug, "invite-org-error")}>
-                {orgs.map((o) => (
-                  <option key={o.slug} value={o.slug}>
-                    {o.name}
-                  </option>
-                ))}
-              </select>
-              <FieldError id="invite-org-error" message={errors.orgSlug} />
-            </div>
-            <SetupLinkFields errors={errors} defaultRole="org_admin" />
-            <button type="submit" disabled={busy}>
-              Create setup link
-            </button>
-          </Form>
+          <SupportSetupLinkForm orgs={orgs} />
         ) : (
           <p className="hint">Only a support lead can issue setup links.</p>
         )}
@@ -277,9 +205,7 @@ export default function SupportHome() {
                   <td>
                     <Time value={l.expiresAt} />
                   </td>
-                  {can.manageInvitations ? (
-                    <td>{l.state === "valid" ? <RevokeSetupLink id={l.id} busy={busy} /> : null}</td>
-                  ) : null}
+                  {can.manageInvitations ? <td>{l.state === "valid" ? <RevokeSetupLink id={l.id} /> : null}</td> : null}
                 </tr>
               ))}
             </tbody>

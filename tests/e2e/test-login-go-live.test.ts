@@ -108,7 +108,7 @@ describe("SAML: test login, failures explained, go live", () => {
       form: { intent: "go-live" },
       headers: { origin: portal.url },
     });
-    expect(refused.status()).toBe(409);
+    expect(refused.status()).toBe(400);
     expect(await portal.database.db.selectFrom("live_events").selectAll().execute()).toEqual([]);
 
     const causes: [string, RegExp][] = [

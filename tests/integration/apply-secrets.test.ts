@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
-import { createApplyWorker, SECRET_UNREADABLE_MESSAGE } from "~/services/apply/worker.server";
+import { createApplyWorker } from "~/services/apply/worker.server";
+import { SECRET_UNREADABLE_MESSAGE } from "~/services/auth0/user-messages.server";
 import {
   getSecretsKey,
   resetSecretsKeyForTests,

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loginCookie } from "~/services/identity/oidc.server";
 import { sessionCookie } from "~/services/identity/session.server";
-import { call, cookiePair, createPortalUser, sessionCookieFor, snapshot } from "../support/auth";
+import { call, cookiePair, createPortalUser, sessionCookieFor, snapshot, submitForm } from "../support/auth";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
 let portal: TestPortal;
@@ -178,17 +178,31 @@ function tokenFrom(html: string): string {
   return m[1]!;
 }
 
+/**
+ * A setup link made through a page's form: the POST redirects back (POST-redirect-GET) and the page
+ * it lands on shows the link, once: that page's answer clears the flash cookie that carried it.
+ */
+async function createLink(path: string, cookie: string, form: Record<string, string>): Promise<string> {
+  const { post, page } = await submitForm(portal.url, path, { cookie, form });
+  expect(post.status).toBe(303);
+  expect(post.location).toBe(path);
+  expect(post.text).not.toContain("/invites/");
+  expect(page?.status).toBe(200);
+  expect(page?.text).toContain("Setup link created. Copy it now: it is shown only once.");
+  expect(page?.setCookies.join("\n")).toMatch(/portal_flash=;[^\n]*Expires=Thu, 01 Jan 1970/);
+  return tokenFrom(page!.text);
+}
+
 async function lenaCreatesLink(form: Partial<Record<string, string>> = {}): Promise<string> {
   const lena = await sessionCookieFor(portal.database.db, "lena@vendor.test");
-  const res = await call(portal.url, "/support", {
-    cookie: lena,
-    form: { intent: "invite", orgSlug: "globex", role: "org_admin", maxUses: "1", ttlHours: "72", ...form } as Record<
-      string,
-      string
-    >,
-  });
-  expect(res.status).toBe(200);
-  return tokenFrom(res.text);
+  return createLink("/support", lena, {
+    intent: "invite",
+    orgSlug: "globex",
+    role: "org_admin",
+    maxUses: "1",
+    ttlHours: "72",
+    ...form,
+  } as Record<string, string>);
 }
 
 async function newcomer(email: string): Promise<{ id: string; cookie: string }> {
@@ -236,14 +250,12 @@ describe("setup links", () => {
     expect((await call(portal.url, "/orgs/globex", { cookie: nora.cookie })).status).toBe(200);
     // A second organization: she can switch between both, each from the navigation.
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const acmeLink = tokenFrom(
-      (
-        await call(portal.url, "/orgs/acme", {
-          cookie: alice,
-          form: { intent: "invite", role: "org_viewer", maxUses: "1", ttlHours: "72" },
-        })
-      ).text,
-    );
+    const acmeLink = await createLink("/orgs/acme", alice, {
+      intent: "invite",
+      role: "org_viewer",
+      maxUses: "1",
+      ttlHours: "72",
+    });
     expect((await call(portal.url, `/invites/${acmeLink}`, { cookie: nora.cookie, form: {} })).location).toBe(
       "/orgs/acme",
     );
@@ -318,7 +330,8 @@ describe("setup links", () => {
       cookie: lena,
       form: { intent: "revoke-invite", invitationId: row.id },
     });
-    expect(revoke.status).toBe(200);
+    expect(revoke.status).toBe(303);
+    expect(revoke.location).toBe("/support");
     const get = await call(portal.url, `/invites/${token}`);
     expect(get.status).toBe(410);
     expect(get.text).toContain("This setup link was revoked");
@@ -342,12 +355,12 @@ describe("setup links", () => {
   it("an org admin invites a viewer to their own organization; a link of several uses runs out", async () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const res = await call(portal.url, "/orgs/acme", {
-      cookie: alice,
-      form: { intent: "invite", role: "org_viewer", maxUses: "2", ttlHours: "24" },
+    const token = await createLink("/orgs/acme", alice, {
+      intent: "invite",
+      role: "org_viewer",
+      maxUses: "2",
+      ttlHours: "24",
     });
-    expect(res.status).toBe(200);
-    const token = tokenFrom(res.text);
     const home = await call(portal.url, "/orgs/acme", { cookie: alice });
     expect(home.text).toContain("0<!-- --> of <!-- -->2");
     const joined: string[] = [];
@@ -420,14 +433,7 @@ describe("setup links", () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
     const make = async (role: string) =>
-      tokenFrom(
-        (
-          await call(portal.url, "/orgs/acme", {
-            cookie: alice,
-            form: { intent: "invite", role, maxUses: "1", ttlHours: "1" },
-          })
-        ).text,
-      );
+      await createLink("/orgs/acme", alice, { intent: "invite", role, maxUses: "1", ttlHours: "1" });
     // Alice opening a viewer link keeps her administrator role and leaves the link unused.
     const viewerLink = await make("org_viewer");
     const before = await snapshot(db);
@@ -455,14 +461,12 @@ describe("an organization's pending setup links", () => {
   it("are not hidden by a hundred newer used, expired or revoked ones", async () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const token = tokenFrom(
-      (
-        await call(portal.url, "/orgs/acme", {
-          cookie: alice,
-          form: { intent: "invite", role: "org_viewer", maxUses: "1", ttlHours: "72" },
-        })
-      ).text,
-    );
+    const token = await createLink("/orgs/acme", alice, {
+      intent: "invite",
+      role: "org_viewer",
+      maxUses: "1",
+      ttlHours: "72",
+    });
     const pending = await db
       .selectFrom("invitations")
       .select(["id", "organization_id"])

@@ -42,6 +42,7 @@ export interface PortalResponse {
   location: string | null;
   text: string;
   setCookies: string[];
+  headers: Headers;
 }
 
 /**
@@ -75,20 +76,39 @@ export async function call(
     location: res.headers.get("location"),
     text: await res.text(),
     setCookies: res.headers.getSetCookie(),
+    headers: res.headers,
   };
 }
 
 /** Everything an isolation test must find unchanged after a refused request. */
 export async function snapshot(db: DB): Promise<string> {
-  const [orgs, members, invitations, acceptances, users, tests, live, jobs] = await Promise.all([
+  const [orgs, members, invitations, acceptances, users, jobs, tests, live, applyJobs] = await Promise.all([
     db.selectFrom("organizations").selectAll().orderBy("slug").execute(),
     db.selectFrom("memberships").selectAll().orderBy("user_id").orderBy("organization_id").execute(),
     db.selectFrom("invitations").selectAll().orderBy("id").execute(),
     db.selectFrom("invitation_acceptances").selectAll().orderBy("invitation_id").orderBy("user_id").execute(),
     db.selectFrom("users").select(["id", "sub", "email", "name"]).orderBy("email").execute(),
+    db.selectFrom("scheduled_jobs").select(["name", "next_run_at", "run_requested_by"]).orderBy("name").execute(),
     db.selectFrom("test_logins").selectAll().orderBy("id").execute(),
     db.selectFrom("live_events").selectAll().orderBy("id").execute(),
     db.selectFrom("apply_jobs").select(["id", "status", "version"]).orderBy("id").execute(),
   ]);
-  return JSON.stringify({ orgs, members, invitations, acceptances, users, tests, live, jobs });
+  return JSON.stringify({ orgs, members, invitations, acceptances, users, jobs, tests, live, applyJobs });
+}
+
+/**
+ * A form posted the way a browser without JavaScript posts it, and the redirect followed the way
+ * it follows one (POST-redirect-GET): `post` is the action's answer, `page` the page it sent the
+ * browser to, fetched with the cookies it set (the flash message among them). `page` is null when
+ * the action did not redirect (a refusal, a 4xx).
+ */
+export async function submitForm(
+  baseUrl: string,
+  path: string,
+  options: { cookie: string; form: Record<string, string> },
+): Promise<{ post: PortalResponse; page: PortalResponse | null }> {
+  const post = await call(baseUrl, path, options);
+  if (post.status !== 303 || !post.location) return { post, page: null };
+  const cookie = [options.cookie, ...post.setCookies.map(cookiePair)].join("; ");
+  return { post, page: await call(baseUrl, post.location, { cookie }) };
 }

@@ -1,11 +1,19 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import { z } from "zod";
 import type { ApplyJob, ApplyJobStatus } from "../platform/db/apply-schema";
 import "../platform/db/apply-schema";
 import type { Database } from "../platform/db/schema";
 import type { OrganizationScope } from "../identity/scope.server";
-import { getSecretsKey, isSealed, openJson, sealJson, type SecretsKey } from "../platform/secrets.server";
+import { getSecretsKey, type SecretsKey } from "../platform/secrets.server";
 import { singleton } from "../platform/singleton.server";
+import { desiredApplySchema, sealSecretOptions, type DesiredApply } from "./kinds/connection-apply.server";
+import { desiredRemoveSchema, type DesiredRemove } from "./kinds/connection-remove.server";
+import { jobKind } from "./kinds/registry.server";
+
+// What callers queue: the kinds' schemas and types, re-exported where the enqueue functions are.
+export { desiredApplySchema, type DesiredApply } from "./kinds/connection-apply.server";
+export { desiredRemoveSchema, type DesiredRemove } from "./kinds/connection-remove.server";
+
+type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Workers in this process that want to hear about new jobs at once rather than at their next poll. */
 const listeners = singleton("apply-job-listeners", () => new Set<() => void>());
@@ -19,72 +27,6 @@ function notifyQueued(): void {
   // After the caller's transaction commits the worker finds the job; before, it finds nothing and
   // simply waits for its next poll.
   for (const l of listeners) setImmediate(l);
-}
-
-/**
- * What an apply job asks for: the whole desired state of the organization's connection, not a
- * diff, so that running it again (after a crash, a retry, or twice) lands in the same place.
- */
-export const desiredApplySchema = z.object({
-  connection: z.object({
-    protocol: z.enum(["saml", "oidc"]),
-    /** The staged `-test` connection (new versions, test application only) or the live one. */
-    stage: z.enum(["test", "live"]).default("live"),
-    /** Roll back: an earlier version written over a later one on purpose. */
-    allowOlderVersion: z.boolean().default(false),
-    strategy: z.enum(["samlp", "oidc"]),
-    version: z.number().int().positive(),
-    displayName: z.string().min(1).max(128),
-    options: z.record(z.unknown()),
-    managedOptionKeys: z.array(z.string()).optional(),
-    showAsButton: z.boolean().optional(),
-  }),
-  /** Applications the connection must be enabled for. */
-  enabledClients: z.array(z.string().min(1)).default([]),
-  /** Applications it must not be enabled for (e.g. ones removed since the last version). */
-  disabledClients: z.array(z.string().min(1)).default([]),
-  /** Enable it for the organization's Auth0 organization with these settings; null: leave it out. */
-  organization: z.object({ assignMembershipOnLogin: z.boolean(), showAsButton: z.boolean() }).nullable().default(null),
-});
-export type DesiredApply = z.input<typeof desiredApplySchema>;
-
-export const desiredRemoveSchema = z.object({
-  protocol: z.enum(["saml", "oidc"]),
-  stage: z.enum(["test", "live"]).default("live"),
-});
-export type DesiredRemove = z.input<typeof desiredRemoveSchema>;
-
-export const APPLY_STEPS = ["connection", "clients", "organization"] as const;
-export const REMOVE_STEPS = ["organization", "delete"] as const;
-export type ApplyStep = (typeof APPLY_STEPS)[number] | (typeof REMOVE_STEPS)[number];
-
-type Executor = Kysely<Database> | Transaction<Database>;
-
-/**
- * Secrets a desired state may carry (OIDC client secret, SAML keys). They are sealed (AES-256-GCM
- * under SECRETS_KEY) in the queued row, opened by the worker just before they go to Auth0, and
- * dropped from the row once the job is done.
- */
-export const SECRET_OPTION_PATHS = ["client_secret", "signing_key", "decryptionKey"] as const;
-
-/** The options with every secret sealed; values already sealed are left as they are. */
-export function sealSecretOptions(options: Record<string, unknown>, key: SecretsKey): Record<string, unknown> {
-  const out = { ...options };
-  for (const path of SECRET_OPTION_PATHS) {
-    const value = out[path];
-    if (value !== undefined && value !== null && !isSealed(value)) out[path] = sealJson(value, key);
-  }
-  return out;
-}
-
-/** The options with every sealed secret opened; throws SecretOpenError when one cannot be. */
-export function openSecretOptions(options: Record<string, unknown>, key: SecretsKey): Record<string, unknown> {
-  const out = { ...options };
-  for (const path of SECRET_OPTION_PATHS) {
-    const value = out[path];
-    if (isSealed(value)) out[path] = openJson(value, key);
-  }
-  return out;
 }
 
 function requestedBy(scope: OrganizationScope): string {
@@ -103,23 +45,28 @@ export async function enqueueApply(
 ): Promise<string> {
   const parsed = desiredApplySchema.parse(desired);
   parsed.connection.options = sealSecretOptions(parsed.connection.options, options.secretsKey ?? getSecretsKey());
-  return insertJob(db, scope, "apply", parsed.connection.version, parsed);
+  return enqueueJob(db, scope, "apply", parsed.connection.version, parsed);
 }
 
 /** Queues the removal of the organization's connection for one protocol. */
 export async function enqueueRemove(db: Executor, scope: OrganizationScope, desired: DesiredRemove): Promise<string> {
   const parsed = desiredRemoveSchema.parse(desired);
-  return insertJob(db, scope, "remove", 0, parsed);
+  return enqueueJob(db, scope, "remove", 0, parsed);
 }
 
-/** Queues one job for the scope's own organization and wakes the in-process worker. */
-async function insertJob(
+/**
+ * Queues one job of a registered kind (kinds/registry.server.ts) for the scope's own organization
+ * and wakes the in-process worker. `desired` is what the kind's schema parses; seal any secret in it
+ * first. `version` orders an organization's configurations (0 when the kind has none).
+ */
+export async function enqueueJob(
   db: Executor,
   scope: OrganizationScope,
-  kind: "apply" | "remove",
+  kind: string,
   version: number,
-  desired: z.output<typeof desiredApplySchema> | DesiredRemove,
+  desired: unknown,
 ): Promise<string> {
+  jobKind(kind); // an unknown kind fails here, not in the worker
   const row = await db
     .insertInto("apply_jobs")
     .values({

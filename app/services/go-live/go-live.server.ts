@@ -1,4 +1,5 @@
-import { enqueueApply, sealSecretOptions } from "../apply/jobs.server";
+import { desiredApplySchema, enqueueJob } from "../apply/jobs.server";
+import { sealSecretOptions } from "../apply/kinds/connection-apply.server";
 import { recordAudit } from "../audit/audit.server";
 import { NotFoundError } from "../auth0/errors";
 import { portalGateway } from "../auth0/portal-gateway.server";
@@ -197,11 +198,14 @@ async function writeLive(
 ): Promise<LiveActionResult> {
   const db = await getDb();
   return db.transaction().execute(async (trx) => {
-    const jobId = await enqueueApply(trx, scope, {
+    const desired = desiredApplySchema.parse({
       connection: { ...connection, allowOlderVersion },
       enabledClients: productionClientIds,
       organization: { assignMembershipOnLogin: true, showAsButton: true },
     });
+    // The options arrive sealed (go live seals what it read; a roll back's were stored sealed).
+    desired.connection.options = sealSecretOptions(desired.connection.options, getSecretsKey());
+    const jobId = await enqueueJob(trx, scope, action, connection.version, desired);
     await trx
       .insertInto("live_events")
       .values({

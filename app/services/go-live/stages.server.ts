@@ -46,6 +46,9 @@ function nameFor(scope: OrganizationScope, protocol: ConnectionProtocol, stage: 
   return connectionName(getEnv().AUTH0_CONNECTION_PREFIX, scope.org.slug, protocol, stage);
 }
 
+/** Job kinds that write one of the organization's connections (app/services/apply/kinds). */
+const CONNECTION_KINDS = ["apply", "go-live", "roll-back"];
+
 function stageOf(job: ApplyJob): ConnectionStage {
   const connection = (job.desired as { connection?: { stage?: unknown } }).connection;
   return connection?.stage === "test" ? "test" : "live";
@@ -56,7 +59,7 @@ async function applyJobs(db: Executor, scope: OrganizationScope, stage: Connecti
     .selectFrom("apply_jobs")
     .selectAll()
     .where("organization_id", "=", scope.org.id)
-    .where("kind", "=", "apply")
+    .where("kind", "in", CONNECTION_KINDS)
     .where(sql<string>`coalesce(desired->'connection'->>'stage', 'live')`, "=", stage)
     .orderBy("id", "desc")
     .limit(limit)

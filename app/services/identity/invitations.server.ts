@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import { z } from "zod";
 import { recordAudit } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "./authorize.server";
 import { getDb } from "../platform/db.server";
@@ -41,20 +40,6 @@ export interface NewInvitationInput {
   ttlHours?: number;
   note?: string | null;
 }
-
-/** The fields of the "create setup link" forms (organization page and support console). */
-export const setupLinkFormFields = {
-  role: z.enum(["org_admin", "org_viewer"], { message: "Choose Administrator or Viewer." }),
-  maxUses: z.coerce.number().int("Use a whole number.").min(1, "At least 1.").max(MAX_USES_LIMIT, "At most 100."),
-  ttlHours: z.coerce
-    .number()
-    .int("Use a whole number of hours.")
-    .min(1, "At least 1 hour.")
-    .max(MAX_TTL_HOURS, "At most 720 hours (30 days)."),
-};
-
-/** The form that revokes a setup link. */
-export const revokeSetupLinkSchema = z.object({ intent: z.literal("revoke-invite"), invitationId: z.string().uuid() });
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 

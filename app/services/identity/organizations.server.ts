@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
 import { recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "./authorize.server";
 import { getDb } from "../platform/db.server";
@@ -43,10 +44,6 @@ export async function listOrganizations(scope: SupportScope): Promise<Organizati
     createdAt: new Date(r.created_at),
   }));
 }
-
-export const SLUG_PATTERN = /^[a-z0-9](-?[a-z0-9])*$/;
-
-export const AUTH0_ORG_ID_PATTERN = /^org_[A-Za-z0-9]{1,50}$/;
 
 export type CreateOrganizationResult =
   { ok: true; slug: string } | { ok: false; field: "slug" | "name" | "auth0OrgId"; error: string };

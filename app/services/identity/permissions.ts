@@ -28,7 +28,10 @@ export type SupportPermission =
   | "support:invitations:manage"
   | "support:orgs:create"
   | "support:domains:verify"
-  | "support:connections:disable";
+  | "support:connections:disable"
+  | "support:jobs:read"
+  | "support:jobs:run"
+  | "support:api-keys:manage";
 
 export type Permission = OrgPermission | SupportPermission;
 
@@ -51,7 +54,7 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
 };
 
 const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]> = {
-  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read"],
+  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read", "support:jobs:read"],
   support_admin: [
     "support:orgs:read",
     "support:audit:read",
@@ -60,6 +63,9 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:orgs:create",
     "support:domains:verify",
     "support:connections:disable",
+    "support:jobs:read",
+    "support:jobs:run",
+    "support:api-keys:manage",
   ],
 };
 

@@ -44,3 +44,15 @@ export interface SystemOrgScope {
 
 /** Anything that may act on one organization's own resources. */
 export type OrganizationScope = OrgScope | SystemOrgScope;
+
+/**
+ * A machine caller of /api/v1 holding an API key that a support lead created: for every
+ * organization (`organization` null) or for one. Cookies never make one: only the key does.
+ */
+export interface ApiKeyScope {
+  kind: "api";
+  keyId: string;
+  /** Who, in words, for audit rows: `api key "<name>" (<prefix>…)`. */
+  actor: string;
+  organization: ScopedOrganization | null;
+}

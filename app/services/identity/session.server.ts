@@ -169,11 +169,14 @@ export async function revokeAllSessions(userId: string): Promise<number> {
   return Number(result.numUpdatedRows);
 }
 
-/** Deletes sessions that ended more than a day ago (called opportunistically at sign-in). */
-export async function sweepExpiredSessions(): Promise<void> {
+/**
+ * Deletes sessions that ended more than a day ago (at sign-in, and by the scheduled
+ * session-sweep); returns how many.
+ */
+export async function sweepExpiredSessions(): Promise<number> {
   const db = await getDb();
   const dayAgo = new Date(Date.now() - 86_400_000);
-  await db
+  const result = await db
     .deleteFrom("sessions")
     .where((eb) =>
       eb.or([
@@ -182,5 +185,6 @@ export async function sweepExpiredSessions(): Promise<void> {
         eb("revoked_at", "<", dayAgo),
       ]),
     )
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -91,16 +91,10 @@ async function listFor(organizationId: string): Promise<DomainView[]> {
   return rows.map(toView);
 }
 
-/** The scope's own organization's domains, verified or not. */
-export function listDomains(scope: OrgScope): Promise<DomainView[]> {
-  assertOrgPermission(scope, "org:domains:read");
+/** The scope's own organization's domains, verified or not (staff through `actingFor`). */
+export function listDomains(scope: OrganizationScope): Promise<DomainView[]> {
+  if (scope.kind === "org") assertOrgPermission(scope, "org:domains:read");
   return listFor(scope.org.id);
-}
-
-/** Support: one organization's domains (by its id, which support's pages read from the database). */
-export function listOrganizationDomains(scope: SupportScope, organizationId: string): Promise<DomainView[]> {
-  assertSupportPermission(scope, "support:orgs:read");
-  return listFor(organizationId);
 }
 
 /**

@@ -64,6 +64,16 @@ describe("environment", () => {
     expect(found.some((p) => p.startsWith("AUTH0_DOMAIN must be the tenant's domain only"))).toBe(true);
   });
 
+  it("reads scheduled job periods and names each bad entry", () => {
+    expect(parseEnv({ SCHEDULED_JOB_PERIODS: "session-sweep=90m" }).SCHEDULED_JOB_PERIODS).toEqual({
+      "session-sweep": 5400,
+    });
+    const found = problems({ SCHEDULED_JOB_PERIODS: "session-sweep=often, coffee=1h" });
+    expect(found).toHaveLength(2);
+    expect(found[0]).toMatch(/^SCHEDULED_JOB_PERIODS "session-sweep=often" needs a period such as 90s, 15m, 6h or 1d/);
+    expect(found[1]).toMatch(/^SCHEDULED_JOB_PERIODS "coffee" is not a scheduled job \(known: session-sweep/);
+  });
+
   it("treats empty values as unset", () => {
     expect(parseEnv({ DATABASE_URL: "", PORT: "" }).DATABASE_URL).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJobPeriods } from "../monitoring/job-catalog";
 import { parseSecretsKey, SECRETS_KEY_HELP } from "./secrets-key";
 
 /**
@@ -130,6 +131,15 @@ const schema = z
       .optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().int("must be a whole number").min(5).max(1440).default(120),
     SESSION_MAX_HOURS: z.coerce.number().int("must be a whole number").min(1).max(720).default(12),
+    /** Scheduled jobs' periods, e.g. "certificate-expiry=6h,drift-check=30m" (default: each job's own). */
+    SCHEDULED_JOB_PERIODS: z
+      .string()
+      .default("")
+      .transform((text, ctx) => {
+        const { periods, problems } = parseJobPeriods(text);
+        for (const message of problems) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+        return periods;
+      }),
     LOCAL_TENANT_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     LOCAL_SAML_IDP_PORT: z.coerce.number().int().min(0).max(65535).default(4020),
     LOCAL_OIDC_IDP_PORT: z.coerce.number().int().min(0).max(65535).default(4030),

@@ -9,7 +9,8 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
 export type ApplyJobStatus = "queued" | "running" | "succeeded" | "failed" | "dead";
-export type ApplyJobKind = "apply" | "remove";
+/** A kind registered in app/services/apply/kinds/registry.server.ts ("apply", "remove", …). */
+export type ApplyJobKind = string;
 
 export interface ApplyJobsTable {
   id: Generated<string>;

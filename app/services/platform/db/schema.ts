@@ -134,6 +134,49 @@ export interface OrganizationDomainsTable {
   last_check_error: string | null;
 }
 
+export interface ScheduledJobsTable {
+  /** The job's name in code, e.g. "certificate-expiry". */
+  name: string;
+  period_seconds: number;
+  /** Due from then on; moved on only when a run finishes. */
+  next_run_at: Timestamp;
+  /** The runner holding the lease, and until when. */
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_started_at: Timestamp | null;
+  last_finished_at: Timestamp | null;
+  last_outcome: "succeeded" | "failed" | null;
+  last_error: string | null;
+  /** What the last run did, in words ("3 reminders sent"). */
+  last_summary: string | null;
+  last_duration_ms: number | null;
+  runs: Generated<number>;
+  failures: Generated<number>;
+  /** A support lead's e-mail after "Run now", until the run starts. */
+  run_requested_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  /** The key's first characters, to tell keys apart (never enough to use). */
+  prefix: string;
+  /** SHA-256 (hex) of the key; the key itself is shown once and never stored. */
+  key_hash: string;
+  /** null: the key acts for every organization. */
+  organization_id: string | null;
+  created_by_user_id: string | null;
+  created_by_label: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoked_by_label: string | null;
+  last_used_at: Timestamp | null;
+  last_used_ip: string | null;
+  window_started_at: Timestamp;
+  window_count: Generated<number>;
+}
+
 export type TestLoginStatus = "pending" | "passed" | "failed";
 
 export interface TestLoginsTable {
@@ -187,6 +230,8 @@ export interface Database {
   organization_domains: OrganizationDomainsTable;
   connection_drafts: ConnectionDraftsTable;
   connection_setup_progress: ConnectionSetupProgressTable;
+  scheduled_jobs: ScheduledJobsTable;
+  api_keys: ApiKeysTable;
   test_logins: TestLoginsTable;
   live_events: LiveEventsTable;
 }
@@ -198,5 +243,7 @@ export type UserUpdate = Updateable<UsersTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Invitation = Selectable<InvitationsTable>;
 export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
+export type ScheduledJobRow = Selectable<ScheduledJobsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
 export type TestLogin = Selectable<TestLoginsTable>;
 export type LiveEvent = Selectable<LiveEventsTable>;

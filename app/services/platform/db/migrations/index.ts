@@ -4,7 +4,10 @@ import * as m002 from "./002-apply-jobs";
 import * as m003 from "./003-auth";
 import * as m004 from "./004-organization-domains";
 import * as m005 from "./005-connection-drafts";
-import * as m006 from "./006-test-logins";
+import * as m006 from "./006-scheduled-jobs";
+import * as m007 from "./007-apply-job-kinds";
+import * as m008 from "./008-api-keys";
+import * as m009 from "./009-test-logins";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -16,5 +19,8 @@ export const migrations: Record<string, Migration> = {
   "003-auth": m003,
   "004-organization-domains": m004,
   "005-connection-drafts": m005,
-  "006-test-logins": m006,
+  "006-scheduled-jobs": m006,
+  "007-apply-job-kinds": m007,
+  "008-api-keys": m008,
+  "009-test-logins": m009,
 };

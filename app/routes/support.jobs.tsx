@@ -1,0 +1,137 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
+import { Time } from "~/components/time";
+import { redirectWithFlash, samePage } from "~/forms/flash.server";
+import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
+import { requireSupport } from "~/services/identity/guards.server";
+import { supportRoleCan } from "~/services/identity/permissions";
+import { formatPeriod } from "~/services/monitoring/job-catalog";
+import { listScheduledJobs, requestRun } from "~/services/monitoring/scheduled-jobs.server";
+
+/**
+ * /support/jobs — the scheduled jobs: what each does, its period, when it last ran and how, when
+ * it runs next; a support lead can run one now.
+ */
+
+const runNowSchema = z.object({ name: z.string().min(1, "Choose a job.") });
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const scope = await requireSupport(request);
+  const jobs = await listScheduledJobs(scope);
+  return {
+    canRun: supportRoleCan(scope.role, "support:jobs:run"),
+    jobs: jobs.map((j) => ({
+      ...j,
+      nextRunAt: j.nextRunAt.toISOString(),
+      lastStartedAt: j.lastStartedAt?.toISOString() ?? null,
+      lastFinishedAt: j.lastFinishedAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const scope = await requireSupport(request, "support_admin");
+  const submission = await readSubmission(request);
+  if (submission.intent !== "run-now") return unknownIntent(submission);
+  const parsed = parseSubmission(submission, runNowSchema);
+  if (!parsed.ok) return parsed.reply;
+  const result = await requestRun(scope, parsed.value.name);
+  if (!result.ok) return refuse(submission, result.error);
+  return redirectWithFlash(samePage(request), {
+    tone: "ok",
+    message: `${result.title}: the run starts in a moment. Reload to see its outcome.`,
+  });
+}
+
+/** A support lead runs a job now; a refusal shows beside its button. */
+function RunNow({ job }: { job: { name: string; title: string; running: boolean } }) {
+  const form = useSchemaForm(runNowSchema, { intent: "run-now", hidden: { name: job.name } });
+  return (
+    <SchemaForm form={form}>
+      <SubmitButton className="secondary" disabled={job.running}>
+        Run now<span className="visually-hidden">: {job.title}</span>
+      </SubmitButton>
+    </SchemaForm>
+  );
+}
+
+function LastRun({ job }: { job: ReturnType<typeof useLoaderData<typeof loader>>["jobs"][number] }) {
+  if (job.running)
+    return (
+      <span className="badge">Running since {job.lastStartedAt ? <Time value={job.lastStartedAt} /> : "now"}</span>
+    );
+  if (!job.lastFinishedAt) return <span className="hint">Not run yet</span>;
+  return (
+    <>
+      <span className={`badge ${job.lastOutcome === "failed" ? "error" : "ok"}`}>
+        {job.lastOutcome === "failed" ? "Failed" : "Succeeded"}
+      </span>{" "}
+      <Time value={job.lastFinishedAt} />
+      {job.lastOutcome === "failed" && job.lastError ? <p className="field-error">{job.lastError}</p> : null}
+      {job.lastOutcome === "succeeded" && job.lastSummary ? <p className="hint">{job.lastSummary}</p> : null}
+    </>
+  );
+}
+
+export default function ScheduledJobs() {
+  const { canRun, jobs } = useLoaderData<typeof loader>();
+  return (
+    <div className="stack">
+      <h1>Scheduled jobs</h1>
+      <p className="lead">
+        Every portal worker looks for due jobs; each job runs once per period whichever worker takes it.
+      </p>
+      <section className="card" aria-labelledby="jobs-title">
+        <h2 id="jobs-title">Jobs</h2>
+        {jobs.length === 0 ? (
+          <p className="empty-state">
+            No scheduled job has been registered yet: they appear once a worker (or `npm start`) has started.
+          </p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">Every</th>
+                <th scope="col">Last run</th>
+                <th scope="col">Next run</th>
+                <th scope="col">Runs (failed)</th>
+                {canRun ? <th scope="col">Actions</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.map((job) => (
+                <tr key={job.name}>
+                  <td>
+                    <strong>{job.title}</strong>
+                    <p className="hint">{job.description}</p>
+                  </td>
+                  <td>{formatPeriod(job.periodSeconds)}</td>
+                  <td>
+                    <LastRun job={job} />
+                  </td>
+                  <td>
+                    <Time value={job.nextRunAt} />
+                    {job.runRequestedBy ? <p className="hint">Requested by {job.runRequestedBy}</p> : null}
+                  </td>
+                  <td>
+                    {job.runs} ({job.failures})
+                  </td>
+                  {canRun ? (
+                    <td>
+                      <RunNow job={job} />
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
+
+export const meta: MetaFunction = () => [{ title: "Scheduled jobs · Support · SSO Portal" }];

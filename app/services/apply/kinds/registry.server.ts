@@ -1,0 +1,23 @@
+import { connectionApply } from "./connection-apply.server";
+import { connectionGoLive, connectionRollBack } from "./connection-go-live.server";
+import { connectionRemove } from "./connection-remove.server";
+import type { JobKind } from "./job-kind";
+
+/**
+ * Every kind of apply job the workers know. A new kind (organization lifecycle, go-live, …) is a
+ * `defineJobKind` module in this folder and one entry here; the queue, locks, moves, retries and
+ * loop need no change.
+ */
+const KINDS: readonly JobKind[] = [connectionApply, connectionRemove, connectionGoLive, connectionRollBack];
+
+const byName = new Map(KINDS.map((k) => [k.name, k]));
+
+export function jobKind(name: string): JobKind {
+  const kind = byName.get(name);
+  if (!kind) throw new Error(`unknown apply job kind "${name}"`);
+  return kind;
+}
+
+export function isJobKind(name: string): boolean {
+  return byName.has(name);
+}

@@ -1,0 +1,72 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { ApplyJob } from "../platform/db/apply-schema";
+import type { Database } from "../platform/db/schema";
+import { moveJob } from "./move-job.server";
+import { normalizeJob } from "./jobs.server";
+
+/**
+ * The queue side of the apply engine: which job a worker takes next (claim), how long it keeps it
+ * (lease), and how a step proves the job is still its own (fencing) before it acts and when it
+ * records itself done.
+ *
+ * A claim takes the oldest due job whose organization has no older open job (per-organization
+ * FIFO: two versions of one organization never run at once and land in order), with
+ * `FOR UPDATE SKIP LOCKED` so any number of workers in any number of processes share the queue.
+ * A running job whose lease ran out — or that the same worker id held before a restart — can be
+ * taken again.
+ */
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export async function claimNext(db: Kysely<Database>, worker: string, leaseMs: number): Promise<ApplyJob | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const result = await sql<ApplyJob>`
+      select j.*
+        from apply_jobs j
+       where ((j.status = 'queued' and j.next_run_at <= now())
+              or (j.status = 'running' and (j.locked_until < now() or j.locked_by = ${worker})))
+         and not exists (
+               select 1 from apply_jobs o
+                where o.organization_id = j.organization_id and o.id < j.id
+                  and o.status in ('queued', 'running'))
+       order by j.next_run_at, j.id
+       limit 1
+       for update skip locked
+    `.execute(trx);
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const job = normalizeJob(row);
+    if (!(await moveJob(trx, job, { to: "running", leaseMs }, worker))) return undefined;
+    return { ...job, status: "running", attempts: job.attempts + 1, locked_by: worker };
+  });
+}
+
+/** Fencing: whether the job is still running under this worker's lease (read inside the step's transaction). */
+export async function holdsLease(db: Executor, jobId: string, worker: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("apply_jobs")
+    .select(["locked_by", "status"])
+    .where("id", "=", jobId)
+    .executeTakeFirst();
+  return row?.locked_by === worker && row.status === "running";
+}
+
+/** Records a step as done (with the connection it acted on) and extends the lease. */
+export async function recordStepDone(
+  db: Executor,
+  job: ApplyJob,
+  step: string,
+  connectionId: string | null,
+  leaseMs: number,
+): Promise<void> {
+  await db
+    .updateTable("apply_jobs")
+    .set({
+      steps_done: JSON.stringify([...job.steps_done, step]),
+      connection_id: connectionId,
+      locked_until: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
+      updated_at: sql`now()`,
+    })
+    .where("id", "=", job.id)
+    .execute();
+}

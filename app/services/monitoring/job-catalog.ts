@@ -1,0 +1,78 @@
+/**
+ * The scheduled jobs the portal knows, in words and with their default periods. Pure data: the
+ * environment parser checks `SCHEDULED_JOB_PERIODS` against it and the support pages name jobs
+ * with it; what a job does is given to the scheduler at start (monitoring/jobs.server.ts).
+ */
+export interface ScheduledJobInfo {
+  title: string;
+  /** What a run does, for the support page. */
+  description: string;
+  defaultPeriodSeconds: number;
+}
+
+export const SCHEDULED_JOB_CATALOG = {
+  "session-sweep": {
+    title: "Expired sessions",
+    description: "Deletes portal sessions that ended more than a day ago.",
+    defaultPeriodSeconds: 6 * 3600,
+  },
+} as const satisfies Record<string, ScheduledJobInfo>;
+
+export type ScheduledJobName = keyof typeof SCHEDULED_JOB_CATALOG;
+
+export const SCHEDULED_JOB_NAMES = Object.keys(SCHEDULED_JOB_CATALOG) as ScheduledJobName[];
+
+export function isScheduledJobName(name: string): name is ScheduledJobName {
+  return Object.hasOwn(SCHEDULED_JOB_CATALOG, name);
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "90s", "15m", "6h", "1d" → seconds; undefined when malformed. */
+export function parsePeriod(text: string): number | undefined {
+  const m = /^(\d{1,6})([smhd])$/.exec(text.trim());
+  if (!m) return undefined;
+  const seconds = Number(m[1]) * UNITS[m[2]!]!;
+  return seconds > 0 ? seconds : undefined;
+}
+
+/** Seconds in words for the pages: 21600 → "6 h". */
+export function formatPeriod(seconds: number): string {
+  for (const [unit, size] of [
+    ["d", 86_400],
+    ["h", 3600],
+    ["min", 60],
+  ] as const) {
+    if (seconds % size === 0) return `${seconds / size} ${unit}`;
+  }
+  return `${seconds} s`;
+}
+
+/**
+ * `SCHEDULED_JOB_PERIODS`, e.g. "certificate-expiry=6h,drift-check=30m": each named job's period.
+ * Returns the periods or the problems, one per entry.
+ */
+export function parseJobPeriods(text: string): {
+  periods: Partial<Record<ScheduledJobName, number>>;
+  problems: string[];
+} {
+  const periods: Partial<Record<ScheduledJobName, number>> = {};
+  const problems: string[] = [];
+  for (const entry of text
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [name = "", value = ""] = entry.split("=", 2).map((p) => p.trim());
+    if (!isScheduledJobName(name)) {
+      problems.push(`"${name}" is not a scheduled job (known: ${SCHEDULED_JOB_NAMES.join(", ")})`);
+      continue;
+    }
+    const seconds = parsePeriod(value);
+    if (seconds === undefined) {
+      problems.push(`"${name}=${value}" needs a period such as 90s, 15m, 6h or 1d`);
+      continue;
+    }
+    periods[name] = seconds;
+  }
+  return { periods, problems };
+}
