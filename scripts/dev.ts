@@ -9,7 +9,7 @@ import { startLocalTenant } from "../local-tenant/server";
 import { createPortalApp } from "../server/http";
 import { tenantDataDir } from "../server/portal";
 import { getDatabase } from "~/services/platform/db.server";
-import { getEnv } from "~/services/platform/env.server";
+import { getEnv, listenHost } from "~/services/platform/env.server";
 import { seedLocalMode } from "~/services/identity/local-seed.server";
 import { registerPublicUrl } from "~/services/platform/public-url.server";
 import { localTenantConfig } from "../server/local-tenant-config";
@@ -35,5 +35,10 @@ const app = createPortalApp({
   build: () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
   viteMiddlewares: vite.middlewares,
   secure: false,
+  localMode: env.localMode,
+  trustProxy: env.trustProxy,
 });
-createServer(app).listen(env.PORT, env.HOST, () => console.log(`Portal (dev): ${publicUrl}`));
+const host = listenHost(env);
+createServer(app).listen(env.PORT, host, () =>
+  console.log(`Portal (dev): open ${publicUrl} (listening on ${host}:${env.PORT})`),
+);

@@ -5,10 +5,19 @@
 import { DEFAULT_DEMO_PASSWORD, DEMO_USERS } from "../local-tenant/seed";
 import { ensureBuilt } from "../server/build";
 import { startPortal, tenantDataDir } from "../server/portal";
+import { EnvError, listenHost } from "~/services/platform/env.server";
 import { envOrExit } from "./env";
 
 async function main(): Promise<void> {
   const env = envOrExit();
+  let host: string;
+  try {
+    host = listenHost(env);
+  } catch (err) {
+    if (!(err instanceof EnvError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
 
   const started = Date.now();
   if (ensureBuilt((line) => console.log(line)))
@@ -16,7 +25,7 @@ async function main(): Promise<void> {
 
   const portal = await startPortal({
     port: env.PORT,
-    host: env.HOST,
+    host,
     publicUrl: env.PUBLIC_URL,
     database: env.DATABASE_URL
       ? { engine: "postgres", url: env.DATABASE_URL }
@@ -28,8 +37,7 @@ async function main(): Promise<void> {
           demoPassword: env.LOCAL_DEMO_PASSWORD,
           mgmtClientId: env.LOCAL_TENANT_MGMT_CLIENT_ID,
           mgmtClientSecret: env.LOCAL_TENANT_MGMT_CLIENT_SECRET,
-          // The demo IdPs sit beside the tenant: 4020 (SAML) and 4030 (OIDC) with the default 4010.
-          demoIdps: { samlPort: env.LOCAL_TENANT_PORT + 10, oidcPort: env.LOCAL_TENANT_PORT + 20 },
+          demoIdps: { samlPort: env.LOCAL_SAML_IDP_PORT, oidcPort: env.LOCAL_OIDC_IDP_PORT },
         }
       : undefined,
     secure: !env.localMode && env.publicUrl.startsWith("https://"),
@@ -37,7 +45,8 @@ async function main(): Promise<void> {
 
   const lines = [
     "",
-    `SSO Portal is running: ${portal.url}`,
+    `SSO Portal is running: open ${portal.url}`,
+    `  listening on ${portal.listening}${env.localMode && !env.HOST ? " (this machine only; set HOST=0.0.0.0 to open it to the network)" : ""}`,
     `  health: ${portal.url}/healthz   readiness: ${portal.url}/readyz`,
     `  database: ${env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `PGlite under ${env.DATA_DIR}/`}`,
   ];

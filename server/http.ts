@@ -1,17 +1,22 @@
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { logger } from "~/services/platform/logger.server";
-import { getPublicOrigin } from "~/services/platform/public-url.server";
+import type { TrustProxy } from "~/services/platform/env.server";
+import { getPublicUrl } from "~/services/platform/public-url.server";
 import { getTenantConfig } from "~/services/platform/tenant-config.server";
 import { requestContext, requestIdFrom } from "~/services/platform/request-context.server";
 import { maskSecretPath } from "~/services/platform/secret-paths";
+import { publicHostGuard } from "./public-host";
+import { remixHandler } from "./remix-handler";
+import { observeHttpRequest } from "~/services/monitoring/metrics.server";
+import { createRouteLabeler, type RouteLabeler } from "./route-label";
 import { sameOriginGuard } from "./same-origin";
 
 /** Largest request body the portal reads: metadata uploads are capped at 1 MB, forms are small. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+const MAX_BODY_TEXT = `${MAX_BODY_BYTES / 1024 / 1024} MB`;
 
 /** Paths whose segments are secrets (setup-link tokens) are logged with the secret masked. */
 export function loggablePath(url: string): string {
@@ -36,14 +41,20 @@ export interface PortalAppOptions {
   viteMiddlewares?: express.RequestHandler;
   /** Marks cookies Secure and sends HSTS. */
   secure: boolean;
-  /** The origin non-GET requests must come from; default the registered public URL's. */
-  publicOrigin?: () => string;
+  /** The portal's public URL (PUBLIC_URL, or what startPortal registered): the one truth for origins. */
+  publicUrl?: () => string;
+  /** Local mode: another host name of this machine is redirected to the public URL's host. */
+  localMode?: boolean;
+  /** Which proxies' X-Forwarded-* headers are believed (TRUST_PROXY); none by default. */
+  trustProxy?: TrustProxy;
 }
 
 export function createPortalApp(options: PortalAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  app.set("trust proxy", options.trustProxy ?? false);
+  const publicUrl = options.publicUrl ?? getPublicUrl;
+  const publicOrigin = () => new URL(publicUrl()).origin;
 
   // Request id and per-request context for logs and audit rows.
   app.use((req, res, next) => {
@@ -54,10 +65,15 @@ export function createPortalApp(options: PortalAppOptions): Express {
     requestContext.run({ requestId, ip: req.ip, userAgent: req.get("user-agent") }, () => next());
   });
 
+  // Metrics label requests by route pattern; the dev server's build changes, so it has none.
+  const routeOf: RouteLabeler =
+    typeof options.build === "function" ? () => "dev" : createRouteLabeler(options.build.routes);
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const route = req.path.startsWith("/assets/") ? "/assets/*" : routeOf(req.path);
+      observeHttpRequest(route, req.method, res.statusCode, ms / 1000);
       const line = {
         method: req.method,
         path: loggablePath(req.originalUrl),
@@ -96,6 +112,9 @@ export function createPortalApp(options: PortalAppOptions): Express {
     next();
   });
 
+  // The address asked for against PUBLIC_URL, before anything is set (server/public-host.ts).
+  app.use(publicHostGuard(publicUrl, options.localMode ?? false));
+
   // Refuse oversized bodies before anything reads them. A body without a Content-Length
   // (Transfer-Encoding: chunked) would be read whole by Remix's formData() whatever its size, so
   // it is refused: browsers always send a Content-Length with a form or fetch body.
@@ -105,12 +124,12 @@ export function createPortalApp(options: PortalAppOptions): Express {
         .status(411)
         .set("Connection", "close")
         .type("text/plain")
-        .send("The request has no Content-Length. Send the body with its length (at most 2 MB).");
+        .send(`The request has no Content-Length. Send the body with its length (at most ${MAX_BODY_TEXT}).`);
       return;
     }
     const length = Number(req.get("content-length") ?? "0");
     if (length > MAX_BODY_BYTES) {
-      res.status(413).type("text/plain").send("The request is too large. Uploads are limited to 1 MB.");
+      res.status(413).type("text/plain").send(`The request is too large. The limit is ${MAX_BODY_TEXT}.`);
       return;
     }
     next();
@@ -127,7 +146,7 @@ export function createPortalApp(options: PortalAppOptions): Express {
   }
 
   // CSRF: every non-GET request must come from the portal's own origin (server/same-origin.ts).
-  app.use(sameOriginGuard(options.publicOrigin ?? getPublicOrigin));
+  app.use(sameOriginGuard(publicOrigin));
 
   // Pages and data show members, e-mails and setup links: no browser or proxy keeps a copy (the
   // Back button after sign-out, a shared machine). Built assets above keep their long caching.
@@ -138,10 +157,12 @@ export function createPortalApp(options: PortalAppOptions): Express {
 
   app.all(
     "*",
-    createRequestHandler({
+    remixHandler({
       build: options.build,
       mode: options.viteMiddlewares ? "development" : "production",
-      getLoadContext: (_req, res) => ({
+      publicUrl,
+      maxBodyBytes: MAX_BODY_BYTES,
+      getLoadContext: (res) => ({
         requestId: res.locals.requestId as string,
         cspNonce: res.locals.cspNonce as string,
       }),

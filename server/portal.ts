@@ -20,7 +20,8 @@ import { registerLocalTenant, getTenantConfig } from "~/services/platform/tenant
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
 import { startOperationsScheduler } from "~/services/monitoring/jobs.server";
-import { getEnv } from "~/services/platform/env.server";
+import { getEnv, type TrustProxy } from "~/services/platform/env.server";
+import { startChangeBackground } from "~/services/change-requests/background.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
 import { answerWhileStarting } from "./starting";
@@ -43,12 +44,16 @@ export interface StartPortalOptions {
     demoIdps?: { samlPort: number; oidcPort: number };
   };
   secure?: boolean;
+  /** Which proxies' forwarded headers are believed; default TRUST_PROXY (none). */
+  trustProxy?: TrustProxy;
   /** Use this build instead of importing build/server (tests, dev). */
   build?: ServerBuild | (() => Promise<ServerBuild>);
 }
 
 export interface RunningPortal {
   url: string;
+  /** The address and port the portal listens on, e.g. 127.0.0.1:3000. */
+  listening: string;
   tenant?: LocalTenant;
   demoIdps?: DemoIdps;
   close(): Promise<void>;
@@ -70,13 +75,16 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     server.once("error", reject);
     server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const address = server.address() as AddressInfo;
+  const port = address.port;
+  const listening = `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${port}`;
   const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
   registerPublicUrl(url);
 
   let tenant: LocalTenant | undefined;
   let demoIdps: DemoIdps | undefined;
   let applyWorker: { stop(): Promise<void> } | undefined;
+  let changeBackground: { stop(): Promise<void> } | undefined;
   let scheduler: { stop(): Promise<void> } | undefined;
   try {
     if (options.localTenant) {
@@ -117,10 +125,16 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       scheduler = startOperationsScheduler({ db });
     }
 
+    // Every instance delivers mail and follows apply jobs; row locks keep them from doing anything twice.
+    changeBackground = startChangeBackground(db);
+
     const app = createPortalApp({
       build: options.build ?? (await loadServerBuild()),
       clientDir: CLIENT_DIR,
       secure: options.secure ?? false,
+      // Local mode sends 127.0.0.1 and other names of this machine to the registered URL's host.
+      localMode: options.localTenant !== undefined,
+      trustProxy: options.trustProxy ?? getEnv().trustProxy,
     });
     startup.ready(app);
   } catch (err) {
@@ -128,12 +142,14 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     await demoIdps?.close();
     await scheduler?.stop();
     await applyWorker?.stop();
+    await changeBackground?.stop();
     await tenant?.close();
     throw err;
   }
 
   return {
     url,
+    listening,
     tenant,
     demoIdps,
     close: async () => {
@@ -142,6 +158,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       await demoIdps?.close();
       await scheduler?.stop();
       await applyWorker?.stop();
+      await changeBackground?.stop();
       await tenant?.close();
       // A database handed in by the caller is the caller's to close.
       if (!("open" in options.database)) await closeDatabase();

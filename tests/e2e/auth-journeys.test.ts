@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../local-tenant/passwords";
@@ -74,6 +76,36 @@ describe("signing in as the seeded people", () => {
     expect(await page.getByRole("button", { name: /Remove/ }).count()).toBe(0);
     expect(problems).toEqual([]);
     await page.context().close();
+  });
+});
+
+describe("a crafted sign-in link (security review 2026-12-06)", () => {
+  it("ends on the portal, both at sign-in and for someone already signed in at the tenant", async () => {
+    // A page an attacker would send people to; it must never be asked for.
+    const hits: string[] = [];
+    const attacker = createServer((req, res) => {
+      hits.push(req.url ?? "");
+      res.end("pwned");
+    });
+    await new Promise<void>((r) => attacker.listen(0, "127.0.0.1", () => r()));
+    const { port } = attacker.address() as AddressInfo;
+    try {
+      const crafted = `${portal.url}/auth/login?returnTo=${encodeURIComponent(`/..//127.0.0.1:${port}/pwned.html`)}`;
+      const { page, problems } = await newCheckedPage(browser);
+      await page.goto(crafted);
+      await signInOnTenantPage(page, "bob@globex.test", DEFAULT_DEMO_PASSWORD);
+      await page.waitForURL(`${portal.url}/orgs/globex`);
+      expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Globex");
+      // Signed in at the tenant now: the same link answers at once, with no click.
+      await page.goto(crafted);
+      await page.waitForURL(`${portal.url}/orgs/globex`);
+      expect(new URL(page.url()).origin).toBe(new URL(portal.url).origin);
+      expect(hits).toEqual([]);
+      expect(problems).toEqual([]);
+      await page.context().close();
+    } finally {
+      await new Promise((r) => attacker.close(r));
+    }
   });
 });
 

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
-import { call, sessionCookieFor } from "../support/auth";
+import { request as httpRequest } from "node:http";
+import { loginCookie, type PendingLogin } from "~/services/identity/oidc.server";
+import { call, cookiePair, sessionCookieFor } from "../support/auth";
 import { HttpBrowser, hiddenInput } from "../support/http-browser";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
@@ -35,6 +37,20 @@ async function signIn(browser: HttpBrowser, email: string, returnTo?: string, pa
     return false;
   });
   return { ...done, hops };
+}
+
+/** A GET with the path exactly as written (fetch would remove its dot-segments first). */
+function rawGet(base: string, path: string): Promise<{ status: number; location: string | null }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method: "GET" });
+    req.path = path;
+    req.on("response", (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? null });
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 function portalCookie(browser: HttpBrowser): string | undefined {
@@ -106,13 +122,78 @@ describe("signing in through the tenant", () => {
   });
 
   it("ignores a returnTo that leaves the portal", async () => {
-    for (const evil of ["//evil.example/", "https://evil.example/", "/\\evil.example", "%2F%2Fevil.example"]) {
+    for (const evil of [
+      "//evil.example/",
+      "https://evil.example/",
+      "/\\evil.example",
+      "%2F%2Fevil.example",
+      // Dot-segments that become `//host` once normalized (security review 2026-12-06).
+      "/..//evil.example/pwned.html",
+      "/orgs/..//evil.example",
+      "/%2e%2e//evil.example",
+      "/..%2F%2Fevil.example",
+    ]) {
       const browser = new HttpBrowser();
       const done = await signIn(browser, "bob@globex.test", evil);
       const callback = done.hops.findIndex((u) => u.startsWith(`${portal.url}/auth/callback`));
       expect(done.hops[callback + 1], evil).toBe(`${portal.url}/orgs`);
       expect(done.url).toBe(`${portal.url}/orgs/globex`);
       expect(done.hops.some((u) => u.includes("evil.example"))).toBe(false);
+    }
+  });
+
+  it("sends someone already signed in at the tenant back to the portal, not to the host in a crafted returnTo", async () => {
+    const browser = new HttpBrowser();
+    await signIn(browser, "bob@globex.test", "/orgs/globex");
+    // The link from the finding: the tenant session answers at once, with no click.
+    const crafted = `${portal.url}/auth/login?returnTo=%2F..%2F%2F127.0.0.1%3A4399%2Fpwned.html`;
+    const hops: string[] = [];
+    const done = await browser.follow(crafted, (url) => {
+      hops.push(url);
+      return false;
+    });
+    const callback = hops.findIndex((u) => u.startsWith(`${portal.url}/auth/callback`));
+    expect(callback).toBeGreaterThan(0);
+    expect(hops[callback + 1]).toBe(`${portal.url}/orgs`);
+    expect(done.url).toBe(`${portal.url}/orgs/globex`);
+    expect(hops.some((u) => u.includes("4399") && !u.includes("returnTo"))).toBe(false);
+  });
+
+  it("decides again where the redirect is issued: a pending login carrying //host is not followed", async () => {
+    const browser = new HttpBrowser();
+    const login = await browser.follow(`${portal.url}/auth/login?returnTo=%2Forgs%2Fglobex`, () => false);
+    // Rewrite the kept return address as if the check at /auth/login had been bypassed.
+    const jar = (browser as unknown as { cookies: Map<string, Map<string, string>> }).cookies.get("localhost")!;
+    const pending = (await loginCookie().parse(`portal_login=${jar.get("portal_login")}`)) as PendingLogin;
+    const forged = await loginCookie().serialize({ ...pending, returnTo: "//evil.example/pwned.html" });
+    jar.set("portal_login", cookiePair(forged).slice("portal_login=".length));
+    const html = await login.res!.text();
+    const hops: string[] = [];
+    await browser.submit(
+      login.url,
+      { _csrf: hiddenInput(html, "_csrf")!, email: "bob@globex.test", password: DEFAULT_DEMO_PASSWORD },
+      (u) => {
+        hops.push(u);
+        return false;
+      },
+    );
+    const callback = hops.findIndex((u) => u.startsWith(`${portal.url}/auth/callback`));
+    expect(hops[callback + 1]).toBe(`${portal.url}/orgs`);
+    expect(hops.some((u) => u.includes("evil.example"))).toBe(false);
+  });
+
+  it("a guarded page reached through dot-segments (/orgs/..//host) keeps no foreign return address", async () => {
+    for (const path of ["/orgs/..//evil.example/x", "/orgs/acme/..//evil.example", "/orgs/%2e%2e//evil.example"]) {
+      const res = await rawGet(portal.url, path);
+      if (res.status === 302) {
+        const location = res.location!;
+        expect(location, path).toMatch(/^\/auth\/login\?returnTo=/);
+        const returnTo = new URL(location, portal.url).searchParams.get("returnTo")!;
+        expect(new URL(returnTo, portal.url).origin, path).toBe(new URL(portal.url).origin);
+        expect(returnTo.startsWith("//"), path).toBe(false);
+      } else {
+        expect([400, 404], path).toContain(res.status);
+      }
     }
   });
 

@@ -1,4 +1,7 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
+import { connect } from "node:net";
+import { networkInterfaces } from "node:os";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -114,4 +117,77 @@ describe("the portal server", () => {
     expect(response.status).toBe(413);
     await portal.close();
   });
+});
+
+/** This machine's first address that is not loopback, if it has one. */
+function networkAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && !a.internal && a.family === "IPv4")?.address;
+}
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2_000 });
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => (socket.destroy(), resolve(false)));
+  });
+}
+
+describe("npm start in local mode (security review 2026-12-06)", () => {
+  it("listens on 127.0.0.1 only, says so, and puts the demo IdPs on LOCAL_SAML_IDP_PORT / LOCAL_OIDC_IDP_PORT", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "portal-npm-start-"));
+    dirs.push(dataDir);
+    const [port, tenantPort, samlPort, oidcPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
+      process.execPath,
+      ["--import", "tsx", "scripts/start.ts"],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "",
+          DATA_DIR: dataDir,
+          PORT: String(port),
+          LOCAL_TENANT_PORT: String(tenantPort),
+          LOCAL_SAML_IDP_PORT: String(samlPort),
+          LOCAL_OIDC_IDP_PORT: String(oidcPort),
+          LOG_LEVEL: "warn",
+        } as unknown as NodeJS.ProcessEnv,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    try {
+      let out = "";
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes("Press Ctrl-C")) resolve();
+        });
+        child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+        child.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${out}`)));
+      });
+      expect(out).toContain(`open http://localhost:${port}`);
+      expect(out).toContain(`listening on 127.0.0.1:${port} (this machine only`);
+      expect(await accepts("127.0.0.1", port)).toBe(true);
+      const outside = networkAddress();
+      if (outside) expect(await accepts(outside, port)).toBe(false);
+
+      expect(out).toContain(`http://localhost:${samlPort}`);
+      expect(out).toContain(`http://localhost:${oidcPort}`);
+      expect((await fetch(`http://localhost:${samlPort}/metadata`)).status).toBe(200);
+      expect((await fetch(`http://localhost:${oidcPort}/.well-known/openid-configuration`)).status).toBe(200);
+    } finally {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }, 60_000);
 });

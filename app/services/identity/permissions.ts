@@ -31,7 +31,9 @@ export type SupportPermission =
   | "support:connections:disable"
   | "support:jobs:read"
   | "support:jobs:run"
-  | "support:api-keys:manage";
+  | "support:api-keys:manage"
+  | "support:changes:review"
+  | "support:policies:manage";
 
 export type Permission = OrgPermission | SupportPermission;
 
@@ -54,7 +56,13 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
 };
 
 const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]> = {
-  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read", "support:jobs:read"],
+  support_agent: [
+    "support:orgs:read",
+    "support:audit:read",
+    "support:invitations:read",
+    "support:jobs:read",
+    "support:changes:review",
+  ],
   support_admin: [
     "support:orgs:read",
     "support:audit:read",
@@ -66,6 +74,8 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:jobs:read",
     "support:jobs:run",
     "support:api-keys:manage",
+    "support:changes:review",
+    "support:policies:manage",
   ],
 };
 

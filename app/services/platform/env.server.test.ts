@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "./env.server";
+import { EnvError, listenHost, parseEnv, parseTrustProxy } from "./env.server";
 
 function problems(source: Record<string, string>): string[] {
   try {
@@ -25,6 +25,16 @@ describe("environment", () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(/^DATABASE_URL must be a PostgreSQL URL such as postgres:\/\//);
     expect(found.join()).not.toContain("hunter2");
+  });
+
+  it("names a malformed SMTP_URL with an example, without echoing its password", () => {
+    const found = problems({ SMTP_URL: "http://mailer:s3cret@mail.example.com" });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^SMTP_URL must be an SMTP URL such as smtp:\/\//);
+    expect(found.join()).not.toContain("s3cret");
+    expect(parseEnv({ SMTP_URL: "smtps://u:p@mail.example.com:465" }).SMTP_URL).toBe(
+      "smtps://u:p@mail.example.com:465",
+    );
   });
 
   it("requires SESSION_SECRET and the Auth0 applications outside local mode, one message each", () => {
@@ -101,5 +111,38 @@ describe("environment", () => {
     expect(env.localMode).toBe(false);
     expect(env.publicUrl).toBe("https://sso.example.com");
     expect(env.SUPPORT_ADMIN_EMAILS).toEqual(["lena@vendor.test", "ops@vendor.test"]);
+  });
+
+  it("listens on 127.0.0.1 in local mode unless HOST says otherwise (security review 2026-12-06)", () => {
+    expect(listenHost(parseEnv({}))).toBe("127.0.0.1");
+    expect(listenHost(parseEnv({ HOST: "0.0.0.0" }))).toBe("0.0.0.0");
+  });
+
+  it("makes a real deployment say where it listens", () => {
+    const real = {
+      AUTH0_DOMAIN: "acme.eu.auth0.com",
+      SESSION_SECRET: "x".repeat(40),
+      SECRETS_KEY: "ab".repeat(32),
+      AUTH0_MGMT_CLIENT_ID: "m",
+      AUTH0_MGMT_CLIENT_SECRET: "ms",
+      AUTH0_PORTAL_CLIENT_ID: "p",
+      AUTH0_PORTAL_CLIENT_SECRET: "ps",
+      AUTH0_TEST_CLIENT_ID: "t",
+      AUTH0_TEST_CLIENT_SECRET: "ts",
+      PUBLIC_URL: "https://sso.example.com",
+    };
+    expect(() => listenHost(parseEnv(real))).toThrow(/HOST is required with AUTH0_DOMAIN.*0\.0\.0\.0.*127\.0\.0\.1/);
+    expect(listenHost(parseEnv({ ...real, HOST: "0.0.0.0" }))).toBe("0.0.0.0");
+  });
+
+  it("believes no proxy unless TRUST_PROXY names it, and explains a malformed value", () => {
+    expect(parseEnv({}).trustProxy).toBe(false);
+    expect(parseEnv({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(parseEnv({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(parseEnv({ TRUST_PROXY: "loopback, 10.0.0.0/8" }).trustProxy).toEqual(["loopback", "10.0.0.0/8"]);
+    expect(parseTrustProxy("proxy.example")).toBeUndefined();
+    expect(problems({ TRUST_PROXY: "yes please" })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY must be true, false, a number of proxy hops/),
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { parseJobPeriods } from "../monitoring/job-catalog";
 import { parseSecretsKey, SECRETS_KEY_HELP } from "./secrets-key";
@@ -38,7 +39,16 @@ const schema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
     PORT: z.coerce.number().int("must be a whole number").min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default("0.0.0.0"),
+    /** Interface to listen on. Local mode: 127.0.0.1 unless set; a real deployment must say it (listenHost). */
+    HOST: z.string().min(1).optional(),
+    /** Which proxies' forwarded headers are believed (express "trust proxy"); none unless set. */
+    TRUST_PROXY: z
+      .string()
+      .refine(
+        (v) => parseTrustProxy(v) !== undefined,
+        "must be true, false, a number of proxy hops (e.g. 1), or a comma-separated list of proxy addresses or subnets (e.g. loopback, 10.0.0.0/8)",
+      )
+      .optional(),
     PUBLIC_URL: httpUrl("https://sso.example.com").optional(),
     DATA_DIR: z.string().min(1).default(".data"),
     DATABASE_URL: z
@@ -85,6 +95,20 @@ const schema = z
         ),
       )
       .optional(),
+    /** Outgoing mail: smtp://user:password@host:587 or smtps://…:465. Unset: mail stays in the outbox (/outbox). */
+    SMTP_URL: z
+      .string()
+      .refine((v) => {
+        try {
+          const u = new URL(v);
+          return (u.protocol === "smtp:" || u.protocol === "smtps:") && u.hostname !== "";
+        } catch {
+          return false;
+        }
+      }, "must be an SMTP URL such as smtp://user:password@mail.example.com:587 (or smtps://… for port 465)")
+      .optional(),
+    /** The sender of every notification. */
+    MAIL_FROM: z.string().min(3).default("SSO Portal <no-reply@localhost>"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     AUTH0_DOMAIN: z
       .string()
@@ -131,6 +155,14 @@ const schema = z
       .optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().int("must be a whole number").min(5).max(1440).default(120),
     SESSION_MAX_HOURS: z.coerce.number().int("must be a whole number").min(1).max(720).default(12),
+    /** Bearer token Prometheus sends to /metrics; without it /metrics is open in local mode only. */
+    METRICS_TOKEN: z
+      .string()
+      .min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+      .regex(/^[\x21-\x7e]+$/, "may hold only printable characters without spaces")
+      .optional(),
+    /** `npm run apply-worker` serves its own /metrics on this port (off when unset). */
+    WORKER_METRICS_PORT: z.coerce.number().int("must be a whole number").min(1).max(65535).optional(),
     /** Scheduled jobs' periods, e.g. "certificate-expiry=6h,drift-check=30m" (default: each job's own). */
     SCHEDULED_JOB_PERIODS: z
       .string()
@@ -164,10 +196,32 @@ const schema = z
     need("PUBLIC_URL", "the portal's public origin, e.g. https://sso.example.com");
   });
 
+/** The proxies whose forwarded headers (X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host) are believed. */
+export type TrustProxy = boolean | number | string[];
+
+const NAMED_SUBNETS = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** TRUST_PROXY as express's "trust proxy" takes it; undefined when malformed. */
+export function parseTrustProxy(value: string | undefined): TrustProxy | undefined {
+  const v = (value ?? "").trim().toLowerCase();
+  if (v === "" || v === "false") return false;
+  if (v === "true") return true;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const entries = v.split(",").map((e) => e.trim());
+  const valid = entries.every((e) => {
+    if (NAMED_SUBNETS.has(e)) return true;
+    const [address, bits, ...rest] = e.split("/");
+    if (rest.length > 0 || !address || isIP(address) === 0) return false;
+    return bits === undefined || /^\d{1,3}$/.test(bits);
+  });
+  return valid ? entries : undefined;
+}
+
 export type Env = z.infer<typeof schema> & {
   /** No Auth0 tenant configured: local tenant, demo IdPs and embedded database. */
   localMode: boolean;
   publicUrl: string;
+  trustProxy: TrustProxy;
 };
 
 export class EnvError extends Error {
@@ -189,6 +243,8 @@ const SECRET_KEYS = new Set([
   "LOCAL_DEMO_PASSWORD",
   "LOCAL_TENANT_MGMT_CLIENT_SECRET",
   "DATABASE_URL",
+  "METRICS_TOKEN",
+  "SMTP_URL",
 ]);
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
@@ -206,7 +262,19 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   const env = result.data;
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
-  return { ...env, localMode: !env.AUTH0_DOMAIN, publicUrl };
+  return { ...env, localMode: !env.AUTH0_DOMAIN, publicUrl, trustProxy: parseTrustProxy(env.TRUST_PROXY) ?? false };
+}
+
+/**
+ * The interface the portal listens on. Local mode prints demo passwords, so it stays on this
+ * machine (127.0.0.1) unless HOST says otherwise; a real deployment must say where it listens.
+ */
+export function listenHost(env: Env): string {
+  if (env.HOST) return env.HOST;
+  if (env.localMode) return "127.0.0.1";
+  throw new EnvError([
+    "HOST is required with AUTH0_DOMAIN: the interface the portal listens on, e.g. 0.0.0.0 (every interface, as in a container) or 127.0.0.1 (behind a reverse proxy on this machine)",
+  ]);
 }
 
 let cached: Env | undefined;

@@ -1,0 +1,117 @@
+import { createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
+import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from "express";
+
+/**
+ * The Remix handler, fed a request whose URL is PUBLIC_URL's origin plus the path asked for, and
+ * whose body has been read and checked. Remix aborts an action with a 500 when `Origin` differs
+ * from `Host`/`X-Forwarded-Host`; the same-origin guard has already held `Origin` to PUBLIC_URL,
+ * so Remix is shown PUBLIC_URL's host and no forwarded host: behind a proxy forms work, and a
+ * mismatch is the guard's clear 403, never a 500.
+ *
+ * A body the portal cannot read (it reads forms only) is a 415, a malformed form a 400, each
+ * with a message, instead of an exception inside an action.
+ */
+const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
+
+export class UnreadableBody extends Error {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readBody(req: ExpressRequest, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit)
+      throw new UnreadableBody(413, `The request is too large. The limit is ${limit / 1024 / 1024} MB.`);
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** The body of a form post, checked to parse as a form; throws UnreadableBody otherwise. */
+export async function readFormBody(
+  req: ExpressRequest,
+  url: string,
+  headers: Headers,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const body = await readBody(req, limit);
+  const type = (headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!FORM_TYPES.includes(type)) {
+    throw new UnreadableBody(
+      415,
+      `The portal reads forms only (application/x-www-form-urlencoded or multipart/form-data); this request sent ${
+        type ? type.slice(0, 80) : "no Content-Type"
+      }. Submit the form from the portal's page.`,
+    );
+  }
+  try {
+    await new Request(url, { method: "POST", headers, body }).formData();
+  } catch {
+    throw new UnreadableBody(
+      400,
+      "The form could not be read (its body does not match its Content-Type). Reload the page and submit it again.",
+    );
+  }
+  return body;
+}
+
+function requestHeaders(req: ExpressRequest): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
+  }
+  return headers;
+}
+
+async function send(res: ExpressResponse, response: Response): Promise<void> {
+  res.statusMessage = response.statusText;
+  res.status(response.status);
+  for (const [key, value] of response.headers.entries()) res.append(key, value);
+  if (response.body) await writeReadableStreamToWritable(response.body, res);
+  else res.end();
+}
+
+export function remixHandler(options: {
+  build: ServerBuild | (() => Promise<ServerBuild>);
+  mode: "development" | "production";
+  publicUrl: () => string;
+  maxBodyBytes: number;
+  getLoadContext: (res: ExpressResponse) => { requestId: string; cspNonce: string };
+}): RequestHandler {
+  const handleRequest = createRequestHandler(options.build, options.mode);
+  return async (req, res, next) => {
+    try {
+      const publicUrl = new URL(options.publicUrl());
+      const url = `${publicUrl.origin}${req.originalUrl}`;
+      const headers = requestHeaders(req);
+      headers.set("host", publicUrl.host);
+      headers.delete("x-forwarded-host");
+      const controller = new AbortController();
+      res.on("close", () => {
+        if (!res.writableFinished) controller.abort();
+      });
+      const init: RequestInit = { method: req.method, headers, signal: controller.signal };
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        try {
+          init.body = await readFormBody(req, url, headers, options.maxBodyBytes);
+        } catch (err) {
+          if (!(err instanceof UnreadableBody)) throw err;
+          res.status(err.status).type("text/plain").send(err.message);
+          return;
+        }
+      }
+      const response = await handleRequest(new Request(url, init), options.getLoadContext(res));
+      await send(res, response);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
