@@ -380,6 +380,8 @@ describe("tenant isolation: test logins", () => {
     const replay = await call(portal.url, answer, { cookie: `${cookies.alice}; ${pendingCookie}` });
     expect(replay.status).toBe(302);
     expect(await snapshot(portal.database.db)).toBe(finished);
+  });
+});
 
 describe("/metrics needs its bearer token", () => {
   it.each([

@@ -256,6 +256,8 @@ export interface OutboxMessagesTable {
   last_error: string | null;
   created_at: Timestamp;
   sent_at: Timestamp | null;
+}
+
 export type TestLoginStatus = "pending" | "passed" | "failed";
 
 export interface TestLoginsTable {
