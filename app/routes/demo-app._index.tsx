@@ -27,7 +27,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { user, organizations, email, discovery, error };
 }
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action(_args: ActionFunctionArgs) {
   if (!demoAppAvailable()) throw new Response("Not found", { status: 404 });
   return redirect("/demo-app", { status: 303, headers: { "Set-Cookie": await demoAppSignOut() } });
 }

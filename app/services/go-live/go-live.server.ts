@@ -310,6 +310,40 @@ export async function setLiveConnectionEnabled(
   return { ok: true };
 }
 
+export interface SupportLiveRow {
+  organizationId: string;
+  slug: string;
+  name: string;
+  live: LiveVersion;
+}
+
+/** Support: every organization's live connection (those that have gone live). */
+export async function listLiveConnections(scope: SupportScope): Promise<SupportLiveRow[]> {
+  assertSupportPermission(scope, "support:orgs:read");
+  const db = await getDb();
+  const orgs = await db
+    .selectFrom("organizations")
+    .select(["id", "slug", "name", "auth0_org_id"])
+    .where((eb) =>
+      eb.exists(
+        eb.selectFrom("live_events").select("id").whereRef("live_events.organization_id", "=", "organizations.id"),
+      ),
+    )
+    .orderBy("name")
+    .execute();
+  const rows: SupportLiveRow[] = [];
+  for (const org of orgs) {
+    const system: SystemOrgScope = {
+      kind: "system",
+      actor: scope.user.email,
+      org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
+    };
+    const live = liveVersionFrom(system, await liveEvents(db, system, 50));
+    if (live) rows.push({ organizationId: org.id, slug: org.slug, name: org.name, live });
+  }
+  return rows;
+}
+
 /** Support: an organization's live state, by its id. */
 export async function liveStateForSupport(scope: SupportScope, organizationId: string): Promise<LiveVersion | null> {
   assertSupportPermission(scope, "support:orgs:read");
