@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { AuditTable } from "~/components/audit-table";
 import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
 import { NewSetupLink, RevokeSetupLink, SetupLinkForm } from "~/components/setup-links";
@@ -129,6 +129,9 @@ export default function OrganizationHome() {
     <div className="stack">
       <h1>{org.name}</h1>
       <p className="lead">You are {me.role === "org_admin" ? "an administrator" : "a viewer"} of this organization.</p>
+      <p>
+        <Link to={`/orgs/${org.slug}/sso/live`}>Single sign-on: test and go live</Link>
+      </p>
       <NewSetupLink />
 
       <section className="card" aria-labelledby="members-title">

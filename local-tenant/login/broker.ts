@@ -192,6 +192,13 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
       url.searchParams.set("scope", opts.scope?.includes("openid") ? opts.scope : "openid profile email");
       url.searchParams.set("state", state);
       url.searchParams.set("nonce", nonce);
+      // An application that asked for a fresh sign-in (prompt=login) gets one at the IdP too.
+      if (
+        String(interaction.params.prompt ?? "")
+          .split(" ")
+          .includes("login")
+      )
+        url.searchParams.set("prompt", "login");
       if (codeVerifier) {
         url.searchParams.set("code_challenge", createHash("sha256").update(codeVerifier).digest("base64url"));
         url.searchParams.set("code_challenge_method", "S256");

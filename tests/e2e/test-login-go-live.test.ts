@@ -174,7 +174,7 @@ describe("SAML: test login, failures explained, go live", () => {
     await page.screenshot({ path: "/tmp/go-live.png", fullPage: true });
     expect(problems).toEqual([]);
     await page.context().close();
-  });
+  }, 300_000);
 });
 
 /** The demo vendor application: sign in through an organization's live connection at a demo IdP. */
@@ -254,7 +254,40 @@ describe("SAML: the live connection keeps working while a new version is tested;
     expect(await demoAppSignIn(page, { org: "Acme" }, "saml", "ada@saml-idp.test")).toBe("You are Ada Lovelace");
     expect(problems).toEqual([]);
     await page.context().close();
-  });
+
+    // Emergency: a support lead disables Acme's live connection with a reason, then enables it.
+    const lead = await newCheckedPage(browser);
+    await signIn(lead.page, "/support/live", "lena@vendor.test");
+    await hydrated(lead.page);
+    expect(await axeViolations(lead.page)).toEqual([]);
+    await lead.page.getByLabel("Reason").fill("Acme reported a compromised IdP account");
+    await lead.page.getByRole("button", { name: /Disable the live connection/ }).click();
+    await lead.page.getByText("The live connection is disabled").waitFor();
+    expect(portal.tenant!.context.store.connectionByName("sso-acme-saml")?.enabled_clients).not.toContain(
+      portal.tenant!.demoAppClient.clientId,
+    );
+    await lead.page.goto(`${portal.url}/demo-app`);
+    expect(await lead.page.getByRole("link", { name: "Sign in with Acme" }).count()).toBe(0);
+    await lead.page.goto(`${portal.url}/support/live`);
+    await hydrated(lead.page);
+    await lead.page.getByLabel("Reason").fill("Acme rotated the account");
+    await lead.page.getByRole("button", { name: /Enable the live connection/ }).click();
+    await lead.page.getByText("The live connection is enabled again").waitFor();
+    expect(portal.tenant!.context.store.connectionByName("sso-acme-saml")?.enabled_clients).toContain(
+      portal.tenant!.demoAppClient.clientId,
+    );
+    const reasons = await portal.database.db
+      .selectFrom("live_events")
+      .select("reason")
+      .where("action", "in", ["disable", "enable"])
+      .execute();
+    expect(reasons.map((r) => r.reason)).toEqual([
+      "Acme reported a compromised IdP account",
+      "Acme rotated the account",
+    ]);
+    expect(lead.problems).toEqual([]);
+    await lead.page.context().close();
+  }, 300_000);
 });
 
 describe("OIDC: test login, failures explained, go live, demo app", () => {
@@ -307,5 +340,5 @@ describe("OIDC: test login, failures explained, go live, demo app", () => {
     expect(await page.getByText("sso-globex-oidc", { exact: true }).isVisible()).toBe(true);
     expect(problems).toEqual([]);
     await page.context().close();
-  });
+  }, 300_000);
 });

@@ -109,6 +109,7 @@ beforeAll(async () => {
       .returning("id")
       .executeTakeFirstOrThrow();
     ids[`${slug}Test`] = test.id;
+    ids[`${slug}Org`] = org.id;
   }
 });
 
@@ -160,6 +161,12 @@ const ORG_PROBES: Probe[] = [
 
 const SUPPORT_PROBES: Probe[] = [
   { name: "GET the support console", path: "/support" },
+  { name: "GET the live connections", path: "/support/live" },
+  {
+    name: "POST disable an organization's live connection",
+    path: "/support/live",
+    form: () => ({ intent: "disable", organizationId: ids.acmeOrg!, reason: "emergency drill" }),
+  },
   { name: "GET the support console (single-fetch data)", path: "/support.data?_routes=routes%2Fsupport._index" },
   {
     name: "POST create an organization (single-fetch action)",
@@ -475,7 +482,8 @@ describe("positive controls: the same requests work for the right people", () =>
   it("a support lead creates links and organizations and revokes links", async () => {
     const db = portal.database.db;
     let before = await snapshot(db);
-    for (const p of SUPPORT_PROBES.filter((x) => x.form)) {
+    // Disabling needs a live connection: its positive journey is in tests/e2e.
+    for (const p of SUPPORT_PROBES.filter((x) => x.form && x.path !== "/support/live")) {
       const res = await call(portal.url, p.path, { cookie: cookies.lena, form: p.form!() });
       expectRedirectBack(res, pageOf(p.path), p.name);
       const after = await snapshot(db);
