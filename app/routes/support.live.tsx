@@ -70,14 +70,14 @@ export default function SupportLiveConnections() {
   const { canSwitch, rows } = useLoaderData<typeof loader>();
   return (
     <div className="stack">
-      <h1>Live connections</h1>
+      <h2>Live connections</h2>
       <p className="lead">Every organization that has gone live with single sign-on.</p>
       {rows.length === 0 ? (
         <p className="empty-state">No organization has gone live yet.</p>
       ) : (
         rows.map((r) => (
           <section key={r.organizationId} className="card stack" aria-labelledby={`org-${r.slug}`}>
-            <h2 id={`org-${r.slug}`}>{r.name}</h2>
+            <h3 id={`org-${r.slug}`}>{r.name}</h3>
             <p>
               Version {r.live.version} on <code>{r.live.connectionName}</code> since <Time value={r.live.since} />.{" "}
               {r.live.disabled ? (

@@ -1,8 +1,15 @@
 import { sql } from "kysely";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testLoginCookie } from "~/services/test-login/test-login.server";
 import { call, cookiePair, sessionCookieFor, snapshot, submitForm } from "../support/auth";
 import { startTestPortal, type TestPortal } from "../support/portal";
+
+const TEST_CERT = readFileSync(
+  join(import.meta.dirname, "../../app/services/idp-documents/testdata/test-cert.pem"),
+  "utf8",
+);
 
 /**
  * The isolation matrix: every organization route and action, and every support action, tried by
@@ -56,13 +63,13 @@ beforeAll(async () => {
     ["alice", "acme"],
     ["bob", "globex"],
   ] as const) {
-    const { page } = await submitForm(portal.url, `/orgs/${slug}`, {
+    const { page } = await submitForm(portal.url, `/orgs/${slug}/links`, {
       cookie: cookies[who]!,
       form: { intent: "invite", role: "org_viewer", maxUses: "1", ttlHours: "72" },
     });
     expect(page?.text).toContain("Setup link created");
   }
-  const { page } = await submitForm(portal.url, "/support", {
+  const { page } = await submitForm(portal.url, "/support/links", {
     cookie: cookies.lena!,
     form: { intent: "invite", orgSlug: "globex", role: "org_admin", maxUses: "1", ttlHours: "72" },
   });
@@ -75,6 +82,32 @@ beforeAll(async () => {
   ids.acmeInvite = inv.find((i) => i.slug === "acme")!.id;
   ids.globexInvite = inv.find((i) => i.slug === "globex" && i.created_by_label === "bob@globex.test")!.id;
   ids.lenaInvite = inv.find((i) => i.created_by_label === "lena@vendor.test")!.id;
+  // A saved SSO draft in each organization, made through the wizard by its administrator.
+  for (const [who, slug] of [
+    ["alice", "acme"],
+    ["bob", "globex"],
+  ] as const) {
+    const steps: Record<string, string>[] = [
+      { intent: "choose-idp", idp: "saml" },
+      {
+        intent: "saml-details",
+        givenBy: "manual",
+        signInUrl: `https://idp.${slug}.test/sso`,
+        entityId: `https://idp.${slug}.test`,
+        certificate: TEST_CERT,
+        emailAttribute: "email",
+      },
+      { intent: "save", expectedVersion: "" },
+    ];
+    for (const form of steps) {
+      const res = await call(portal.url, `/orgs/${slug}/sso/setup`, { cookie: cookies[who], form });
+      expect(res.status, JSON.stringify(form.intent)).toBe(303);
+    }
+  }
+  expect(await db.selectFrom("connection_drafts").select("version").execute()).toEqual([
+    { version: 1 },
+    { version: 1 },
+  ]);
 
   // A version staged on each organization's -test connection, and one finished test login each.
   for (const slug of ["acme", "globex"]) {
@@ -121,24 +154,38 @@ interface Probe {
   name: string;
   path: string;
   form?: () => Record<string, string>;
+  /** A page for the organization's administrators only: a viewer gets 403. */
+  adminOnly?: boolean;
 }
 
 const ORG_PROBES: Probe[] = [
-  { name: "GET the organization's home", path: "/orgs/acme" },
-  { name: "GET the organization's home (single-fetch data)", path: "/orgs/acme.data?_routes=routes%2Forgs.%24slug" },
+  { name: "GET the organization's members", path: "/orgs/acme" },
+  { name: "GET the organization's layout (single-fetch data)", path: "/orgs/acme.data?_routes=routes%2Forgs.%24slug" },
+  { name: "GET the setup links", path: "/orgs/acme/links", adminOnly: true },
+  {
+    name: "GET the setup links (single-fetch data)",
+    path: "/orgs/acme/links.data?_routes=routes%2Forgs.%24slug.links",
+    adminOnly: true,
+  },
+  { name: "GET the audit log", path: "/orgs/acme/audit", adminOnly: true },
+  {
+    name: "GET the audit log (single-fetch data)",
+    path: "/orgs/acme/audit.data?_routes=routes%2Forgs.%24slug.audit",
+    adminOnly: true,
+  },
   {
     name: "POST create a setup link",
-    path: "/orgs/acme",
+    path: "/orgs/acme/links",
     form: () => ({ intent: "invite", role: "org_admin", maxUses: "5", ttlHours: "72" }),
   },
   {
     name: "POST revoke a setup link",
-    path: "/orgs/acme",
+    path: "/orgs/acme/links",
     form: () => ({ intent: "revoke-invite", invitationId: ids.acmeInvite! }),
   },
   {
     name: "POST change a member's role",
-    path: "/orgs/acme",
+    path: "/orgs/acme?index",
     form: () => ({ intent: "change-role", userId: ids.victor!, role: "org_admin" }),
   },
   { name: "POST remove a member", path: "/orgs/acme", form: () => ({ intent: "remove-member", userId: ids.victor! }) },
@@ -148,18 +195,67 @@ const ORG_PROBES: Probe[] = [
   { name: "POST go live", path: "/orgs/acme/sso/live", form: () => ({ intent: "go-live" }) },
   { name: "POST roll back", path: "/orgs/acme/sso/live", form: () => ({ intent: "roll-back" }) },
   {
+    name: "POST remove a member",
+    path: "/orgs/acme?index",
+    form: () => ({ intent: "remove-member", userId: ids.victor! }),
+  },
+  { name: "POST an unknown intent", path: "/orgs/acme?index", form: () => ({ intent: "delete-everything" }) },
+  {
     name: "POST create a setup link (single-fetch action)",
-    path: "/orgs/acme.data",
+    path: "/orgs/acme/links.data",
     form: () => ({ intent: "invite", role: "org_admin", maxUses: "5", ttlHours: "72" }),
   },
   {
     name: "POST create a setup link (?_data spelling)",
-    path: "/orgs/acme?_data=routes%2Forgs.%24slug",
+    path: "/orgs/acme/links?_data=routes%2Forgs.%24slug.links",
     form: () => ({ intent: "invite", role: "org_admin", maxUses: "3", ttlHours: "24" }),
   },
 ];
 
+/** The SSO page and its setup wizard; `adminOnly`: a viewer may not even look (403). */
+const SSO_PROBES: (Probe & { adminOnly?: boolean })[] = [
+  { name: "GET the SSO page", path: "/orgs/acme/sso" },
+  { name: "GET the SP metadata download", path: "/orgs/acme/sso/sp-metadata?idp=okta" },
+  { name: "GET the setup wizard", path: "/orgs/acme/sso/setup?step=check", adminOnly: true },
+  { name: "POST choose an IdP", path: "/orgs/acme/sso/setup", form: () => ({ intent: "choose-idp", idp: "okta" }) },
+  {
+    name: "POST SAML details (a URL the portal would fetch)",
+    path: "/orgs/acme/sso/setup",
+    form: () => ({
+      intent: "saml-details",
+      givenBy: "url",
+      metadataUrl: "https://idp.example.com/md",
+      emailAttribute: "email",
+    }),
+  },
+  {
+    name: "POST OIDC details with a client secret",
+    path: "/orgs/acme/sso/setup",
+    form: () => ({
+      intent: "oidc-details",
+      discoveryUrl: "https://idp.example.com/.well-known/openid-configuration",
+      clientId: "c",
+      clientSecret: "isolation-secret-value",
+      clientType: "back_channel",
+      emailAttribute: "email",
+    }),
+  },
+  { name: "POST save the draft", path: "/orgs/acme/sso/setup", form: () => ({ intent: "save", expectedVersion: "1" }) },
+  { name: "POST start over", path: "/orgs/acme/sso/setup", form: () => ({ intent: "start-over" }) },
+  { name: "POST discard the draft", path: "/orgs/acme/sso", form: () => ({ intent: "discard-draft", version: "1" }) },
+  {
+    name: "POST discard the draft (single-fetch action)",
+    path: "/orgs/acme/sso.data",
+    form: () => ({ intent: "discard-draft", version: "1" }),
+  },
+];
+
 const SUPPORT_PROBES: Probe[] = [
+  { name: "GET the organizations", path: "/support" },
+  { name: "GET the organizations (single-fetch data)", path: "/support.data?_routes=routes%2Fsupport._index" },
+  { name: "GET the layout (single-fetch data)", path: "/support.data?_routes=routes%2Fsupport" },
+  { name: "GET the setup links issued", path: "/support/links" },
+  { name: "GET the audit log", path: "/support/audit" },
   { name: "GET the support console", path: "/support" },
   { name: "GET the live connections", path: "/support/live" },
   {
@@ -170,22 +266,22 @@ const SUPPORT_PROBES: Probe[] = [
   { name: "GET the support console (single-fetch data)", path: "/support.data?_routes=routes%2Fsupport._index" },
   {
     name: "POST create an organization (single-fetch action)",
-    path: "/support.data",
+    path: "/support.data?index",
     form: () => ({ intent: "create-org", slug: "initech2", name: "Initech 2", auth0OrgId: "org_Initech0002" }),
   },
   {
     name: "POST create a setup link for any organization",
-    path: "/support",
+    path: "/support/links",
     form: () => ({ intent: "invite", orgSlug: "acme", role: "org_admin", maxUses: "1", ttlHours: "72" }),
   },
   {
     name: "POST revoke a setup link",
-    path: "/support",
+    path: "/support/links",
     form: () => ({ intent: "revoke-invite", invitationId: ids.lenaInvite! }),
   },
   {
     name: "POST create an organization",
-    path: "/support",
+    path: "/support?index",
     form: () => ({ intent: "create-org", slug: "initech", name: "Initech", auth0OrgId: "org_Initech0001" }),
   },
   { name: "GET the scheduled jobs", path: "/support/jobs" },
@@ -239,8 +335,11 @@ async function probe(actor: string | null, p: Probe, expected: Expectation | 200
     expect(res.status).toBe(expected);
   }
   if (expected !== 200) {
-    for (const s of SECRETS_OF_ACME) if (p.path.startsWith("/orgs")) expect(res.text).not.toContain(s);
+    // (Victor is one of acme's members: the list of them is his to see, not what he is refused.)
+    if (actor !== "victor")
+      for (const s of SECRETS_OF_ACME) if (p.path.startsWith("/orgs")) expect(res.text).not.toContain(s);
     expect(res.text).not.toContain("invites/");
+    expect(res.text).not.toContain("invitation.created");
     expect(await deniedCount()).toBe(denied + 1);
   }
   expect(await snapshot(portal.database.db)).toBe(before);
@@ -249,12 +348,37 @@ async function probe(actor: string | null, p: Probe, expected: Expectation | 200
 describe("tenant isolation: organization routes", () => {
   for (const row of ORG_MATRIX) {
     for (const p of ORG_PROBES) {
-      const expected = p.form ? row.post : row.get;
+      const expected = p.form ? row.post : p.adminOnly && row.get === 200 ? 403 : row.get;
       it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
         await probe(row.actor, p, expected);
       });
     }
   }
+});
+
+describe("tenant isolation: the SSO page and setup wizard", () => {
+  for (const row of ORG_MATRIX) {
+    for (const p of SSO_PROBES) {
+      const expected = p.form ? row.post : p.adminOnly && row.get === 200 ? 403 : row.get;
+      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
+        await probe(row.actor, p, expected);
+      });
+    }
+  }
+
+  it("an administrator reaches only her own organization's draft: Globex's stays as Bob saved it", async () => {
+    const globex = await portal.database.db
+      .selectFrom("connection_drafts")
+      .innerJoin("organizations", "organizations.id", "connection_drafts.organization_id")
+      .select(["connection_drafts.version", "connection_drafts.author_label", "connection_drafts.configuration"])
+      .where("organizations.slug", "=", "globex")
+      .executeTakeFirstOrThrow();
+    const page = await call(portal.url, "/orgs/acme/sso", { cookie: cookies.alice });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("https://idp.acme.test");
+    expect(page.text).not.toContain("idp.globex.test");
+    expect(globex).toMatchObject({ version: 1, author_label: "bob@globex.test" });
+  });
 });
 
 describe("tenant isolation: the support console", () => {
@@ -271,7 +395,7 @@ describe("tenant isolation: the support console", () => {
 describe("tenant isolation: ids of another organization inside one's own", () => {
   it("an admin cannot revoke another organization's link through their own organization's page", async () => {
     const before = await snapshot(portal.database.db);
-    const res = await call(portal.url, "/orgs/acme", {
+    const res = await call(portal.url, "/orgs/acme/links", {
       cookie: cookies.alice,
       form: { intent: "revoke-invite", invitationId: ids.globexInvite! },
     });
@@ -285,23 +409,30 @@ describe("tenant isolation: ids of another organization inside one's own", () =>
       { intent: "change-role", userId: ids.bob!, role: "org_viewer" },
       { intent: "remove-member", userId: ids.bob! },
     ] as Record<string, string>[]) {
-      const res = await call(portal.url, "/orgs/acme", { cookie: cookies.alice, form });
+      const res = await call(portal.url, "/orgs/acme?index", { cookie: cookies.alice, form });
       expect(res.status).toBe(400);
       expect(res.text).toContain("not a member of this organization");
     }
     expect(await snapshot(portal.database.db)).toBe(before);
   });
 
-  it("an admin does not see another organization's members, links or audit rows on their page", async () => {
-    const res = await call(portal.url, "/orgs/acme", { cookie: cookies.alice });
-    expect(res.status).toBe(200);
-    expect(res.text).toContain("victor@acme.test");
-    expect(res.text).not.toContain("Bob Builder"); // globex's member list
+  it("an admin does not see another organization's members, links or audit rows on their pages", async () => {
+    const members = await call(portal.url, "/orgs/acme", { cookie: cookies.alice });
+    expect(members.status).toBe(200);
+    expect(members.text).toContain("victor@acme.test");
+    expect(members.text).not.toContain("Bob Builder"); // globex's member list
+    const links = await call(portal.url, "/orgs/acme/links", { cookie: cookies.alice });
+    const audit = await call(portal.url, "/orgs/acme/audit", { cookie: cookies.alice });
+    expect(links.status).toBe(200);
+    expect(audit.status).toBe(200);
+    expect(links.text).toContain(`value="${ids.acmeInvite}"`);
     // globex's links and their audit rows (invitation.created names the link's id)
-    expect(res.text).not.toContain(ids.globexInvite);
-    expect(res.text).not.toContain(ids.lenaInvite);
+    for (const page of [links, audit]) {
+      expect(page.text).not.toContain(ids.globexInvite);
+      expect(page.text).not.toContain(ids.lenaInvite);
+    }
     // Refused attempts on acme are acme's business: its admins see who tried.
-    expect(res.text).toContain("access.denied");
+    expect(audit.text).toContain("access.denied");
   });
 
   it("nobody can accept a setup link without signing in", async () => {
@@ -424,7 +555,7 @@ describe("same-origin check on every request that changes something", () => {
   ] as const)("refuses a signed-in administrator's POST with %s", async (_label, extra) => {
     const before = await snapshot(portal.database.db);
     const denied = await deniedCount();
-    const res = await call(portal.url, "/orgs/acme", { cookie: cookies.alice, form, ...extra });
+    const res = await call(portal.url, "/orgs/acme/links", { cookie: cookies.alice, form, ...extra });
     expect(res.status).toBe(403);
     expect(res.text).toMatch(/did not come from the portal/);
     expect(await snapshot(portal.database.db)).toBe(before);
@@ -460,6 +591,41 @@ function expectRedirectBack(res: Awaited<ReturnType<typeof call>>, page: string,
 }
 
 describe("positive controls: the same requests work for the right people", () => {
+  it("Acme's administrator moves through the wizard, saves over her draft and discards it", async () => {
+    const db = portal.database.db;
+    const setup = "/orgs/acme/sso/setup";
+    let before = await snapshot(db);
+    for (const [form, to] of [
+      [{ intent: "choose-idp", idp: "okta" }, `${setup}?step=values`],
+      [{ intent: "start-over" }, `${setup}?step=idp`],
+      [{ intent: "choose-idp", idp: "saml" }, `${setup}?step=values`],
+      [
+        {
+          intent: "saml-details",
+          givenBy: "manual",
+          signInUrl: "https://idp.acme.test/sso/v2",
+          entityId: "https://idp.acme.test",
+          certificate: TEST_CERT,
+          emailAttribute: "email",
+        },
+        `${setup}?step=check`,
+      ],
+      [{ intent: "save", expectedVersion: "1" }, "/orgs/acme/sso"],
+      [{ intent: "discard-draft", version: "2" }, "/orgs/acme/sso"],
+    ] as [Record<string, string>, string][]) {
+      const path = form.intent === "discard-draft" ? "/orgs/acme/sso" : setup;
+      const res = await call(portal.url, path, { cookie: cookies.alice, form });
+      expect(res.status, form.intent).toBe(303);
+      expect(res.location, form.intent).toBe(to);
+      const after = await snapshot(db);
+      expect(after, form.intent).not.toBe(before);
+      before = after;
+    }
+    expect(await db.selectFrom("connection_drafts").select("author_label").execute()).toEqual([
+      { author_label: "bob@globex.test" },
+    ]);
+  });
+
   it("an org admin creates and revokes links, changes a role and removes a member", async () => {
     const db = portal.database.db;
     let before = await snapshot(db);
@@ -506,7 +672,7 @@ describe("positive controls: the same requests work for the right people", () =>
       { intent: "create-org", slug: "Bad Slug", name: "Bad" },
       { intent: "create-org", slug: "fine", name: "Fine", auth0OrgId: "not-an-org-id" },
     ] as Record<string, string>[]) {
-      const res = await call(portal.url, "/support", { cookie: cookies.lena, form });
+      const res = await call(portal.url, "/support?index", { cookie: cookies.lena, form });
       expect(res.status, JSON.stringify(form)).toBe(400);
     }
     expect(await snapshot(db)).toBe(before);

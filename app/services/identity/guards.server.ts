@@ -109,16 +109,18 @@ async function refuse(
   reason: string,
   organizationId: string | null = null,
 ): Promise<never> {
-  const db = await getDb();
-  await recordAudit(db, {
-    actorUserId: viewer?.user.id ?? null,
-    actorLabel: viewer?.user.email ?? "anonymous",
-    organizationId,
-    action: "access.denied",
-    target: `${request.method} ${maskSecretPath(new URL(request.url).pathname)}`,
-    outcome: "denied",
-    details: { reason, status },
-  });
+  // A layout and its child route guard the same request in parallel: one refusal, one audit row.
+  await requestMemo(`access.denied ${status} ${reason} ${organizationId ?? ""}`, async () =>
+    recordAudit(await getDb(), {
+      actorUserId: viewer?.user.id ?? null,
+      actorLabel: viewer?.user.email ?? "anonymous",
+      organizationId,
+      action: "access.denied",
+      target: `${request.method} ${maskSecretPath(new URL(request.url).pathname)}`,
+      outcome: "denied",
+      details: { reason, status },
+    }),
+  );
   if (status === 401 && request.method === "GET") {
     throw redirect(`/auth/login?returnTo=${encodeURIComponent(sanitizeReturnTo(requestPath(request)))}`);
   }

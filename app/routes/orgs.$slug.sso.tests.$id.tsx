@@ -39,7 +39,7 @@ export default function TestLoginResultPage() {
         <Link to={`/orgs/${org.slug}`}>{org.name}</Link> ›{" "}
         <Link to={`/orgs/${org.slug}/sso/live`}>Test and go live</Link> › Test login
       </p>
-      <h1>Test login of version {result.version}</h1>
+      <h2>Test login of version {result.version}</h2>
       <TestResult result={result} slug={org.slug} />
     </div>
   );

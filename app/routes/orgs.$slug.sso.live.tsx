@@ -105,9 +105,9 @@ export default function TestAndGoLive() {
   return (
     <div className="stack">
       <p>
-        <Link to={`/orgs/${org.slug}`}>{org.name}</Link> › Single sign-on
+        <Link to={`/orgs/${org.slug}/sso`}>Single sign-on</Link> › Test and go live
       </p>
-      <h1>Test and go live</h1>
+      <h2>Test and go live</h2>
       <p className="lead">
         A new version is applied to a separate test connection first. Test it; when it passes, put it live. Your users
         keep signing in with the live version until then.
