@@ -188,8 +188,6 @@ const ORG_PROBES: Probe[] = [
     path: "/orgs/acme?index",
     form: () => ({ intent: "change-role", userId: ids.victor!, role: "org_admin" }),
   },
-  { name: "POST remove a member", path: "/orgs/acme", form: () => ({ intent: "remove-member", userId: ids.victor! }) },
-  { name: "POST an unknown intent", path: "/orgs/acme", form: () => ({ intent: "delete-everything" }) },
   { name: "GET test and go live", path: "/orgs/acme/sso/live" },
   { name: "GET a test login's result", path: `/orgs/acme/sso/tests/__acmeTest__` },
   { name: "POST go live", path: "/orgs/acme/sso/live", form: () => ({ intent: "go-live" }) },
