@@ -1,5 +1,6 @@
 import { createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from "express";
+import { isBearerOnlyPath } from "./same-origin";
 
 /**
  * The Remix handler, fed a request whose URL is PUBLIC_URL's origin plus the path asked for, and
@@ -101,7 +102,11 @@ export function remixHandler(options: {
       const init: RequestInit = { method: req.method, headers, signal: controller.signal };
       if (req.method !== "GET" && req.method !== "HEAD") {
         try {
-          init.body = await readFormBody(req, url, headers, options.maxBodyBytes);
+          // The JSON API (/api/v1) reads its own bodies and answers in its own error shape; the
+          // pages read forms only.
+          init.body = isBearerOnlyPath(req.path)
+            ? await readBody(req, options.maxBodyBytes)
+            : await readFormBody(req, url, headers, options.maxBodyBytes);
         } catch (err) {
           if (!(err instanceof UnreadableBody)) throw err;
           res.status(err.status).type("text/plain").send(err.message);

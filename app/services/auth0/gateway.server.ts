@@ -119,17 +119,6 @@ export class Auth0Gateway {
     return connectionName(this.options.prefix, scope.org.slug, protocol, stage);
   }
 
-  /** The organization's own connection for a protocol and stage; null when it does not exist yet. */
-  async findOwnedConnection(
-    scope: OrganizationScope,
-    protocol: ConnectionProtocol,
-    stage: ConnectionStage,
-    operation: string,
-  ): Promise<OwnedConnection | null> {
-    const found = await this.findConnectionByName(this.connectionName(scope, protocol, stage));
-    return found ? this.assertOwned(scope, found, operation) : null;
-  }
-
   /** The connection with exactly this name, owned or not; null when there is none. */
   async findConnectionByName(name: string): Promise<Auth0Connection | null> {
     return call(async () => {
@@ -253,6 +242,42 @@ export class Auth0Gateway {
       ),
     );
     return { connection: await this.assertOwned(scope, updated, "update"), outcome: "updated" };
+  }
+
+  /**
+   * The organization's connection for a protocol (the live one, or the staged `-test` one),
+   * ownership checked, without an extra request: null when there is none (monitoring reads,
+   * go-live's read of the tested configuration; writes go through upsertConnection).
+   */
+  async findOwnedConnection(
+    scope: OrganizationScope,
+    protocol: ConnectionProtocol,
+    operation: string,
+    stage: ConnectionStage = "live",
+  ): Promise<OwnedConnection | null> {
+    const found = await this.findConnectionByName(this.connectionName(scope, protocol, stage));
+    return found ? this.assertOwned(scope, found, operation) : null;
+  }
+
+  /** How the connection is enabled for the scope's Auth0 organization; null when it is not. */
+  async organizationConnection(
+    scope: OrganizationScope,
+    owned: OwnedConnection,
+  ): Promise<OrganizationConnectionSettings | null> {
+    this.checkHandle(scope, owned);
+    try {
+      const c = await call(async () =>
+        parseAnswer(
+          organizationConnectionSchema,
+          await this.clients.organizationConnections.get(this.auth0OrgId(scope), owned.id),
+          "organization connection",
+        ),
+      );
+      return { assignMembershipOnLogin: c.assign_membership_on_login ?? false, showAsButton: c.show_as_button ?? true };
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
   }
 
   /** Client ids the connection is enabled for. */

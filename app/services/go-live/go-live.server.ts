@@ -146,7 +146,7 @@ export async function goLive(scope: OrgScope): Promise<LiveActionResult> {
   const staged = state.staged;
   const db = await getDb();
   // The tested configuration, as Auth0 holds it on the -test connection (secrets included).
-  const tested = await portalGateway(db).findOwnedConnection(scope, staged.protocol, "test", "go-live");
+  const tested = await portalGateway(db).findOwnedConnection(scope, staged.protocol, "go-live", "test");
   if (!tested || tested.version !== staged.version) {
     return {
       ok: false,
@@ -269,7 +269,7 @@ export async function setLiveConnectionEnabled(
     };
   }
   const gw = portalGateway(db);
-  const owned = await gw.findOwnedConnection(system, live.protocol, "live", enabled ? "enable" : "disable");
+  const owned = await gw.findOwnedConnection(system, live.protocol, enabled ? "enable" : "disable", "live");
   if (!owned) return { ok: false, message: "The live connection does not exist in Auth0 (any more)." };
   const clients = getTenantConfig().productionClientIds;
   try {

@@ -287,7 +287,7 @@ async function exchangeAndCheck(
     try {
       const db = await getDb();
       const gw = portalGateway(db);
-      const owned = await gw.findOwnedConnection(scope, row.protocol, "test", "read-test-user");
+      const owned = await gw.findOwnedConnection(scope, row.protocol, "read-test-user", "test");
       if (owned) {
         const profile = await gw.readConnectionUser(scope, owned, subject);
         attributes = Object.fromEntries(Object.entries(profile).filter(([k]) => !PROFILE_BOOKKEEPING.has(k)));
