@@ -286,6 +286,7 @@ const SUPPORT_PROBES: Probe[] = [
     form: () => ({ intent: "create-org", slug: "initech", name: "Initech", auth0OrgId: "org_Initech0001" }),
   },
   { name: "GET the scheduled jobs", path: "/support/jobs" },
+  { name: "GET every organization's health", path: "/support/health?attention=1&sort=certificate" },
   {
     name: "POST run a scheduled job now",
     path: "/support/jobs",
