@@ -1,6 +1,7 @@
 import { ConnectionsClient } from "auth0/connections";
 import { OrganizationsClient } from "auth0/organizations";
 import { EnabledConnectionsClient } from "auth0/organizations/enabledConnections";
+import { UsersClient } from "auth0/users";
 import { z } from "zod";
 import { countManagementApiResponse } from "../monitoring/metrics.server";
 import { singleton } from "../platform/singleton.server";
@@ -38,6 +39,7 @@ export interface ManagementClients {
   connections: ConnectionsClient;
   organizations: OrganizationsClient;
   organizationConnections: EnabledConnectionsClient;
+  users: UsersClient;
 }
 
 const tokenResponse = z.object({
@@ -165,5 +167,6 @@ export function createManagementClients(
     connections: new ConnectionsClient(clientOptions),
     organizations: new OrganizationsClient(clientOptions),
     organizationConnections: new EnabledConnectionsClient(clientOptions),
+    users: new UsersClient(clientOptions),
   };
 }

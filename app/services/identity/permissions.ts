@@ -17,7 +17,9 @@ export type OrgPermission =
   | "org:domains:read"
   | "org:domains:manage"
   | "org:sso:read"
-  | "org:sso:manage";
+  | "org:sso:manage"
+  | "org:sso:test"
+  | "org:sso:go-live";
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -27,6 +29,7 @@ export type SupportPermission =
   | "support:orgs:create"
   | "support:orgs:manage"
   | "support:domains:verify"
+  | "support:connections:disable"
   | "support:jobs:read"
   | "support:jobs:run"
   | "support:api-keys:manage"
@@ -49,6 +52,8 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:domains:manage",
     "org:sso:read",
     "org:sso:manage",
+    "org:sso:test",
+    "org:sso:go-live",
   ],
 };
 
@@ -68,6 +73,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:orgs:create",
     "support:orgs:manage",
     "support:domains:verify",
+    "support:connections:disable",
     "support:jobs:read",
     "support:jobs:run",
     "support:api-keys:manage",

@@ -1,4 +1,5 @@
 import { connectionApply } from "./connection-apply.server";
+import { connectionGoLive, connectionRollBack } from "./connection-go-live.server";
 import { connectionRemove } from "./connection-remove.server";
 import type { JobKind } from "./job-kind";
 import {
@@ -16,6 +17,8 @@ import {
 const KINDS: readonly JobKind[] = [
   connectionApply,
   connectionRemove,
+  connectionGoLive,
+  connectionRollBack,
   organizationCreate,
   organizationRename,
   organizationSuspend,
