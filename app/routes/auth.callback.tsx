@@ -1,6 +1,7 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
 import { recordAudit } from "~/services/audit/audit.server";
+import { recordSignInRefusal } from "~/services/audit/security-log.server";
 import { sanitizeReturnTo } from "~/services/identity/return-to";
 import { finishLogin, isPendingLogin, loginCookie } from "~/services/identity/oidc.server";
 import {
@@ -21,11 +22,12 @@ import { SignInRefused, upsertUserFromClaims } from "~/services/identity/users.s
  * a new one made (no fixation), and the browser goes to the kept `returnTo`.
  */
 async function fail(status: number, message: string, audit: Record<string, unknown>, clear: string): Promise<never> {
-  await recordAudit(await getDb(), {
+  // A failed sign-in belongs to nobody's organization: support's security log, counted per hour,
+  // so a flood of forged callbacks costs one row and pushes no real event off the console.
+  await recordSignInRefusal({
     actorLabel: typeof audit.email === "string" ? audit.email : "anonymous",
-    action: "session.sign_in",
-    outcome: "failure",
-    details: audit,
+    status,
+    reason: typeof audit.reason === "string" ? audit.reason : "refused",
   });
   throw new Response(message, {
     status,
