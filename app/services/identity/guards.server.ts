@@ -1,4 +1,5 @@
 import { redirect } from "@remix-run/node";
+import { sql } from "kysely";
 import { recordAudit } from "../audit/audit.server";
 import { recordRefusal } from "../audit/security-log.server";
 import { getDb } from "../platform/db.server";
@@ -74,7 +75,7 @@ async function loadViewer(request: Request): Promise<Viewer | null> {
     .where("sessions.revoked_at", "is", null)
     .where("sessions.idle_expires_at", ">", now)
     .where("sessions.absolute_expires_at", ">", now)
-    .orderBy("organizations.name")
+    .orderBy(sql`lower(organizations.name)`)
     .execute();
   const first = rows[0];
   if (!first) return null;

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
@@ -60,7 +61,12 @@ export async function listOrganizationsFor(scope: StaffScope): Promise<Organizat
   const db = await getDb();
   let q = db.selectFrom("organizations").select(["id", "slug", "name", "auth0_org_id", "created_at"]);
   if (scope.kind === "api" && scope.organization) q = q.where("id", "=", scope.organization.id);
-  return (await q.orderBy("name").orderBy("slug").execute()).map(recordOf);
+  return (
+    await q
+      .orderBy(sql`lower(name)`)
+      .orderBy("slug")
+      .execute()
+  ).map(recordOf);
 }
 
 /** One organization by slug, or null when there is none the scope may see. */
