@@ -7,6 +7,9 @@
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
 import { startOperationsScheduler } from "~/services/monitoring/jobs.server";
+import { metricsAllowed } from "~/services/monitoring/metrics-access.server";
+import { METRICS_CONTENT_TYPE, metricsText } from "~/services/monitoring/metrics.server";
+import { createServer } from "node:http";
 import { closeDatabase, getDatabase } from "~/services/platform/db.server";
 import { envOrExit } from "./env";
 import { logger } from "~/services/platform/logger.server";
@@ -29,6 +32,17 @@ async function main(): Promise<void> {
   // Scheduled jobs (certificate expiry, metadata refresh, drift…): every worker runs the loop,
   // each job still runs once per period.
   const scheduler = startOperationsScheduler({ db });
+  // This process's own counters (Management API answers, scheduled runs); the queue and the rate
+  // budget are the portal's /metrics, read from the shared database.
+  const metricsServer = env.WORKER_METRICS_PORT
+    ? createServer((req, res) => {
+        if (req.url !== "/metrics") return void res.writeHead(404).end();
+        if (!metricsAllowed(req.headers.authorization)) return void res.writeHead(401).end();
+        void metricsText({ cluster: false }).then((text) =>
+          res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE }).end(text),
+        );
+      }).listen(env.WORKER_METRICS_PORT, env.HOST)
+    : undefined;
   // The key id (never the key) lets operators check that portal and workers share SECRETS_KEY.
   logger.info(
     { worker: worker.id, rateLimit: env.AUTH0_RATE_LIMIT, secretsKeyId: getSecretsKey().id },
@@ -36,6 +50,7 @@ async function main(): Promise<void> {
   );
   const shutdown = async () => {
     logger.info("apply worker stopping after the current step");
+    metricsServer?.close();
     await Promise.all([stop(), scheduler.stop()]);
     await closeDatabase();
     process.exit(0);

@@ -10,6 +10,8 @@ import { requestContext, requestIdFrom } from "~/services/platform/request-conte
 import { maskSecretPath } from "~/services/platform/secret-paths";
 import { publicHostGuard } from "./public-host";
 import { remixHandler } from "./remix-handler";
+import { observeHttpRequest } from "~/services/monitoring/metrics.server";
+import { createRouteLabeler, type RouteLabeler } from "./route-label";
 import { sameOriginGuard } from "./same-origin";
 
 /** Largest request body the portal reads: metadata uploads are capped at 1 MB, forms are small. */
@@ -63,10 +65,15 @@ export function createPortalApp(options: PortalAppOptions): Express {
     requestContext.run({ requestId, ip: req.ip, userAgent: req.get("user-agent") }, () => next());
   });
 
+  // Metrics label requests by route pattern; the dev server's build changes, so it has none.
+  const routeOf: RouteLabeler =
+    typeof options.build === "function" ? () => "dev" : createRouteLabeler(options.build.routes);
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const route = req.path.startsWith("/assets/") ? "/assets/*" : routeOf(req.path);
+      observeHttpRequest(route, req.method, res.statusCode, ms / 1000);
       const line = {
         method: req.method,
         path: loggablePath(req.originalUrl),

@@ -21,6 +21,7 @@ import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
 import { startOperationsScheduler } from "~/services/monitoring/jobs.server";
 import { getEnv, type TrustProxy } from "~/services/platform/env.server";
+import { startChangeBackground } from "~/services/change-requests/background.server";
 import { CLIENT_DIR, SERVER_BUILD } from "./build";
 import { createPortalApp } from "./http";
 import { answerWhileStarting } from "./starting";
@@ -83,6 +84,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   let tenant: LocalTenant | undefined;
   let demoIdps: DemoIdps | undefined;
   let applyWorker: { stop(): Promise<void> } | undefined;
+  let changeBackground: { stop(): Promise<void> } | undefined;
   let scheduler: { stop(): Promise<void> } | undefined;
   try {
     if (options.localTenant) {
@@ -123,6 +125,9 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       scheduler = startOperationsScheduler({ db });
     }
 
+    // Every instance delivers mail and follows apply jobs; row locks keep them from doing anything twice.
+    changeBackground = startChangeBackground(db);
+
     const app = createPortalApp({
       build: options.build ?? (await loadServerBuild()),
       clientDir: CLIENT_DIR,
@@ -137,6 +142,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     await demoIdps?.close();
     await scheduler?.stop();
     await applyWorker?.stop();
+    await changeBackground?.stop();
     await tenant?.close();
     throw err;
   }
@@ -152,6 +158,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       await demoIdps?.close();
       await scheduler?.stop();
       await applyWorker?.stop();
+      await changeBackground?.stop();
       await tenant?.close();
       // A database handed in by the caller is the caller's to close.
       if (!("open" in options.database)) await closeDatabase();

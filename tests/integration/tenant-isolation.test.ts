@@ -12,6 +12,10 @@ import { startTestPortal, type TestPortal } from "../support/portal";
  * controls at the end show the same requests do change things when the right person sends them.
  */
 
+// Set before the portal starts (and reads its environment): /metrics then needs this token, local mode or not.
+const METRICS_TOKEN = "metrics-token-for-the-isolation-test-0001";
+process.env.METRICS_TOKEN = METRICS_TOKEN;
+
 let portal: TestPortal;
 const cookies: Record<string, string> = {};
 const ids: Record<string, string> = {};
@@ -267,6 +271,30 @@ describe("tenant isolation: ids of another organization inside one's own", () =>
     const res = await call(portal.url, `/invites/${"A".repeat(43)}`, { form: {} });
     expect(res.status).toBe(401);
     expect(await snapshot(portal.database.db)).toBe(before);
+  });
+});
+
+describe("/metrics needs its bearer token", () => {
+  it.each([
+    ["nobody", {}],
+    ["a support lead's session", { cookie: "lena" }],
+    ["an organization administrator's session", { cookie: "alice" }],
+    ["a wrong token", { authorization: "Bearer metrics-token-for-the-isolation-test-0002" }],
+    ["the token without Bearer", { authorization: METRICS_TOKEN }],
+  ] as const)("refuses %s with 401 and shows no number", async (_label, who) => {
+    const headers: Record<string, string> = {};
+    if ("cookie" in who) headers.cookie = cookies[who.cookie]!;
+    if ("authorization" in who) headers.authorization = who.authorization;
+    const res = await fetch(`${portal.url}/metrics`, { headers, redirect: "manual" });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(await res.text()).not.toContain("sso_portal_");
+  });
+
+  it("answers Prometheus with the token", async () => {
+    const res = await fetch(`${portal.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("sso_portal_http_request_duration_seconds_count");
   });
 });
 

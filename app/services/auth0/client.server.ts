@@ -1,6 +1,7 @@
 import { ConnectionsClient } from "auth0/connections";
 import { EnabledConnectionsClient } from "auth0/organizations/enabledConnections";
 import { z } from "zod";
+import { countManagementApiResponse } from "../monitoring/metrics.server";
 import { singleton } from "../platform/singleton.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
 import { UnavailableError } from "./errors";
@@ -134,9 +135,11 @@ export function createManagementClients(
       try {
         response = await baseFetch(input, init);
       } catch (err) {
+        countManagementApiResponse(method, path, undefined);
         await hooks.afterResponse?.({ method, path, status: undefined, headers: undefined });
         throw err;
       }
+      countManagementApiResponse(method, path, response.status);
       if (response.status === 401) invalidateManagementToken(tenant);
       await hooks.afterResponse?.({ method, path, status: response.status, headers: response.headers });
       // A 429 is retried here, after the tenant's reset, a few times; then it is the caller's.

@@ -28,7 +28,9 @@ export type SupportPermission =
   | "support:domains:verify"
   | "support:jobs:read"
   | "support:jobs:run"
-  | "support:api-keys:manage";
+  | "support:api-keys:manage"
+  | "support:changes:review"
+  | "support:policies:manage";
 
 export type Permission = OrgPermission | SupportPermission;
 
@@ -49,7 +51,13 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
 };
 
 const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]> = {
-  support_agent: ["support:orgs:read", "support:audit:read", "support:invitations:read", "support:jobs:read"],
+  support_agent: [
+    "support:orgs:read",
+    "support:audit:read",
+    "support:invitations:read",
+    "support:jobs:read",
+    "support:changes:review",
+  ],
   support_admin: [
     "support:orgs:read",
     "support:audit:read",
@@ -60,6 +68,8 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:jobs:read",
     "support:jobs:run",
     "support:api-keys:manage",
+    "support:changes:review",
+    "support:policies:manage",
   ],
 };
 

@@ -5,6 +5,7 @@ import {
   validateSamlMetadataUrl,
   type ValidationReport,
 } from "~/validators/index";
+import { countValidation } from "../monitoring/metrics.server";
 import { getEnv } from "../platform/env.server";
 import { createSafeFetcher } from "./safe-fetch.server";
 
@@ -31,18 +32,26 @@ function resolve(ctx: ValidationContext): { now: Date; localMode: boolean; fetch
   return { now: ctx.now ?? new Date(), localMode, fetch };
 }
 
+/** Every verdict is counted for /metrics (sso_portal_validations_total). */
+function counted(report: ValidationReport): ValidationReport {
+  countValidation(report.kind, report.verdict);
+  return report;
+}
+
 /** An uploaded or pasted metadata document. */
 export function judgeMetadataDocument(
   document: Uint8Array | string,
   opts: { entityId?: string; trustedCertificates?: string[] } & ValidationContext = {},
 ): ValidationReport {
   const { now, localMode } = resolve(opts);
-  return validateSamlMetadata(document, {
-    now,
-    localMode,
-    ...(opts.entityId !== undefined ? { entityId: opts.entityId } : {}),
-    ...(opts.trustedCertificates ? { trustedCertificates: opts.trustedCertificates } : {}),
-  });
+  return counted(
+    validateSamlMetadata(document, {
+      now,
+      localMode,
+      ...(opts.entityId !== undefined ? { entityId: opts.entityId } : {}),
+      ...(opts.trustedCertificates ? { trustedCertificates: opts.trustedCertificates } : {}),
+    }),
+  );
 }
 
 /** A metadata URL, fetched once through the SSRF-safe fetcher. */
@@ -55,7 +64,7 @@ export function judgeMetadataUrl(
     ...ctx,
     ...(opts.entityId !== undefined ? { entityId: opts.entityId } : {}),
     ...(opts.trustedCertificates ? { trustedCertificates: opts.trustedCertificates } : {}),
-  });
+  }).then(counted);
 }
 
 /** An OIDC provider: discovery (or issuer) URL, then its JWKS; the client credentials shape-checked. */
@@ -68,5 +77,5 @@ export function judgeOidcProvider(
     ...ctx,
     ...(opts.clientId !== undefined ? { clientId: opts.clientId } : {}),
     ...(opts.clientSecret !== undefined ? { clientSecret: opts.clientSecret } : {}),
-  });
+  }).then(counted);
 }

@@ -5,6 +5,7 @@ import type { Database, ScheduledJobRow } from "../platform/db/schema";
 import { logger } from "../platform/logger.server";
 import { singleton } from "../platform/singleton.server";
 import { systemClock, type Clock } from "./clock";
+import { observeScheduledRun } from "./metrics.server";
 import { SCHEDULED_JOB_CATALOG, type ScheduledJobName } from "./job-catalog";
 
 /**
@@ -41,16 +42,6 @@ export interface SchedulerOptions {
   leaseMs?: number;
   /** How often an idle runner looks for due jobs. */
   pollMs?: number;
-  /** Called with each finished run (metrics). */
-  onRun?: (run: FinishedRun) => void;
-}
-
-export interface FinishedRun {
-  name: ScheduledJobName;
-  outcome: "succeeded" | "failed";
-  durationMs: number;
-  /** How long after its due time the run started. */
-  lagMs: number;
 }
 
 export interface Scheduler {
@@ -212,7 +203,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (Number(result.numUpdatedRows) === 0) {
       log.warn({ job: name }, "scheduled job outlived its lease; another runner has taken it");
     }
-    options.onRun?.({ name, outcome, durationMs, lagMs });
+    observeScheduledRun(name, outcome, durationMs, lagMs);
   }
 
   async function runDue(): Promise<ScheduledJobName[]> {

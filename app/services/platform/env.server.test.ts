@@ -27,6 +27,16 @@ describe("environment", () => {
     expect(found.join()).not.toContain("hunter2");
   });
 
+  it("names a malformed SMTP_URL with an example, without echoing its password", () => {
+    const found = problems({ SMTP_URL: "http://mailer:s3cret@mail.example.com" });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^SMTP_URL must be an SMTP URL such as smtp:\/\//);
+    expect(found.join()).not.toContain("s3cret");
+    expect(parseEnv({ SMTP_URL: "smtps://u:p@mail.example.com:465" }).SMTP_URL).toBe(
+      "smtps://u:p@mail.example.com:465",
+    );
+  });
+
   it("requires SESSION_SECRET and the Auth0 applications outside local mode, one message each", () => {
     const found = problems({ AUTH0_DOMAIN: "acme.eu.auth0.com" });
     const names = found.map((p) => p.split(" ")[0]);

@@ -95,6 +95,20 @@ const schema = z
         ),
       )
       .optional(),
+    /** Outgoing mail: smtp://user:password@host:587 or smtps://…:465. Unset: mail stays in the outbox (/outbox). */
+    SMTP_URL: z
+      .string()
+      .refine((v) => {
+        try {
+          const u = new URL(v);
+          return (u.protocol === "smtp:" || u.protocol === "smtps:") && u.hostname !== "";
+        } catch {
+          return false;
+        }
+      }, "must be an SMTP URL such as smtp://user:password@mail.example.com:587 (or smtps://… for port 465)")
+      .optional(),
+    /** The sender of every notification. */
+    MAIL_FROM: z.string().min(3).default("SSO Portal <no-reply@localhost>"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     AUTH0_DOMAIN: z
       .string()
@@ -128,6 +142,14 @@ const schema = z
       .optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().int("must be a whole number").min(5).max(1440).default(120),
     SESSION_MAX_HOURS: z.coerce.number().int("must be a whole number").min(1).max(720).default(12),
+    /** Bearer token Prometheus sends to /metrics; without it /metrics is open in local mode only. */
+    METRICS_TOKEN: z
+      .string()
+      .min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+      .regex(/^[\x21-\x7e]+$/, "may hold only printable characters without spaces")
+      .optional(),
+    /** `npm run apply-worker` serves its own /metrics on this port (off when unset). */
+    WORKER_METRICS_PORT: z.coerce.number().int("must be a whole number").min(1).max(65535).optional(),
     /** Scheduled jobs' periods, e.g. "certificate-expiry=6h,drift-check=30m" (default: each job's own). */
     SCHEDULED_JOB_PERIODS: z
       .string()
@@ -208,6 +230,8 @@ const SECRET_KEYS = new Set([
   "LOCAL_DEMO_PASSWORD",
   "LOCAL_TENANT_MGMT_CLIENT_SECRET",
   "DATABASE_URL",
+  "METRICS_TOKEN",
+  "SMTP_URL",
 ]);
 
 export function parseEnv(source: Record<string, string | undefined>): Env {

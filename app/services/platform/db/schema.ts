@@ -196,6 +196,87 @@ export interface ApiKeysTable {
   window_count: Generated<number>;
 }
 
+export type ChangeState =
+  "draft" | "pending_review" | "approved" | "applying" | "applied" | "failed" | "rejected" | "withdrawn" | "superseded";
+export type RiskLevel = "low" | "medium" | "high";
+
+export interface ChangeRequestsTable {
+  id: Generated<string>;
+  organization_id: string;
+  protocol: "saml" | "oidc";
+  /** The normalized desired configuration; never a secret in clear (see secret_changed). */
+  desired: Json;
+  report: Json;
+  verdict: "ok" | "warn" | "error";
+  /** What changed against the base, in one line ("Signing certificate added"). */
+  summary: string;
+  secret_changed: Generated<boolean>;
+  base_change_id: string | null;
+  base_version: number | null;
+  restored_version: number | null;
+  state: Generated<ChangeState>;
+  risk: RiskLevel;
+  policy_rule: string;
+  policy_reason: string;
+  author_user_id: string | null;
+  author_label: string;
+  reviewer_user_id: string | null;
+  reviewer_label: string | null;
+  reviewed_at: Timestamp | null;
+  /** Why it was rejected (required then). */
+  reason: string | null;
+  /** The organization's version number, given when the change is approved. */
+  version: number | null;
+  apply_job_id: string | null;
+  apply_error: string | null;
+  apply_retryable: boolean | null;
+  created_at: Timestamp;
+  submitted_at: Timestamp | null;
+  updated_at: Timestamp;
+  applied_at: Timestamp | null;
+}
+
+export interface ChangePoliciesTable {
+  id: number;
+  auto_approve_certificate_rotation: boolean;
+  auto_approve_trusted_organizations: boolean;
+  auto_approve_restore_previous: boolean;
+  updated_by_label: string | null;
+  updated_at: Timestamp;
+}
+
+export interface TrustedOrganizationsTable {
+  organization_id: string;
+  marked_by_label: string;
+  marked_at: Timestamp;
+}
+
+export type OutboxStatus = "queued" | "sending" | "sent" | "dead";
+
+export interface OutboxMessagesTable {
+  id: Generated<string>;
+  /** One message per event and recipient: queuing the same one again does nothing. */
+  dedupe_key: string;
+  to_address: string;
+  to_user_id: string | null;
+  organization_id: string | null;
+  kind: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  link: string;
+  status: Generated<OutboxStatus>;
+  /** "smtp" or "outbox" (local mode: the outbox page is the mailbox). */
+  delivered_via: string | null;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -210,6 +291,10 @@ export interface Database {
   connection_setup_progress: ConnectionSetupProgressTable;
   scheduled_jobs: ScheduledJobsTable;
   api_keys: ApiKeysTable;
+  change_requests: ChangeRequestsTable;
+  change_policies: ChangePoliciesTable;
+  trusted_organizations: TrustedOrganizationsTable;
+  outbox_messages: OutboxMessagesTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -221,3 +306,5 @@ export type Invitation = Selectable<InvitationsTable>;
 export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
 export type ScheduledJobRow = Selectable<ScheduledJobsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
+export type ChangeRequestRow = Selectable<ChangeRequestsTable>;
+export type OutboxMessage = Selectable<OutboxMessagesTable>;

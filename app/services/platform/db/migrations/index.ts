@@ -7,7 +7,8 @@ import * as m005 from "./005-connection-drafts";
 import * as m006 from "./006-scheduled-jobs";
 import * as m007 from "./007-apply-job-kinds";
 import * as m008 from "./008-api-keys";
-import * as m009 from "./009-security-log";
+import * as m009 from "./009-change-requests";
+import * as m010 from "./010-security-log";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -22,5 +23,6 @@ export const migrations: Record<string, Migration> = {
   "006-scheduled-jobs": m006,
   "007-apply-job-kinds": m007,
   "008-api-keys": m008,
-  "009-security-log": m009,
+  "009-change-requests": m009,
+  "010-security-log": m010,
 };

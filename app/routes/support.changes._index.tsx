@@ -1,0 +1,151 @@
+import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { RiskBadge, StateBadge, VerdictBadge } from "~/components/change-status";
+import { Time } from "~/components/time";
+import { requireSupport } from "~/services/identity/guards.server";
+import { POLICY_RULE_LABEL, type PolicyRule } from "~/services/change-requests/policies";
+import { isChangeState, listQueue } from "~/services/change-requests/queries.server";
+import { CHANGE_STATES, STATE_LABEL, type ChangeState } from "~/services/change-requests/states";
+
+/**
+ * /support/changes — every organization's changes, oldest first: waiting for review by default,
+ * any state or one organization by filter; keyset-paged ("Next page" carries the last row's
+ * position), so the page costs the same however deep the queue.
+ */
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const scope = await requireSupport(request);
+  const url = new URL(request.url);
+  const stateParam = url.searchParams.get("state") ?? "pending_review";
+  const state: ChangeState | "all" = stateParam === "all" || isChangeState(stateParam) ? stateParam : "pending_review";
+  const org = (url.searchParams.get("org") ?? "").trim().toLowerCase().slice(0, 100);
+  const after = url.searchParams.get("after");
+  const page = await listQueue(scope, { state, org: org || undefined, after });
+  const now = Date.now();
+  return {
+    state,
+    org,
+    paged: Boolean(after),
+    next: page.next,
+    rows: page.rows.map((r) => ({
+      ...r,
+      submittedAt: r.submittedAt.toISOString(),
+      ageHours: Math.max(0, Math.floor((now - r.submittedAt.getTime()) / 3_600_000)),
+    })),
+  };
+}
+
+function age(hours: number): string {
+  if (hours < 1) return "under an hour";
+  if (hours < 48) return `${hours} hour${hours === 1 ? "" : "s"}`;
+  return `${Math.floor(hours / 24)} days`;
+}
+
+export default function ChangeQueue() {
+  const { state, org, rows, next, paged } = useLoaderData<typeof loader>();
+  const nextHref = next ? `?${new URLSearchParams({ state, ...(org ? { org } : {}), after: next })}` : null;
+  return (
+    <div className="stack">
+      <h1>Changes</h1>
+      <p className="lead">
+        Single sign-on changes customers submitted, oldest first. Open one to see its report and diff.
+      </p>
+      <Form method="get" className="inline-form" aria-label="Filter changes">
+        <div className="field">
+          <label htmlFor="filter-state">State</label>
+          <select id="filter-state" name="state" defaultValue={state}>
+            {CHANGE_STATES.filter((s) => s !== "draft").map((s) => (
+              <option key={s} value={s}>
+                {STATE_LABEL[s]}
+              </option>
+            ))}
+            <option value="all">Any state</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-org">Organization (slug)</label>
+          <input id="filter-org" name="org" defaultValue={org} placeholder="e.g. acme" autoComplete="off" />
+        </div>
+        <div className="field">
+          <button type="submit" className="secondary">
+            Filter
+          </button>
+        </div>
+      </Form>
+      <section className="card" aria-labelledby="queue-title">
+        <h2 id="queue-title">
+          {state === "all" ? "All changes" : STATE_LABEL[state]}
+          {org ? ` · ${org}` : ""}
+        </h2>
+        {rows.length === 0 ? (
+          <p className="empty-state">
+            {state === "pending_review" && !org && !paged
+              ? "Nothing waits for review. New changes appear here as customers submit them."
+              : "No change matches these filters."}
+          </p>
+        ) : (
+          <div className="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Change</th>
+                  <th scope="col">Organization</th>
+                  <th scope="col">Author</th>
+                  <th scope="col">Waiting</th>
+                  <th scope="col">Risk</th>
+                  <th scope="col">Report</th>
+                  <th scope="col">State</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.id}>
+                    <td>
+                      <Link to={`/support/changes/${r.id}`}>Change #{r.id}</Link>
+                      <p className="hint">{r.summary}</p>
+                    </td>
+                    <td>
+                      {r.orgName}
+                      <p className="hint mono">{r.orgSlug}</p>
+                    </td>
+                    <td>{r.author}</td>
+                    <td>
+                      {age(r.ageHours)}
+                      <p className="hint">
+                        since <Time value={r.submittedAt} />
+                      </p>
+                    </td>
+                    <td>
+                      <RiskBadge risk={r.risk} />
+                      <p className="hint">{POLICY_RULE_LABEL[r.policyRule as PolicyRule] ?? r.policyRule}</p>
+                    </td>
+                    <td>
+                      <VerdictBadge verdict={r.verdict} />
+                    </td>
+                    <td>
+                      <StateBadge state={r.state} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <nav className="button-row" aria-label="Pages">
+          {paged ? (
+            <Link className="button secondary" to={`?${new URLSearchParams({ state, ...(org ? { org } : {}) })}`}>
+              First page
+            </Link>
+          ) : null}
+          {nextHref ? (
+            <Link className="button secondary" to={nextHref}>
+              Next page
+            </Link>
+          ) : null}
+        </nav>
+      </section>
+    </div>
+  );
+}
+
+export const meta: MetaFunction = () => [{ title: "Changes · Support · SSO Portal" }];

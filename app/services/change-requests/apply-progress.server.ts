@@ -1,0 +1,109 @@
+import type { Kysely } from "kysely";
+import { connectionApply } from "../apply/kinds/connection-apply.server";
+import type { Database } from "../platform/db/schema";
+import { logger } from "../platform/logger.server";
+import { moveChange, type SystemActor } from "./moves.server";
+import { IN_FLIGHT } from "./states";
+
+/**
+ * Follows the apply jobs of approved changes: running → applying, succeeded → applied, failed →
+ * failed with the error in words and whether a retry can fix it. Every instance may run it; the moves' locks make it idempotent.
+ */
+const WORKER: SystemActor = { kind: "system", actor: "apply-worker" };
+
+export async function followApplyJobs(db: Kysely<Database>, changeIds?: string[]): Promise<number> {
+  let q = db
+    .selectFrom("change_requests")
+    .innerJoin("apply_jobs", "apply_jobs.id", "change_requests.apply_job_id")
+    .select(["change_requests.id", "change_requests.state", "apply_jobs.status as jobStatus", "apply_jobs.last_error"])
+    .where("change_requests.state", "in", [...IN_FLIGHT]);
+  if (changeIds) {
+    if (changeIds.length === 0) return 0;
+    q = q.where("change_requests.id", "in", changeIds);
+  }
+  const rows = await q.execute();
+  let moved = 0;
+  for (const row of rows) {
+    const id = String(row.id);
+    const move =
+      row.jobStatus === "succeeded"
+        ? "finish_apply"
+        : row.jobStatus === "failed" || row.jobStatus === "dead"
+          ? "fail_apply"
+          : row.jobStatus === "running" && row.state === "approved"
+            ? "start_apply"
+            : null;
+    if (!move) continue;
+    const result = await db.transaction().execute((trx) =>
+      moveChange(trx, WORKER, id, move, () => {
+        if (move === "finish_apply") return { applied_at: new Date() };
+        if (move === "fail_apply") {
+          return {
+            apply_error: row.last_error ?? "Applying the change failed.",
+            apply_retryable: row.jobStatus === "dead",
+          };
+        }
+        return {};
+      }),
+    );
+    if (result.ok) moved++;
+  }
+  return moved;
+}
+
+export interface ApplyProgress {
+  status: "queued" | "running" | "succeeded" | "failed" | "dead";
+  steps: { step: string; label: string; done: boolean }[];
+  attempts: number;
+  error: string | null;
+}
+
+const STEP_LABEL: Record<string, string> = {
+  connection: "Connection written to Auth0",
+  clients: "Enabled for the applications",
+  organization: "Enabled for the organization",
+};
+
+export async function readApplyProgress(db: Kysely<Database>, jobId: string | null): Promise<ApplyProgress | null> {
+  if (!jobId) return null;
+  const job = await db
+    .selectFrom("apply_jobs")
+    .select(["status", "steps_done", "attempts", "last_error"])
+    .where("id", "=", jobId)
+    .executeTakeFirst();
+  if (!job) return null;
+  const done = typeof job.steps_done === "string" ? (JSON.parse(job.steps_done) as string[]) : job.steps_done;
+  return {
+    status: job.status,
+    steps: connectionApply.steps.map((name) => ({
+      step: name,
+      label: STEP_LABEL[name] ?? name,
+      done: done.includes(name),
+    })),
+    attempts: job.attempts,
+    error: job.last_error,
+  };
+}
+
+/** Keeps following in the background: every `intervalMs`, one round. */
+export function startApplyFollower(
+  db: Kysely<Database>,
+  options: { intervalMs?: number } = {},
+): { stop(): Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = followApplyJobs(db)
+      .catch((err: unknown) =>
+        logger.warn({ error: err instanceof Error ? err.message : String(err) }, "following apply jobs failed"),
+      )
+      .finally(() => (running = null));
+  }, options.intervalMs ?? 250);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

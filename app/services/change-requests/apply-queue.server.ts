@@ -1,0 +1,98 @@
+import { sql, type Transaction } from "kysely";
+import { enqueueApply } from "../apply/jobs.server";
+import type { ChangeRequestRow, Database } from "../platform/db/schema";
+import { moveChange, type ChangeActor, type ChangeUpdate, type SystemActor } from "./moves.server";
+import { desiredStateFor } from "../connections/configuration.server";
+import { getTenantConfig } from "../platform/tenant-config.server";
+import { parseDesired } from "./desired";
+
+/**
+ * From an approved change to a queued apply job: the organization's next version number (given
+ * under the organization's lock, so two approvals never share one), and the job carrying the
+ * whole desired state with that version. Older changes still waiting are superseded.
+ */
+export async function queueApplyFor(trx: Transaction<Database>, change: ChangeRequestRow): Promise<ChangeUpdate> {
+  const org = await trx
+    .selectFrom("organizations")
+    .select(["id", "slug", "name", "auth0_org_id"])
+    .where("id", "=", change.organization_id)
+    .executeTakeFirstOrThrow();
+  let version = change.version;
+  if (version === null) {
+    const latest = await trx
+      .selectFrom("change_requests")
+      .select(sql<number | null>`max(version)`.as("v"))
+      .where("organization_id", "=", change.organization_id)
+      .executeTakeFirst();
+    version = Number(latest?.v ?? 0) + 1;
+  }
+  const desired = parseDesired(change.desired);
+  const apply = desiredStateFor(desired.configuration, {
+    version,
+    displayName: desired.displayName,
+    enabledClients: [getTenantConfig().testLogin.clientId],
+  });
+  const jobId = await enqueueApply(
+    trx,
+    {
+      kind: "system",
+      actor: `change #${change.id}`,
+      org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
+    },
+    apply,
+  );
+  return { version, apply_job_id: jobId, apply_error: null, apply_retryable: null };
+}
+
+/** Older changes of the organization still in draft or waiting: replaced by the one just approved. */
+export async function supersedeOlder(trx: Transaction<Database>, approved: ChangeRequestRow): Promise<void> {
+  const older = await trx
+    .selectFrom("change_requests")
+    .select("id")
+    .where("organization_id", "=", approved.organization_id)
+    .where("state", "in", ["draft", "pending_review"])
+    .where("id", "<", approved.id)
+    .execute();
+  const system: SystemActor = { kind: "system", actor: "portal" };
+  for (const row of older) {
+    await moveChange(
+      trx,
+      system,
+      String(row.id),
+      "supersede",
+      () => ({ reason: `Replaced by change #${approved.id}.` }),
+      {
+        by: approved.id,
+      },
+    );
+  }
+}
+
+/** Approval (by support or a policy): the approved move, the apply job, the older changes superseded. */
+export async function approveAndQueue(
+  trx: Transaction<Database>,
+  actor: ChangeActor,
+  changeId: string,
+  move: "approve" | "auto_approve",
+  extra: ChangeUpdate = {},
+  details: Record<string, unknown> = {},
+) {
+  const result = await moveChange(
+    trx,
+    actor,
+    changeId,
+    move,
+    async (change) => ({ ...extra, ...(await queueApplyFor(trx, change)) }),
+    details,
+  );
+  if (result.ok) {
+    await supersedeOlder(trx, result.change);
+    // The submitted draft is now this change; the next setup starts from what gets applied.
+    await trx
+      .deleteFrom("connection_drafts")
+      .where("organization_id", "=", result.change.organization_id)
+      .where("state", "=", "submitted")
+      .execute();
+  }
+  return result;
+}

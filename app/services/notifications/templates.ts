@@ -1,0 +1,117 @@
+/**
+ * The e-mails the portal sends, as pure functions: the same facts give the same subject, plain
+ * text and HTML. Every value from outside (organization names, reasons, IdP strings) is escaped in
+ * the HTML; every mail links back to the page where the reader acts on it.
+ */
+export type MailKind =
+  "change.waiting_review" | "change.approved" | "change.rejected" | "change.applied" | "change.failed";
+
+export interface ChangeMailFacts {
+  organizationName: string;
+  changeId: string;
+  author: string;
+  /** What changed, one line ("Entity ID changed; Signing certificate added"). */
+  summary: string;
+  /** Who approved or rejected it. */
+  reviewer?: string;
+  /** Why it was rejected, or why applying it failed. */
+  reason?: string;
+  version?: number;
+  /** Absolute URL of the page to open. */
+  link: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface Parts {
+  subject: string;
+  lead: string;
+  lines: [string, string | undefined][];
+  action: string;
+}
+
+function parts(kind: MailKind, f: ChangeMailFacts): Parts {
+  const change = `change #${f.changeId}`;
+  switch (kind) {
+    case "change.waiting_review":
+      return {
+        subject: `Review needed: ${f.organizationName} single sign-on ${change}`,
+        lead: `${f.author} submitted a single sign-on change for ${f.organizationName}. It waits for a review.`,
+        lines: [
+          ["What changed", f.summary],
+          ["Why it needs review", f.reason],
+        ],
+        action: "Review the change",
+      };
+    case "change.approved":
+      return {
+        subject: `Approved: your single sign-on ${change}`,
+        lead: `Your single sign-on change for ${f.organizationName} was approved${f.reviewer ? ` by ${f.reviewer}` : ""} and is being applied.`,
+        lines: [
+          ["What changed", f.summary],
+          ["Rule", f.reason],
+        ],
+        action: "Watch it apply",
+      };
+    case "change.rejected":
+      return {
+        subject: `Not approved: your single sign-on ${change}`,
+        lead: `Your single sign-on change for ${f.organizationName} was not approved${f.reviewer ? ` by ${f.reviewer}` : ""}.`,
+        lines: [
+          ["Reason", f.reason],
+          ["What changed", f.summary],
+        ],
+        action: "Read the review",
+      };
+    case "change.applied":
+      return {
+        subject: `Applied: single sign-on version ${f.version ?? ""} for ${f.organizationName}`.replace("  ", " "),
+        lead: `Your single sign-on change for ${f.organizationName} is applied${f.version ? ` as version ${f.version}` : ""}. Test the sign-in before going live.`,
+        lines: [["What changed", f.summary]],
+        action: "Open single sign-on",
+      };
+    case "change.failed":
+      return {
+        subject: `Failed: your single sign-on ${change} could not be applied`,
+        lead: `Your single sign-on change for ${f.organizationName} could not be applied. Nothing else changed.`,
+        lines: [
+          ["What went wrong", f.reason],
+          ["What changed", f.summary],
+        ],
+        action: "See what to do",
+      };
+  }
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+export function renderChangeMail(kind: MailKind, facts: ChangeMailFacts): RenderedMail {
+  const p = parts(kind, facts);
+  const lines = p.lines.filter((l): l is [string, string] => Boolean(l[1]));
+  const text = [
+    p.lead,
+    "",
+    ...lines.map(([k, v]) => `${k}: ${v}`),
+    "",
+    `${p.action}: ${facts.link}`,
+    "",
+    "— SSO Portal",
+  ].join("\n");
+  const html = [
+    `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933">`,
+    `<p>${escapeHtml(p.lead)}</p>`,
+    lines.length
+      ? `<dl>${lines.map(([k, v]) => `<dt><strong>${escapeHtml(k)}</strong></dt><dd>${escapeHtml(v)}</dd>`).join("")}</dl>`
+      : "",
+    `<p><a href="${escapeHtml(facts.link)}">${escapeHtml(p.action)}</a></p>`,
+    `<p style="color:#616e7c">— SSO Portal</p>`,
+    `</body></html>`,
+  ].join("");
+  return { subject: p.subject, text, html };
+}
