@@ -1,5 +1,6 @@
 import { createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from "express";
+import { isBearerOnlyPath } from "./same-origin";
 
 /**
  * The Remix handler, fed a request whose URL is PUBLIC_URL's origin plus the path asked for, and
@@ -8,8 +9,9 @@ import type { Request as ExpressRequest, Response as ExpressResponse, RequestHan
  * so Remix is shown PUBLIC_URL's host and no forwarded host: behind a proxy forms work, and a
  * mismatch is the guard's clear 403, never a 500.
  *
- * A body the portal cannot read (it reads forms only) is a 415, a malformed form a 400, each
- * with a message, instead of an exception inside an action.
+ * A body the portal's pages cannot read (they read forms only) is a 415, a malformed form a 400,
+ * each with a message, instead of an exception inside an action. The JSON API (/api/v1) reads and
+ * judges its own bodies, in its own error shape.
  */
 const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
 
@@ -101,7 +103,9 @@ export function remixHandler(options: {
       const init: RequestInit = { method: req.method, headers, signal: controller.signal };
       if (req.method !== "GET" && req.method !== "HEAD") {
         try {
-          init.body = await readFormBody(req, url, headers, options.maxBodyBytes);
+          init.body = isBearerOnlyPath(req.path)
+            ? await readBody(req, options.maxBodyBytes)
+            : await readFormBody(req, url, headers, options.maxBodyBytes);
         } catch (err) {
           if (!(err instanceof UnreadableBody)) throw err;
           res.status(err.status).type("text/plain").send(err.message);
