@@ -1,10 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
-import { recordAudit } from "~/services/audit/audit.server";
 import { getViewer } from "~/services/identity/guards.server";
-import { tenantLogoutUrl } from "~/services/identity/oidc.server";
-import { clearSessionCookie, revokeAllSessions, revokeSession } from "~/services/identity/session.server";
-import { getDb } from "~/services/platform/db.server";
+import { signOut } from "~/services/identity/sign-in.server";
 
 /**
  * /auth/logout — GET shows the choice; POST signs out (this browser, or everywhere) and sends the
@@ -19,24 +16,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const form = await request.formData();
-  const everywhere = form.get("scope") === "everywhere";
-  const viewer = await getViewer(request);
-  const headers = new Headers({ "Set-Cookie": await clearSessionCookie(), "Cache-Control": "no-store" });
-  if (!viewer) return redirect("/signed-out", { headers });
-  const ended = everywhere ? await revokeAllSessions(viewer.user.id) : (await revokeSession(viewer.session.idHash), 1);
-  await recordAudit(await getDb(), {
-    actorUserId: viewer.user.id,
-    actorLabel: viewer.user.email,
-    action: "session.sign_out",
-    target: viewer.user.email,
-    details: { everywhere, sessionsEnded: ended },
-  });
-  let destination = "/signed-out";
-  try {
-    destination = tenantLogoutUrl();
-  } catch {
-    // No tenant configured: the portal session is gone; nothing more to end.
-  }
+  const { destination, headers } = await signOut(request, { everywhere: form.get("scope") === "everywhere" });
   return redirect(destination, { headers });
 }
 

@@ -1,6 +1,7 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { RiskBadge, StateBadge, VerdictBadge } from "~/components/change-status";
+import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { requireSupport } from "~/services/identity/guards.server";
 import { POLICY_RULE_LABEL, type PolicyRule } from "~/services/change-requests/policies";
@@ -46,10 +47,8 @@ export default function ChangeQueue() {
   const nextHref = next ? `?${new URLSearchParams({ state, ...(org ? { org } : {}), after: next })}` : null;
   return (
     <div className="stack">
-      <h1>Changes</h1>
-      <p className="lead">
-        Single sign-on changes customers submitted, oldest first. Open one to see its report and diff.
-      </p>
+      <h2>Changes</h2>
+      <p>Single sign-on changes customers submitted, oldest first. Open one to see its report and diff.</p>
       <Form method="get" className="inline-form" aria-label="Filter changes">
         <div className="field">
           <label htmlFor="filter-state">State</label>
@@ -73,10 +72,10 @@ export default function ChangeQueue() {
         </div>
       </Form>
       <section className="card" aria-labelledby="queue-title">
-        <h2 id="queue-title">
+        <h3 id="queue-title">
           {state === "all" ? "All changes" : STATE_LABEL[state]}
           {org ? ` · ${org}` : ""}
-        </h2>
+        </h3>
         {rows.length === 0 ? (
           <p className="empty-state">
             {state === "pending_review" && !org && !paged
@@ -148,4 +147,4 @@ export default function ChangeQueue() {
   );
 }
 
-export const meta: MetaFunction = () => [{ title: "Changes · Support · SSO Portal" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: sectionTitle(matches, "Changes") }];

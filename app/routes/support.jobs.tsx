@@ -2,6 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
+import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
@@ -78,13 +79,10 @@ function LastRun({ job }: { job: ReturnType<typeof useLoaderData<typeof loader>>
 export default function ScheduledJobs() {
   const { canRun, jobs } = useLoaderData<typeof loader>();
   return (
-    <div className="stack">
-      <h1>Scheduled jobs</h1>
-      <p className="lead">
-        Every portal worker looks for due jobs; each job runs once per period whichever worker takes it.
-      </p>
-      <section className="card" aria-labelledby="jobs-title">
-        <h2 id="jobs-title">Jobs</h2>
+    <section className="card" aria-labelledby="jobs-title">
+      <h2 id="jobs-title">Scheduled jobs</h2>
+      <p>Every portal worker looks for due jobs; each job runs once per period whichever worker takes it.</p>
+      <div>
         {jobs.length === 0 ? (
           <p className="empty-state">
             No scheduled job has been registered yet: they appear once a worker (or `npm start`) has started.
@@ -129,9 +127,9 @@ export default function ScheduledJobs() {
             </tbody>
           </table>
         )}
-      </section>
-    </div>
+      </div>
+    </section>
   );
 }
 
-export const meta: MetaFunction = () => [{ title: "Scheduled jobs · Support · SSO Portal" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: sectionTitle(matches, "Scheduled jobs") }];

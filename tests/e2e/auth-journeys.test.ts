@@ -39,10 +39,19 @@ describe("signing in as the seeded people", () => {
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Acme");
     const members = page.getByRole("table").first();
     expect(await members.textContent()).toContain("victor@acme.test");
-    expect(await page.getByRole("heading", { name: "Setup links" }).isVisible()).toBe(true);
-    expect(await page.getByRole("heading", { name: "Audit log" }).isVisible()).toBe(true);
     expect(await page.getByRole("navigation", { name: "Main" }).textContent()).toContain("alice@acme.test");
     await hydrated(page);
+    expect(await axeViolations(page)).toEqual([]);
+    // The organization's sections are child routes of its layout, reached from its section navigation.
+    const sections = page.getByRole("navigation", { name: "Acme sections" });
+    expect(await sections.getByRole("link", { name: "Members" }).getAttribute("aria-current")).toBe("page");
+    await sections.getByRole("link", { name: "Setup links" }).click();
+    await page.getByRole("heading", { name: "Setup links" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/orgs/acme/links");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Acme");
+    await sections.getByRole("link", { name: "Audit log" }).click();
+    await page.getByRole("heading", { name: "Audit log" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/orgs/acme/audit");
     expect(await axeViolations(page)).toEqual([]);
 
     const globex = await page.goto(`${portal.url}/orgs/globex`);
@@ -73,8 +82,16 @@ describe("signing in as the seeded people", () => {
     expect(await page.getByRole("heading", { name: "Members" }).isVisible()).toBe(true);
     expect(await page.getByRole("heading", { name: "Setup links" }).count()).toBe(0);
     expect(await page.getByRole("heading", { name: "Audit log" }).count()).toBe(0);
+    const sections = page.getByRole("navigation", { name: "Acme sections" });
+    expect(await sections.getByRole("link").allTextContents()).toEqual(["Members"]);
     expect(await page.getByRole("button", { name: /Remove/ }).count()).toBe(0);
-    expect(problems).toEqual([]);
+    // Typing the address of an administrator's section does not show it either.
+    expect((await page.goto(`${portal.url}/orgs/acme/links`))?.status()).toBe(403);
+    expect(await page.content()).not.toContain("/invites/");
+    expect((await page.goto(`${portal.url}/orgs/acme/audit`))?.status()).toBe(403);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("You can't do that here");
+    // The browser logs each refused page: exactly those two, nothing else.
+    expect(problems).toEqual([expect.stringMatching(/status of 403/), expect.stringMatching(/status of 403/)]);
     await page.context().close();
   });
 });
@@ -120,8 +137,13 @@ describe("vendor staff", () => {
     await page.getByRole("heading", { level: 1, name: "Support console" }).waitFor();
     const orgs = page.locator("section", { has: page.getByRole("heading", { name: "Organizations" }) });
     expect(await orgs.getByRole("table").textContent()).toMatch(/Acme.*Globex/);
-    expect(await page.getByRole("button", { name: "Create setup link" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Add organization" }).count()).toBe(0);
+    await page
+      .getByRole("navigation", { name: "Support console sections" })
+      .getByRole("link", { name: "Setup links" })
+      .click();
+    await page.getByRole("heading", { name: "Setup links you issued" }).waitFor();
+    expect(await page.getByRole("button", { name: "Create setup link" }).count()).toBe(0);
     expect(await page.getByText("Only a support lead can issue setup links.").isVisible()).toBe(true);
     expect((await page.goto(`${portal.url}/orgs/acme`))?.status()).toBe(404);
     expect(problems).toEqual([]);
@@ -151,6 +173,12 @@ describe("setup links", () => {
     await signInOnTenantPage(lena.page, "lena@vendor.test", DEFAULT_DEMO_PASSWORD);
     await lena.page.waitForURL(`${portal.url}/support`);
     await hydrated(lena.page);
+    expect(await axeViolations(lena.page)).toEqual([]);
+    await lena.page
+      .getByRole("navigation", { name: "Support console sections" })
+      .getByRole("link", { name: "Setup links" })
+      .click();
+    await lena.page.waitForURL(`${portal.url}/support/links`);
     expect(await axeViolations(lena.page)).toEqual([]);
     const form = lena.page.locator("form", { has: lena.page.getByLabel("Organization", { exact: true }) });
     await form.getByLabel("Organization", { exact: true }).selectOption({ label: "Globex" });

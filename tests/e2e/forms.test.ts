@@ -50,7 +50,7 @@ describe("forms on one schema", () => {
   it("with JavaScript: refused in the browser beside the field, focused, nothing sent; then created", async () => {
     const { context, problems } = await signedIn("alice@acme.test", true);
     const page = await context.newPage();
-    await page.goto(`${portal.url}/orgs/acme`);
+    await page.goto(`${portal.url}/orgs/acme/links`);
     await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
     const form = page.locator("form", { has: page.getByRole("button", { name: "Create setup link" }) });
     const before = await invitationCount();
@@ -81,11 +81,11 @@ describe("forms on one schema", () => {
     expect(await page.locator("#new-link").inputValue()).toMatch(/\/invites\/[A-Za-z0-9_-]{43}$/);
     expect(await page.locator('label[for="new-link"]').textContent()).toContain("2 uses");
     expect(await invitationCount()).toBe(before + 1);
-    expect(new URL(page.url()).pathname).toBe("/orgs/acme");
+    expect(new URL(page.url()).pathname).toBe("/orgs/acme/links");
     await page.screenshot({ path: "test-results/forms-js-created.png", fullPage: true });
     // Shown once: the page again no longer has it.
     await page.reload();
-    await page.getByRole("heading", { level: 1, name: "Acme" }).waitFor();
+    await page.getByRole("heading", { level: 2, name: "Setup links" }).waitFor();
     expect(await page.locator("#new-link").count()).toBe(0);
     expect(problems).toEqual([]);
     await context.close();

@@ -191,7 +191,7 @@ describe("same-origin check: more spellings", () => {
     let origin: string | null = extra.origin;
     if (origin === "") origin = new URL(portal.url).origin.toUpperCase();
     else if (origin === "/") origin = `${new URL(portal.url).origin}/`;
-    const res = await call(portal.url, "/orgs/acme", {
+    const res = await call(portal.url, "/orgs/acme/links", {
       cookie: alice,
       form,
       origin,
@@ -201,8 +201,8 @@ describe("same-origin check: more spellings", () => {
   });
 
   it.each([
-    ["a single-fetch action (/orgs/acme.data)", "/orgs/acme.data"],
-    ["a ?_data action", "/orgs/acme?_data=routes%2Forgs.%24slug"],
+    ["a single-fetch action (/orgs/acme/links.data)", "/orgs/acme/links.data"],
+    ["a ?_data action", "/orgs/acme/links?_data=routes%2Forgs.%24slug.links"],
     ["a ?index action", "/orgs/acme?index"],
   ])("refuses %s from another site", async (_label, path) => {
     const res = await call(portal.url, path, { cookie: alice, form, origin: "https://evil.example" });
@@ -210,7 +210,7 @@ describe("same-origin check: more spellings", () => {
   });
 
   it("a viewer's single-fetch action is refused server-side (403), not only hidden in the page", async () => {
-    const res = await call(portal.url, "/orgs/acme.data", { cookie: victor, form });
+    const res = await call(portal.url, "/orgs/acme/links.data", { cookie: victor, form });
     expect([403]).toContain(res.status);
   });
 });
@@ -315,7 +315,14 @@ describe("the portal's Content-Security-Policy", () => {
 describe("pages with personal data are not stored by browsers or proxies", () => {
   it("answers a signed-in page and its data route with Cache-Control: no-store", async () => {
     const alice = await sessionCookieFor(portal.database.db, "alice@acme.test");
-    for (const path of ["/orgs/acme", "/orgs/acme.data?_routes=routes%2Forgs.%24slug", "/orgs", "/auth/logout"]) {
+    for (const path of [
+      "/orgs/acme",
+      "/orgs/acme.data?_routes=routes%2Forgs.%24slug",
+      "/orgs/acme/links",
+      "/orgs/acme/audit",
+      "/orgs",
+      "/auth/logout",
+    ]) {
       const res = await fetch(`${portal.url}${path}`, { headers: { cookie: alice }, redirect: "manual" });
       await res.text();
       expect([200, 302], path).toContain(res.status);

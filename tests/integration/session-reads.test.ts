@@ -117,7 +117,7 @@ describe("session reads per request", () => {
   it("reads afresh on a POST, whose action may change what its loaders then see", async () => {
     const cookie = await sessionCookieFor(database.db, "alice@acme.test");
     counter.reset();
-    const res = await call(portal.url, "/orgs/acme", { cookie, form: { intent: "nothing" } });
+    const res = await call(portal.url, "/orgs/acme?index", { cookie, form: { intent: "nothing" } });
     expect(res.status).toBe(400);
     expect(counter.reads).toBeGreaterThanOrEqual(2); // the action's guard, then the loaders'
   });

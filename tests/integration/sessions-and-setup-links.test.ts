@@ -195,7 +195,7 @@ async function createLink(path: string, cookie: string, form: Record<string, str
 
 async function lenaCreatesLink(form: Partial<Record<string, string>> = {}): Promise<string> {
   const lena = await sessionCookieFor(portal.database.db, "lena@vendor.test");
-  return createLink("/support", lena, {
+  return createLink("/support/links", lena, {
     intent: "invite",
     orgSlug: "globex",
     role: "org_admin",
@@ -250,7 +250,7 @@ describe("setup links", () => {
     expect((await call(portal.url, "/orgs/globex", { cookie: nora.cookie })).status).toBe(200);
     // A second organization: she can switch between both, each from the navigation.
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const acmeLink = await createLink("/orgs/acme", alice, {
+    const acmeLink = await createLink("/orgs/acme/links", alice, {
       intent: "invite",
       role: "org_viewer",
       maxUses: "1",
@@ -326,12 +326,12 @@ describe("setup links", () => {
       .where("token_hash", "=", sha256(token))
       .executeTakeFirstOrThrow();
     const lena = await sessionCookieFor(db, "lena@vendor.test");
-    const revoke = await call(portal.url, "/support", {
+    const revoke = await call(portal.url, "/support/links", {
       cookie: lena,
       form: { intent: "revoke-invite", invitationId: row.id },
     });
     expect(revoke.status).toBe(303);
-    expect(revoke.location).toBe("/support");
+    expect(revoke.location).toBe("/support/links");
     const get = await call(portal.url, `/invites/${token}`);
     expect(get.status).toBe(410);
     expect(get.text).toContain("This setup link was revoked");
@@ -343,11 +343,11 @@ describe("setup links", () => {
       ),
     ).toEqual([]);
 
-    const console = await call(portal.url, "/support", { cookie: lena });
+    const console = await call(portal.url, "/support/links", { cookie: lena });
     for (const state of ["Pending", "Used", "Expired", "Revoked"]) expect(console.text).toContain(`>${state}<`);
     // Sam issued nothing: he sees no links, and Lena's are not listed as his.
     const sam = await sessionCookieFor(db, "sam@vendor.test");
-    expect((await call(portal.url, "/support", { cookie: sam })).text).toContain(
+    expect((await call(portal.url, "/support/links", { cookie: sam })).text).toContain(
       "You have not issued any setup links.",
     );
   });
@@ -355,14 +355,14 @@ describe("setup links", () => {
   it("an org admin invites a viewer to their own organization; a link of several uses runs out", async () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const token = await createLink("/orgs/acme", alice, {
+    const token = await createLink("/orgs/acme/links", alice, {
       intent: "invite",
       role: "org_viewer",
       maxUses: "2",
       ttlHours: "24",
     });
-    const home = await call(portal.url, "/orgs/acme", { cookie: alice });
-    expect(home.text).toContain("0<!-- --> of <!-- -->2");
+    const links = await call(portal.url, "/orgs/acme/links", { cookie: alice });
+    expect(links.text).toContain("0<!-- --> of <!-- -->2");
     const joined: string[] = [];
     for (const email of ["vic2@acme.test", "vic3@acme.test", "vic4@acme.test"]) {
       const person = await newcomer(email);
@@ -384,7 +384,7 @@ describe("setup links", () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
     const before = await snapshot(db);
-    const res = await call(portal.url, "/orgs/acme", {
+    const res = await call(portal.url, "/orgs/acme/links", {
       cookie: alice,
       form: { intent: "invite", role: "owner", maxUses: "0", ttlHours: "9999" },
     });
@@ -433,7 +433,7 @@ describe("setup links", () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
     const make = async (role: string) =>
-      await createLink("/orgs/acme", alice, { intent: "invite", role, maxUses: "1", ttlHours: "1" });
+      await createLink("/orgs/acme/links", alice, { intent: "invite", role, maxUses: "1", ttlHours: "1" });
     // Alice opening a viewer link keeps her administrator role and leaves the link unused.
     const viewerLink = await make("org_viewer");
     const before = await snapshot(db);
@@ -461,7 +461,7 @@ describe("an organization's pending setup links", () => {
   it("are not hidden by a hundred newer used, expired or revoked ones", async () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const token = await createLink("/orgs/acme", alice, {
+    const token = await createLink("/orgs/acme/links", alice, {
       intent: "invite",
       role: "org_viewer",
       maxUses: "1",
@@ -489,7 +489,7 @@ describe("an organization's pending setup links", () => {
     }));
     const inserted = await db.insertInto("invitations").values(noise).returning("id").execute();
     try {
-      const page = await call(portal.url, "/orgs/acme", { cookie: alice });
+      const page = await call(portal.url, "/orgs/acme/links", { cookie: alice });
       expect(page.status).toBe(200);
       expect(page.text).toContain(`value="${pending.id}"`);
       for (const { id } of inserted) expect(page.text).not.toContain(`value="${id}"`);

@@ -120,29 +120,33 @@ async function refuse(
   reason: string,
   where: RefusedIn = { aimedAt: null },
 ): Promise<never> {
-  const db = await getDb();
   const route = `${request.method} ${maskSecretPath(new URL(request.url).pathname)}`;
-  if ("insiderOf" in where) {
-    await recordAudit(db, {
-      actorUserId: viewer?.user.id ?? null,
-      actorLabel: viewer?.user.email ?? "anonymous",
-      organizationId: where.insiderOf,
-      action: "access.denied",
-      target: route,
-      outcome: "denied",
-      details: { reason, status },
-    });
-  } else {
-    await recordRefusal(db, {
-      actorUserId: viewer?.user.id ?? null,
-      actorLabel: viewer?.user.email ?? "anonymous",
-      organizationId: where.aimedAt,
-      action: "access.denied",
-      route,
-      status,
-      reason,
-    });
-  }
+  // A layout and its child route guard the same request in parallel: one refusal, one row.
+  const key = "insiderOf" in where ? where.insiderOf : `outside ${where.aimedAt ?? ""}`;
+  await requestMemo(`access.denied ${status} ${reason} ${key}`, async () => {
+    const db = await getDb();
+    if ("insiderOf" in where) {
+      await recordAudit(db, {
+        actorUserId: viewer?.user.id ?? null,
+        actorLabel: viewer?.user.email ?? "anonymous",
+        organizationId: where.insiderOf,
+        action: "access.denied",
+        target: route,
+        outcome: "denied",
+        details: { reason, status },
+      });
+    } else {
+      await recordRefusal(db, {
+        actorUserId: viewer?.user.id ?? null,
+        actorLabel: viewer?.user.email ?? "anonymous",
+        organizationId: where.aimedAt,
+        action: "access.denied",
+        route,
+        status,
+        reason,
+      });
+    }
+  });
   if (status === 401 && request.method === "GET") {
     throw redirect(`/auth/login?returnTo=${encodeURIComponent(sanitizeReturnTo(requestPath(request)))}`);
   }
