@@ -1,4 +1,54 @@
 import type { MetaFunction } from "@remix-run/node";
+import { Link, useRouteLoaderData } from "@remix-run/react";
+import type { loader as rootLoader } from "~/root";
+
+/**
+ * The way in: signed out, sign in (or open the setup link you were sent); signed in, your
+ * organization's page (SSO set-up joins it at /orgs/<slug>/sso), or the support console.
+ */
+function WayIn() {
+  const viewer = useRouteLoaderData<typeof rootLoader>("root")?.viewer;
+  if (!viewer) {
+    return (
+      <div className="card way-in">
+        <h2>Start here</h2>
+        <p>
+          <a className="button" href="/auth/login?returnTo=%2Forgs">
+            Sign in
+          </a>
+        </p>
+        <p className="hint">Were you sent a setup link? Open it: it signs you in and adds you to your organization.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="card way-in">
+      <h2>Start here</h2>
+      {viewer.orgs.length > 0 ? (
+        <ul className="org-list">
+          {viewer.orgs.map((o) => (
+            <li key={o.slug}>
+              <Link to={`/orgs/${o.slug}`}>{o.name}</Link>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {viewer.support ? (
+        <p>
+          <Link to="/support">Support console</Link>
+        </p>
+      ) : null}
+      {viewer.orgs.length === 0 && !viewer.support ? (
+        <p>You are not in an organization yet. Ask your vendor for a setup link, then open it.</p>
+      ) : null}
+      <p className="hint">
+        Today an organization&apos;s page has its members, its setup links and its audit log. Setting up SSO — picking
+        your identity provider, its metadata, the test login and going live — is being added there, on the
+        organization&apos;s SSO page.
+      </p>
+    </div>
+  );
+}
 
 export default function Home() {
   return (
@@ -20,6 +70,7 @@ export default function Home() {
           <strong>Test the login</strong> before you go live. Roll back at any time.
         </li>
       </ol>
+      <WayIn />
     </section>
   );
 }

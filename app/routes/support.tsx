@@ -19,6 +19,7 @@ const SECTIONS: Section[] = [
   { to: "/support/changes", label: "Changes" },
   { to: "/support/links", label: "Setup links" },
   { to: "/support/audit", label: "Audit log" },
+  { to: "/support/security", label: "Security log" },
   { to: "/support/jobs", label: "Scheduled jobs" },
 ];
 

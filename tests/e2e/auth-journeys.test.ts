@@ -185,7 +185,11 @@ describe("setup links", () => {
     await form.getByLabel("Role").selectOption({ label: "Viewer" });
     await form.getByRole("button", { name: "Create setup link" }).click();
     await lena.page.getByRole("status").filter({ hasText: "Setup link created" }).waitFor();
-    const link = await lena.page.locator("#new-link").inputValue();
+    const link =
+      (await lena.page
+        .getByRole("group", { name: /^Setup link/ })
+        .locator("code")
+        .textContent()) ?? "";
     expect(link).toMatch(new RegExp(`^${portal.url}/invites/[A-Za-z0-9_-]{43}$`));
 
     const nina = await newCheckedPage(browser);

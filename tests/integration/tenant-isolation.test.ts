@@ -150,6 +150,7 @@ const SUPPORT_PROBES: Probe[] = [
   { name: "GET the layout (single-fetch data)", path: "/support.data?_routes=routes%2Fsupport" },
   { name: "GET the setup links issued", path: "/support/links" },
   { name: "GET the audit log", path: "/support/audit" },
+  { name: "GET the security log", path: "/support/security" },
   {
     name: "POST create an organization (single-fetch action)",
     path: "/support.data?index",

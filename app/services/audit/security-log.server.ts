@@ -4,6 +4,7 @@ import type { SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { Database } from "../platform/db/schema";
 import { currentRequest } from "../platform/request-context.server";
+import { actorInWords, routeInWords } from "./phrases";
 
 /**
  * The security log: requests refused to people outside an organization — nobody signed in, a
@@ -229,3 +230,21 @@ export async function recordSignInRefusal(refusal: {
     reason: refusal.reason,
   });
 }
+
+/** A security-log row in words: "Bob Builder was refused opening /orgs/acme: not a member of this organization". */
+export function describeRefusal(row: Pick<SecurityRow, "actor" | "action" | "route" | "reason">): string {
+  const who = actorInWords(row.actor);
+  if (row.action === "session.sign_in")
+    return `A sign-in as ${who} failed: ${SIGN_IN_REASONS[row.reason] ?? row.reason}`;
+  if (row.route === OTHER_ROUTES) return `${who} was refused at many other addresses: ${row.reason}`;
+  return `${who} was refused ${routeInWords(row.route)}: ${row.reason}`;
+}
+
+const SIGN_IN_REASONS: Record<string, string> = {
+  tenant_error: "the sign-in service answered with an error",
+  no_pending_login: "no sign-in was started in this browser (expired, or a forged callback)",
+  invalid_response: "the answer could not be verified",
+  no_email: "the identity has no e-mail address",
+  email_unverified: "the e-mail address is not verified",
+  email_taken: "another sign-in already uses this e-mail address",
+};
