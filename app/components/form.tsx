@@ -74,11 +74,14 @@ export function SchemaForm({
   form,
   children,
   className,
+  encType,
   "aria-label": ariaLabel,
 }: {
   form: ReturnType<typeof useSchemaForm>;
   children: ReactNode;
   className?: string;
+  /** multipart/form-data for a form with a FileField. */
+  encType?: "multipart/form-data";
   "aria-label"?: string;
 }) {
   const { methods, state } = form;
@@ -99,6 +102,7 @@ export function SchemaForm({
           method="post"
           noValidate
           className={className}
+          encType={encType}
           aria-label={ariaLabel}
           ref={ref}
           onSubmit={methods.handleSubmit}
@@ -189,7 +193,7 @@ export function TextField({
   name: string;
   label: ReactNode;
   hint?: ReactNode;
-  type?: "text" | "number" | "email" | "url";
+  type?: "text" | "number" | "email" | "url" | "password";
   className?: string;
   inputMode?: "numeric" | "text";
   min?: number;
@@ -235,6 +239,136 @@ export function SelectField({
         ))}
       </select>
     </FieldShell>
+  );
+}
+
+/** A labelled multi-line text field of the surrounding SchemaForm. */
+export function TextAreaField({
+  name,
+  label,
+  hint,
+  rows = 4,
+}: {
+  name: string;
+  label: ReactNode;
+  hint?: ReactNode;
+  rows?: number;
+}) {
+  const { id, message, input } = useFieldProps(name, !!hint);
+  return (
+    <FieldShell id={id} label={label} hint={hint} message={message}>
+      <textarea {...input} rows={rows} spellCheck={false} />
+    </FieldShell>
+  );
+}
+
+/**
+ * A file input of the surrounding SchemaForm (its form needs encType="multipart/form-data"). The
+ * action reads and checks the file; `maxBytes` only tells the person at once, before uploading.
+ */
+export function FileField({
+  name,
+  label,
+  hint,
+  accept,
+  maxBytes,
+}: {
+  name: string;
+  label: ReactNode;
+  hint?: ReactNode;
+  accept?: string;
+  maxBytes?: number;
+}) {
+  const { id, message, input } = useFieldProps(name, !!hint);
+  const { setError, clearErrors } = useRemixFormContext<Values>();
+  const { defaultValue: _unused, onChange, ...rest } = input;
+  return (
+    <FieldShell id={id} label={label} hint={hint} message={message}>
+      <input
+        {...rest}
+        type="file"
+        accept={accept}
+        onChange={(e) => {
+          const file = e.currentTarget.files?.[0];
+          if (file && maxBytes && file.size > maxBytes) {
+            const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+            setError(name, {
+              type: "size",
+              message: `The file is ${mb(file.size)}; it may be at most ${mb(maxBytes)}. Check that you chose the right file.`,
+            });
+          } else clearErrors(name);
+          return onChange(e);
+        }}
+      />
+    </FieldShell>
+  );
+}
+
+/** A group of radio buttons of the surrounding SchemaForm: a fieldset, its legend, one label per choice. */
+export function RadioGroupField({
+  name,
+  legend,
+  options,
+  className,
+}: {
+  name: string;
+  legend: ReactNode;
+  options: { value: string; label: string; hint?: string }[];
+  className?: string;
+}) {
+  const { id, message, input } = useFieldProps(name, false);
+  const { defaultValue, autoFocus, "aria-describedby": describedBy, id: _id, ...register } = input;
+  return (
+    <fieldset className={className} aria-describedby={describedBy}>
+      <legend>{legend}</legend>
+      <div className="choice-list">
+        {options.map((o, i) => (
+          <div className="choice" key={o.value}>
+            <input
+              {...register}
+              type="radio"
+              id={`${id}-${o.value}`}
+              value={o.value}
+              defaultChecked={defaultValue === o.value}
+              autoFocus={autoFocus && i === 0}
+              aria-describedby={o.hint ? `${id}-${o.value}-hint` : undefined}
+            />
+            <span>
+              <label htmlFor={`${id}-${o.value}`}>{o.label}</label>
+              {o.hint ? (
+                <span id={`${id}-${o.value}-hint`} className="hint">
+                  {o.hint}
+                </span>
+              ) : null}
+            </span>
+          </div>
+        ))}
+      </div>
+      {message ? (
+        <p id={`${id}-error`} className="field-error">
+          {message}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** A checkbox of the surrounding SchemaForm: sends "on" when ticked, as an HTML form does. */
+export function CheckboxField({ name, label }: { name: string; label: ReactNode }) {
+  const { id, message, input } = useFieldProps(name, false);
+  const { defaultValue, ...register } = input;
+  return (
+    <div className="field">
+      <div className="checkbox-field">
+        <input {...register} type="checkbox" value="on" defaultChecked={defaultValue === "on"} />
+        <label htmlFor={id}>{label}</label>
+      </div>
+      {message ? (
+        <p id={`${id}-error`} className="field-error">
+          {message}
+        </p>
+      ) : null}
+    </div>
   );
 }
 

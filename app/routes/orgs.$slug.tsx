@@ -29,6 +29,7 @@ export default function OrganizationLayout() {
   const base = `/orgs/${org.slug}`;
   const sections: Section[] = [
     { to: base, label: "Members", end: true },
+    { to: `${base}/sso`, label: "Single sign-on" },
     ...(can.readInvitations ? [{ to: `${base}/links`, label: "Setup links" }] : []),
     ...(can.readAudit ? [{ to: `${base}/audit`, label: "Audit log" }] : []),
   ];

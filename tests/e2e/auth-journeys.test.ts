@@ -83,7 +83,8 @@ describe("signing in as the seeded people", () => {
     expect(await page.getByRole("heading", { name: "Setup links" }).count()).toBe(0);
     expect(await page.getByRole("heading", { name: "Audit log" }).count()).toBe(0);
     const sections = page.getByRole("navigation", { name: "Acme sections" });
-    expect(await sections.getByRole("link").allTextContents()).toEqual(["Members"]);
+    // Every member sees where SSO stands (without its actions); links and audit are administrators'.
+    expect(await sections.getByRole("link").allTextContents()).toEqual(["Members", "Single sign-on"]);
     expect(await page.getByRole("button", { name: /Remove/ }).count()).toBe(0);
     // Typing the address of an administrator's section does not show it either.
     expect((await page.goto(`${portal.url}/orgs/acme/links`))?.status()).toBe(403);

@@ -1,7 +1,14 @@
 import { sql } from "kysely";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, sessionCookieFor, snapshot, submitForm } from "../support/auth";
 import { startTestPortal, type TestPortal } from "../support/portal";
+
+const TEST_CERT = readFileSync(
+  join(import.meta.dirname, "../../app/services/idp-documents/testdata/test-cert.pem"),
+  "utf8",
+);
 
 /**
  * The isolation matrix: every organization route and action, and every support action, tried by
@@ -82,6 +89,32 @@ beforeAll(async () => {
   ids.acmeInvite = inv.find((i) => i.slug === "acme")!.id;
   ids.globexInvite = inv.find((i) => i.slug === "globex" && i.created_by_label === "bob@globex.test")!.id;
   ids.lenaInvite = inv.find((i) => i.created_by_label === "lena@vendor.test")!.id;
+  // A saved SSO draft in each organization, made through the wizard by its administrator.
+  for (const [who, slug] of [
+    ["alice", "acme"],
+    ["bob", "globex"],
+  ] as const) {
+    const steps: Record<string, string>[] = [
+      { intent: "choose-idp", idp: "saml" },
+      {
+        intent: "saml-details",
+        givenBy: "manual",
+        signInUrl: `https://idp.${slug}.test/sso`,
+        entityId: `https://idp.${slug}.test`,
+        certificate: TEST_CERT,
+        emailAttribute: "email",
+      },
+      { intent: "save", expectedVersion: "" },
+    ];
+    for (const form of steps) {
+      const res = await call(portal.url, `/orgs/${slug}/sso/setup`, { cookie: cookies[who], form });
+      expect(res.status, JSON.stringify(form.intent)).toBe(303);
+    }
+  }
+  expect(await db.selectFrom("connection_drafts").select("version").execute()).toEqual([
+    { version: 1 },
+    { version: 1 },
+  ]);
 });
 
 afterAll(async () => {
@@ -141,6 +174,44 @@ const ORG_PROBES: Probe[] = [
     name: "POST create a setup link (?_data spelling)",
     path: "/orgs/acme/links?_data=routes%2Forgs.%24slug.links",
     form: () => ({ intent: "invite", role: "org_admin", maxUses: "3", ttlHours: "24" }),
+  },
+];
+
+/** The SSO page and its setup wizard; `adminOnly`: a viewer may not even look (403). */
+const SSO_PROBES: (Probe & { adminOnly?: boolean })[] = [
+  { name: "GET the SSO page", path: "/orgs/acme/sso" },
+  { name: "GET the SP metadata download", path: "/orgs/acme/sso/sp-metadata?idp=okta" },
+  { name: "GET the setup wizard", path: "/orgs/acme/sso/setup?step=check", adminOnly: true },
+  { name: "POST choose an IdP", path: "/orgs/acme/sso/setup", form: () => ({ intent: "choose-idp", idp: "okta" }) },
+  {
+    name: "POST SAML details (a URL the portal would fetch)",
+    path: "/orgs/acme/sso/setup",
+    form: () => ({
+      intent: "saml-details",
+      givenBy: "url",
+      metadataUrl: "https://idp.example.com/md",
+      emailAttribute: "email",
+    }),
+  },
+  {
+    name: "POST OIDC details with a client secret",
+    path: "/orgs/acme/sso/setup",
+    form: () => ({
+      intent: "oidc-details",
+      discoveryUrl: "https://idp.example.com/.well-known/openid-configuration",
+      clientId: "c",
+      clientSecret: "isolation-secret-value",
+      clientType: "back_channel",
+      emailAttribute: "email",
+    }),
+  },
+  { name: "POST save the draft", path: "/orgs/acme/sso/setup", form: () => ({ intent: "save", expectedVersion: "1" }) },
+  { name: "POST start over", path: "/orgs/acme/sso/setup", form: () => ({ intent: "start-over" }) },
+  { name: "POST discard the draft", path: "/orgs/acme/sso", form: () => ({ intent: "discard-draft", version: "1" }) },
+  {
+    name: "POST discard the draft (single-fetch action)",
+    path: "/orgs/acme/sso.data",
+    form: () => ({ intent: "discard-draft", version: "1" }),
   },
 ];
 
@@ -241,6 +312,31 @@ describe("tenant isolation: organization routes", () => {
       });
     }
   }
+});
+
+describe("tenant isolation: the SSO page and setup wizard", () => {
+  for (const row of ORG_MATRIX) {
+    for (const p of SSO_PROBES) {
+      const expected = p.form ? row.post : p.adminOnly && row.get === 200 ? 403 : row.get;
+      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
+        await probe(row.actor, p, expected);
+      });
+    }
+  }
+
+  it("an administrator reaches only her own organization's draft: Globex's stays as Bob saved it", async () => {
+    const globex = await portal.database.db
+      .selectFrom("connection_drafts")
+      .innerJoin("organizations", "organizations.id", "connection_drafts.organization_id")
+      .select(["connection_drafts.version", "connection_drafts.author_label", "connection_drafts.configuration"])
+      .where("organizations.slug", "=", "globex")
+      .executeTakeFirstOrThrow();
+    const page = await call(portal.url, "/orgs/acme/sso", { cookie: cookies.alice });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("https://idp.acme.test");
+    expect(page.text).not.toContain("idp.globex.test");
+    expect(globex).toMatchObject({ version: 1, author_label: "bob@globex.test" });
+  });
 });
 
 describe("tenant isolation: the support console", () => {
@@ -377,6 +473,41 @@ function expectRedirectBack(res: Awaited<ReturnType<typeof call>>, page: string,
 }
 
 describe("positive controls: the same requests work for the right people", () => {
+  it("Acme's administrator moves through the wizard, saves over her draft and discards it", async () => {
+    const db = portal.database.db;
+    const setup = "/orgs/acme/sso/setup";
+    let before = await snapshot(db);
+    for (const [form, to] of [
+      [{ intent: "choose-idp", idp: "okta" }, `${setup}?step=values`],
+      [{ intent: "start-over" }, `${setup}?step=idp`],
+      [{ intent: "choose-idp", idp: "saml" }, `${setup}?step=values`],
+      [
+        {
+          intent: "saml-details",
+          givenBy: "manual",
+          signInUrl: "https://idp.acme.test/sso/v2",
+          entityId: "https://idp.acme.test",
+          certificate: TEST_CERT,
+          emailAttribute: "email",
+        },
+        `${setup}?step=check`,
+      ],
+      [{ intent: "save", expectedVersion: "1" }, "/orgs/acme/sso"],
+      [{ intent: "discard-draft", version: "2" }, "/orgs/acme/sso"],
+    ] as [Record<string, string>, string][]) {
+      const path = form.intent === "discard-draft" ? "/orgs/acme/sso" : setup;
+      const res = await call(portal.url, path, { cookie: cookies.alice, form });
+      expect(res.status, form.intent).toBe(303);
+      expect(res.location, form.intent).toBe(to);
+      const after = await snapshot(db);
+      expect(after, form.intent).not.toBe(before);
+      before = after;
+    }
+    expect(await db.selectFrom("connection_drafts").select("author_label").execute()).toEqual([
+      { author_label: "bob@globex.test" },
+    ]);
+  });
+
   it("an org admin creates and revokes links, changes a role and removes a member", async () => {
     const db = portal.database.db;
     let before = await snapshot(db);

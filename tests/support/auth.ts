@@ -82,15 +82,17 @@ export async function call(
 
 /** Everything an isolation test must find unchanged after a refused request. */
 export async function snapshot(db: DB): Promise<string> {
-  const [orgs, members, invitations, acceptances, users, jobs] = await Promise.all([
+  const [orgs, members, invitations, acceptances, users, jobs, drafts, setupProgress] = await Promise.all([
     db.selectFrom("organizations").selectAll().orderBy("slug").execute(),
     db.selectFrom("memberships").selectAll().orderBy("user_id").orderBy("organization_id").execute(),
     db.selectFrom("invitations").selectAll().orderBy("id").execute(),
     db.selectFrom("invitation_acceptances").selectAll().orderBy("invitation_id").orderBy("user_id").execute(),
     db.selectFrom("users").select(["id", "sub", "email", "name"]).orderBy("email").execute(),
     db.selectFrom("scheduled_jobs").select(["name", "next_run_at", "run_requested_by"]).orderBy("name").execute(),
+    db.selectFrom("connection_drafts").selectAll().orderBy("organization_id").execute(),
+    db.selectFrom("connection_setup_progress").selectAll().orderBy("organization_id").orderBy("user_id").execute(),
   ]);
-  return JSON.stringify({ orgs, members, invitations, acceptances, users, jobs });
+  return JSON.stringify({ orgs, members, invitations, acceptances, users, jobs, drafts, setupProgress });
 }
 
 /**

@@ -12,10 +12,15 @@ export interface TestPortal extends RunningPortal {
   stop(): Promise<void>;
 }
 
-export async function startTestPortal(): Promise<TestPortal> {
+export async function startTestPortal(options: { demoIdps?: boolean } = {}): Promise<TestPortal> {
   process.env.NODE_ENV ??= "test";
   const database = await createTestDatabase();
-  const portal = await startPortal({ port: 0, database: { open: database }, localTenant: { port: 0 } });
+  const portal = await startPortal({
+    port: 0,
+    database: { open: database },
+    // The demo SAML and OIDC IdPs on free ports, for journeys that set SSO up against them.
+    localTenant: { port: 0, ...(options.demoIdps ? { demoIdps: { samlPort: 0, oidcPort: 0 } } : {}) },
+  });
   return {
     ...portal,
     database,

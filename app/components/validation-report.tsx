@@ -1,0 +1,270 @@
+import type { CertificateFacts, Finding, ValidationReport } from "~/validators/report";
+import { Time } from "./time";
+
+/**
+ * A validation report as the customer reads it: what blocks saving (with the fix), what to
+ * acknowledge, and the facts — detected product, entity ID or issuer, endpoints, certificates with
+ * expiry, key size and SHA-256 fingerprint. Every IdP-supplied string is rendered as text.
+ */
+
+function Findings({ title, items, tone }: { title: string; items: Finding[]; tone: "error" | "warn" }) {
+  if (items.length === 0) return null;
+  return (
+    <section className={`findings ${tone}`} aria-labelledby={`findings-${tone}`}>
+      <h4 id={`findings-${tone}`}>{title}</h4>
+      <ul>
+        {items.map((f, i) => (
+          <li key={`${f.code}-${i}`}>
+            <p className="finding-message">{f.message}</p>
+            {f.fix ? (
+              <p className="finding-fix">
+                <span className="finding-fix-label">How to fix: </span>
+                {f.fix}
+              </p>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function keyLabel(c: CertificateFacts): string {
+  if (c.keySize) return `${c.keyType} ${c.keySize} bits`;
+  if (c.curve) return `${c.keyType} ${c.curve}`;
+  return c.keyType;
+}
+
+export function CertificateTable({ certificates }: { certificates: CertificateFacts[] }) {
+  if (certificates.length === 0) return <p className="empty-state">No certificates.</p>;
+  return (
+    <div className="table-scroll">
+      <table className="certificates">
+        <thead>
+          <tr>
+            <th scope="col">Certificate</th>
+            <th scope="col">Expires</th>
+            <th scope="col">Key</th>
+            <th scope="col">SHA-256 fingerprint</th>
+          </tr>
+        </thead>
+        <tbody>
+          {certificates.map((c) => (
+            <tr key={`${c.use}-${c.fingerprintSha256}`}>
+              <td>
+                <span className="cert-subject">{c.subject || "(no subject)"}</span>
+                <span className="hint"> {c.use.replace(/-/g, " ")}</span>
+              </td>
+              <td>
+                <Time value={c.notAfter} />{" "}
+                {c.expired ? (
+                  <span className="badge error">expired</span>
+                ) : c.daysLeft <= 30 ? (
+                  <span className="badge warn">{c.daysLeft} days left</span>
+                ) : (
+                  <span className="hint">({c.daysLeft} days left)</span>
+                )}
+              </td>
+              <td>{keyLabel(c)}</td>
+              <td>
+                <code className="fingerprint">{c.fingerprintSha256}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+function Facts({
+  report,
+  chosenIdp,
+  productMatches,
+}: {
+  report: ValidationReport;
+  chosenIdp: string;
+  productMatches: boolean;
+}) {
+  if (report.kind === "saml-metadata") {
+    const f = report.facts;
+    return (
+      <dl className="facts">
+        <Fact label="Detected identity provider">
+          {f.product}{" "}
+          {productMatches ? (
+            <span className="badge ok">matches {chosenIdp}</span>
+          ) : (
+            <span className="badge warn">you chose {chosenIdp}</span>
+          )}
+        </Fact>
+        <Fact label="IdP entity ID">{f.entityId ? <code>{f.entityId}</code> : "none"}</Fact>
+        <Fact label="Sign-in endpoints">
+          {f.ssoServices.length ? (
+            <ul className="plain">
+              {f.ssoServices.map((s, i) => (
+                <li key={i}>
+                  <code>{s.location}</code> <span className="hint">{s.binding.split(":").pop()}</span>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            "none"
+          )}
+        </Fact>
+        {f.sloServices.length ? (
+          <Fact label="Sign-out endpoint">
+            <code>{f.sloServices[0]!.location}</code>
+          </Fact>
+        ) : null}
+        {f.nameIdFormats.length ? <Fact label="NameID formats">{f.nameIdFormats.join(", ")}</Fact> : null}
+        <Fact label="Signed sign-in requests">
+          {f.wantAuthnRequestsSigned ? "required by the IdP" : "not required"}
+        </Fact>
+        <Fact label="Metadata signature">
+          {!f.signature.signed
+            ? "not signed"
+            : f.signature.valid
+              ? "signed, signature valid"
+              : "signed, signature not valid"}
+        </Fact>
+      </dl>
+    );
+  }
+  if (report.kind === "oidc-discovery") {
+    const f = report.facts;
+    return (
+      <dl className="facts">
+        <Fact label="Detected identity provider">
+          {f.product}{" "}
+          {productMatches ? (
+            <span className="badge ok">matches {chosenIdp}</span>
+          ) : (
+            <span className="badge warn">you chose {chosenIdp}</span>
+          )}
+        </Fact>
+        <Fact label="Issuer">{f.issuer ? <code>{f.issuer}</code> : "none"}</Fact>
+        <Fact label="Authorization endpoint">
+          {f.endpoints.authorization ? <code>{f.endpoints.authorization}</code> : "none"}
+        </Fact>
+        <Fact label="Token endpoint">{f.endpoints.token ? <code>{f.endpoints.token}</code> : "none"}</Fact>
+        <Fact label="Key set (JWKS)">
+          {f.endpoints.jwks ? <code>{f.endpoints.jwks}</code> : "none"}
+          {f.jwks ? <span className="hint"> · {f.jwks.usableSigningKeys} usable signing key(s)</span> : null}
+        </Fact>
+        <Fact label="PKCE">{f.pkce.supported ? `supported (${f.pkce.methods.join(", ")})` : "not advertised"}</Fact>
+      </dl>
+    );
+  }
+  return null;
+}
+
+function OptionValue({ value }: { value: unknown }) {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return <code>{text.length > 120 ? `${text.slice(0, 60)}… (${text.length} characters)` : text}</code>;
+}
+
+/** What the draft will write to Auth0's connection options, with long values shortened. */
+function Auth0Options({ options }: { options: Record<string, unknown> }) {
+  const rows = Object.entries(options).filter(([, v]) => v !== undefined);
+  return (
+    <div className="table-scroll">
+      <table className="auth0-options">
+        <thead>
+          <tr>
+            <th scope="col">Auth0 option</th>
+            <th scope="col">Value</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <th scope="row">
+                <code>{k}</code>
+              </th>
+              <td>
+                {v && typeof v === "object" && !Array.isArray(v) ? (
+                  <ul className="plain">
+                    {Object.entries(v).map(([field, value]) => (
+                      <li key={field}>
+                        <code>{field}</code> ← <OptionValue value={value} />
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  <OptionValue value={v} />
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ValidationReportView({
+  report,
+  certificates,
+  chosenIdp,
+  productMatches,
+  auth0Options,
+}: {
+  report: ValidationReport;
+  certificates: CertificateFacts[];
+  chosenIdp: string;
+  productMatches: boolean;
+  /** The connection options the draft will hold (secrets shown only as stored). */
+  auth0Options: Record<string, unknown> | null;
+}) {
+  const verdict =
+    report.verdict === "error"
+      ? `${report.errors.length} ${report.errors.length === 1 ? "problem" : "problems"} to fix before you can save.`
+      : report.verdict === "warn"
+        ? `Usable, with ${report.warnings.length} ${report.warnings.length === 1 ? "warning" : "warnings"} to read before saving.`
+        : "Everything checks out.";
+  return (
+    <div className="report stack">
+      <p className={`notice ${report.verdict === "ok" ? "ok" : report.verdict}`} role="status">
+        {verdict}
+      </p>
+      <Findings title="Problems to fix" items={report.errors} tone="error" />
+      <Findings title="Warnings" items={report.warnings} tone="warn" />
+      <section aria-labelledby="facts-title">
+        <h4 id="facts-title">What we found</h4>
+        <Facts report={report} chosenIdp={chosenIdp} productMatches={productMatches} />
+      </section>
+      {report.kind === "saml-metadata" || certificates.length ? (
+        <section aria-labelledby="certs-title">
+          <h4 id="certs-title">Certificates</h4>
+          <CertificateTable certificates={certificates} />
+        </section>
+      ) : null}
+      {auth0Options ? (
+        <section aria-labelledby="auth0-title">
+          <h4 id="auth0-title">What will be written to Auth0</h4>
+          <Auth0Options options={auth0Options} />
+        </section>
+      ) : null}
+      {report.notes.length ? (
+        <details>
+          <summary>Notes ({report.notes.length})</summary>
+          <ul>
+            {report.notes.map((n, i) => (
+              <li key={i}>{n.message}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}
