@@ -23,15 +23,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { db } = await getDatabase();
+  const rateBudget = AUTH0_RATE_LIMITS[env.AUTH0_RATE_LIMIT];
   const { worker, stop } = startApplyWorker({
     db,
     tenant: getTenantConfig(),
     prefix: env.AUTH0_CONNECTION_PREFIX,
-    rateBudget: AUTH0_RATE_LIMITS[env.AUTH0_RATE_LIMIT],
+    rateBudget,
   });
   // Scheduled jobs (certificate expiry, metadata refresh, drift…): every worker runs the loop,
   // each job still runs once per period.
-  const scheduler = startOperationsScheduler({ db });
+  const scheduler = startOperationsScheduler({ db, tenant: getTenantConfig(), rateBudget });
   // This process's own counters (Management API answers, scheduled runs); the queue and the rate
   // budget are the portal's /metrics, read from the shared database.
   const metricsServer = env.WORKER_METRICS_PORT

@@ -116,13 +116,14 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     if (options.localTenant) await seedLocalMode();
     // Local mode: the apply worker runs in-process (production runs it wherever it likes).
     if (tenant) {
+      const rateBudget = AUTH0_RATE_LIMITS[tenant.context.rateLimit];
       applyWorker = startApplyWorker({
         db,
         tenant: getTenantConfig(),
         prefix: getEnv().AUTH0_CONNECTION_PREFIX,
-        rateBudget: AUTH0_RATE_LIMITS[tenant.context.rateLimit],
+        rateBudget,
       });
-      scheduler = startOperationsScheduler({ db });
+      scheduler = startOperationsScheduler({ db, tenant: getTenantConfig(), rateBudget });
     }
 
     // Every instance delivers mail and follows apply jobs; row locks keep them from doing anything twice.

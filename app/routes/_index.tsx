@@ -4,7 +4,7 @@ import type { loader as rootLoader } from "~/root";
 
 /**
  * The way in: signed out, sign in (or open the setup link you were sent); signed in, your
- * organization's page (SSO set-up joins it at /orgs/<slug>/sso), or the support console.
+ * organization's single sign-on page (/orgs/<slug>/sso), or the support console.
  */
 function WayIn() {
   const viewer = useRouteLoaderData<typeof rootLoader>("root")?.viewer;
@@ -28,7 +28,7 @@ function WayIn() {
         <ul className="org-list">
           {viewer.orgs.map((o) => (
             <li key={o.slug}>
-              <Link to={`/orgs/${o.slug}`}>{o.name}</Link>
+              <Link to={`/orgs/${o.slug}/sso`}>Single sign-on for {o.name}</Link>
             </li>
           ))}
         </ul>
@@ -42,9 +42,8 @@ function WayIn() {
         <p>You are not in an organization yet. Ask your vendor for a setup link, then open it.</p>
       ) : null}
       <p className="hint">
-        Today an organization&apos;s page has its members, its setup links and its audit log. Setting up SSO — picking
-        your identity provider, its metadata, the test login and going live — is being added there, on the
-        organization&apos;s SSO page.
+        An organization&apos;s single sign-on page walks you through picking your identity provider, its metadata or
+        discovery URL and the validation report; its other tabs hold its members, setup links and audit log.
       </p>
     </div>
   );

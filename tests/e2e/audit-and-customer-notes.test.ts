@@ -99,6 +99,10 @@ describe("an administrator's pages", () => {
     const table = await own.locator("table.stack-on-narrow").boundingBox();
     expect(table!.x + table!.width).toBeLessThanOrEqual(390);
     await own.screenshot({ path: "test-results/members-390.png", fullPage: true });
+    // The home page's way in for a member: the organization's single sign-on page.
+    await own.goto(portal.url);
+    const wayIn = own.getByRole("link", { name: "Single sign-on for Acme" });
+    expect(await wayIn.getAttribute("href")).toBe("/orgs/acme/sso");
     expect(problems).toEqual([]);
     await context.close();
   });

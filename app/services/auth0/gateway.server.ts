@@ -237,6 +237,40 @@ export class Auth0Gateway {
     return { connection: await this.assertOwned(scope, updated, "update"), outcome: "updated" };
   }
 
+  /**
+   * The organization's connection for a protocol, ownership checked, without an extra request:
+   * null when there is none (monitoring reads; writes go through upsertConnection).
+   */
+  async findOwnedConnection(
+    scope: OrganizationScope,
+    protocol: ConnectionProtocol,
+    operation: string,
+  ): Promise<OwnedConnection | null> {
+    const found = await this.findConnectionByName(this.connectionName(scope, protocol));
+    return found ? this.assertOwned(scope, found, operation) : null;
+  }
+
+  /** How the connection is enabled for the scope's Auth0 organization; null when it is not. */
+  async organizationConnection(
+    scope: OrganizationScope,
+    owned: OwnedConnection,
+  ): Promise<OrganizationConnectionSettings | null> {
+    this.checkHandle(scope, owned);
+    try {
+      const c = await call(async () =>
+        parseAnswer(
+          organizationConnectionSchema,
+          await this.clients.organizationConnections.get(this.auth0OrgId(scope), owned.id),
+          "organization connection",
+        ),
+      );
+      return { assignMembershipOnLogin: c.assign_membership_on_login ?? false, showAsButton: c.show_as_button ?? true };
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
   /** Client ids the connection is enabled for. */
   async enabledClients(scope: OrganizationScope, owned: OwnedConnection): Promise<string[]> {
     this.checkHandle(scope, owned);

@@ -30,7 +30,8 @@ export type SupportPermission =
   | "support:jobs:run"
   | "support:api-keys:manage"
   | "support:changes:review"
-  | "support:policies:manage";
+  | "support:policies:manage"
+  | "support:drift:resolve";
 
 export type Permission = OrgPermission | SupportPermission;
 
@@ -70,6 +71,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:api-keys:manage",
     "support:changes:review",
     "support:policies:manage",
+    "support:drift:resolve",
   ],
 };
 

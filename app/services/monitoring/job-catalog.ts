@@ -11,6 +11,18 @@ export interface ScheduledJobInfo {
 }
 
 export const SCHEDULED_JOB_CATALOG = {
+  "certificate-expiry": {
+    title: "Certificate expiry",
+    description:
+      "Reads every live SAML connection's signing certificate and records when it expires (red on the dashboard once expired).",
+    defaultPeriodSeconds: 6 * 3600,
+  },
+  "drift-check": {
+    title: "Drift check",
+    description:
+      "Compares what Auth0 holds for each organization's connection (options, applications, organization) with the version last applied, within a quarter of the Management API rate.",
+    defaultPeriodSeconds: 3600,
+  },
   "session-sweep": {
     title: "Expired sessions",
     description: "Deletes portal sessions that ended more than a day ago.",

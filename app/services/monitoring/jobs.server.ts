@@ -1,15 +1,28 @@
 import type { Kysely } from "kysely";
+import type { RateBudget } from "../apply/budget.server";
 import { sweepExpiredSessions } from "../identity/session.server";
 import type { Database } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
-import type { Clock } from "./clock";
+import type { TenantConfig } from "../platform/tenant-config.server";
+import { refreshCertificateExpiry } from "./certificate-expiry.server";
+import { systemClock, type Clock } from "./clock";
+import { runDriftCheck } from "./drift.server";
 import { createScheduler, type ScheduledJob, type Scheduler } from "./scheduler.server";
 
 /**
  * The portal's scheduled jobs and the runner that runs them: in-process in local mode
  * (server/portal.ts), in every `npm run apply-worker` otherwise.
  */
-export function operationsJobs(): ScheduledJob[] {
+export interface OperationsDeps {
+  db: Kysely<Database>;
+  tenant: TenantConfig;
+  /** The apply engine's shared Management API budget (drift reads draw from it too). */
+  rateBudget: RateBudget | null;
+  clock?: Clock;
+}
+
+export function operationsJobs(deps: OperationsDeps): ScheduledJob[] {
+  const clock = deps.clock ?? systemClock;
   return [
     {
       name: "session-sweep",
@@ -18,14 +31,27 @@ export function operationsJobs(): ScheduledJob[] {
         return `${deleted} ended session${deleted === 1 ? "" : "s"} deleted`;
       },
     },
+    { name: "certificate-expiry", run: () => refreshCertificateExpiry(deps.db, clock) },
+    {
+      name: "drift-check",
+      run: ({ signal }) =>
+        runDriftCheck({
+          db: deps.db,
+          tenant: deps.tenant,
+          prefix: getEnv().AUTH0_CONNECTION_PREFIX,
+          rateBudget: deps.rateBudget,
+          clock,
+          signal,
+        }),
+    },
   ];
 }
 
-export function startOperationsScheduler(options: { db: Kysely<Database>; clock?: Clock }): Scheduler {
+export function startOperationsScheduler(deps: OperationsDeps): Scheduler {
   const scheduler = createScheduler({
-    db: options.db,
-    clock: options.clock,
-    jobs: operationsJobs(),
+    db: deps.db,
+    clock: deps.clock,
+    jobs: operationsJobs(deps),
     periods: getEnv().SCHEDULED_JOB_PERIODS,
   });
   scheduler.start();

@@ -4,6 +4,7 @@ import { sql, type Kysely } from "kysely";
 import type { Database, OutboxMessage } from "../platform/db/schema";
 import { logger } from "../platform/logger.server";
 import { onMailQueued } from "./outbox.server";
+import { countEmail } from "../monitoring/metrics.server";
 
 /**
  * Delivers the outbox. Each round claims due rows with `FOR UPDATE SKIP LOCKED` (two portal
@@ -97,6 +98,7 @@ export async function deliverDue(
         .where("status", "=", "sending")
         .execute();
       result.sent++;
+      countEmail("sent");
     } catch (err) {
       const dead = message.attempts >= message.max_attempts;
       await db
@@ -113,6 +115,7 @@ export async function deliverDue(
         { outboxId: message.id, attempts: message.attempts, dead, error: errorText(err) },
         dead ? "mail given up" : "mail delivery failed; will retry",
       );
+      countEmail("failed");
       if (dead) result.dead++;
       else result.retried++;
     }

@@ -27,14 +27,15 @@ export interface RenderedMail {
   html: string;
 }
 
-interface Parts {
+/** A mail in parts: every mail has a subject, a lead, labelled lines (empty ones left out) and one action. */
+export interface MailParts {
   subject: string;
   lead: string;
   lines: [string, string | undefined][];
   action: string;
 }
 
-function parts(kind: MailKind, f: ChangeMailFacts): Parts {
+function parts(kind: MailKind, f: ChangeMailFacts): MailParts {
   const change = `change #${f.changeId}`;
   switch (kind) {
     case "change.waiting_review":
@@ -92,14 +93,18 @@ export function escapeHtml(s: string): string {
 }
 
 export function renderChangeMail(kind: MailKind, facts: ChangeMailFacts): RenderedMail {
-  const p = parts(kind, facts);
+  return renderMail(parts(kind, facts), facts.link);
+}
+
+/** Plain text and HTML of a mail; `link` is the absolute URL its action opens. */
+export function renderMail(p: MailParts, link: string): RenderedMail {
   const lines = p.lines.filter((l): l is [string, string] => Boolean(l[1]));
   const text = [
     p.lead,
     "",
     ...lines.map(([k, v]) => `${k}: ${v}`),
     "",
-    `${p.action}: ${facts.link}`,
+    `${p.action}: ${link}`,
     "",
     "— SSO Portal",
   ].join("\n");
@@ -109,7 +114,7 @@ export function renderChangeMail(kind: MailKind, facts: ChangeMailFacts): Render
     lines.length
       ? `<dl>${lines.map(([k, v]) => `<dt><strong>${escapeHtml(k)}</strong></dt><dd>${escapeHtml(v)}</dd>`).join("")}</dl>`
       : "",
-    `<p><a href="${escapeHtml(facts.link)}">${escapeHtml(p.action)}</a></p>`,
+    `<p><a href="${escapeHtml(link)}">${escapeHtml(p.action)}</a></p>`,
     `<p style="color:#616e7c">— SSO Portal</p>`,
     `</body></html>`,
   ].join("");

@@ -277,6 +277,39 @@ export interface OutboxMessagesTable {
   sent_at: Timestamp | null;
 }
 
+export type DriftStatus = "in_sync" | "drifted" | "missing" | "error";
+export type MetadataStatus = "unchanged" | "rotated" | "changed" | "unreachable" | "invalid";
+
+/** One field where Auth0 differs from the last applied version. */
+export interface DriftField {
+  /** e.g. "options.signInEndpoint", "display_name", "enabled_clients", "organization.show_as_button" */
+  field: string;
+  ours: unknown;
+  auth0: unknown;
+}
+
+/** Migration 010: what the monitoring jobs last found per organization (app/services/monitoring/). */
+export interface OrganizationHealthTable {
+  organization_id: string;
+  cert_not_after: Timestamp | null;
+  cert_fingerprint: string | null;
+  cert_version: number | null;
+  cert_checked_at: Timestamp | null;
+  drift_status: DriftStatus | null;
+  drift_fields: ColumnType<DriftField[], string | undefined, string>;
+  drift_version: number | null;
+  drift_error: string | null;
+  drift_checked_at: Timestamp | null;
+  metadata_url: string | null;
+  metadata_status: MetadataStatus | null;
+  metadata_error: string | null;
+  metadata_etag: string | null;
+  metadata_last_modified: string | null;
+  metadata_fingerprints: ColumnType<string[], string | undefined, string>;
+  metadata_checked_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -290,6 +323,7 @@ export interface Database {
   connection_drafts: ConnectionDraftsTable;
   connection_setup_progress: ConnectionSetupProgressTable;
   scheduled_jobs: ScheduledJobsTable;
+  organization_health: OrganizationHealthTable;
   api_keys: ApiKeysTable;
   change_requests: ChangeRequestsTable;
   change_policies: ChangePoliciesTable;

@@ -1,0 +1,248 @@
+import { ConnectionsClient } from "auth0/connections";
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApplyWorker } from "~/services/apply/worker.server";
+import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
+import type { SupportScope } from "~/services/identity/scope.server";
+import { manualClock } from "~/services/monitoring/clock";
+import { refreshCertificateExpiry } from "~/services/monitoring/certificate-expiry.server";
+import { reapplyOurVersion, runDriftCheck, type DriftCheckOptions } from "~/services/monitoring/drift.server";
+import { installDatabase } from "~/services/platform/db.server";
+import type { ScopedOrganization } from "~/services/identity/scope.server";
+import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
+import {
+  createOrganizations,
+  drained,
+  samlOptions,
+  systemScope,
+  tenantConfigOf,
+  testWorkerOptions,
+} from "../support/apply-fixtures.js";
+import { startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+
+/**
+ * Drift made the way it happens: someone edits the organization's connection in Auth0 (here, the
+ * local tenant through the Management API). The check finds it field by field; "Re-apply our
+ * version" puts the portal's configuration back. The certificate-expiry job reads the signing
+ * certificate of the same applied connections.
+ */
+
+let h: Harness;
+let database: TestDatabase;
+let raw: ConnectionsClient;
+let acme: ScopedOrganization;
+let globex: ScopedOrganization;
+let lead: SupportScope;
+const clock = manualClock("2026-12-06T09:00:00Z");
+// Auth0's signingCert: the base64 of a PEM file. This one expires 2126-10-30T10:44:54Z.
+const SIGNING_CERT = readFileSync(
+  new URL("../../app/services/idp-documents/testdata/test-cert.pem", import.meta.url),
+).toString("base64");
+
+beforeAll(async () => {
+  h = await startHarness({ rateLimit: "off" });
+  database = await createTestDatabase();
+  installDatabase(database);
+  raw = new ConnectionsClient(h.clientOptions(await h.token()));
+  const orgs = await createOrganizations(database.db, h, ["drift-acme", "drift-globex"]);
+  acme = orgs[0]!;
+  globex = orgs[1]!;
+  const user = await database.db
+    .insertInto("users")
+    .values({ email: "lena@vendor.test", sub: null, name: "Lena", last_login_at: null })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  lead = { kind: "support", role: "support_admin", user: { id: user.id, email: "lena@vendor.test", name: "Lena" } };
+  for (const org of orgs) await enqueueApply(database.db, systemScope(org), desired(org));
+  await applyAll();
+});
+afterAll(async () => {
+  await database?.destroy();
+  await h?.close();
+});
+
+function desired(org: ScopedOrganization): DesiredApply {
+  return {
+    connection: {
+      protocol: "saml",
+      strategy: "samlp",
+      version: 1,
+      displayName: `${org.name} SSO`,
+      options: { ...samlOptions(org.slug, 1), signingCert: SIGNING_CERT },
+      managedOptionKeys: ["signInEndpoint", "signOutEndpoint", "signSAMLRequest", "domain_aliases"],
+    },
+    enabledClients: [PORTAL_CLIENT_ID],
+    organization: { assignMembershipOnLogin: true, showAsButton: true },
+  };
+}
+
+async function applyAll() {
+  const worker = createApplyWorker(testWorkerOptions(h, database.db));
+  worker.start();
+  await drained(database.db);
+  await worker.stop();
+}
+
+function checkOptions(): DriftCheckOptions {
+  return { db: database.db, tenant: tenantConfigOf(h.tenant), prefix: "sso", rateBudget: null, clock, fetch: h.fetch };
+}
+
+async function health(org: ScopedOrganization) {
+  return database.db
+    .selectFrom("organization_health")
+    .selectAll()
+    .where("organization_id", "=", org.id)
+    .executeTakeFirstOrThrow();
+}
+
+async function connectionOf(org: ScopedOrganization) {
+  const found = await h.management().connections.list({ name: `sso-${org.slug}-saml` });
+  return raw.get(found.data[0]!.id!);
+}
+
+describe("drift detection", () => {
+  it("finds nothing while Auth0 holds what was applied", async () => {
+    expect(await runDriftCheck(checkOptions())).toBe("2 connections checked, 0 drifted");
+    expect((await health(acme)).drift_status).toBe("in_sync");
+    expect((await health(acme)).drift_fields).toEqual([]);
+  });
+
+  it("finds edits made in Auth0 field by field, audits them once, and re-applying our version undoes them", async () => {
+    const c = await connectionOf(acme);
+    // An Auth0 administrator changes the sign-in URL and the button text, disables the app and
+    // unticks "assign membership" — four kinds of drift.
+    await raw.update(c.id!, {
+      options: { ...c.options, signInEndpoint: "https://evil.example/sso" },
+      display_name: "Edited in the dashboard",
+    } as Parameters<ConnectionsClient["update"]>[1]);
+    await raw.clients.update(c.id!, [
+      { client_id: PORTAL_CLIENT_ID, status: false },
+      { client_id: TEST_LOGIN_CLIENT_ID, status: true },
+    ]);
+    await h
+      .management()
+      .organizations.enabledConnections.update(acme.auth0OrgId!, c.id!, { assign_membership_on_login: false });
+
+    clock.advance(3600_000);
+    expect(await runDriftCheck(checkOptions())).toBe("2 connections checked, 1 drifted");
+    const found = await health(acme);
+    expect(found.drift_status).toBe("drifted");
+    expect(found.drift_fields).toEqual([
+      {
+        field: "options.signInEndpoint",
+        ours: "https://idp.drift-acme.test/sso/v1",
+        auth0: "https://evil.example/sso",
+      },
+      { field: "display_name", ours: "Org drift-acme SSO", auth0: "Edited in the dashboard" },
+      { field: "enabled_clients", ours: [PORTAL_CLIENT_ID], auth0: [] },
+      { field: "organization.assign_membership_on_login", ours: true, auth0: false },
+    ]);
+    expect(new Date(found.drift_checked_at!).toISOString()).toBe("2026-12-06T10:00:00.000Z");
+    expect((await health(globex)).drift_status).toBe("in_sync");
+
+    // Found again next run: one audit row, not one per run.
+    await runDriftCheck(checkOptions());
+    const audits = await database.db
+      .selectFrom("audit_events")
+      .select(["action", "details"])
+      .where("action", "=", "connection.drift_detected")
+      .execute();
+    expect(audits).toHaveLength(1);
+
+    expect(await reapplyOurVersion(lead, acme.slug)).toEqual({ ok: true, version: 1 });
+    await applyAll();
+    const back = await connectionOf(acme);
+    expect(back.options).toMatchObject({ signInEndpoint: "https://idp.drift-acme.test/sso/v1" });
+    expect(back.display_name).toBe("Org drift-acme SSO");
+    await runDriftCheck(checkOptions());
+    expect((await health(acme)).drift_status).toBe("in_sync");
+  });
+
+  it("reports a connection deleted in Auth0 as missing", async () => {
+    const c = await connectionOf(globex);
+    await raw.delete(c.id!);
+    await runDriftCheck(checkOptions());
+    const found = await health(globex);
+    expect(found.drift_status).toBe("missing");
+    expect(found.drift_fields).toEqual([{ field: "connection", ours: "sso-drift-globex-saml", auth0: null }]);
+  });
+
+  it("refuses re-apply to a support agent", async () => {
+    await expect(reapplyOurVersion({ ...lead, role: "support_agent" }, acme.slug)).rejects.toMatchObject({
+      status: 403,
+    });
+  });
+});
+
+describe("certificate expiry", () => {
+  const expiry = new Date("2126-10-30T10:44:54Z").getTime();
+  const daysBefore = (days: number) => manualClock(new Date(expiry - days * 86_400_000));
+  async function mails() {
+    return database.db
+      .selectFrom("outbox_messages")
+      .select(["to_address", "subject", "text_body", "link", "organization_id"])
+      .where("kind", "=", "certificate.expiry")
+      .where("organization_id", "=", acme.id)
+      .orderBy("id")
+      .execute();
+  }
+
+  it("records the live signing certificate's expiry and fingerprint for each organization", async () => {
+    const summary = await refreshCertificateExpiry(database.db, manualClock("2126-09-01T00:00:00Z"));
+    expect(summary).toBe("2 signing certificates checked: 0 expiring within 30 days, 0 expired");
+    const found = await health(acme);
+    expect(new Date(found.cert_not_after!).toISOString()).toBe("2126-10-30T10:44:54.000Z");
+    expect(found.cert_fingerprint).toBe(
+      "5736E86EE7AE25734252017A2AAAC778D08BA54C9094D6AA963D4625E8872A57".match(/../g)!.join(":"),
+    );
+    expect(found.cert_version).toBe(1);
+    expect(await mails()).toEqual([]);
+  });
+
+  it("reminds the administrators at 30, 7 and 1 days and on expiry, support from 7 days, each once", async () => {
+    const admin = await database.db
+      .insertInto("users")
+      .values({ email: "alice@drift-acme.test", sub: null, name: "Alice", last_login_at: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto("memberships")
+      .values({ user_id: admin.id, organization_id: acme.id, role: "org_admin" })
+      .execute();
+
+    await refreshCertificateExpiry(database.db, daysBefore(31));
+    expect(await mails()).toEqual([]);
+
+    await refreshCertificateExpiry(database.db, daysBefore(30));
+    await refreshCertificateExpiry(database.db, daysBefore(29)); // the same stage again: nothing new
+    let sent = await mails();
+    expect(sent.map((m) => m.to_address)).toEqual(["alice@drift-acme.test"]);
+    expect(sent[0]!.subject).toBe("Org drift-acme's single sign-on certificate expires in 30 days or less");
+    expect(sent[0]!.text_body).toContain("(30 days left)");
+    expect(sent[0]!.text_body).toContain("57:36:E8:6E:E7:AE");
+    expect(sent[0]!.text_body).toContain("In the portal, open SSO setup, upload the new metadata");
+    expect(sent[0]!.link).toMatch(/\/orgs\/drift-acme\/sso\/setup$/);
+
+    await refreshCertificateExpiry(database.db, daysBefore(7));
+    sent = await mails();
+    const seventh = sent.slice(1);
+    expect(seventh.map((m) => m.to_address).sort()).toEqual(
+      ["alice@drift-acme.test", "lena@vendor.test", "sam@vendor.test"].sort(),
+    );
+    expect(seventh.find((m) => m.to_address === "sam@vendor.test")!.subject).toMatch(/^\[Support\] /);
+
+    await refreshCertificateExpiry(database.db, daysBefore(0.5));
+    await refreshCertificateExpiry(database.db, daysBefore(0.25));
+    expect(await mails()).toHaveLength(1 + 3 + 3);
+
+    // Expired: red on the dashboard (the recorded expiry is in the past) and one last message each.
+    expect(await refreshCertificateExpiry(database.db, daysBefore(-1))).toBe(
+      "2 signing certificates checked: 0 expiring within 30 days, 2 expired",
+    );
+    await refreshCertificateExpiry(database.db, daysBefore(-2));
+    sent = await mails();
+    expect(sent).toHaveLength(1 + 3 + 3 + 3);
+    expect(sent.at(-1)!.subject).toMatch(/Expired: Org drift-acme's single sign-on certificate/);
+  });
+});
