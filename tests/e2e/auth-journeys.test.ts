@@ -132,7 +132,7 @@ describe("vendor staff", () => {
     const { page, problems } = await newCheckedPage(browser);
     await page.goto(portal.url);
     await hydrated(page);
-    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Sign in" }).click();
     await signInOnTenantPage(page, "sam@vendor.test", DEFAULT_DEMO_PASSWORD);
     await page.waitForURL(`${portal.url}/support`);
     await page.getByRole("heading", { level: 1, name: "Support console" }).waitFor();

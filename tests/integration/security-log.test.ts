@@ -76,7 +76,7 @@ describe("refusals by people outside an organization", () => {
 
   it("a refusal of Acme's own viewer stays in Acme's log (its administrators' business)", async () => {
     const victor = await sessionCookieFor(portal.database.db, "victor@acme.test");
-    const res = await call(portal.url, "/orgs/acme", {
+    const res = await call(portal.url, "/orgs/acme/links", {
       cookie: victor,
       form: { intent: "invite", role: "org_viewer", maxUses: "1", ttlHours: "72" },
     });
