@@ -18,12 +18,11 @@ import { enqueueApply } from "~/services/apply/jobs.server";
 import { createApplyWorker, type ApplyWorker } from "~/services/apply/worker.server";
 import type { ResponseInfo } from "~/services/auth0/client.server";
 import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
-import { openDatabase, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
-import "~/services/platform/db/apply-schema";
+import { createScratchPostgres, openDatabase, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../local-tenant/seed";
 import { startLocalTenant } from "../local-tenant/server";
 import { localTenantConfig } from "../server/local-tenant-config";
-import { createScratchPostgres } from "../tests/support/test-database";
+import { fetchManagementToken } from "../local-tenant/management-token";
 
 const { values } = parseArgs({
   options: {
@@ -92,17 +91,7 @@ async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise")
   try {
     const db = database.open.db;
     const api = tenant.managementApiUrl;
-    const tokenRes = await fetch(`${tenant.url}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        grant_type: "client_credentials",
-        client_id: tenant.mgmtClient.clientId,
-        client_secret: tenant.mgmtClient.clientSecret,
-        audience: `${api}/`,
-      }),
-    });
-    const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const token = await fetchManagementToken({ tenantUrl: tenant.url, ...tenant.mgmtClient, audience: `${api}/` });
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const get = async <T>(path: string): Promise<T> => (await (await fetch(`${api}${path}`, { headers })).json()) as T;
 

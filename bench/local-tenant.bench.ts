@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { fetchManagementToken } from "../local-tenant/management-token";
 
 const { values } = parseArgs({
   options: {
@@ -67,17 +68,11 @@ const loadBefore = loadavg()[0]!.toFixed(2);
 const tenant = await startTenant();
 try {
   const api = `${tenant.url}/api/v2`;
-  const tokenRes = await fetch(`${tenant.url}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      grant_type: "client_credentials",
-      client_id: tenant.clientId,
-      client_secret: tenant.clientSecret,
-      audience: `${api}/`,
-    }),
+  const access_token = await fetchManagementToken({
+    tenantUrl: tenant.url,
+    clientId: tenant.clientId,
+    clientSecret: tenant.clientSecret,
   });
-  const { access_token } = (await tokenRes.json()) as { access_token: string };
   const headers = { authorization: `Bearer ${access_token}`, "content-type": "application/json" };
 
   // A tenant the size of a busy portal: 60 SAML/OIDC connections, one organization using 10.

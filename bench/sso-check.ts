@@ -167,6 +167,8 @@ if (!values["no-write"]) {
   let next = start < 0 ? -1 : doc.indexOf("\n## ", start + 1);
   if (next >= 0) next += 1;
   const updated =
-    start < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, start)}${section}${next >= 0 ? `\n${doc.slice(next)}` : ""}`;
+    start < 0
+      ? `${doc.trimEnd()}\n\n${section}`
+      : `${doc.slice(0, start)}${section}${next >= 0 ? `\n${doc.slice(next)}` : ""}`;
   writeFileSync(path, updated);
 }

@@ -9,9 +9,8 @@ import { isBearerOnlyPath } from "./same-origin";
  * so Remix is shown PUBLIC_URL's host and no forwarded host: behind a proxy forms work, and a
  * mismatch is the guard's clear 403, never a 500.
  *
- * A body the portal's pages cannot read (they read forms only) is a 415, a malformed form a 400,
- * each with a message, instead of an exception inside an action. The JSON API (/api/v1) reads and
- * judges its own bodies, in its own error shape.
+ * A body the portal cannot read (it reads forms only) is a 415, a malformed form a 400, each
+ * with a message, instead of an exception inside an action.
  */
 const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
 
@@ -103,6 +102,8 @@ export function remixHandler(options: {
       const init: RequestInit = { method: req.method, headers, signal: controller.signal };
       if (req.method !== "GET" && req.method !== "HEAD") {
         try {
+          // The JSON API (/api/v1) reads its own bodies and answers in its own error shape; the
+          // pages read forms only.
           init.body = isBearerOnlyPath(req.path)
             ? await readBody(req, options.maxBodyBytes)
             : await readFormBody(req, url, headers, options.maxBodyBytes);

@@ -7,7 +7,7 @@ import { INTENT_FIELD, refusalFor, type ActionResult } from "~/forms/action-resu
 import type { Flash } from "~/forms/flash";
 
 /**
- * Forms on one schema (ADR 007): useSchemaForm checks a form in the browser with the zod schema
+ * Forms on one schema (ADR 008): useSchemaForm checks a form in the browser with the zod schema
  * its action parses with (remix-hook-form over react-hook-form, zod resolver), and shows the
  * action's 400 refusal (action-result.ts) beside the same fields. Without JavaScript the form
  * posts as any HTML form; the refusal comes back rendered, the values kept, the first wrong field
@@ -147,6 +147,15 @@ function useFieldProps(name: string, hint: boolean) {
   };
 }
 
+/** A field's error under it (the field points at it with aria-describedby `${id}-error`). */
+function FieldErrorText({ id, message }: { id: string; message: string | undefined }) {
+  return message ? (
+    <p id={`${id}-error`} className="field-error">
+      {message}
+    </p>
+  ) : null;
+}
+
 function FieldShell({
   id,
   label,
@@ -169,11 +178,7 @@ function FieldShell({
           {hint}
         </p>
       ) : null}
-      {message ? (
-        <p id={`${id}-error`} className="field-error">
-          {message}
-        </p>
-      ) : null}
+      <FieldErrorText id={id} message={message} />
     </div>
   );
 }
@@ -344,11 +349,7 @@ export function RadioGroupField({
           </div>
         ))}
       </div>
-      {message ? (
-        <p id={`${id}-error`} className="field-error">
-          {message}
-        </p>
-      ) : null}
+      <FieldErrorText id={id} message={message} />
     </fieldset>
   );
 }
@@ -363,11 +364,7 @@ export function CheckboxField({ name, label }: { name: string; label: ReactNode 
         <input {...register} type="checkbox" value="on" defaultChecked={defaultValue === "on"} />
         <label htmlFor={id}>{label}</label>
       </div>
-      {message ? (
-        <p id={`${id}-error`} className="field-error">
-          {message}
-        </p>
-      ) : null}
+      <FieldErrorText id={id} message={message} />
     </div>
   );
 }

@@ -86,6 +86,20 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
+/** The detected product, and whether it is the one the administrator chose. */
+function ProductFact({ product, chosenIdp, matches }: { product: string; chosenIdp: string; matches: boolean }) {
+  return (
+    <Fact label="Detected identity provider">
+      {product}{" "}
+      {matches ? (
+        <span className="badge ok">matches {chosenIdp}</span>
+      ) : (
+        <span className="badge warn">you chose {chosenIdp}</span>
+      )}
+    </Fact>
+  );
+}
+
 function Facts({
   report,
   chosenIdp,
@@ -99,14 +113,7 @@ function Facts({
     const f = report.facts;
     return (
       <dl className="facts">
-        <Fact label="Detected identity provider">
-          {f.product}{" "}
-          {productMatches ? (
-            <span className="badge ok">matches {chosenIdp}</span>
-          ) : (
-            <span className="badge warn">you chose {chosenIdp}</span>
-          )}
-        </Fact>
+        <ProductFact product={f.product} chosenIdp={chosenIdp} matches={productMatches} />
         <Fact label="IdP entity ID">{f.entityId ? <code>{f.entityId}</code> : "none"}</Fact>
         <Fact label="Sign-in endpoints">
           {f.ssoServices.length ? (
@@ -144,14 +151,7 @@ function Facts({
     const f = report.facts;
     return (
       <dl className="facts">
-        <Fact label="Detected identity provider">
-          {f.product}{" "}
-          {productMatches ? (
-            <span className="badge ok">matches {chosenIdp}</span>
-          ) : (
-            <span className="badge warn">you chose {chosenIdp}</span>
-          )}
-        </Fact>
+        <ProductFact product={f.product} chosenIdp={chosenIdp} matches={productMatches} />
         <Fact label="Issuer">{f.issuer ? <code>{f.issuer}</code> : "none"}</Fact>
         <Fact label="Authorization endpoint">
           {f.endpoints.authorization ? <code>{f.endpoints.authorization}</code> : "none"}

@@ -23,10 +23,7 @@ export const restoreSchema = z.object({
   version: z.coerce.number().int().positive("Choose a version to restore."),
 });
 
-const toggle = z
-  .string()
-  .optional()
-  .transform((v) => v === "on");
+const toggle = z.enum(["on", "off"], { message: "Choose one." }).transform((v) => v === "on");
 
 export const policiesSchema = z.object({
   autoApproveCertificateRotation: toggle,

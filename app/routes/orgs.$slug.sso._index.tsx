@@ -5,13 +5,18 @@ import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { CertificateTable } from "~/components/validation-report";
 import { redirectWithFlash } from "~/forms/flash.server";
-import { parseSubmission, readSubmission, unknownIntent } from "~/forms/parse.server";
+import { parseSubmission, readSubmission } from "~/forms/parse.server";
 import { discardDraftSchema as discardSchema } from "~/forms/sso-setup";
 import { discardDraft } from "~/services/connections/drafts.server";
 import { IDENTITY_PROVIDERS } from "~/services/connections/identity-providers";
 import { SSO_STATE_LABEL, type SsoState } from "~/services/connections/sso-state";
 import { getSsoStatus, reportCertificates } from "~/services/connections/status.server";
 import { requireOrgMember } from "~/services/identity/guards.server";
+import { ChangeOutcome } from "~/components/change-outcome";
+import { useLiveRevalidation } from "~/components/change-status";
+import { handleChangeAction } from "~/forms/change-actions.server";
+import { submitDraftSchema } from "~/forms/changes";
+import { loadChangeOutcomes } from "~/services/change-requests/org-changes.server";
 import { orgRoleCan } from "~/services/identity/permissions";
 
 /**
@@ -22,6 +27,8 @@ import { orgRoleCan } from "~/services/identity/permissions";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const scope = await requireOrgMember(request, params.slug);
+  // Outcomes first: reading them moves a change whose apply job finished, which the status reflects.
+  const changes = await loadChangeOutcomes(scope, 3);
   const status = await getSsoStatus(scope);
   const { draft, applied } = status;
   const c = draft?.configuration;
@@ -56,6 +63,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
           }
         : null,
     applied: applied ? { ...applied, appliedAt: applied.appliedAt.toISOString() } : null,
+    changes,
   };
 }
 
@@ -75,7 +83,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
       });
     }
     default:
-      return unknownIntent(submission);
+      // Submit for review, withdraw, retry (app/forms/change-actions.server.ts).
+      return handleChangeAction(request, scope, submission);
   }
 }
 
@@ -118,6 +127,15 @@ const STATE_TONE: Record<SsoState, string> = {
   failed: "error",
 };
 
+function SubmitForReview({ version }: { version: number }) {
+  const form = useSchemaForm(submitDraftSchema, { intent: "submit-change", hidden: { draftVersion: String(version) } });
+  return (
+    <SchemaForm form={form} aria-label="Submit for review">
+      <SubmitButton>Submit for review</SubmitButton>
+    </SchemaForm>
+  );
+}
+
 function DiscardDraft({ version }: { version: number }) {
   const form = useSchemaForm(discardSchema, { intent: "discard-draft", hidden: { version: String(version) } });
   return (
@@ -128,7 +146,8 @@ function DiscardDraft({ version }: { version: number }) {
 }
 
 export default function SsoPage() {
-  const { org, canManage, state, draft, applied, lastError } = useLoaderData<typeof loader>();
+  const { org, canManage, state, draft, applied, lastError, changes } = useLoaderData<typeof loader>();
+  useLiveRevalidation(changes.some((c) => c.inFlight));
   const editable = draft?.state === "draft";
   return (
     <div className="stack">
@@ -147,7 +166,8 @@ export default function SsoPage() {
               </Link>
             ) : editable ? (
               <>
-                <Link className="button" to={`/orgs/${org.slug}/sso/setup?step=check`}>
+                <SubmitForReview version={draft.version} />
+                <Link className="button secondary" to={`/orgs/${org.slug}/sso/setup?step=check`}>
                   Edit draft
                 </Link>
                 <DiscardDraft version={draft.version} />
@@ -156,6 +176,18 @@ export default function SsoPage() {
           </div>
         ) : null}
       </section>
+
+      {changes.length > 0 ? (
+        <section className="card stack" aria-labelledby="changes-title">
+          <h3 id="changes-title">Changes</h3>
+          {changes.map((c) => (
+            <ChangeOutcome key={c.id} change={c} canManage={canManage} />
+          ))}
+          <p>
+            <Link to={`/orgs/${org.slug}/sso/versions`}>Every applied version</Link>
+          </p>
+        </section>
+      ) : null}
 
       {draft ? (
         <section className="card stack" aria-labelledby="draft-title">

@@ -6,7 +6,8 @@ import { redirectWithFlash, samePage } from "~/forms/flash.server";
 import { createOrganizationSchema } from "~/forms/organizations";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
 import { requireSupport } from "~/services/identity/guards.server";
-import { createOrganization, listOrganizations } from "~/services/identity/organizations.server";
+import { listOrganizations } from "~/services/identity/organizations.server";
+import { createOrganizationAs } from "~/services/organizations/organizations.server";
 import { supportRoleCan } from "~/services/identity/permissions";
 
 /** /support (index) — every organization; a support lead adds one here. */
@@ -33,11 +34,11 @@ export async function action({ request }: ActionFunctionArgs) {
     case "create-org": {
       const parsed = parseSubmission(submission, createOrganizationSchema);
       if (!parsed.ok) return parsed.reply;
-      const result = await createOrganization(scope, parsed.value);
+      const result = await createOrganizationAs(scope, parsed.value);
       if (!result.ok) return refuse(submission, result.error, { [result.field]: result.error });
       return redirectWithFlash(samePage(request), {
         tone: "ok",
-        message: `Organization ${result.slug} created. Now issue its first administrator's setup link.`,
+        message: `Organization ${result.organization.slug} created. Now issue its first administrator's setup link.`,
       });
     }
     default:

@@ -20,8 +20,12 @@ const SECTIONS: Section[] = [
   { to: "/support/links", label: "Setup links" },
   { to: "/support/audit", label: "Audit log" },
   { to: "/support/security", label: "Security log" },
+  { to: "/support/health", label: "Health" },
   { to: "/support/jobs", label: "Scheduled jobs" },
 ];
+
+/** Sections only a support lead may open. */
+const LEAD_SECTIONS: Section[] = [{ to: "/support/policies", label: "Review policies" }];
 
 export default function SupportLayout() {
   const { role } = useLoaderData<typeof loader>();
@@ -29,7 +33,10 @@ export default function SupportLayout() {
     <div className="stack">
       <h1>Support console</h1>
       <p className="lead">Signed in as {SUPPORT_ROLE_LABEL[role]}.</p>
-      <SectionNav label="Support console sections" sections={SECTIONS} />
+      <SectionNav
+        label="Support console sections"
+        sections={role === "support_admin" ? [...SECTIONS, ...LEAD_SECTIONS] : SECTIONS}
+      />
       <Outlet />
     </div>
   );

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
+import { fetchManagementToken } from "../../local-tenant/management-token";
 
 let child: ChildProcessWithoutNullStreams | undefined;
 afterEach(() => {
@@ -31,17 +32,11 @@ describe("npm run local-tenant", () => {
     expect(out).toContain("mgmt client id:      CliMgmtClient000000000000000001");
     expect(out).toContain("mgmt client secret:  cli-secret");
 
-    const tokenRes = await fetch(`${url}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        grant_type: "client_credentials",
-        client_id: "CliMgmtClient000000000000000001",
-        client_secret: "cli-secret",
-        audience: `${url}/api/v2/`,
-      }),
+    const access_token = await fetchManagementToken({
+      tenantUrl: url,
+      clientId: "CliMgmtClient000000000000000001",
+      clientSecret: "cli-secret",
     });
-    const { access_token } = (await tokenRes.json()) as { access_token: string };
     const res = await fetch(`${url}/api/v2/connections`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-ratelimit-limit")).toBe("2");

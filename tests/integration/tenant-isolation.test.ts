@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, sessionCookieFor, snapshot, submitForm } from "../support/auth";
 import { startTestPortal, type TestPortal } from "../support/portal";
+import { submitChange } from "~/services/change-requests/submit.server";
+import type { OrgScope } from "~/services/identity/scope.server";
+import { fixtureText, samlSubmission } from "../support/change-fixtures";
 
 const TEST_CERT = readFileSync(
   join(import.meta.dirname, "../../app/services/idp-documents/testdata/test-cert.pem"),
@@ -243,6 +246,7 @@ const SUPPORT_PROBES: Probe[] = [
     form: () => ({ intent: "create-org", slug: "initech", name: "Initech", auth0OrgId: "org_Initech0001" }),
   },
   { name: "GET the scheduled jobs", path: "/support/jobs" },
+  { name: "GET every organization's health", path: "/support/health?attention=1&sort=certificate" },
   {
     name: "POST run a scheduled job now",
     path: "/support/jobs",
@@ -556,5 +560,203 @@ describe("positive controls: the same requests work for the right people", () =>
       expect(res.status, JSON.stringify(form)).toBe(400);
     }
     expect(await snapshot(db)).toBe(before);
+  });
+});
+
+describe("tenant isolation: change requests, review, policies, versions and the outbox", () => {
+  const changeIds: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const db = portal.database.db;
+    const orgs = await db.selectFrom("organizations").select(["id", "slug", "name", "auth0_org_id"]).execute();
+    // The positive controls above removed Victor; he is acme's viewer again for these probes.
+    await db
+      .insertInto("memberships")
+      .values({ user_id: ids.victor!, organization_id: orgs.find((o) => o.slug === "acme")!.id, role: "org_viewer" })
+      .onConflict((oc) => oc.columns(["user_id", "organization_id"]).doNothing())
+      .execute();
+    const scopeOf = (who: "alice" | "bob", slug: string): OrgScope => {
+      const o = orgs.find((x) => x.slug === slug)!;
+      return {
+        kind: "org",
+        role: "org_admin",
+        user: { id: ids[who]!, email: `${who}@${slug}.test`, name: null },
+        org: { id: o.id, slug: o.slug, name: o.name, auth0OrgId: o.auth0_org_id },
+      };
+    };
+    const now = new Date("2026-11-22T00:00:00Z");
+    for (const [key, who, slug, fixture] of [
+      ["acme", "alice", "acme", "saml-okta-1.xml"],
+      ["globex", "bob", "globex", "saml-google-1.xml"],
+    ] as const) {
+      const r = await submitChange(scopeOf(who, slug), samlSubmission(fixtureText(fixture), now), { now });
+      if (!r.ok) throw new Error(r.error);
+      changeIds[key] = r.change.id;
+    }
+    // A change Lena authored herself (support staff may be an organization's member too).
+    const lenaChange = await db
+      .insertInto("change_requests")
+      .values({
+        organization_id: orgs.find((o) => o.slug === "acme")!.id,
+        protocol: "saml",
+        desired: "{}",
+        report: "{}",
+        verdict: "ok",
+        summary: "Lena's own",
+        state: "pending_review",
+        risk: "medium",
+        policy_rule: "review",
+        policy_reason: "test",
+        author_user_id: ids.lena!,
+        author_label: "lena@vendor.test",
+        submitted_at: now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    changeIds.lena = String(lenaChange.id);
+  });
+
+  const orgProbes = (): Probe[] => [
+    { name: "GET the versions page", path: "/orgs/acme/sso/versions" },
+    {
+      name: "POST restore a version",
+      path: "/orgs/acme/sso/versions",
+      form: () => ({ intent: "restore", version: "1" }),
+    },
+    {
+      name: "POST withdraw a change",
+      path: "/orgs/acme/sso/versions",
+      form: () => ({ intent: "withdraw-change", changeId: changeIds.acme! }),
+    },
+    {
+      name: "POST retry a change",
+      path: "/orgs/acme/sso/versions",
+      form: () => ({ intent: "retry-change", changeId: changeIds.acme! }),
+    },
+  ];
+
+  for (const row of ORG_MATRIX) {
+    for (const p of orgProbes()) {
+      const expected = p.form ? row.post : row.get;
+      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
+        await probe(row.actor, p, expected);
+      });
+    }
+  }
+
+  const reviewProbes = (): Probe[] => [
+    { name: "GET the changes queue", path: "/support/changes" },
+    { name: "GET a change", path: `/support/changes/${changeIds.acme}` },
+    {
+      name: "POST approve a change",
+      path: `/support/changes/${changeIds.acme}`,
+      form: () => ({ intent: "approve", changeId: changeIds.acme! }),
+    },
+    {
+      name: "POST reject a change",
+      path: `/support/changes/${changeIds.acme}`,
+      form: () => ({ intent: "reject", changeId: changeIds.acme!, reason: "No." }),
+    },
+  ];
+
+  const REVIEW_MATRIX: { actor: string | null; get: Expectation; post: Expectation }[] = [
+    { actor: null, get: "login", post: 401 },
+    { actor: "alice", get: 404, post: 404 },
+    { actor: "victor", get: 404, post: 404 },
+    { actor: "bob", get: 404, post: 404 },
+  ];
+  for (const row of REVIEW_MATRIX) {
+    for (const make of reviewProbes().map((_, i) => () => reviewProbes()[i]!)) {
+      const p0 = make();
+      const expected = p0.form ? row.post : row.get;
+      it(`${row.actor ?? "anonymous"}: ${p0.name} → ${expected}`, async () => {
+        await probe(row.actor, make(), expected);
+      });
+    }
+  }
+
+  for (const row of SUPPORT_MATRIX) {
+    const probes: Probe[] = [
+      { name: "GET the review policies", path: "/support/policies" },
+      {
+        name: "POST change the review policies",
+        path: "/support/policies",
+        form: () => ({
+          intent: "policies",
+          autoApproveCertificateRotation: "off",
+          autoApproveTrustedOrganizations: "on",
+          autoApproveRestorePrevious: "on",
+        }),
+      },
+      {
+        name: "POST trust an organization",
+        path: "/support/policies",
+        form: () => ({ intent: "trust", slug: "acme" }),
+      },
+    ];
+    for (const p of probes) {
+      // Only a support lead may open the policies, so an agent gets 403 for the page too.
+      const expected = row.actor === "sam" ? 403 : p.form ? row.post : row.get;
+      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
+        await probe(row.actor, p, expected);
+      });
+    }
+  }
+
+  it("nobody reviews a change they submitted themselves", async () => {
+    await probe(
+      "lena",
+      {
+        name: "Lena approves her own change",
+        path: `/support/changes/${changeIds.lena}`,
+        form: () => ({ intent: "approve", changeId: changeIds.lena! }),
+      },
+      403,
+    );
+  });
+
+  it("an administrator cannot withdraw or see another organization's change through their own page", async () => {
+    const before = await snapshot(portal.database.db);
+    const res = await call(portal.url, "/orgs/acme/sso/versions", {
+      cookie: cookies.alice,
+      form: { intent: "withdraw-change", changeId: changeIds.globex! },
+    });
+    expect(res.status).toBe(404);
+    expect(await snapshot(portal.database.db)).toBe(before);
+    const page = await call(portal.url, "/orgs/acme/sso/versions", { cookie: cookies.alice });
+    expect(page.text).toContain(`Change #${changeIds.acme}`);
+    expect(page.text).not.toContain(`Change #${changeIds.globex}`);
+  });
+
+  it("the outbox shows each person only their own mail; support sees all", async () => {
+    expect((await call(portal.url, "/outbox")).status).toBe(302);
+    const bob = await call(portal.url, "/outbox", { cookie: cookies.bob });
+    expect(bob.status).toBe(200);
+    expect(bob.text).not.toContain(`change #${changeIds.acme}`);
+    const sam = await call(portal.url, "/outbox", { cookie: cookies.sam });
+    expect(sam.text).toContain(`Review needed: Acme`);
+    expect(sam.text).toContain(`change #${changeIds.globex}`);
+  });
+
+  it("positive control: a support agent approves; a lead trusts an organization", async () => {
+    const db = portal.database.db;
+    const res = await call(portal.url, `/support/changes/${changeIds.acme}`, {
+      cookie: cookies.sam,
+      form: { intent: "approve", changeId: changeIds.acme! },
+    });
+    expectRedirectBack(res, `/support/changes/${changeIds.acme}`, "approve");
+    const row = await db
+      .selectFrom("change_requests")
+      .select(["state", "reviewer_label"])
+      .where("id", "=", changeIds.acme!)
+      .executeTakeFirstOrThrow();
+    expect(["approved", "applying", "applied"]).toContain(row.state);
+    expect(row.reviewer_label).toBe("sam@vendor.test");
+    const trust = await call(portal.url, "/support/policies", {
+      cookie: cookies.lena,
+      form: { intent: "trust", slug: "globex" },
+    });
+    expectRedirectBack(trust, "/support/policies", "trust");
+    expect(await db.selectFrom("trusted_organizations").selectAll().execute()).toHaveLength(1);
   });
 });

@@ -1,4 +1,3 @@
-import "~/services/platform/db/apply-schema";
 import type { Kysely } from "kysely";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import type { ApplyWorkerOptions } from "~/services/apply/worker.server";

@@ -82,7 +82,20 @@ export async function call(
 
 /** Everything an isolation test must find unchanged after a refused request. */
 export async function snapshot(db: DB): Promise<string> {
-  const [orgs, members, invitations, acceptances, users, jobs, drafts, setupProgress] = await Promise.all([
+  const [
+    orgs,
+    members,
+    invitations,
+    acceptances,
+    users,
+    jobs,
+    drafts,
+    setupProgress,
+    changes,
+    policies,
+    trusted,
+    mail,
+  ] = await Promise.all([
     db.selectFrom("organizations").selectAll().orderBy("slug").execute(),
     db.selectFrom("memberships").selectAll().orderBy("user_id").orderBy("organization_id").execute(),
     db.selectFrom("invitations").selectAll().orderBy("id").execute(),
@@ -91,8 +104,30 @@ export async function snapshot(db: DB): Promise<string> {
     db.selectFrom("scheduled_jobs").select(["name", "next_run_at", "run_requested_by"]).orderBy("name").execute(),
     db.selectFrom("connection_drafts").selectAll().orderBy("organization_id").execute(),
     db.selectFrom("connection_setup_progress").selectAll().orderBy("organization_id").orderBy("user_id").execute(),
+    db
+      .selectFrom("change_requests")
+      .select(["id", "state", "version", "reviewer_label", "reason", "apply_job_id"])
+      .orderBy("id")
+      .execute(),
+    db.selectFrom("change_policies").selectAll().execute(),
+    db.selectFrom("trusted_organizations").selectAll().orderBy("organization_id").execute(),
+    // Which mail was queued (the mailer changes each one's delivery status on its own).
+    db.selectFrom("outbox_messages").select(["id", "to_address", "subject"]).orderBy("id").execute(),
   ]);
-  return JSON.stringify({ orgs, members, invitations, acceptances, users, jobs, drafts, setupProgress });
+  return JSON.stringify({
+    orgs,
+    members,
+    invitations,
+    acceptances,
+    users,
+    jobs,
+    drafts,
+    setupProgress,
+    changes,
+    policies,
+    trusted,
+    mail,
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import addFormats from "ajv-formats";
 import { ManagementClient } from "auth0";
 import { addMachineClient } from "../../local-tenant/management/clients.js";
 import { startLocalTenant, type LocalTenant, type LocalTenantOptions } from "../../local-tenant/server.js";
+import { fetchManagementToken } from "../../local-tenant/management-token";
 
 /**
  * Contract harness for the local tenant: every Management API exchange made through `fetch` is
@@ -214,21 +215,8 @@ export async function startHarness(options: LocalTenantOptions = {}): Promise<Ha
     return response;
   };
 
-  const token = async (credentials = tenant.mgmtClient): Promise<string> => {
-    const res = await fetch(`${tenant.url}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: credentials.clientId,
-        client_secret: credentials.clientSecret,
-        audience: tenant.context.audience,
-      }),
-    });
-    const body = (await res.json()) as { access_token?: string };
-    if (!body.access_token) throw new Error(`token request failed: ${res.status} ${JSON.stringify(body)}`);
-    return body.access_token;
-  };
+  const token = (credentials = tenant.mgmtClient): Promise<string> =>
+    fetchManagementToken({ tenantUrl: tenant.url, ...credentials, audience: tenant.context.audience });
 
   return {
     tenant,

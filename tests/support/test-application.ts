@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import * as oidc from "openid-client";
 import type { LocalTenant } from "../../local-tenant/server.js";
+import { fetchManagementToken } from "../../local-tenant/management-token";
 
 /**
  * A stand-in relying party for browser tests of the local tenant: `/login?connection=…` starts a
@@ -101,20 +102,8 @@ export async function startTestApplication(): Promise<TestApplication> {
  * A Management API access token for the tenant's own Management client (client credentials),
  * the first step of every test that registers connections or applications over HTTP.
  */
-export async function managementToken(tenant: LocalTenant): Promise<string> {
-  const res = await fetch(`${tenant.url}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      grant_type: "client_credentials",
-      client_id: tenant.mgmtClient.clientId,
-      client_secret: tenant.mgmtClient.clientSecret,
-      audience: tenant.context.audience,
-    }),
-  });
-  const body = (await res.json()) as { access_token?: string };
-  if (!body.access_token) throw new Error(`management token request failed: ${res.status} ${JSON.stringify(body)}`);
-  return body.access_token;
+export function managementToken(tenant: LocalTenant): Promise<string> {
+  return fetchManagementToken({ tenantUrl: tenant.url, ...tenant.mgmtClient, audience: tenant.context.audience });
 }
 
 /** openid-client's configuration for one of the tenant's applications (plain HTTP allowed: tests only). */

@@ -1,6 +1,4 @@
-import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { openDatabase, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
+import { createScratchPostgres, openDatabase, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
 
 /**
  * A fresh, migrated database for one test file: PGlite in memory by default, or — when
@@ -14,32 +12,6 @@ export interface TestDatabase extends OpenDatabase {
   label: string;
   /** The database's URL on PostgreSQL; undefined on PGlite. */
   url?: string;
-}
-
-/**
- * A new, empty PostgreSQL database on the server at `serverUrl` (named `<prefix>_<random>`), and
- * how to drop it. Tests and the apply bench each work in one of their own.
- */
-export async function createScratchPostgres(
-  serverUrl: string,
-  prefix: string,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {

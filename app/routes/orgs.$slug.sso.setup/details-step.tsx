@@ -43,6 +43,12 @@ function MappingFields({ protocol, idpName }: { protocol: "saml" | "oidc"; idpNa
   );
 }
 
+/** The attribute mapping fields' values, as the page last saved them. */
+function mappingDefaults(d: Record<(typeof MAPPING_FIELDS)[number], string>) {
+  return Object.fromEntries(MAPPING_FIELDS.map((k) => [k, d[k]]));
+}
+const MAPPING_FIELDS = ["emailAttribute", "givenNameAttribute", "familyNameAttribute", "groupsAttribute"] as const;
+
 function SamlMethodSections({ fileKept }: { fileKept: string }) {
   const hydrated = useHydrated();
   const { watch } = useRemixFormContext<Record<string, string>>();
@@ -91,6 +97,21 @@ function SamlMethodSections({ fileKept }: { fileKept: string }) {
   );
 }
 
+/** The end of both forms: the optional attribute mapping, Back, and Check. */
+function MappingAndCheck({ protocol, idpLabel, slug }: { protocol: "saml" | "oidc"; idpLabel: string; slug: string }) {
+  return (
+    <>
+      <MappingFields protocol={protocol} idpName={idpLabel} />
+      <div className="button-row">
+        <Link className="button secondary" to={`/orgs/${slug}/sso/setup?step=values`}>
+          Back
+        </Link>
+        <SubmitButton>Check</SubmitButton>
+      </div>
+    </>
+  );
+}
+
 function SamlDetails() {
   const { details, idp, org } = useLoaderData<typeof loader>();
   const form = useSchemaForm(samlDetailsSchema, {
@@ -101,10 +122,7 @@ function SamlDetails() {
       signInUrl: details.signInUrl,
       entityId: details.entityId,
       certificate: details.certificate,
-      emailAttribute: details.emailAttribute,
-      givenNameAttribute: details.givenNameAttribute,
-      familyNameAttribute: details.familyNameAttribute,
-      groupsAttribute: details.groupsAttribute,
+      ...mappingDefaults(details),
     },
     hidden: { fileKept: details.fileKept },
   });
@@ -121,13 +139,7 @@ function SamlDetails() {
         ]}
       />
       <SamlMethodSections fileKept={details.fileKept} />
-      <MappingFields protocol="saml" idpName={idp!.label} />
-      <div className="button-row">
-        <Link className="button secondary" to={`/orgs/${org.slug}/sso/setup?step=values`}>
-          Back
-        </Link>
-        <SubmitButton>Check</SubmitButton>
-      </div>
+      <MappingAndCheck protocol="saml" idpLabel={idp!.label} slug={org.slug} />
     </SchemaForm>
   );
 }
@@ -140,10 +152,7 @@ function OidcDetails() {
       discoveryUrl: details.discoveryUrl,
       clientId: details.clientId,
       clientType: details.clientType,
-      emailAttribute: details.emailAttribute,
-      givenNameAttribute: details.givenNameAttribute,
-      familyNameAttribute: details.familyNameAttribute,
-      groupsAttribute: details.groupsAttribute,
+      ...mappingDefaults(details),
     },
     hidden: { credentialStored: details.credentialStored },
   });
@@ -179,13 +188,7 @@ function OidcDetails() {
             : "Stored encrypted and never shown again. Not needed for a front-channel client."
         }
       />
-      <MappingFields protocol="oidc" idpName={idp!.label} />
-      <div className="button-row">
-        <Link className="button secondary" to={`/orgs/${org.slug}/sso/setup?step=values`}>
-          Back
-        </Link>
-        <SubmitButton>Check</SubmitButton>
-      </div>
+      <MappingAndCheck protocol="oidc" idpLabel={idp!.label} slug={org.slug} />
     </SchemaForm>
   );
 }

@@ -19,6 +19,18 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Who acted, for an audit row, from any scope: a person (their user id and e-mail), or a system
+ * or an API key (its label, no user). The one way every service derives it.
+ */
+export function auditActor(
+  scope: { user: { id: string; email: string } } | { actor: string },
+): Pick<AuditEntry, "actorUserId" | "actorLabel"> {
+  return "user" in scope
+    ? { actorUserId: scope.user.id, actorLabel: scope.user.email }
+    : { actorUserId: null, actorLabel: scope.actor };
+}
+
 export async function recordAudit(db: Kysely<Database> | Transaction<Database>, entry: AuditEntry): Promise<void> {
   const request = currentRequest();
   await db

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import { isDeepStrictEqual } from "node:util";
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import type { Database } from "../platform/db/schema";
 import type { OrganizationScope } from "../identity/scope.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
@@ -78,12 +78,6 @@ export interface GatewayOptions {
   rateLimitRetries?: number;
 }
 
-function actorOf(scope: OrganizationScope): { actorUserId: string | null; actorLabel: string } {
-  return scope.kind === "org"
-    ? { actorUserId: scope.user.id, actorLabel: scope.user.email }
-    : { actorUserId: null, actorLabel: scope.actor };
-}
-
 async function call<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
@@ -136,7 +130,7 @@ export class Auth0Gateway {
     const owner = typeof meta[OWNER_KEY] === "string" ? (meta[OWNER_KEY] as string) : null;
     if (owner !== scope.org.id) {
       await recordAudit(this.options.db, {
-        ...actorOf(scope),
+        ...auditActor(scope),
         organizationId: scope.org.id,
         action: "connection.refused",
         target: c.id,

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import type { SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
@@ -48,8 +48,7 @@ export async function updatePolicySettings(scope: SupportScope, settings: Policy
       .where("id", "=", 1)
       .execute();
     await recordAudit(trx, {
-      actorUserId: scope.user.id,
-      actorLabel: scope.user.email,
+      ...auditActor(scope),
       action: "policies.updated",
       target: "change policies",
       details: {
@@ -107,8 +106,7 @@ export async function setOrganizationTrusted(scope: SupportScope, slug: string, 
       await trx.deleteFrom("trusted_organizations").where("organization_id", "=", org.id).execute();
     }
     await recordAudit(trx, {
-      actorUserId: scope.user.id,
-      actorLabel: scope.user.email,
+      ...auditActor(scope),
       organizationId: org.id,
       action: trusted ? "policies.organization_trusted" : "policies.organization_untrusted",
       target: slug,

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { ValidationReport } from "~/validators/index";
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertOrgPermission } from "../identity/authorize.server";
 import type { OrganizationScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
@@ -37,12 +37,6 @@ export type SaveDraftResult =
   | { ok: false; reason: "not-editable"; current: Draft };
 
 type Executor = Kysely<Database> | Transaction<Database>;
-
-function actorOf(scope: OrganizationScope): { userId: string | null; label: string } {
-  return scope.kind === "org"
-    ? { userId: scope.user.id, label: scope.user.email }
-    : { userId: null, label: scope.actor };
-}
 
 function json<T>(value: unknown): T {
   return (typeof value === "string" ? JSON.parse(value) : value) as T;
@@ -94,15 +88,15 @@ export async function saveDraft(
   if (scope.kind === "org") assertOrgPermission(scope, "org:sso:manage");
   const configuration = connectionConfigurationSchema.parse(content.configuration);
   if (content.report.verdict === "error") throw new Error("A report with errors cannot be saved as a draft.");
-  const actor = actorOf(scope);
+  const actor = auditActor(scope);
   const values = {
     protocol: configuration.protocol,
     idp: configuration.idp,
     configuration: JSON.stringify(configuration),
     report: JSON.stringify(content.report),
     source: JSON.stringify(configuration.source),
-    author_user_id: actor.userId,
-    author_label: actor.label,
+    author_user_id: actor.actorUserId,
+    author_label: actor.actorLabel,
   };
   const db = await getDb();
   return db.transaction().execute(async (trx) => {
@@ -129,8 +123,8 @@ export async function saveDraft(
     }
     const draft = toDraft(row);
     await recordAudit(trx, {
-      actorUserId: actor.userId,
-      actorLabel: actor.label,
+      actorUserId: actor.actorUserId,
+      actorLabel: actor.actorLabel,
       organizationId: scope.org.id,
       action: "sso.draft.save",
       target: `${configuration.protocol}:${configuration.idp}`,
@@ -143,7 +137,7 @@ export async function saveDraft(
 /** Throws the draft away (only the version the admin saw, only while editable). */
 export async function discardDraft(scope: OrganizationScope, expectedVersion: number): Promise<boolean> {
   if (scope.kind === "org") assertOrgPermission(scope, "org:sso:manage");
-  const actor = actorOf(scope);
+  const actor = auditActor(scope);
   const db = await getDb();
   return db.transaction().execute(async (trx) => {
     const gone = await trx
@@ -154,8 +148,8 @@ export async function discardDraft(scope: OrganizationScope, expectedVersion: nu
       .executeTakeFirst();
     if (Number(gone.numDeletedRows) === 0) return false;
     await recordAudit(trx, {
-      actorUserId: actor.userId,
-      actorLabel: actor.label,
+      actorUserId: actor.actorUserId,
+      actorLabel: actor.actorLabel,
       organizationId: scope.org.id,
       action: "sso.draft.discard",
       details: { version: expectedVersion },

@@ -6,7 +6,7 @@ import { judgeMetadataDocument, judgeMetadataUrl, judgeOidcProvider } from "../i
 import { getDb } from "../platform/db.server";
 import { getSecretsKey, isSealed, sealJson } from "../platform/secrets.server";
 import type { ConnectionSource, SealedSecret } from "./configuration";
-import { configurationFromReport } from "./configuration.server";
+import { configurationFromReport, type ConfigurationInput } from "./configuration.server";
 import { getDraft, saveDraft, type Draft, type SaveDraftResult } from "./drafts.server";
 import { IDENTITY_PROVIDERS, productMismatch, type AttributeMapping, type IdpId } from "./identity-providers";
 import { metadataFromManualFields } from "./manual-metadata";
@@ -254,6 +254,24 @@ export async function submitOidcDetails(scope: OrgScope, details: OidcDetails): 
   return { ok: true, report };
 }
 
+/** What configurationFromReport needs, from the wizard's stored input (the secret stays sealed). */
+export function configurationInput(input: SetupInput, idp: IdpId, mapping: AttributeMapping): ConfigurationInput {
+  return {
+    idp,
+    source: sourceOf(input),
+    mapping,
+    ...(input.oidc
+      ? {
+          oidc: {
+            clientType: input.oidc.clientType,
+            clientId: input.oidc.clientId,
+            clientSecret: input.oidc.clientSecret,
+          },
+        }
+      : {}),
+  };
+}
+
 function sourceOf(input: SetupInput): ConnectionSource {
   if (input.oidc) return { kind: "discovery", url: input.oidc.discoveryUrl };
   const s = input.saml!;
@@ -274,20 +292,7 @@ export async function saveSetupAsDraft(scope: OrgScope, expectedVersion: number 
   if (!report || !input.idp || !input.mapping || (!input.saml && !input.oidc))
     return { ok: false, reason: "not-checked" };
   if (report.verdict === "error") return { ok: false, reason: "has-errors" };
-  const configuration = configurationFromReport(report, {
-    idp: input.idp,
-    source: sourceOf(input),
-    mapping: input.mapping,
-    ...(input.oidc
-      ? {
-          oidc: {
-            clientType: input.oidc.clientType,
-            clientId: input.oidc.clientId,
-            clientSecret: input.oidc.clientSecret,
-          },
-        }
-      : {}),
-  });
+  const configuration = configurationFromReport(report, configurationInput(input, input.idp, input.mapping));
   const result = await saveDraft(scope, { configuration, report }, expectedVersion);
   if (result.ok) await clearSetup(scope);
   return result;

@@ -1,6 +1,6 @@
 import { MAX_DOCUMENT_BYTES } from "~/validators/index";
 import { configurationFromReport, desiredStateFor } from "./configuration.server";
-import type { SetupState } from "./setup.server";
+import { configurationInput, type SetupState } from "./setup.server";
 
 /**
  * The wizard's two server-side chores beside the setup service: reading an uploaded file within
@@ -42,20 +42,7 @@ export function auth0OptionsPreview(setup: SetupState): Record<string, unknown> 
   const { input, report } = setup;
   if (!report || report.verdict === "error" || !input.idp || !input.mapping) return null;
   try {
-    const configuration = configurationFromReport(report, {
-      idp: input.idp,
-      source: { kind: "manual" },
-      mapping: input.mapping,
-      ...(input.oidc
-        ? {
-            oidc: {
-              clientType: input.oidc.clientType,
-              clientId: input.oidc.clientId,
-              clientSecret: input.oidc.clientSecret,
-            },
-          }
-        : {}),
-    });
+    const configuration = configurationFromReport(report, configurationInput(input, input.idp, input.mapping));
     const options = desiredStateFor(configuration, { version: 1, displayName: "preview" }).connection.options;
     return options.client_secret ? { ...options, client_secret: "(stored encrypted, never shown)" } : options;
   } catch {

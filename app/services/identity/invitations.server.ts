@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "./authorize.server";
 import { getDb } from "../platform/db.server";
 import type { Invitation, OrgRole } from "../platform/db/schema";
@@ -215,8 +215,7 @@ export async function revokeInvitation(scope: OrgScope | SupportScope, invitatio
     const row = await q.returning(["id", "organization_id"]).executeTakeFirst();
     if (!row) return false;
     await recordAudit(trx, {
-      actorUserId: scope.user.id,
-      actorLabel: scope.user.email,
+      ...auditActor(scope),
       organizationId: row.organization_id,
       action: "invitation.revoked",
       target: row.id,

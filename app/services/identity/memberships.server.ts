@@ -1,5 +1,5 @@
 import { sql, type Transaction } from "kysely";
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertOrgPermission } from "./authorize.server";
 import { getDb } from "../platform/db.server";
 import type { Database, OrgRole } from "../platform/db/schema";
@@ -82,8 +82,7 @@ export function changeMemberRole(scope: OrgScope, userId: string, role: OrgRole)
       .where("user_id", "=", userId)
       .execute();
     await recordAudit(trx, {
-      actorUserId: scope.user.id,
-      actorLabel: scope.user.email,
+      ...auditActor(scope),
       organizationId: scope.org.id,
       action: "membership.role_changed",
       target: target.email,
@@ -101,8 +100,7 @@ export function removeMember(scope: OrgScope, userId: string): Promise<Membershi
       .where("user_id", "=", userId)
       .execute();
     await recordAudit(trx, {
-      actorUserId: scope.user.id,
-      actorLabel: scope.user.email,
+      ...auditActor(scope),
       organizationId: scope.org.id,
       action: "membership.removed",
       target: target.email,

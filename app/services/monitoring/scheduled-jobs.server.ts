@@ -1,4 +1,4 @@
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import type { SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
@@ -73,8 +73,7 @@ export async function requestRun(
       .executeTakeFirst();
     if (!row) return false;
     await recordAudit(trx, {
-      actorUserId: scope.user.id,
-      actorLabel: scope.user.email,
+      ...auditActor(scope),
       action: "scheduled_job.run_requested",
       target: name,
     });

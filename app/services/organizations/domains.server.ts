@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import { randomBytes } from "node:crypto";
 import { Resolver } from "node:dns/promises";
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
 import type { OrganizationScope, OrgScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
@@ -140,8 +140,7 @@ export async function addDomain(scope: OrgScope, input: string): Promise<DomainR
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordAudit(trx, {
-      actorUserId: scope.user.id,
-      actorLabel: scope.user.email,
+      ...auditActor(scope),
       organizationId: scope.org.id,
       action: "domain.added",
       target: name.domain,
@@ -211,8 +210,7 @@ export async function checkDomain(
       .where("id", "=", row.id)
       .execute();
     await recordAudit(trx, {
-      actorUserId: scope.user.id,
-      actorLabel: scope.user.email,
+      ...auditActor(scope),
       organizationId: scope.org.id,
       action: "domain.check_failed",
       target: row.domain,
@@ -328,8 +326,7 @@ export async function removeDomain(scope: OrgScope, domainId: string): Promise<b
       .executeTakeFirst();
     if (!row) return false;
     await recordAudit(trx, {
-      actorUserId: scope.user.id,
-      actorLabel: scope.user.email,
+      ...auditActor(scope),
       organizationId: scope.org.id,
       action: "domain.removed",
       target: row.domain,

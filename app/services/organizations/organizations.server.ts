@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { recordAudit } from "../audit/audit.server";
+import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
 import type { SupportPermission } from "../identity/permissions";
@@ -15,13 +15,6 @@ export type StaffScope = SupportScope | ApiKeyScope;
 
 export interface OrganizationRecord extends ScopedOrganization {
   createdAt: Date;
-}
-
-/** Who acted, for audit rows. */
-export function staffActor(scope: StaffScope): { actorUserId: string | null; actorLabel: string } {
-  return scope.kind === "support"
-    ? { actorUserId: scope.user.id, actorLabel: scope.user.email }
-    : { actorUserId: null, actorLabel: scope.actor };
 }
 
 function forbidden(message: string): Response {
@@ -87,7 +80,7 @@ export async function findOrganization(scope: StaffScope, slug: string): Promise
 export function actingFor(scope: StaffScope, org: ScopedOrganization): SystemOrgScope {
   return {
     kind: "system",
-    actor: staffActor(scope).actorLabel,
+    actor: auditActor(scope).actorLabel,
     org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0OrgId },
   };
 }
@@ -148,7 +141,7 @@ export async function createOrganizationAs(scope: StaffScope, input: CreateOrgan
         conflict: true,
       };
     await recordAudit(trx, {
-      ...staffActor(scope),
+      ...auditActor(scope),
       organizationId: row.id,
       action: "organization.created",
       target: slug,

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
-/** Table types, written by hand beside the migrations that create them. */
+/** Table types, written by hand beside the migrations that create them: every table, here and only here. */
 
 /** Read as Date; optional on insert (columns with a default), settable on update. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -310,6 +310,42 @@ export interface OrganizationHealthTable {
   updated_at: Timestamp;
 }
 
+/** Migration 002-apply-jobs (and 007-apply-job-kinds): the apply engine's queue and rate budget. */
+export type ApplyJobStatus = "queued" | "running" | "succeeded" | "failed" | "dead";
+/** A kind registered in app/services/apply/kinds/registry.server.ts ("apply", "remove", …). */
+export type ApplyJobKind = string;
+
+export interface ApplyJobsTable {
+  id: Generated<string>;
+  organization_id: string;
+  kind: ApplyJobKind;
+  version: number;
+  desired: ColumnType<unknown, string, string>;
+  status: Generated<ApplyJobStatus>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  next_run_at: Timestamp;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  steps_done: ColumnType<string[], string | undefined, string>;
+  connection_id: string | null;
+  last_error: string | null;
+  error_kind: string | null;
+  rate_limited: Generated<number>;
+  requested_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface ApplyRateBudgetTable {
+  tenant: string;
+  tokens: number;
+  capacity: number;
+  refill_per_second: number;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -329,6 +365,8 @@ export interface Database {
   change_policies: ChangePoliciesTable;
   trusted_organizations: TrustedOrganizationsTable;
   outbox_messages: OutboxMessagesTable;
+  apply_jobs: ApplyJobsTable;
+  apply_rate_budget: ApplyRateBudgetTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -340,5 +378,6 @@ export type Invitation = Selectable<InvitationsTable>;
 export type OrganizationDomain = Selectable<OrganizationDomainsTable>;
 export type ScheduledJobRow = Selectable<ScheduledJobsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
+export type ApplyJob = Selectable<ApplyJobsTable>;
 export type ChangeRequestRow = Selectable<ChangeRequestsTable>;
 export type OutboxMessage = Selectable<OutboxMessagesTable>;

@@ -1,0 +1,174 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { sectionTitle } from "~/components/section-nav";
+import { Time } from "~/components/time";
+import { requireSupport } from "~/services/identity/guards.server";
+import { expiryStage, expiryTone } from "~/services/monitoring/certificate-expiry";
+import { HEALTH_SORTS, listOrganizationHealth, type HealthSort } from "~/services/monitoring/health.server";
+
+/**
+ * /support/health — every organization's health in one table: last applied version, soonest
+ * certificate expiry (red once expired), drift field by field, pending changes, failed apply jobs
+ * and the last metadata check; those needing attention first, filterable, paged.
+ */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const scope = await requireSupport(request);
+  const url = new URL(request.url);
+  const sortParam = url.searchParams.get("sort") ?? "attention";
+  const sort: HealthSort = (HEALTH_SORTS as readonly string[]).includes(sortParam)
+    ? (sortParam as HealthSort)
+    : "attention";
+  const now = new Date();
+  const page = await listOrganizationHealth(scope, {
+    sort,
+    attentionOnly: url.searchParams.get("attention") === "1",
+    search: url.searchParams.get("q") ?? undefined,
+    page: Number(url.searchParams.get("page") ?? "1") || 1,
+    now,
+  });
+  return {
+    sort,
+    total: page.total,
+    page: page.page,
+    pages: page.pages,
+    rows: page.rows.map((r) => ({
+      ...r,
+      certNotAfter: r.certNotAfter?.toISOString() ?? null,
+      certTone: r.certNotAfter ? expiryTone(expiryStage(r.certNotAfter, now)) : null,
+      certExpired: r.certNotAfter ? r.certNotAfter <= now : false,
+      driftCheckedAt: r.driftCheckedAt?.toISOString() ?? null,
+      metadataCheckedAt: r.metadataCheckedAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+const DRIFT_LABEL = {
+  in_sync: "In sync",
+  drifted: "Drifted",
+  missing: "Missing in Auth0",
+  error: "Could not read",
+} as const;
+
+export default function SupportHealth() {
+  const { rows, total, page, pages, sort } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const pageLink = (n: number) => {
+    const next = new URLSearchParams(params);
+    next.set("page", String(n));
+    return `?${next.toString()}`;
+  };
+  return (
+    <section className="card" aria-labelledby="health-title">
+      <h2 id="health-title">Organization health</h2>
+      <Form method="get" className="inline-form" role="search" aria-label="Filter organizations">
+        <div className="field">
+          <label htmlFor="health-q">Organization</label>
+          <input id="health-q" name="q" defaultValue={params.get("q") ?? ""} placeholder="Name or slug" />
+        </div>
+        <div className="field">
+          <label htmlFor="health-sort">Sort by</label>
+          <select id="health-sort" name="sort" defaultValue={sort}>
+            <option value="attention">Needs attention first</option>
+            <option value="certificate">Certificate expiry, soonest first</option>
+            <option value="name">Name</option>
+          </select>
+        </div>
+        <div className="field">
+          <label>
+            <input type="checkbox" name="attention" value="1" defaultChecked={params.get("attention") === "1"} /> Only
+            organizations that need attention
+          </label>
+        </div>
+        <button type="submit" className="secondary">
+          Show
+        </button>
+      </Form>
+      {rows.length === 0 ? (
+        <p className="empty-state">No organization matches. Clear the filter to see every organization.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Organization</th>
+              <th scope="col">Applied version</th>
+              <th scope="col">Signing certificate</th>
+              <th scope="col">Drift</th>
+              <th scope="col">Pending changes</th>
+              <th scope="col">Failed apply jobs</th>
+              <th scope="col">Metadata URL</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.slug}>
+                <td>
+                  <strong>{r.name}</strong>
+                  <p className="hint mono">{r.slug}</p>
+                </td>
+                <td>{r.appliedVersion ?? "—"}</td>
+                <td>
+                  {r.certNotAfter ? (
+                    <span className={`badge ${r.certTone ?? ""}`}>
+                      {r.certExpired ? "Expired " : "Expires "}
+                      <Time value={r.certNotAfter} />
+                    </span>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td>
+                  {r.driftStatus ? (
+                    <span className={`badge ${r.driftStatus === "in_sync" ? "ok" : "error"}`}>
+                      {DRIFT_LABEL[r.driftStatus]}
+                    </span>
+                  ) : (
+                    "Not checked"
+                  )}
+                  {r.driftFields.length > 0 ? (
+                    <details>
+                      <summary>
+                        {r.driftFields.length} field{r.driftFields.length === 1 ? "" : "s"}
+                      </summary>
+                      <dl>
+                        {r.driftFields.map((f) => (
+                          <div key={f.field}>
+                            <dt className="mono">{f.field}</dt>
+                            <dd>
+                              Ours: <code>{JSON.stringify(f.ours)}</code> · Auth0:{" "}
+                              <code>{JSON.stringify(f.auth0)}</code>
+                            </dd>
+                          </div>
+                        ))}
+                      </dl>
+                    </details>
+                  ) : null}
+                </td>
+                <td>
+                  {r.pendingChanges > 0 ? <Link to={`/support/changes?org=${r.slug}`}>{r.pendingChanges}</Link> : 0}
+                </td>
+                <td>{r.failedJobs}</td>
+                <td>
+                  {r.metadataStatus ?? "—"}
+                  {r.metadataCheckedAt ? (
+                    <p className="hint">
+                      <Time value={r.metadataCheckedAt} />
+                    </p>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav aria-label="Pages" className="inline-form">
+        <span>
+          {total} organization{total === 1 ? "" : "s"} · page {page} of {pages}
+        </span>
+        {page > 1 ? <Link to={pageLink(page - 1)}>Previous page</Link> : null}
+        {page < pages ? <Link to={pageLink(page + 1)}>Next page</Link> : null}
+      </nav>
+    </section>
+  );
+}
+
+export const meta: MetaFunction = ({ matches }) => [{ title: sectionTitle(matches, "Health") }];

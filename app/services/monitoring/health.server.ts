@@ -1,0 +1,128 @@
+import { sql } from "kysely";
+import { assertSupportPermission } from "../identity/authorize.server";
+import type { SupportScope } from "../identity/scope.server";
+import type { DriftField, DriftStatus, MetadataStatus } from "../platform/db/schema";
+import { getDb } from "../platform/db.server";
+
+/**
+ * Every organization's health in one query (support dashboard): the last applied version, the
+ * soonest signing certificate expiry, drift, pending changes, failed apply jobs and the last
+ * metadata check. Per-organization facts come from indexed lookups (organization_health by key,
+ * apply_jobs by (organization, id) for succeeded/failed jobs, change_requests by (organization,
+ * state)), so a page costs the same at 10 or 10,000 organizations, with no query per row.
+ */
+
+export const HEALTH_SORTS = ["attention", "name", "certificate"] as const;
+export type HealthSort = (typeof HEALTH_SORTS)[number];
+export const HEALTH_PAGE_SIZE = 50;
+
+export interface OrganizationHealth {
+  slug: string;
+  name: string;
+  appliedVersion: number | null;
+  certNotAfter: Date | null;
+  driftStatus: DriftStatus | null;
+  driftFields: DriftField[];
+  driftCheckedAt: Date | null;
+  pendingChanges: number;
+  failedJobs: number;
+  metadataStatus: MetadataStatus | null;
+  metadataCheckedAt: Date | null;
+  /** Higher needs support sooner: expired certificate, drift, failed jobs, expiring certificate, pending changes. */
+  attention: number;
+}
+
+export interface HealthPage {
+  rows: OrganizationHealth[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
+interface Row {
+  slug: string;
+  name: string;
+  applied_version: number | null;
+  cert_not_after: Date | string | null;
+  drift_status: DriftStatus | null;
+  drift_fields: DriftField[] | string | null;
+  drift_checked_at: Date | string | null;
+  pending_changes: string | number;
+  failed_jobs: string | number;
+  metadata_status: MetadataStatus | null;
+  metadata_checked_at: Date | string | null;
+  attention: string | number;
+  total: string | number;
+}
+
+const date = (v: Date | string | null) => (v === null ? null : new Date(v));
+
+export async function listOrganizationHealth(
+  scope: SupportScope,
+  options: { sort?: HealthSort; attentionOnly?: boolean; search?: string; page?: number; now?: Date } = {},
+): Promise<HealthPage> {
+  assertSupportPermission(scope, "support:orgs:read");
+  const db = await getDb();
+  const now = options.now ?? new Date();
+  const soon = new Date(now.getTime() + 30 * 86_400_000);
+  const page = Math.max(1, Math.floor(options.page ?? 1));
+  const search = options.search?.trim().toLowerCase();
+  const order =
+    options.sort === "name"
+      ? sql`name, slug`
+      : options.sort === "certificate"
+        ? sql`cert_not_after asc nulls last, name`
+        : sql`attention desc, cert_not_after asc nulls last, name`;
+  const result = await sql<Row>`
+    with health as (
+      select o.slug, o.name, h.cert_not_after, h.drift_status, h.drift_fields, h.drift_checked_at,
+             h.metadata_status, h.metadata_checked_at,
+             applied.version as applied_version,
+             coalesce(pending.n, 0) as pending_changes,
+             coalesce(failed.n, 0) as failed_jobs,
+             (case when h.cert_not_after <= ${now} then 1000 else 0 end)
+             + (case when h.drift_status in ('drifted', 'missing') then 300 else 0 end)
+             + (case when h.metadata_status in ('unreachable', 'invalid') then 200 else 0 end)
+             + (case when coalesce(failed.n, 0) > 0 then 100 else 0 end)
+             + (case when h.cert_not_after > ${now} and h.cert_not_after <= ${soon} then 50 else 0 end)
+             + (case when coalesce(pending.n, 0) > 0 then 10 else 0 end) as attention
+        from organizations o
+        left join organization_health h on h.organization_id = o.id
+        left join lateral (
+          select j.version from apply_jobs j
+           where j.organization_id = o.id and j.status = 'succeeded' and j.kind = 'apply'
+           order by j.id desc limit 1) applied on true
+        left join lateral (
+          select count(*) as n from change_requests c
+           where c.organization_id = o.id and c.state = 'pending_review') pending on true
+        left join lateral (
+          select count(*) as n from apply_jobs j
+           where j.organization_id = o.id and j.status in ('failed', 'dead')) failed on true
+       ${search ? sql`where lower(o.name) like ${`%${search}%`} or o.slug like ${`%${search}%`}` : sql``}
+    )
+    select o.*, count(*) over () as total from health o
+     ${options.attentionOnly ? sql`where attention > 0` : sql``}
+     order by ${order}
+     limit ${HEALTH_PAGE_SIZE} offset ${(page - 1) * HEALTH_PAGE_SIZE}
+  `.execute(db);
+  const total = Number(result.rows[0]?.total ?? 0);
+  return {
+    total,
+    page,
+    pages: Math.max(1, Math.ceil(total / HEALTH_PAGE_SIZE)),
+    rows: result.rows.map((r) => ({
+      slug: r.slug,
+      name: r.name,
+      appliedVersion: r.applied_version,
+      certNotAfter: date(r.cert_not_after),
+      driftStatus: r.drift_status,
+      driftFields: (typeof r.drift_fields === "string" ? JSON.parse(r.drift_fields) : r.drift_fields) ?? [],
+      driftCheckedAt: date(r.drift_checked_at),
+      pendingChanges: Number(r.pending_changes),
+      failedJobs: Number(r.failed_jobs),
+      metadataStatus: r.metadata_status,
+      metadataCheckedAt: date(r.metadata_checked_at),
+      attention: Number(r.attention),
+    })),
+  };
+}
