@@ -9,7 +9,8 @@ import * as m007 from "./007-apply-job-kinds";
 import * as m008 from "./008-api-keys";
 import * as m009 from "./009-change-requests";
 import * as m010 from "./010-organization-health";
-import * as m011 from "./011-security-log";
+import * as m011 from "./011-test-logins";
+import * as m012 from "./012-security-log";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -26,5 +27,6 @@ export const migrations: Record<string, Migration> = {
   "008-api-keys": m008,
   "009-change-requests": m009,
   "010-organization-health": m010,
-  "011-security-log": m011,
+  "011-test-logins": m011,
+  "012-security-log": m012,
 };
