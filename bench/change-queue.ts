@@ -15,10 +15,9 @@ import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { startPortal } from "../server/portal";
 import { submitChange } from "~/services/change-requests/submit.server";
-import { openMigrated, type OpenDatabase } from "~/services/platform/db.server";
+import { createScratchPostgres, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
 import { call, sessionCookieFor } from "../tests/support/auth";
 import { fixtureText, samlSubmission } from "../tests/support/change-fixtures";
-import { createScratchPostgres } from "../tests/support/test-database";
 
 const { values } = parseArgs({
   options: {
