@@ -14,6 +14,7 @@ export const DATABASE_CONNECTION_ID = "con_LocalDatabase0001";
 export const MGMT_CLIENT_ID = "LocalMgmtClient0000000000000001";
 export const PORTAL_CLIENT_ID = "LocalPortalApp00000000000000001";
 export const TEST_LOGIN_CLIENT_ID = "LocalTestLoginApp00000000000001";
+export const DEMO_APP_CLIENT_ID = "LocalDemoVendorApp0000000000001";
 
 /** Every Management API scope the local tenant knows; the seeded M2M client gets all of them. */
 export const MANAGEMENT_SCOPES = [
@@ -47,6 +48,7 @@ export interface SeedOptions {
   mgmtClientSecret?: string;
   portalClientSecret?: string;
   testLoginClientSecret?: string;
+  demoAppClientSecret?: string;
   demoPassword?: string;
 }
 
@@ -125,6 +127,20 @@ export function seedState(opts: SeedOptions): TenantState {
       app_type: "regular_web",
       callbacks: [`${portal}/test-login/callback`],
       allowed_logout_urls: [`${portal}/`],
+      web_origins: [portal],
+      grant_types: ["authorization_code"],
+      client_grants: [],
+      is_first_party: true,
+    },
+    {
+      // The vendor's own product, in miniature: people of a customer sign in through their
+      // organization's live connection (the portal serves it at /demo-app in local mode).
+      client_id: DEMO_APP_CLIENT_ID,
+      client_secret: opts.demoAppClientSecret ?? "local-demo-app-secret-change-me-000000000000",
+      name: "Demo vendor application",
+      app_type: "regular_web",
+      callbacks: [`${portal}/demo-app/callback`],
+      allowed_logout_urls: [`${portal}/demo-app`],
       web_origins: [portal],
       grant_types: ["authorization_code"],
       client_grants: [],

@@ -5,7 +5,7 @@ import type { RateLimitPreset, TenantContext } from "./context.js";
 import { managementRouter } from "./management/index.js";
 import { setRateLimit } from "./management/rate-limit.js";
 import { mountLogins } from "./login/index.js";
-import { seedState, MGMT_CLIENT_ID, PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "./seed.js";
+import { seedState, MGMT_CLIENT_ID, PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID, DEMO_APP_CLIENT_ID } from "./seed.js";
 import { TenantStore } from "./store.js";
 
 export interface LocalTenantOptions {
@@ -34,6 +34,8 @@ export interface LocalTenant {
   mgmtClient: { clientId: string; clientSecret: string };
   portalClient: { clientId: string; clientSecret: string };
   testLoginClient: { clientId: string; clientSecret: string };
+  /** The vendor's demo application (local mode's production application): sign-in through live connections. */
+  demoAppClient: { clientId: string; clientSecret: string };
   context: TenantContext;
   /** Switches the Management API rate-limit preset while running (the bucket starts full). */
   setRateLimit(preset: RateLimitPreset): void;
@@ -98,6 +100,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     mgmtClient: client(options.mgmtClientId ?? MGMT_CLIENT_ID),
     portalClient: client(PORTAL_CLIENT_ID),
     testLoginClient: client(TEST_LOGIN_CLIENT_ID),
+    demoAppClient: client(DEMO_APP_CLIENT_ID),
     context,
     setRateLimit: (preset) => setRateLimit(context, preset),
     close: () =>

@@ -106,6 +106,12 @@ export class TenantStore {
     this.file = dataDir ? join(dataDir, "tenant.json") : undefined;
     if (this.file && existsSync(this.file)) {
       this.state = JSON.parse(readFileSync(this.file, "utf8")) as TenantState;
+      // Applications seeded by a newer version (e.g. the demo vendor application) join old data.
+      const missing = initial.clients.filter((c) => !this.client(c.client_id));
+      if (missing.length) {
+        this.state.clients.push(...structuredClone(missing));
+        this.save();
+      }
     } else {
       this.state = structuredClone(initial);
       if (dataDir) mkdirSync(dataDir, { recursive: true });

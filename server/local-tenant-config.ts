@@ -11,6 +11,8 @@ export function localTenantConfig(tenant: LocalTenant): TenantConfig {
     management: tenant.mgmtClient,
     portal: tenant.portalClient,
     testLogin: tenant.testLoginClient,
+    productionClientIds: [tenant.demoAppClient.clientId],
+    demoApp: tenant.demoAppClient,
     tenantName: tenant.context.store.state.tenant,
     local: true,
   };

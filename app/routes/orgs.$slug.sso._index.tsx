@@ -152,6 +152,9 @@ export default function SsoPage() {
   return (
     <div className="stack">
       <h2>Single sign-on</h2>
+      <p>
+        <Link to={`/orgs/${org.slug}/sso/live`}>Test login, go live and roll back</Link>
+      </p>
       <section className="card stack" aria-labelledby="status-title">
         <h3 id="status-title">
           Status: <span className={`badge ${STATE_TONE[state]}`}>{SSO_STATE_LABEL[state]}</span>

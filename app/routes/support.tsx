@@ -17,6 +17,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const SECTIONS: Section[] = [
   { to: "/support", label: "Organizations", end: true },
   { to: "/support/changes", label: "Changes" },
+  { to: "/support/live", label: "Live connections" },
   { to: "/support/links", label: "Setup links" },
   { to: "/support/audit", label: "Audit log" },
   { to: "/support/health", label: "Health" },

@@ -192,6 +192,13 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
       url.searchParams.set("scope", opts.scope?.includes("openid") ? opts.scope : "openid profile email");
       url.searchParams.set("state", state);
       url.searchParams.set("nonce", nonce);
+      // An application that asked for a fresh sign-in (prompt=login) gets one at the IdP too.
+      if (
+        String(interaction.params.prompt ?? "")
+          .split(" ")
+          .includes("login")
+      )
+        url.searchParams.set("prompt", "login");
       if (codeVerifier) {
         url.searchParams.set("code_challenge", createHash("sha256").update(codeVerifier).digest("base64url"));
         url.searchParams.set("code_challenge_method", "S256");
@@ -257,6 +264,14 @@ export function createBroker(ctx: TenantContext, tp: TenantProvider): Broker {
       const accountId = await build(connection, interaction);
       const org = resolveOrganization(ctx.store, interaction.params.organization);
       if (org) admitToOrganization(ctx.store, org, connection, accountId);
+      // Another user of this browser's tenant session (the portal's admin testing their IdP):
+      // Auth0 simply replaces the SSO session. oidc-provider would instead ask to log the old
+      // user out first and lose the login on the way, so the old session is ended here.
+      const previous = interaction.session;
+      if (previous?.accountId && previous.accountId !== accountId) {
+        if (previous.cookie) await (await provider.Session.find(previous.cookie))?.destroy();
+        interaction.session = undefined;
+      }
       const grantId = await tp.createGrant({
         clientId: String(interaction.params.client_id),
         accountId,

@@ -6,6 +6,7 @@ import { apiErrorHandler, ApiError } from "./errors.js";
 import { organizationsRouter } from "./organizations.js";
 import { rateLimiter } from "./rate-limit.js";
 import { createTokenIssuer } from "./tokens.js";
+import { usersRouter } from "./users.js";
 
 /** Management API v2 (`/api/v2/...`) and the client-credentials part of `/oauth/token`. */
 export function managementRouter(ctx: TenantContext, opts: ConnectionsRouterOptions = {}): Router {
@@ -40,6 +41,7 @@ export function managementRouter(ctx: TenantContext, opts: ConnectionsRouterOpti
   api.use(connectionsRouter(ctx, opts));
   api.use(clientsRouter(ctx));
   api.use(organizationsRouter(ctx));
+  api.use(usersRouter(ctx));
   api.use((_req, _res, next) => next(new ApiError(404, "Not Found")));
   api.use(apiErrorHandler);
   router.use("/api/v2", api);

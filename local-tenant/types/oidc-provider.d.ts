@@ -31,7 +31,7 @@ declare module "oidc-provider" {
     returnTo: string;
     prompt: { name: string; reasons: string[]; details: AnyObject };
     params: AnyObject & { client_id?: string; scope?: string; redirect_uri?: string; state?: string };
-    session?: { accountId?: string; uid?: string };
+    session?: { accountId?: string; uid?: string; cookie?: string };
     result?: AnyObject;
     lastSubmission?: AnyObject;
     save(ttl: number): Promise<string>;

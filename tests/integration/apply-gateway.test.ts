@@ -1,6 +1,6 @@
 import { ConnectionsClient } from "auth0/connections";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Auth0Gateway, OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
+import { Auth0Gateway, OWNER_KEY, STAGE_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
 import { InvalidOptionsError, NotOwnedError } from "~/services/auth0/errors";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
@@ -56,7 +56,7 @@ describe(`Auth0 gateway (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"
     expect(r.outcome).toBe("created");
     const stored = await raw.get(r.connection.id);
     expect(stored.name).toBe("sso-acme-saml");
-    expect(stored.metadata).toEqual({ [OWNER_KEY]: acme.id, [VERSION_KEY]: "1" });
+    expect(stored.metadata).toEqual({ [OWNER_KEY]: acme.id, [VERSION_KEY]: "1", [STAGE_KEY]: "live" });
     expect(stored.display_name).toBe("Acme SSO");
   });
 
@@ -85,7 +85,7 @@ describe(`Auth0 gateway (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"
       upstream_params: { screen_hint: { value: "x" } },
     });
     expect(stored.display_name).toBe("Acme single sign-on");
-    expect(stored.metadata).toEqual({ [OWNER_KEY]: acme.id, [VERSION_KEY]: "2", note: "kept" });
+    expect(stored.metadata).toEqual({ [OWNER_KEY]: acme.id, [VERSION_KEY]: "2", [STAGE_KEY]: "live", note: "kept" });
     // Its PATCH carried display_name and the whole options object.
     const patch = h.exchanges.filter((e) => e.method === "PATCH" && e.path === `/connections/${found.id}`).at(-1)!;
     expect(patch.requestBody).toMatchObject({ display_name: "Acme single sign-on", options: { debug: true } });

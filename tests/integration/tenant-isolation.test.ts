@@ -2,7 +2,8 @@ import { sql } from "kysely";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, sessionCookieFor, snapshot, submitForm } from "../support/auth";
+import { testLoginCookie } from "~/services/test-login/test-login.server";
+import { call, cookiePair, sessionCookieFor, snapshot, submitForm } from "../support/auth";
 import { startTestPortal, type TestPortal } from "../support/portal";
 import { submitChange } from "~/services/change-requests/submit.server";
 import type { OrgScope } from "~/services/identity/scope.server";
@@ -110,6 +111,42 @@ beforeAll(async () => {
     { version: 1 },
     { version: 1 },
   ]);
+
+  // A version staged on each organization's -test connection, and one finished test login each.
+  for (const slug of ["acme", "globex"]) {
+    const org = await db.selectFrom("organizations").select("id").where("slug", "=", slug).executeTakeFirstOrThrow();
+    const desired = { connection: { protocol: "saml", stage: "test", options: {} } };
+    await db
+      .insertInto("apply_jobs")
+      .values({
+        organization_id: org.id,
+        kind: "apply",
+        version: 1,
+        desired: JSON.stringify(desired),
+        status: "succeeded",
+        requested_by: "test",
+        finished_at: new Date(),
+      })
+      .execute();
+    const test = await db
+      .insertInto("test_logins")
+      .values({
+        organization_id: org.id,
+        protocol: "saml",
+        connection_name: `sso-${slug}-saml-test`,
+        version: 1,
+        started_by: ids[slug === "acme" ? "alice" : "bob"]!,
+        started_by_label: `${slug}-admin`,
+        status: "passed",
+        subject: `samlp|sso-${slug}-saml-test|${slug}-secret-subject`,
+        claims: JSON.stringify({ email: `someone@${slug}.test` }),
+        checks: JSON.stringify([]),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    ids[`${slug}Test`] = test.id;
+    ids[`${slug}Org`] = org.id;
+  }
 });
 
 afterAll(async () => {
@@ -154,6 +191,10 @@ const ORG_PROBES: Probe[] = [
     path: "/orgs/acme?index",
     form: () => ({ intent: "change-role", userId: ids.victor!, role: "org_admin" }),
   },
+  { name: "GET test and go live", path: "/orgs/acme/sso/live" },
+  { name: "GET a test login's result", path: `/orgs/acme/sso/tests/__acmeTest__` },
+  { name: "POST go live", path: "/orgs/acme/sso/live", form: () => ({ intent: "go-live" }) },
+  { name: "POST roll back", path: "/orgs/acme/sso/live", form: () => ({ intent: "roll-back" }) },
   {
     name: "POST remove a member",
     path: "/orgs/acme?index",
@@ -216,6 +257,14 @@ const SUPPORT_PROBES: Probe[] = [
   { name: "GET the layout (single-fetch data)", path: "/support.data?_routes=routes%2Fsupport" },
   { name: "GET the setup links issued", path: "/support/links" },
   { name: "GET the audit log", path: "/support/audit" },
+  { name: "GET the support console", path: "/support" },
+  { name: "GET the live connections", path: "/support/live" },
+  {
+    name: "POST disable an organization's live connection",
+    path: "/support/live",
+    form: () => ({ intent: "disable", organizationId: ids.acmeOrg!, reason: "emergency drill" }),
+  },
+  { name: "GET the support console (single-fetch data)", path: "/support.data?_routes=routes%2Fsupport._index" },
   {
     name: "POST create an organization (single-fetch action)",
     path: "/support.data?index",
@@ -265,12 +314,12 @@ const SUPPORT_MATRIX: { actor: string | null; get: Expectation | 200; post: Expe
 ];
 
 /** Strings that only someone allowed to see acme's or the console's pages may see. */
-const SECRETS_OF_ACME = ["victor@acme.test", "Victor Viewer"];
+const SECRETS_OF_ACME = ["victor@acme.test", "Victor Viewer", "acme-secret-subject"];
 
 async function probe(actor: string | null, p: Probe, expected: Expectation | 200) {
   const before = await snapshot(portal.database.db);
   const denied = await deniedCount();
-  const res = await call(portal.url, p.path, {
+  const res = await call(portal.url, p.path.replace("__acmeTest__", ids.acmeTest!), {
     cookie: actor ? cookies[actor] : undefined,
     form: p.form?.(),
   });
@@ -396,6 +445,84 @@ describe("tenant isolation: ids of another organization inside one's own", () =>
   });
 });
 
+describe("tenant isolation: test logins", () => {
+  it("another organization's result answers 404, through either organization's pages", async () => {
+    for (const [cookie, path] of [
+      [cookies.bob, `/orgs/globex/sso/tests/${ids.acmeTest}`],
+      [cookies.alice, `/orgs/acme/sso/tests/${ids.globexTest}`],
+      [cookies.alice, "/orgs/acme/sso/tests/not-a-uuid"],
+    ] as const) {
+      const res = await call(portal.url, path, { cookie });
+      expect(res.status).toBe(404);
+      expect(res.text).not.toContain("secret-subject");
+    }
+  });
+
+  it("only an administrator starts a test; the start is a link the portal's own pages follow", async () => {
+    const before = await snapshot(portal.database.db);
+    const expected: [string | undefined, number][] = [
+      [undefined, 302],
+      [cookies.bob, 404],
+      [cookies.sam, 404],
+      [cookies.victor, 403],
+    ];
+    for (const [cookie, status] of expected) {
+      const res = await call(portal.url, "/orgs/acme/sso/test-login", { cookie });
+      expect(res.status).toBe(status);
+      if (status === 302) expect(res.location).toMatch(/^\/auth\/login/);
+    }
+    const crossSite = await call(portal.url, "/orgs/acme/sso/test-login", {
+      cookie: cookies.alice,
+      headers: { "sec-fetch-site": "cross-site" },
+    });
+    expect(crossSite.status).toBe(403);
+    expect(await snapshot(portal.database.db)).toBe(before);
+  });
+
+  it("the callback records nothing for another person, a replayed or forged state, or nobody", async () => {
+    const start = await call(portal.url, "/orgs/acme/sso/test-login", { cookie: cookies.alice });
+    expect(start.status).toBe(302);
+    expect(start.location).toContain("connection=sso-acme-saml-test");
+    const state = new URL(start.location!).searchParams.get("state")!;
+    const pendingCookie = cookiePair(start.setCookies.find((c) => c.includes("test_login"))!);
+    const pending = (await testLoginCookie().parse(pendingCookie)) as { testId: string };
+    const row = () =>
+      portal.database.db
+        .selectFrom("test_logins")
+        .selectAll()
+        .where("id", "=", pending.testId)
+        .executeTakeFirstOrThrow();
+    expect((await row()).status).toBe("pending");
+    const before = await snapshot(portal.database.db);
+    const answer = `/test-login/callback?state=${state}&error=access_denied&error_description=forged`;
+    const attempts: [string | undefined, string, number][] = [
+      // Another organization's administrator carrying Alice's test (a stolen cookie): not theirs.
+      [`${cookies.bob}; ${pendingCookie}`, answer, 404],
+      // Alice's own browser, but an answer with another state (forged, or for an older test).
+      [`${cookies.alice}; ${pendingCookie}`, `/test-login/callback?state=${"x".repeat(43)}&code=abc`, 400],
+      // Alice without the test's cookie (another browser, or the answer replayed after it ended).
+      [cookies.alice, answer, 400],
+      // Nobody.
+      [pendingCookie, answer, 302],
+    ];
+    for (const [cookie, path, status] of attempts) {
+      const res = await call(portal.url, path, { cookie });
+      expect(res.status, path).toBe(status);
+    }
+    expect(await snapshot(portal.database.db)).toBe(before);
+    expect((await row()).status).toBe("pending");
+    // The real answer, in the browser that started it, is recorded once; replaying it changes nothing.
+    const done = await call(portal.url, answer, { cookie: `${cookies.alice}; ${pendingCookie}` });
+    expect(done.status).toBe(302);
+    expect(done.location).toBe(`/orgs/acme/sso/tests/${pending.testId}`);
+    expect((await row()).status).toBe("failed");
+    const finished = await snapshot(portal.database.db);
+    const replay = await call(portal.url, answer, { cookie: `${cookies.alice}; ${pendingCookie}` });
+    expect(replay.status).toBe(302);
+    expect(await snapshot(portal.database.db)).toBe(finished);
+  });
+});
+
 describe("/metrics needs its bearer token", () => {
   it.each([
     ["nobody", {}],
@@ -504,7 +631,10 @@ describe("positive controls: the same requests work for the right people", () =>
   it("an org admin creates and revokes links, changes a role and removes a member", async () => {
     const db = portal.database.db;
     let before = await snapshot(db);
-    for (const p of ORG_PROBES.filter((x) => x.form && !x.form().intent!.startsWith("delete"))) {
+    // Go live and roll back need a real tested connection: their positive journeys are in tests/e2e.
+    for (const p of ORG_PROBES.filter(
+      (x) => x.form && !x.form().intent!.startsWith("delete") && !x.path.includes("/sso/"),
+    )) {
       const res = await call(portal.url, p.path, { cookie: cookies.alice, form: p.form!() });
       expectRedirectBack(res, pageOf(p.path), p.name);
       const after = await snapshot(db);
@@ -520,7 +650,8 @@ describe("positive controls: the same requests work for the right people", () =>
   it("a support lead creates links and organizations and revokes links", async () => {
     const db = portal.database.db;
     let before = await snapshot(db);
-    for (const p of SUPPORT_PROBES.filter((x) => x.form)) {
+    // Disabling needs a live connection: its positive journey is in tests/e2e.
+    for (const p of SUPPORT_PROBES.filter((x) => x.form && x.path !== "/support/live")) {
       const res = await call(portal.url, p.path, { cookie: cookies.lena, form: p.form!() });
       expectRedirectBack(res, pageOf(p.path), p.name);
       const after = await snapshot(db);

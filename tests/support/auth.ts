@@ -95,6 +95,9 @@ export async function snapshot(db: DB): Promise<string> {
     policies,
     trusted,
     mail,
+    tests,
+    live,
+    applyJobs,
   ] = await Promise.all([
     db.selectFrom("organizations").selectAll().orderBy("slug").execute(),
     db.selectFrom("memberships").selectAll().orderBy("user_id").orderBy("organization_id").execute(),
@@ -113,6 +116,9 @@ export async function snapshot(db: DB): Promise<string> {
     db.selectFrom("trusted_organizations").selectAll().orderBy("organization_id").execute(),
     // Which mail was queued (the mailer changes each one's delivery status on its own).
     db.selectFrom("outbox_messages").select(["id", "to_address", "subject"]).orderBy("id").execute(),
+    db.selectFrom("test_logins").selectAll().orderBy("id").execute(),
+    db.selectFrom("live_events").selectAll().orderBy("id").execute(),
+    db.selectFrom("apply_jobs").select(["id", "status", "version"]).orderBy("id").execute(),
   ]);
   return JSON.stringify({
     orgs,
@@ -127,6 +133,9 @@ export async function snapshot(db: DB): Promise<string> {
     policies,
     trusted,
     mail,
+    tests,
+    live,
+    applyJobs,
   });
 }
 

@@ -12,6 +12,12 @@ export class HttpBrowser {
     return jar;
   }
 
+  /** A cookie the browser already holds (e.g. a session made without the login page). */
+  setCookie(url: string, pair: string): void {
+    const eq = pair.indexOf("=");
+    this.jar(new URL(url)).set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+
   cookieNames(url: string): string[] {
     return [...this.jar(new URL(url)).keys()];
   }

@@ -1,5 +1,6 @@
 import { ConnectionsClient } from "auth0/connections";
 import { EnabledConnectionsClient } from "auth0/organizations/enabledConnections";
+import { UsersClient } from "auth0/users";
 import { z } from "zod";
 import { countManagementApiResponse } from "../monitoring/metrics.server";
 import { singleton } from "../platform/singleton.server";
@@ -36,6 +37,7 @@ export interface ClientHooks {
 export interface ManagementClients {
   connections: ConnectionsClient;
   organizationConnections: EnabledConnectionsClient;
+  users: UsersClient;
 }
 
 const tokenResponse = z.object({
@@ -162,5 +164,6 @@ export function createManagementClients(
   return {
     connections: new ConnectionsClient(clientOptions),
     organizationConnections: new EnabledConnectionsClient(clientOptions),
+    users: new UsersClient(clientOptions),
   };
 }

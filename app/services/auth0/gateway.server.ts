@@ -6,7 +6,7 @@ import type { OrganizationScope } from "../identity/scope.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
 import { createManagementClients, type ClientHooks, type ManagementClients } from "./client.server";
 import { ConflictError, NotFoundError, NotOwnedError, toGatewayError, UnavailableError } from "./errors";
-import { connectionName, type ConnectionProtocol } from "./naming";
+import { connectionName, type ConnectionProtocol, type ConnectionStage } from "./naming";
 import {
   connectionSchema,
   enabledClientsPageSchema,
@@ -30,6 +30,8 @@ import {
 
 export const OWNER_KEY = "portal_org";
 export const VERSION_KEY = "portal_version";
+/** `test` (staged, for the test application only) or `live`. */
+export const STAGE_KEY = "portal_stage";
 
 /** A connection whose metadata was checked to name the scope's organization. */
 export interface OwnedConnection {
@@ -43,6 +45,10 @@ export interface OwnedConnection {
 
 export interface DesiredConnection {
   protocol: ConnectionProtocol;
+  /** The staged `-test` connection or the live one (default: live). */
+  stage?: ConnectionStage;
+  /** A roll back writes an earlier version over a later one on purpose. */
+  allowOlderVersion?: boolean;
   strategy: "samlp" | "oidc";
   /** The configuration version (monotonic per organization); an older one never overwrites a newer. */
   version: number;
@@ -103,8 +109,8 @@ export class Auth0Gateway {
     return new Auth0Gateway({ ...this.options, db });
   }
 
-  connectionName(scope: OrganizationScope, protocol: ConnectionProtocol): string {
-    return connectionName(this.options.prefix, scope.org.slug, protocol);
+  connectionName(scope: OrganizationScope, protocol: ConnectionProtocol, stage: ConnectionStage = "live"): string {
+    return connectionName(this.options.prefix, scope.org.slug, protocol, stage);
   }
 
   /** The connection with exactly this name, owned or not; null when there is none. */
@@ -167,8 +173,9 @@ export class Auth0Gateway {
    * everything else kept; `display_name` is always sent (Auth0 resets it to the name otherwise).
    */
   async upsertConnection(scope: OrganizationScope, desired: DesiredConnection): Promise<UpsertResult> {
-    const name = this.connectionName(scope, desired.protocol);
-    const metadata = { [OWNER_KEY]: scope.org.id, [VERSION_KEY]: String(desired.version) };
+    const stage = desired.stage ?? "live";
+    const name = this.connectionName(scope, desired.protocol, stage);
+    const metadata = { [OWNER_KEY]: scope.org.id, [VERSION_KEY]: String(desired.version), [STAGE_KEY]: stage };
     let existing = await this.findConnectionByName(name);
     if (!existing) {
       try {
@@ -200,7 +207,7 @@ export class Auth0Gateway {
         `The connection "${name}" uses ${owned.connection.strategy}, not ${desired.strategy}; delete it before switching protocols.`,
       );
     }
-    if (owned.version !== null && owned.version > desired.version) {
+    if (owned.version !== null && owned.version > desired.version && !desired.allowOlderVersion) {
       return { connection: owned, outcome: "newer-exists" };
     }
     const current = owned.connection.options ?? {};
@@ -232,15 +239,17 @@ export class Auth0Gateway {
   }
 
   /**
-   * The organization's connection for a protocol, ownership checked, without an extra request:
-   * null when there is none (monitoring reads; writes go through upsertConnection).
+   * The organization's connection for a protocol (the live one, or the staged `-test` one),
+   * ownership checked, without an extra request: null when there is none (monitoring reads,
+   * go-live's read of the tested configuration; writes go through upsertConnection).
    */
   async findOwnedConnection(
     scope: OrganizationScope,
     protocol: ConnectionProtocol,
     operation: string,
+    stage: ConnectionStage = "live",
   ): Promise<OwnedConnection | null> {
-    const found = await this.findConnectionByName(this.connectionName(scope, protocol));
+    const found = await this.findConnectionByName(this.connectionName(scope, protocol, stage));
     return found ? this.assertOwned(scope, found, operation) : null;
   }
 
@@ -351,6 +360,29 @@ export class Auth0Gateway {
   async deleteConnection(scope: OrganizationScope, owned: OwnedConnection): Promise<void> {
     this.checkHandle(scope, owned);
     await call(() => this.clients.connections.delete(owned.id));
+  }
+
+  /**
+   * The profile of a user of one of the organization's own connections (a test login's user):
+   * the user id names the connection (`samlp|<name>|…`, `oidc|<name>|…`), and only ids of the
+   * scope's connections are read — never anybody else's users.
+   */
+  async readConnectionUser(
+    scope: OrganizationScope,
+    owned: OwnedConnection,
+    userId: string,
+  ): Promise<Record<string, unknown>> {
+    this.checkHandle(scope, owned);
+    const [provider, connection] = userId.split("|");
+    if (connection !== owned.name || (provider !== "samlp" && provider !== "oidc")) {
+      throw new NotOwnedError(`The user ${userId} does not belong to the connection ${owned.name}.`, owned.id, null);
+    }
+    return call(async () => {
+      const user = (await this.clients.users.get(userId)) as unknown;
+      if (!user || typeof user !== "object")
+        throw new UnexpectedAnswerError("Auth0 answered a user read without a user");
+      return user as Record<string, unknown>;
+    });
   }
 
   private auth0OrgId(scope: OrganizationScope): string {

@@ -63,6 +63,20 @@ describe("connection names", () => {
     );
   });
 
+  it("names the staged connection <prefix>-<slug>-<protocol>-test, never another organization's live one", () => {
+    expect(connectionName("sso", "acme", "saml", "test")).toBe("sso-acme-saml-test");
+    fc.assert(
+      fc.property(validSlug, validSlug, protocol, protocol, (a, b, pa, pb) => {
+        const test = connectionName("sso", a, pa, "test");
+        expect(isValidConnectionName(test)).toBe(true);
+        expect(test).not.toBe(connectionName("sso", b, pb, "live"));
+        if (a !== b || pa !== pb) expect(test).not.toBe(connectionName("sso", b, pb, "test"));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(connectionName("sso", "x".repeat(200), "oidc", "test")).toMatch(/-oidc-test$/);
+  });
+
   it("refuses a slug with nothing usable in it", () => {
     expect(() => connectionName("sso", "--__--", "saml")).toThrow(/slug/);
   });

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 
 /**
- * Connection names: `<prefix>-<org slug>-<protocol>`, e.g. `sso-acme-saml`. Auth0's rule (OAS
+ * Connection names: `<prefix>-<org slug>-<protocol>`, e.g. `sso-acme-saml` (the live connection
+ * users sign in with), and `<prefix>-<org slug>-<protocol>-test` (the staged one a new version is
+ * applied to and tested on, enabled only for the test application). Auth0's rule (OAS
  * `CreateConnectionRequestContent.name`): `^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$`, at most 128
  * characters, and the name can never change after creation — so it is derived, deterministic and
  * always valid, whatever the prefix and slug hold.
@@ -10,6 +12,8 @@ export const CONNECTION_NAME_PATTERN = /^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$
 export const CONNECTION_NAME_MAX = 128;
 
 export type ConnectionProtocol = "saml" | "oidc";
+/** Which of the organization's two connections per protocol: the staged (test) or the live one. */
+export type ConnectionStage = "test" | "live";
 
 /** Lower-case letters and digits separated by single hyphens; "" when nothing usable is left. */
 export function sanitizeNamePart(part: string): string {
@@ -20,12 +24,17 @@ export function sanitizeNamePart(part: string): string {
     .replace(/^-+|-+$/g, "");
 }
 
-export function connectionName(prefix: string, slug: string, protocol: ConnectionProtocol): string {
+export function connectionName(
+  prefix: string,
+  slug: string,
+  protocol: ConnectionProtocol,
+  stage: ConnectionStage = "live",
+): string {
   const p = sanitizeNamePart(prefix);
   const s = sanitizeNamePart(slug);
   if (!s) throw new Error("The organization slug has no letter or digit to build a connection name from.");
   const head = p ? `${p}-` : "";
-  const tail = `-${protocol}`;
+  const tail = stage === "test" ? `-${protocol}-test` : `-${protocol}`;
   const full = `${head}${s}${tail}`;
   if (full.length <= CONNECTION_NAME_MAX) return full;
   // Too long: keep as much of the slug as fits and add a hash of the whole (prefix, slug), so two

@@ -21,10 +21,12 @@ export interface PendingLogin {
 }
 
 const cache = singleton("oidc-config", () => ({
-  key: "",
-  config: undefined as Promise<client.Configuration> | undefined,
+  configs: new Map<string, Promise<client.Configuration>>(),
   loginCookie: undefined as Cookie | undefined,
 }));
+
+/** The tenant's applications the portal signs people in with. */
+export type TenantApplication = "portal" | "testLogin" | "demoApp";
 
 export function loginCookie(): Cookie {
   const secure = !getEnv().localMode;
@@ -43,27 +45,34 @@ export function callbackUrl(): string {
   return `${getPublicUrl()}/auth/callback`;
 }
 
-/** The tenant's OIDC configuration (discovery), fetched once per issuer and kept. */
-export async function oidcConfiguration(): Promise<client.Configuration> {
+/**
+ * The tenant's OIDC configuration (discovery) for one of its applications — the portal's own
+ * sign-in, customers' test logins, local mode's demo vendor application — fetched once per issuer
+ * and application and kept.
+ */
+export async function oidcConfiguration(application: TenantApplication = "portal"): Promise<client.Configuration> {
   const tenant = getTenantConfig();
-  const key = `${tenant.issuer}|${tenant.portal.clientId}`;
-  if (cache.key !== key || !cache.config) {
-    cache.key = key;
+  const credentials = tenant[application];
+  if (!credentials) throw new Error(`The tenant has no ${application} application configured.`);
+  const key = `${tenant.issuer}|${credentials.clientId}`;
+  let config = cache.configs.get(key);
+  if (!config) {
     const insecure = tenant.issuer.startsWith("http://");
-    cache.config = client
+    config = client
       .discovery(
         new URL(tenant.issuer),
-        tenant.portal.clientId,
+        credentials.clientId,
         undefined,
-        client.ClientSecretPost(tenant.portal.clientSecret),
+        client.ClientSecretPost(credentials.clientSecret),
         { execute: insecure ? [client.allowInsecureRequests] : [], timeout: 10 },
       )
       .catch((err: unknown) => {
-        cache.config = undefined; // retry on the next sign-in
+        cache.configs.delete(key); // retry on the next sign-in
         throw err;
       });
+    cache.configs.set(key, config);
   }
-  return cache.config;
+  return config;
 }
 
 /** Where to send the browser to sign in, and the pending login to keep in the cookie. */

@@ -17,7 +17,9 @@ export type OrgPermission =
   | "org:domains:read"
   | "org:domains:manage"
   | "org:sso:read"
-  | "org:sso:manage";
+  | "org:sso:manage"
+  | "org:sso:test"
+  | "org:sso:go-live";
 
 export type SupportPermission =
   | "support:orgs:read"
@@ -26,6 +28,7 @@ export type SupportPermission =
   | "support:invitations:manage"
   | "support:orgs:create"
   | "support:domains:verify"
+  | "support:connections:disable"
   | "support:jobs:read"
   | "support:jobs:run"
   | "support:api-keys:manage"
@@ -48,6 +51,8 @@ const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly OrgPermission[]> = {
     "org:domains:manage",
     "org:sso:read",
     "org:sso:manage",
+    "org:sso:test",
+    "org:sso:go-live",
   ],
 };
 
@@ -66,6 +71,7 @@ const SUPPORT_ROLE_PERMISSIONS: Record<SupportRole, readonly SupportPermission[]
     "support:invitations:manage",
     "support:orgs:create",
     "support:domains:verify",
+    "support:connections:disable",
     "support:jobs:read",
     "support:jobs:run",
     "support:api-keys:manage",

@@ -102,7 +102,12 @@ describe("environment", () => {
       PUBLIC_URL: "https://sso.example.com/",
       DATABASE_URL: "postgres://portal@db.example.com:5432/portal",
       SUPPORT_ADMIN_EMAILS: "Lena@Vendor.test, ops@vendor.test",
+      AUTH0_PRODUCTION_CLIENT_IDS: "AppOne123, app-two_456",
+      TEST_LOGIN_VALID_DAYS: "3",
     });
+    expect(env.AUTH0_PRODUCTION_CLIENT_IDS).toEqual(["AppOne123", "app-two_456"]);
+    expect(env.TEST_LOGIN_VALID_DAYS).toBe(3);
+    expect(parseEnv({}).TEST_LOGIN_VALID_DAYS).toBe(7);
     expect(env.localMode).toBe(false);
     expect(env.publicUrl).toBe("https://sso.example.com");
     expect(env.SUPPORT_ADMIN_EMAILS).toEqual(["lena@vendor.test", "ops@vendor.test"]);

@@ -123,6 +123,19 @@ const schema = z
     AUTH0_PORTAL_CLIENT_SECRET: z.string().min(1).optional(),
     AUTH0_TEST_CLIENT_ID: z.string().min(1).optional(),
     AUTH0_TEST_CLIENT_SECRET: z.string().min(1).optional(),
+    /** The vendor's applications a connection is enabled for when it goes live (comma-separated client ids). */
+    AUTH0_PRODUCTION_CLIENT_IDS: z
+      .string()
+      .transform((s) =>
+        s
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "each entry must be an Auth0 client id")))
+      .default(""),
+    /** How long a passing test login allows "Go live" (days). */
+    TEST_LOGIN_VALID_DAYS: z.coerce.number().int("must be a whole number").min(1).max(90).default(7),
     AUTH0_CONNECTION_PREFIX: z
       .string()
       .regex(/^[a-zA-Z0-9](-?[a-zA-Z0-9])*$/, "may hold only letters, digits and single hyphens (e.g. sso)")

@@ -24,6 +24,10 @@ export interface TenantConfig {
   management: ApplicationCredentials;
   portal: ApplicationCredentials;
   testLogin: ApplicationCredentials;
+  /** The vendor's applications a live connection is enabled for (AUTH0_PRODUCTION_CLIENT_IDS). */
+  productionClientIds: string[];
+  /** Local mode: the demo vendor application (one of the production applications). */
+  demoApp?: ApplicationCredentials;
   /** Name of the tenant (SAML SP entity ids are `urn:auth0:<tenant>:<connection>`). */
   tenantName: string;
   local: boolean;
@@ -52,6 +56,7 @@ export function getTenantConfig(): TenantConfig {
     management: { clientId: env.AUTH0_MGMT_CLIENT_ID!, clientSecret: env.AUTH0_MGMT_CLIENT_SECRET! },
     portal: { clientId: env.AUTH0_PORTAL_CLIENT_ID!, clientSecret: env.AUTH0_PORTAL_CLIENT_SECRET! },
     testLogin: { clientId: env.AUTH0_TEST_CLIENT_ID!, clientSecret: env.AUTH0_TEST_CLIENT_SECRET! },
+    productionClientIds: env.AUTH0_PRODUCTION_CLIENT_IDS,
     tenantName: env.AUTH0_DOMAIN.split(".")[0]!,
     local: false,
   };

@@ -34,6 +34,8 @@ export type FailureCause =
   | "connection-not-found"
   | "not-a-member"
   | "missing-email"
+  | "email-outside-domains"
+  | "missing-mapped-attribute"
   | "unknown";
 
 export type Protocol = "saml" | "oidc";
@@ -181,6 +183,14 @@ export const CAUSE_WORDS: Record<FailureCause, Words> = {
   "missing-email": {
     title: "Your identity provider did not send the user's e-mail address.",
     fix: "Add an attribute (claim) with the user's e-mail: for SAML named “email” or http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress, for OIDC the “email” claim (scope “email”).",
+  },
+  "email-outside-domains": {
+    title: "The e-mail address your identity provider sent is not in one of your organization's verified domains.",
+    fix: "Send the user's work e-mail (the mail attribute, not a personal or alias address), or add and verify that domain on your organization's page.",
+  },
+  "missing-mapped-attribute": {
+    title: "An attribute your configuration maps did not arrive.",
+    fix: "Release the attribute to this application in your identity provider (SAML: add it to the attribute statements; OIDC: request the scope that carries it), under the name your mapping uses.",
   },
   unknown: {
     title: "The sign-in failed for a reason we do not recognise.",

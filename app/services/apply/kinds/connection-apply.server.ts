@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Auth0Gateway, OwnedConnection } from "../../auth0/gateway.server";
 import type { SystemOrgScope } from "../../identity/scope.server";
 import { isSealed, openJson, sealJson, type SecretsKey } from "../../platform/secrets.server";
-import { defineJobKind } from "./job-kind";
+import { defineJobKind, type JobStep } from "./job-kind";
 
 /**
  * The "apply" kind: make the organization's connection what the job says — create or update it
@@ -15,6 +15,10 @@ import { defineJobKind } from "./job-kind";
 export const desiredApplySchema = z.object({
   connection: z.object({
     protocol: z.enum(["saml", "oidc"]),
+    /** The staged `-test` connection (new versions, test application only) or the live one. */
+    stage: z.enum(["test", "live"]).default("live"),
+    /** Roll back: an earlier version written over a later one on purpose. */
+    allowOlderVersion: z.boolean().default(false),
     strategy: z.enum(["samlp", "oidc"]),
     version: z.number().int().positive(),
     displayName: z.string().min(1).max(128),
@@ -93,43 +97,45 @@ async function recordedConnection(
   return c;
 }
 
+export const connectionApplySteps = [
+  {
+    name: "connection",
+    async run({ gateway, scope, desired, state, secretsKey }) {
+      // Opened only here, just before they go to Auth0; the row keeps them sealed.
+      const connection = {
+        ...desired.connection,
+        options: openSecretOptions(desired.connection.options, secretsKey()),
+      };
+      const r = await gateway.upsertConnection(scope, connection);
+      state.owned = r.connection;
+      state.connectionId = r.connection.id;
+      // A newer configuration is already live: this job has nothing left to say.
+      return { connectionId: r.connection.id, stop: r.outcome === "newer-exists" };
+    },
+  },
+  {
+    name: "clients",
+    async run({ gateway, scope, desired, state }) {
+      const c = await recordedConnection(gateway, scope, state, "enable-clients");
+      if (desired.enabledClients.length > 0) await gateway.setClients(scope, c, desired.enabledClients, true);
+      if (desired.disabledClients.length > 0) await gateway.setClients(scope, c, desired.disabledClients, false);
+    },
+  },
+  {
+    name: "organization",
+    async run({ gateway, scope, desired, state }) {
+      if (!desired.organization || !scope.org.auth0OrgId) return;
+      const c = await recordedConnection(gateway, scope, state, "enable-organization");
+      await gateway.enableForOrganization(scope, c, desired.organization);
+    },
+  },
+] satisfies JobStep<z.output<typeof desiredApplySchema>, ConnectionRunState>[];
+
 export const connectionApply = defineJobKind({
   name: "apply",
   auditAction: "connection.apply",
   desired: desiredApplySchema,
   secretPaths: SECRET_OPTION_PATHS.map((k) => ["connection", "options", k]),
   start: connectionRunState,
-  steps: [
-    {
-      name: "connection",
-      async run({ gateway, scope, desired, state, secretsKey }) {
-        // Opened only here, just before they go to Auth0; the row keeps them sealed.
-        const connection = {
-          ...desired.connection,
-          options: openSecretOptions(desired.connection.options, secretsKey()),
-        };
-        const r = await gateway.upsertConnection(scope, connection);
-        state.owned = r.connection;
-        state.connectionId = r.connection.id;
-        // A newer configuration is already live: this job has nothing left to say.
-        return { connectionId: r.connection.id, stop: r.outcome === "newer-exists" };
-      },
-    },
-    {
-      name: "clients",
-      async run({ gateway, scope, desired, state }) {
-        const c = await recordedConnection(gateway, scope, state, "enable-clients");
-        if (desired.enabledClients.length > 0) await gateway.setClients(scope, c, desired.enabledClients, true);
-        if (desired.disabledClients.length > 0) await gateway.setClients(scope, c, desired.disabledClients, false);
-      },
-    },
-    {
-      name: "organization",
-      async run({ gateway, scope, desired, state }) {
-        if (!desired.organization || !scope.org.auth0OrgId) return;
-        const c = await recordedConnection(gateway, scope, state, "enable-organization");
-        await gateway.enableForOrganization(scope, c, desired.organization);
-      },
-    },
-  ],
+  steps: connectionApplySteps,
 });

@@ -6,15 +6,18 @@ import { defineJobKind, type StepContext } from "./job-kind";
  * The "remove" kind: take the organization's connection for one protocol out of its Auth0
  * organization, then delete it. Nothing there (never created, or already deleted): nothing to do.
  */
-export const desiredRemoveSchema = z.object({ protocol: z.enum(["saml", "oidc"]) });
-export type DesiredRemove = z.infer<typeof desiredRemoveSchema>;
+export const desiredRemoveSchema = z.object({
+  protocol: z.enum(["saml", "oidc"]),
+  stage: z.enum(["test", "live"]).default("live"),
+});
+export type DesiredRemove = z.input<typeof desiredRemoveSchema>;
 
-type Context = StepContext<DesiredRemove, ConnectionRunState>;
+type Context = StepContext<z.output<typeof desiredRemoveSchema>, ConnectionRunState>;
 
 /** Finds the connection by its derived name when no earlier step recorded it; false when there is none. */
 async function located({ gateway, scope, desired, state }: Context): Promise<boolean> {
   if (state.connectionId) return true;
-  const found = await gateway.findConnectionByName(gateway.connectionName(scope, desired.protocol));
+  const found = await gateway.findConnectionByName(gateway.connectionName(scope, desired.protocol, desired.stage));
   if (!found) return false;
   state.connectionId = found.id;
   return true;

@@ -1,4 +1,5 @@
 import { connectionApply } from "./connection-apply.server";
+import { connectionGoLive, connectionRollBack } from "./connection-go-live.server";
 import { connectionRemove } from "./connection-remove.server";
 import type { JobKind } from "./job-kind";
 
@@ -7,7 +8,7 @@ import type { JobKind } from "./job-kind";
  * `defineJobKind` module in this folder and one entry here; the queue, locks, moves, retries and
  * loop need no change.
  */
-const KINDS: readonly JobKind[] = [connectionApply, connectionRemove];
+const KINDS: readonly JobKind[] = [connectionApply, connectionRemove, connectionGoLive, connectionRollBack];
 
 const byName = new Map(KINDS.map((k) => [k.name, k]));
 

@@ -327,6 +327,48 @@ export interface ApplyRateBudgetTable {
   updated_at: Timestamp;
 }
 
+export type TestLoginStatus = "pending" | "passed" | "failed";
+
+export interface TestLoginsTable {
+  id: Generated<string>;
+  organization_id: string;
+  protocol: "saml" | "oidc";
+  connection_name: string;
+  /** The configuration version staged on the `-test` connection when the test started. */
+  version: number;
+  started_by: string | null;
+  started_by_label: string;
+  started_at: Timestamp;
+  status: Generated<TestLoginStatus>;
+  finished_at: Timestamp | null;
+  /** The Auth0 user id of whoever signed in (never a token). */
+  subject: string | null;
+  claims: Json | null;
+  attributes: Json | null;
+  checks: ColumnType<unknown[] | null, string | null, string | null>;
+  error: string | null;
+  error_description: string | null;
+  cause: string | null;
+}
+
+export type LiveEventAction = "go-live" | "roll-back" | "disable" | "enable";
+
+export interface LiveEventsTable {
+  id: Generated<string>;
+  organization_id: string;
+  protocol: "saml" | "oidc";
+  action: LiveEventAction;
+  version: number;
+  test_login_id: string | null;
+  /** The connection written to the live one (secrets sealed), for a later roll back. */
+  desired: Json | null;
+  job_id: string | null;
+  actor_user_id: string | null;
+  actor_label: string;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -347,6 +389,8 @@ export interface Database {
   outbox_messages: OutboxMessagesTable;
   apply_jobs: ApplyJobsTable;
   apply_rate_budget: ApplyRateBudgetTable;
+  test_logins: TestLoginsTable;
+  live_events: LiveEventsTable;
 }
 
 export type Organization = Selectable<OrganizationsTable>;
@@ -361,3 +405,5 @@ export type ApiKey = Selectable<ApiKeysTable>;
 export type ApplyJob = Selectable<ApplyJobsTable>;
 export type ChangeRequestRow = Selectable<ChangeRequestsTable>;
 export type OutboxMessage = Selectable<OutboxMessagesTable>;
+export type TestLogin = Selectable<TestLoginsTable>;
+export type LiveEvent = Selectable<LiveEventsTable>;

@@ -9,6 +9,7 @@ import * as m007 from "./007-apply-job-kinds";
 import * as m008 from "./008-api-keys";
 import * as m009 from "./009-change-requests";
 import * as m010 from "./010-organization-health";
+import * as m011 from "./011-test-logins";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   "008-api-keys": m008,
   "009-change-requests": m009,
   "010-organization-health": m010,
+  "011-test-logins": m011,
 };
