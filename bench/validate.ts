@@ -75,6 +75,14 @@ function documents(): Doc[] {
       text: readFileSync(join(DIR, f), "utf8"),
     }));
   docs.push({ name: "generated-aggregate-1mb.xml", kind: "saml", hostile: false, text: aggregate() });
+  // Pathological input for the XML screen: 100,000 unclosed comments and processing instructions
+  // (a backtracking screen would take seconds; it must stay linear). Moved here from a unit test.
+  docs.push({
+    name: "generated-pathological-markup.xml",
+    kind: "saml",
+    hostile: true,
+    text: "<!--".repeat(100_000) + "<x>" + "<?".repeat(100_000),
+  });
   return docs;
 }
 

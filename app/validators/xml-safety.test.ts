@@ -69,10 +69,8 @@ describe("screenXml: the gate before any parser", () => {
     expect(pasted.ok && pasted.text).toBe(OK);
   });
 
-  it("stays linear on pathological input (no backtracking)", () => {
+  it("refuses pathological input (its time is measured by `npm run bench:validate`)", () => {
     const nasty = "<!--".repeat(100_000) + "<x>" + "<?".repeat(100_000);
-    const started = performance.now();
-    expect(screenXml(nasty).ok).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(code(screenXml(nasty))).toBe("XML_MALFORMED");
   });
 });

@@ -92,7 +92,7 @@ describe("forms on one schema", () => {
   });
 
   it("without JavaScript: refused by the action with the same messages, values kept, first wrong field focused", async () => {
-    const { context } = await signedIn("lena@vendor.test", false);
+    const { context, problems } = await signedIn("lena@vendor.test", false);
     const page = await context.newPage();
     await page.goto(`${portal.url}/support`);
     const form = page.locator("form", { has: page.getByRole("button", { name: "Add organization" }) });
@@ -135,6 +135,8 @@ describe("forms on one schema", () => {
       "Organization initech created. Now issue its first administrator's setup link.",
     );
     expect(await page.getByRole("table").first().textContent()).toContain("Initech");
+    // The refused POST answered 400, which the browser logs: that one, nothing else.
+    expect(problems).toEqual([expect.stringMatching(/status of 400/)]);
     await context.close();
   });
 });

@@ -96,23 +96,25 @@ describe("SAML broker login in a browser", () => {
     ["expired-assertion", "access_denied", /^assertion has expired\.$/],
     ["wrong-audience", "access_denied", /^Audience is invalid\. Configured: urn:auth0:local:acme-saml$/],
   ])("%s: the application's callback receives the error", async (behaviour, error, description) => {
-    const { page } = await newCheckedPage(browser);
+    const { page, problems } = await newCheckedPage(browser);
     await page.goto(`${app.url}/login?connection=acme-saml`);
     await signInAtIdp(page, "ada@saml-idp.test", idps.saml.password, behaviour);
     expect(await page.locator("#error").textContent()).toBe(error);
     expect(await page.locator("#error-description").textContent()).toMatch(description);
     expect(await page.locator("#claims").count()).toBe(0);
+    expect(problems).toEqual([]);
     await page.context().close();
   });
 
   it("missing-email: the login succeeds, as on Auth0, and the ID token has no email", async () => {
-    const { page } = await newCheckedPage(browser);
+    const { page, problems } = await newCheckedPage(browser);
     await page.goto(`${app.url}/login?connection=acme-saml`);
     await signInAtIdp(page, "ada@saml-idp.test", idps.saml.password, "missing-email");
     const claims = await claimsOn(page);
     expect(claims.sub).toBe("samlp|acme-saml|saml-1001");
     expect(claims).not.toHaveProperty("email");
     expect(claims.name).toBe("Ada Lovelace");
+    expect(problems).toEqual([]);
     await page.context().close();
   });
 });

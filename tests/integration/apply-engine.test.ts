@@ -21,7 +21,7 @@ import {
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
-import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, openSecondPool, type TestDatabase, raceTest } from "../support/test-database.js";
 
 let h: Harness;
 let database: TestDatabase;
@@ -86,49 +86,52 @@ async function converged(org: ScopedOrganization, version: number, clients: stri
 }
 
 describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
-  it("two workers on two database connections, 20 organizations each enabling clients and changing options at once: every change lands", async () => {
-    const orgs = await createOrganizations(
-      database.db,
-      h,
-      Array.from({ length: 20 }, (_, i) => `par-${i}`),
-    );
-    // Both versions of every organization are queued at once; v1 enables one application, v2
-    // another and new options. Both must be there at the end.
-    // Queued next to each other, so the two workers would take both versions of one organization
-    // at the same time if nothing stopped them.
-    for (const org of orgs) {
-      await enqueueApply(database.db, systemScope(org), desired(org, 1, [PORTAL_CLIENT_ID]));
-      await enqueueApply(database.db, systemScope(org), desired(org, 2, [TEST_LOGIN_CLIENT_ID]));
-    }
-    // PostgreSQL: two pools, i.e. two independent sessions racing for jobs and for the tenant lock.
-    // PGlite: one in-process session, so both workers share it through our dialect's queue.
-    // Real Auth0 answers in tens of milliseconds: with that latency, unserialized read–merge–writes
-    // would overlap and lose each other's changes.
-    const slowFetch: typeof fetch = async (input, init) => {
-      await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
-      return h.fetch(input, init);
-    };
-    const a = createApplyWorker(workerOptions({ workerId: "a", fetch: slowFetch }));
-    const b = createApplyWorker(workerOptions({ workerId: "b", db: second?.db ?? database.db, fetch: slowFetch }));
-    a.start();
-    b.start();
-    await drained(database.db);
-    await Promise.all([a.stop(), b.stop()]);
+  raceTest(
+    "two workers on two database connections, 20 organizations each enabling clients and changing options at once: every change lands",
+    async () => {
+      const orgs = await createOrganizations(
+        database.db,
+        h,
+        Array.from({ length: 20 }, (_, i) => `par-${i}`),
+      );
+      // Both versions of every organization are queued at once; v1 enables one application, v2
+      // another and new options. Both must be there at the end.
+      // Queued next to each other, so the two workers would take both versions of one organization
+      // at the same time if nothing stopped them.
+      for (const org of orgs) {
+        await enqueueApply(database.db, systemScope(org), desired(org, 1, [PORTAL_CLIENT_ID]));
+        await enqueueApply(database.db, systemScope(org), desired(org, 2, [TEST_LOGIN_CLIENT_ID]));
+      }
+      // PostgreSQL: two pools, i.e. two independent sessions racing for jobs and for the tenant lock.
+      // PGlite: one in-process session, so both workers share it through our dialect's queue.
+      // Real Auth0 answers in tens of milliseconds: with that latency, unserialized read–merge–writes
+      // would overlap and lose each other's changes.
+      const slowFetch: typeof fetch = async (input, init) => {
+        await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
+        return h.fetch(input, init);
+      };
+      const a = createApplyWorker(workerOptions({ workerId: "a", fetch: slowFetch }));
+      const b = createApplyWorker(workerOptions({ workerId: "b", db: second?.db ?? database.db, fetch: slowFetch }));
+      a.start();
+      b.start();
+      await drained(database.db);
+      await Promise.all([a.stop(), b.stop()]);
 
-    const all = await database.db.selectFrom("apply_jobs").select(["status", "locked_by", "attempts"]).execute();
-    expect(all.filter((j) => j.status === "succeeded")).toHaveLength(40);
-    for (const org of orgs) await converged(org, 2, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
-    // Both workers did work.
-    const audit = await database.db
-      .selectFrom("audit_events")
-      .select(["action"])
-      .where("action", "=", "connection.apply")
-      .execute();
-    expect(audit).toHaveLength(40);
-    expect(h.violations()).toEqual([]);
-  });
+      const all = await database.db.selectFrom("apply_jobs").select(["status", "locked_by", "attempts"]).execute();
+      expect(all.filter((j) => j.status === "succeeded")).toHaveLength(40);
+      for (const org of orgs) await converged(org, 2, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
+      // Both workers did work.
+      const audit = await database.db
+        .selectFrom("audit_events")
+        .select(["action"])
+        .where("action", "=", "connection.apply")
+        .execute();
+      expect(audit).toHaveLength(40);
+      expect(h.violations()).toEqual([]);
+    },
+  );
 
-  it("both workers took jobs (SKIP LOCKED shares the queue)", async () => {
+  raceTest("both workers took jobs (SKIP LOCKED shares the queue)", async () => {
     const orgs = await createOrganizations(
       database.db,
       h,
@@ -336,7 +339,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
 });
 
 describe(`shared rate budget (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
-  it("two connections taking at once never get more than the burst plus the refill", async () => {
+  raceTest("two connections taking at once never get more than the burst plus the refill", async () => {
     const budget = { burst: 5, perSecond: 10, utilization: 1 };
     const dbs = [database.db, second?.db ?? database.db];
     const started = Date.now();

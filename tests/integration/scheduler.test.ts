@@ -8,7 +8,7 @@ import {
   type SchedulerOptions,
 } from "~/services/monitoring/scheduler.server";
 import type { OpenDatabase } from "~/services/platform/db.server";
-import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database";
+import { createTestDatabase, openSecondPool, type TestDatabase, raceTest } from "../support/test-database";
 
 let database: TestDatabase;
 let second: OpenDatabase | null;
@@ -48,7 +48,7 @@ async function row() {
 }
 
 describe(`scheduler (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
-  it("two runners on two connections looking at once run the job once per period", async () => {
+  raceTest("two runners on two connections looking at once run the job once per period", async () => {
     const clock = manualClock(START);
     const runs: string[] = [];
     const job = (who: string): ScheduledJob => ({

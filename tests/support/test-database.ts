@@ -1,3 +1,4 @@
+import { it } from "vitest";
 import { createScratchPostgres, openDatabase, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
 
 /**
@@ -38,4 +39,19 @@ export async function openSecondPool(test: TestDatabase): Promise<OpenDatabase |
   // PGlite is one in-process session: there is no second connection to open.
   if (!test.url) return null;
   return openDatabase({ engine: "postgres", url: test.url });
+}
+
+/** PGlite (the default): one in-process session, so two "connections" are one and cannot race. */
+export const onPGlite = !process.env.TEST_DATABASE_URL;
+
+/**
+ * A test of a race between two database sessions: run on PostgreSQL (TEST_DATABASE_URL; `.ci/run`
+ * always runs the database tests there too), skipped on PGlite with the reason in its name.
+ */
+export function raceTest(name: string, fn: () => Promise<void>, timeout?: number): void {
+  it.skipIf(onPGlite)(
+    onPGlite ? `${name} [skipped on PGlite: one session, the race cannot happen; runs on PostgreSQL]` : name,
+    fn,
+    timeout,
+  );
 }
