@@ -57,6 +57,16 @@ describe("npm run validate -- <file>", () => {
     expect(picked.out).toContain("NO_IDP_DESCRIPTOR");
   });
 
+  it("says plainly when none of several signing certificates is valid any more (security review 2026-12-06)", async () => {
+    // Both of this rotation's signing certificates expired years ago.
+    const expired = await run([join(DIR, "saml-multicert-rotation-1.xml"), "--now", "2026-11-22"]);
+    expect(expired.out).not.toContain("the valid one that expires last");
+    expect(expired.out).toContain("None of them is valid any more: all 2 have expired");
+    // SAMLtest's two are valid until 2038: the usual sentence.
+    const valid = await run([join(DIR, "saml-samltest-1.xml"), "--now", "2026-11-22"]);
+    expect(valid.out).toContain("The one sent to Auth0 is the valid one that expires last");
+  });
+
   it("without --now, dates are judged against the real clock", async () => {
     expect(parseArgs(["f"], () => new Date("2030-01-01T00:00:00Z"))).toMatchObject({
       now: new Date("2030-01-01T00:00:00Z"),

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { recordAudit } from "~/services/audit/audit.server";
+import { recordRefusal } from "~/services/audit/security-log.server";
 import { getDb } from "~/services/platform/db.server";
 import { logger } from "~/services/platform/logger.server";
 import { maskSecretPath } from "~/services/platform/secret-paths";
@@ -53,12 +53,13 @@ export function sameOriginGuard(publicOrigin: () => string) {
     if (verdict.ok) return next();
     logger.warn({ method: req.method, reason: verdict.reason }, "cross-origin request refused");
     try {
-      await recordAudit(await getDb(), {
+      // Nobody is known on a cross-origin request: support's security log, counted per hour.
+      await recordRefusal(await getDb(), {
         actorLabel: "unknown (cross-origin request)",
         action: "access.denied",
-        target: `${req.method} ${maskSecretPath(req.path)}`,
-        outcome: "denied",
-        details: { reason: verdict.reason, status: 403 },
+        route: `${req.method} ${maskSecretPath(req.path)}`,
+        status: 403,
+        reason: verdict.reason,
       });
     } catch (err) {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, "audit of a refused request failed");

@@ -1,22 +1,24 @@
 import { MAX_TTL_HOURS, MAX_USES_LIMIT } from "~/services/identity/invitation-rules";
 import { revokeSetupLinkSchema, setupLinkDefaults, setupLinkSchema, supportSetupLinkSchema } from "~/forms/setup-links";
 import { SchemaForm, SelectField, SubmitButton, TextField, useFlash, useSchemaForm } from "./form";
+import { CopyValue } from "./copy-value";
 import { Time } from "./time";
 
 /**
  * A setup link just created (it came in the flash message of the redirect after the POST): shown
- * once, in a read-only field that selects itself on focus.
+ * once, whole, with a copy button (the text stays selectable without JavaScript).
  */
 export function NewSetupLink() {
   const link = useFlash()?.setupLink;
   if (!link) return null;
   return (
-    <div className="card">
-      <label htmlFor="new-link">
+    <div className="card" role="group" aria-labelledby="new-link-title">
+      <h3 id="new-link-title">
         Setup link{link.org ? ` for ${link.org}` : ""} ({link.role}, {link.maxUses} use
         {link.maxUses === 1 ? "" : "s"}, until <Time value={link.expiresAt} />)
-      </label>
-      <input id="new-link" className="mono" readOnly value={link.url} onFocus={(e) => e.currentTarget.select()} />
+      </h3>
+      <p className="hint">Copy it now: it is shown only once. Send it to the person who should join.</p>
+      <CopyValue value={link.url} label="setup link" />
     </div>
   );
 }

@@ -1,4 +1,53 @@
 import type { MetaFunction } from "@remix-run/node";
+import { Link, useRouteLoaderData } from "@remix-run/react";
+import type { loader as rootLoader } from "~/root";
+
+/**
+ * The way in: signed out, sign in (or open the setup link you were sent); signed in, your
+ * organization's single sign-on page (/orgs/<slug>/sso), or the support console.
+ */
+function WayIn() {
+  const viewer = useRouteLoaderData<typeof rootLoader>("root")?.viewer;
+  if (!viewer) {
+    return (
+      <div className="card way-in">
+        <h2>Start here</h2>
+        <p>
+          <a className="button" href="/auth/login?returnTo=%2Forgs">
+            Sign in
+          </a>
+        </p>
+        <p className="hint">Were you sent a setup link? Open it: it signs you in and adds you to your organization.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="card way-in">
+      <h2>Start here</h2>
+      {viewer.orgs.length > 0 ? (
+        <ul className="org-list">
+          {viewer.orgs.map((o) => (
+            <li key={o.slug}>
+              <Link to={`/orgs/${o.slug}/sso`}>Single sign-on for {o.name}</Link>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {viewer.support ? (
+        <p>
+          <Link to="/support">Support console</Link>
+        </p>
+      ) : null}
+      {viewer.orgs.length === 0 && !viewer.support ? (
+        <p>You are not in an organization yet. Ask your vendor for a setup link, then open it.</p>
+      ) : null}
+      <p className="hint">
+        An organization&apos;s single sign-on page walks you through picking your identity provider, its metadata or
+        discovery URL and the validation report; its other tabs hold its members, setup links and audit log.
+      </p>
+    </div>
+  );
+}
 
 export default function Home() {
   return (
@@ -20,6 +69,7 @@ export default function Home() {
           <strong>Test the login</strong> before you go live. Roll back at any time.
         </li>
       </ol>
+      <WayIn />
     </section>
   );
 }

@@ -78,7 +78,7 @@ export default function OrganizationMembers() {
   return (
     <section className="card" aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
-      <table>
+      <table className="stack-on-narrow">
         <thead>
           <tr>
             <th scope="col">Person</th>
@@ -90,16 +90,18 @@ export default function OrganizationMembers() {
         <tbody>
           {members.map((m) => (
             <tr key={m.userId}>
-              <td>
+              <td data-label="Person">
                 {m.name ? `${m.name} · ` : ""}
                 {m.email}
               </td>
-              <td>{ORG_ROLE_LABEL[m.role]}</td>
-              <td>
+              <td data-label="Role">{ORG_ROLE_LABEL[m.role]}</td>
+              <td data-label="Since">
                 <Time value={m.since} />
               </td>
               {can.manageMembers ? (
-                <td>{m.userId === me.id ? <span className="hint">you</span> : <MemberActions member={m} />}</td>
+                <td data-label="Actions">
+                  {m.userId === me.id ? <span className="hint">you</span> : <MemberActions member={m} />}
+                </td>
               ) : null}
             </tr>
           ))}

@@ -68,7 +68,8 @@ export async function action({ request }: ActionFunctionArgs) {
 function CreateOrganizationForm() {
   const form = useSchemaForm(addOrganizationSchema, { intent: "create-org", defaultValues: { auth0: "create" } });
   return (
-    <SchemaForm form={form} className="inline-form">
+    <SchemaForm form={form} className="form-grid" aria-label="Add an organization">
+      <h3 id="add-org-title">Add an organization</h3>
       <TextField name="name" label="Name" />
       <TextField name="slug" label="Slug" hint="Lowercase letters, digits and hyphens, e.g. acme-corp." />
       <SelectField
@@ -85,7 +86,9 @@ function CreateOrganizationForm() {
         className="mono"
         hint="Its id, e.g. org_abc123; linking replaces creating."
       />
-      <SubmitButton>Add organization</SubmitButton>
+      <div className="form-grid-actions">
+        <SubmitButton>Add organization</SubmitButton>
+      </div>
     </SchemaForm>
   );
 }
@@ -95,32 +98,34 @@ export default function SupportOrganizations() {
   return (
     <section className="card" aria-labelledby="orgs-title">
       <h2 id="orgs-title">Organizations</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Organization</th>
-            <th scope="col">Slug</th>
-            <th scope="col">Auth0 organization</th>
-            <th scope="col">State</th>
-            <th scope="col">Members</th>
-            <th scope="col">Administrators</th>
-          </tr>
-        </thead>
-        <tbody>
-          {orgs.map((o) => (
-            <tr key={o.slug}>
-              <td>
-                <Link to={`/support/orgs/${o.slug}`}>{o.name}</Link>
-              </td>
-              <td className="mono">{o.slug}</td>
-              <td className="mono">{o.auth0OrgId ?? "—"}</td>
-              <td>{STATUS_LABEL[o.status] ?? o.status}</td>
-              <td>{o.members}</td>
-              <td>{o.admins}</td>
+      <div className="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Organization</th>
+              <th scope="col">Slug</th>
+              <th scope="col">Auth0 organization</th>
+              <th scope="col">State</th>
+              <th scope="col">Members</th>
+              <th scope="col">Administrators</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {orgs.map((o) => (
+              <tr key={o.slug}>
+                <td>
+                  <Link to={`/support/orgs/${o.slug}`}>{o.name}</Link>
+                </td>
+                <td className="mono">{o.slug}</td>
+                <td className="mono">{o.auth0OrgId ?? "—"}</td>
+                <td>{STATUS_LABEL[o.status] ?? o.status}</td>
+                <td>{o.members}</td>
+                <td>{o.admins}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {can.createOrgs ? <CreateOrganizationForm /> : null}
     </section>
   );

@@ -20,6 +20,7 @@ const SECTIONS: Section[] = [
   { to: "/support/live", label: "Live connections" },
   { to: "/support/links", label: "Setup links" },
   { to: "/support/audit", label: "Audit log" },
+  { to: "/support/security", label: "Security log" },
   { to: "/support/health", label: "Health" },
   { to: "/support/jobs", label: "Scheduled jobs" },
 ];

@@ -261,9 +261,12 @@ export function validateSamlMetadata(input: Uint8Array | string, opts: SamlMetad
   } else {
     certificateWarnings(signing, findings, opts.expiringSoonDays ?? 30);
     if (signing.length > 1) {
+      const anyValid = signing.some((c) => !c.expired && c.daysLeft >= 0);
       findings.note(
         "CERT_SEVERAL",
-        `The IdP publishes ${signing.length} signing certificates (key rotation); all are reported. The one sent to Auth0 is the valid one that expires last.`,
+        anyValid
+          ? `The IdP publishes ${signing.length} signing certificates (key rotation); all are reported. The one sent to Auth0 is the valid one that expires last.`
+          : `The IdP publishes ${signing.length} signing certificates (key rotation); all are reported. None of them is valid any more: all ${signing.length} have expired, so the first one listed would be sent to Auth0 and logins signed with it may be refused. Rotate the signing certificate in your identity provider and upload its new metadata.`,
       );
     }
   }

@@ -132,7 +132,7 @@ describe("vendor staff", () => {
     const { page, problems } = await newCheckedPage(browser);
     await page.goto(portal.url);
     await hydrated(page);
-    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Sign in" }).click();
     await signInOnTenantPage(page, "sam@vendor.test", DEFAULT_DEMO_PASSWORD);
     await page.waitForURL(`${portal.url}/support`);
     await page.getByRole("heading", { level: 1, name: "Support console" }).waitFor();
@@ -186,7 +186,11 @@ describe("setup links", () => {
     await form.getByLabel("Role").selectOption({ label: "Viewer" });
     await form.getByRole("button", { name: "Create setup link" }).click();
     await lena.page.getByRole("status").filter({ hasText: "Setup link created" }).waitFor();
-    const link = await lena.page.locator("#new-link").inputValue();
+    const link =
+      (await lena.page
+        .getByRole("group", { name: /^Setup link/ })
+        .locator("code")
+        .textContent()) ?? "";
     expect(link).toMatch(new RegExp(`^${portal.url}/invites/[A-Za-z0-9_-]{43}$`));
 
     const nina = await newCheckedPage(browser);

@@ -82,10 +82,20 @@ describe("hostile bodies at the local tenant (1 MB cap, chunked or not)", () => 
   });
 });
 
-/** Every audit row's target and details, as text; the test checks a request added at least one. */
+/**
+ * Every audit and security-log row's text, with each refused request counted once; the test
+ * checks a request added at least one.
+ */
 async function auditTexts(): Promise<string[]> {
   const rows = await portal.database.db.selectFrom("audit_events").select(["target", "details"]).execute();
-  return rows.map((r) => `${r.target ?? ""} ${JSON.stringify(r.details ?? "")}`);
+  const refusals = await portal.database.db
+    .selectFrom("security_events")
+    .select(["route", "reason", "count"])
+    .execute();
+  return [
+    ...rows.map((r) => `${r.target ?? ""} ${JSON.stringify(r.details ?? "")}`),
+    ...refusals.flatMap((r) => Array.from({ length: r.count }, () => `${r.route} ${r.reason}`)),
+  ];
 }
 
 describe("setup-link tokens never reach audit rows, whatever the spelling of the path", () => {

@@ -1,5 +1,7 @@
 import { redirect } from "@remix-run/node";
+import { sql } from "kysely";
 import { recordAudit } from "../audit/audit.server";
+import { recordRefusal } from "../audit/security-log.server";
 import { getDb } from "../platform/db.server";
 import type { OrgRole } from "../platform/db/schema";
 import type { OrgScope, ScopedOrganization, ScopedUser, SupportRole, SupportScope } from "./scope.server";
@@ -15,7 +17,8 @@ import { configuredSupportRole, higherSupportRole } from "./vendor-roles.server"
  * user's memberships from the database on every request (a removed membership takes effect at
  * once), and return a typed scope — or throw the response to send: a redirect to sign-in for
  * anonymous page views, 401 for anonymous actions, 404 for another organization (its existence
- * does not leak), 403 for a role too low. Every refusal is an audit row.
+ * does not leak), 403 for a role too low. Every refusal is recorded: a member's in their organization's audit
+ * log, anyone else's in support's security log (see `refuse`).
  */
 
 export interface Membership {
@@ -73,7 +76,7 @@ async function loadViewer(request: Request): Promise<Viewer | null> {
     .where("sessions.revoked_at", "is", null)
     .where("sessions.idle_expires_at", ">", now)
     .where("sessions.absolute_expires_at", ">", now)
-    .orderBy("organizations.name")
+    .orderBy(sql`lower(organizations.name)`)
     .execute();
   const first = rows[0];
   if (!first) return null;
@@ -105,25 +108,48 @@ function requestPath(request: Request): string {
   return `${url.pathname}${url.search}`;
 }
 
+/**
+ * Whom a refusal is recorded for: a member of the organization refused by their role is that
+ * organization's business (its administrators see it in its log); anyone else — nobody signed in,
+ * another organization's member, someone without the vendor role — goes to support's security log,
+ * counted per actor, route and hour, so no customer reads another's people and a flood costs one row.
+ */
+type RefusedIn = { insiderOf: string } | { aimedAt: string | null };
+
 async function refuse(
   request: Request,
   viewer: Viewer | null,
   status: 401 | 403 | 404,
   reason: string,
-  organizationId: string | null = null,
+  where: RefusedIn = { aimedAt: null },
 ): Promise<never> {
-  // A layout and its child route guard the same request in parallel: one refusal, one audit row.
-  await requestMemo(`access.denied ${status} ${reason} ${organizationId ?? ""}`, async () =>
-    recordAudit(await getDb(), {
-      actorUserId: viewer?.user.id ?? null,
-      actorLabel: viewer?.user.email ?? "anonymous",
-      organizationId,
-      action: "access.denied",
-      target: `${request.method} ${maskSecretPath(new URL(request.url).pathname)}`,
-      outcome: "denied",
-      details: { reason, status },
-    }),
-  );
+  const route = `${request.method} ${maskSecretPath(new URL(request.url).pathname)}`;
+  // A layout and its child route guard the same request in parallel: one refusal, one row.
+  const key = "insiderOf" in where ? where.insiderOf : `outside ${where.aimedAt ?? ""}`;
+  await requestMemo(`access.denied ${status} ${reason} ${key}`, async () => {
+    const db = await getDb();
+    if ("insiderOf" in where) {
+      await recordAudit(db, {
+        actorUserId: viewer?.user.id ?? null,
+        actorLabel: viewer?.user.email ?? "anonymous",
+        organizationId: where.insiderOf,
+        action: "access.denied",
+        target: route,
+        outcome: "denied",
+        details: { reason, status },
+      });
+    } else {
+      await recordRefusal(db, {
+        actorUserId: viewer?.user.id ?? null,
+        actorLabel: viewer?.user.email ?? "anonymous",
+        organizationId: where.aimedAt,
+        action: "access.denied",
+        route,
+        status,
+        reason,
+      });
+    }
+  });
   if (status === 401 && request.method === "GET") {
     throw redirect(`/auth/login?returnTo=${encodeURIComponent(sanitizeReturnTo(requestPath(request)))}`);
   }
@@ -158,10 +184,10 @@ export async function requireOrgMember(
     const org = slug
       ? await db.selectFrom("organizations").select("id").where("slug", "=", slug).executeTakeFirst()
       : undefined;
-    return refuse(request, viewer, 404, "not a member of this organization", org?.id ?? null);
+    return refuse(request, viewer, 404, "not a member of this organization", { aimedAt: org?.id ?? null });
   }
   if (!orgRoleAtLeast(membership.role, role)) {
-    return refuse(request, viewer, 403, `needs ${role}, has ${membership.role}`, membership.org.id);
+    return refuse(request, viewer, 403, `needs ${role}, has ${membership.role}`, { insiderOf: membership.org.id });
   }
   return { kind: "org", user: pickUser(viewer), org: membership.org, role: membership.role };
 }
@@ -187,5 +213,5 @@ export async function refuseForbidden(
   reason: string,
 ): Promise<never> {
   const viewer = await getViewer(request);
-  return refuse(request, viewer, 403, reason, scope.kind === "org" ? scope.org.id : null);
+  return refuse(request, viewer, 403, reason, scope.kind === "org" ? { insiderOf: scope.org.id } : { aimedAt: null });
 }

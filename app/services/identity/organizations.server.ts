@@ -33,7 +33,9 @@ export async function listOrganizations(scope: SupportScope): Promise<Organizati
       sql<string>`count(memberships.user_id) filter (where memberships.role = 'org_admin')`.as("admins"),
     ])
     .groupBy("organizations.id")
-    .orderBy("organizations.name")
+    // "acme" beside "Acme Corp", not after "Zeta": people read names without case.
+    .orderBy(sql`lower(organizations.name)`)
+    .orderBy("organizations.slug")
     .execute();
   return rows.map((r) => ({
     id: r.id,

@@ -1,4 +1,5 @@
 import { recordAudit } from "../audit/audit.server";
+import { recordSignInRefusal } from "../audit/security-log.server";
 import { getDb } from "../platform/db.server";
 import { getEnv } from "../platform/env.server";
 import { logger } from "../platform/logger.server";
@@ -34,12 +35,13 @@ export async function completeSignIn(request: Request): Promise<SignInResult> {
   const headers = new Headers({ "Cache-Control": "no-store" });
   headers.append("Set-Cookie", await loginCookie().serialize("", { maxAge: 0, expires: new Date(0) }));
 
+  // A failed sign-in belongs to nobody's organization: support's security log, counted per actor,
+  // route and hour, so a flood of forged callbacks costs one row and pushes no real event away.
   const refuse = async (status: 400 | 403, message: string, details: Record<string, unknown>) => {
-    await recordAudit(await getDb(), {
+    await recordSignInRefusal({
       actorLabel: typeof details.email === "string" ? details.email : "anonymous",
-      action: "session.sign_in",
-      outcome: "failure",
-      details,
+      status,
+      reason: typeof details.reason === "string" ? details.reason : "refused",
     });
     return { ok: false as const, status, message, headers };
   };

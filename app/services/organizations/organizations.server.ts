@@ -62,7 +62,12 @@ export async function listOrganizationsFor(scope: StaffScope): Promise<Organizat
   const db = await getDb();
   let q = db.selectFrom("organizations").select(COLUMNS);
   if (scope.kind === "api" && scope.organization) q = q.where("id", "=", scope.organization.id);
-  return (await q.orderBy("name").orderBy("slug").execute()).map(recordOf);
+  return (
+    await q
+      .orderBy(sql`lower(name)`)
+      .orderBy("slug")
+      .execute()
+  ).map(recordOf);
 }
 
 /** One organization by slug, or null when there is none the scope may see. */

@@ -69,6 +69,25 @@ export interface AuditEventsTable {
   details: Json;
 }
 
+/** One row per actor, route and hour of refused requests by people outside an organization (support only). */
+export interface SecurityEventsTable {
+  id: Generated<string>;
+  hour: Timestamp;
+  actor_key: string;
+  actor_user_id: string | null;
+  actor_label: string;
+  route: string;
+  organization_id: string | null;
+  action: string;
+  status: number;
+  reason: string;
+  count: Generated<number>;
+  first_at: Timestamp;
+  last_at: Timestamp;
+  last_ip: string | null;
+  last_request_id: string | null;
+}
+
 export interface InvitationsTable {
   id: Generated<string>;
   /** SHA-256 (hex) of the token in the link; the token itself is never stored. */
@@ -379,6 +398,7 @@ export interface Database {
   memberships: MembershipsTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  security_events: SecurityEventsTable;
   invitations: InvitationsTable;
   invitation_acceptances: InvitationAcceptancesTable;
   organization_domains: OrganizationDomainsTable;

@@ -10,7 +10,8 @@ import * as m008 from "./008-api-keys";
 import * as m009 from "./009-change-requests";
 import * as m010 from "./010-organization-health";
 import * as m011 from "./011-test-logins";
-import * as m012 from "./012-organization-lifecycle";
+import * as m012 from "./012-security-log";
+import * as m013 from "./013-organization-lifecycle";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   "009-change-requests": m009,
   "010-organization-health": m010,
   "011-test-logins": m011,
-  "012-organization-lifecycle": m012,
+  "012-security-log": m012,
+  "013-organization-lifecycle": m013,
 };

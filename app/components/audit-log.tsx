@@ -1,0 +1,151 @@
+import { Form, Link, useLocation } from "@remix-run/react";
+import { Time } from "./time";
+
+/**
+ * An audit or security log page: the filters (a GET form that works without JavaScript), the
+ * events as a table, and a link to older events. Sentences and names wrap between words only.
+ */
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+export function AuditFilters({
+  actors,
+  actions,
+  orgs,
+  values,
+  ignored,
+}: {
+  actors: Choice[];
+  actions: Choice[];
+  orgs?: Choice[];
+  values: Record<string, string | undefined>;
+  ignored: string[];
+}) {
+  const { pathname } = useLocation();
+  return (
+    <Form method="get" className="audit-filters" aria-label="Filter events">
+      {ignored.length > 0 ? (
+        <p className="notice" role="status">
+          Left out of the filter because it was not understood: {ignored.join(", ")}. Dates are written YYYY-MM-DD.
+        </p>
+      ) : null}
+      <label>
+        Person
+        <select name="actor" defaultValue={values.actor ?? ""}>
+          <option value="">Anyone</option>
+          {actors.map((a) => (
+            <option key={a.value} value={a.value}>
+              {a.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Action
+        <select name="action" defaultValue={values.action ?? ""}>
+          <option value="">Any action</option>
+          {actions.map((a) => (
+            <option key={a.value} value={a.value}>
+              {a.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      {orgs ? (
+        <label>
+          Organization
+          <select name="org" defaultValue={values.org ?? ""}>
+            <option value="">Every organization</option>
+            {orgs.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
+      <label>
+        From (UTC day)
+        <input type="date" name="from" defaultValue={values.from ?? ""} />
+      </label>
+      <label>
+        To (UTC day)
+        <input type="date" name="to" defaultValue={values.to ?? ""} />
+      </label>
+      <div className="audit-filter-actions">
+        <button type="submit">Show events</button>
+        <Link to={pathname}>Clear filters</Link>
+      </div>
+    </Form>
+  );
+}
+
+/** "Older events" keeps the filters and moves the cursor; "Newest events" drops it. */
+export function AuditPager({ next, paged }: { next?: string; paged: boolean }) {
+  const { pathname, search } = useLocation();
+  const params = new URLSearchParams(search);
+  params.delete("after");
+  const base = params.toString();
+  const older = new URLSearchParams(base);
+  if (next) older.set("after", next);
+  if (!next && !paged) return null;
+  return (
+    <nav className="pager" aria-label="Pages of events">
+      {paged ? <Link to={`${pathname}${base ? `?${base}` : ""}`}>Newest events</Link> : null}
+      {next ? <Link to={`${pathname}?${older.toString()}`}>Older events</Link> : null}
+    </nav>
+  );
+}
+
+export function AuditEvents({
+  rows,
+  showOrg = false,
+  filtered,
+}: {
+  rows: { id: string; at: string; actor: string; sentence: string; outcome: string; orgName: string | null }[];
+  showOrg?: boolean;
+  filtered: boolean;
+}) {
+  if (rows.length === 0)
+    return (
+      <p className="empty-state">
+        {filtered ? "No events match these filters. Clear them to see everything." : "Nothing recorded yet."}
+      </p>
+    );
+  return (
+    <div className="table-scroll">
+      <table className="audit-events">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            {showOrg ? <th scope="col">Organization</th> : null}
+            <th scope="col">What happened</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id}>
+              <td className="when">
+                <Time value={r.at} />
+              </td>
+              {showOrg ? <td>{r.orgName ?? "—"}</td> : null}
+              <td>
+                {r.sentence}
+                {r.outcome !== "success" ? (
+                  <>
+                    {" "}
+                    <span className={`badge ${r.outcome === "denied" ? "warn" : "error"}`}>
+                      {r.outcome === "denied" ? "refused" : "failed"}
+                    </span>
+                  </>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
