@@ -101,7 +101,7 @@ describe("forms on one schema", () => {
 
     await form.getByLabel("Name", { exact: true }).fill("Initech");
     await form.getByLabel("Slug").fill("Not A Slug!");
-    await form.getByLabel("Auth0 organization id (optional)").fill("nope");
+    await form.getByLabel("Link an existing Auth0 organization (optional)").fill("nope");
     const [response] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === "POST"),
       form.getByRole("button", { name: "Add organization" }).click(),
@@ -124,18 +124,19 @@ describe("forms on one schema", () => {
     await page.screenshot({ path: "test-results/forms-nojs-refused.png", fullPage: true });
 
     await slug.fill("initech");
-    await form.getByLabel("Auth0 organization id (optional)").fill("");
+    await form.getByLabel("Link an existing Auth0 organization (optional)").fill("");
     const [created] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === "POST"),
       form.getByRole("button", { name: "Add organization" }).click(),
     ]);
     expect(created.status()).toBe(303);
     await page.getByRole("status").waitFor();
-    expect(new URL(page.url()).pathname).toBe("/support");
+    // On to the new organization's page, where its first administrator's setup link is issued.
+    expect(new URL(page.url()).pathname).toBe("/support/orgs/initech");
     expect(await page.getByRole("status").textContent()).toBe(
-      "Organization initech created. Now issue its first administrator's setup link.",
+      "Organization Initech created. Now issue its first administrator's setup link.",
     );
-    expect(await page.getByRole("table").first().textContent()).toContain("Initech");
+    await page.getByRole("heading", { level: 2, name: /^Initech/ }).waitFor();
     // The refused POST answered 400, which the browser logs: that one, nothing else.
     expect(problems).toEqual([expect.stringMatching(/status of 400/)]);
     await context.close();
