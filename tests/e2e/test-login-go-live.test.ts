@@ -334,7 +334,8 @@ describe("OIDC: test login, failures explained, go live, demo app", () => {
     // The newest test in the history (its time reads UTC before hydration, local time after).
     const history = page.getByRole("table").filter({ has: page.getByRole("columnheader", { name: "When" }) });
     await history.getByRole("link").first().click();
-    expect(await page.getByText(/redirect URI \(reply URL\) or ACS URL it does not know/).isVisible()).toBe(true);
+    await page.waitForURL(/\/orgs\/globex\/sso\/tests\/[0-9a-f-]{36}$/);
+    await page.getByText(/redirect URI \(reply URL\) or ACS URL it does not know/).waitFor();
 
     await oidcTest("none");
     expect(await page.getByRole("heading", { name: /Result: Passed/ }).isVisible()).toBe(true);
