@@ -2,19 +2,27 @@
  * The apply engine under load: N organizations (default 200) each queue one change at the same
  * moment — create the organization's connection, enable it for two applications and for the
  * organization's Auth0 organization — and W workers (default 2) drain the queue against the local
- * tenant with a rate-limit preset (free: 2/s burst 2; enterprise: 16/s burst 50).
+ * tenant with a rate-limit preset (free: 2/s burst 2; enterprise: 16/s burst 50) and, as a real
+ * tenant, a latency per Management API request.
  *
- *   npm run bench:apply [-- --orgs 200 --workers 2 --presets free,enterprise --no-write]
+ *   npm run bench:apply [-- --preset enterprise --orgs 200 --latency-ms 150 [--jitter-ms 50]
+ *                          [--workers 2 --concurrency 4 --lock-scope resource|tenant]
+ *                          [--engines postgres,pglite] [--label TEXT] [--no-write]]
  *
- * PostgreSQL when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set — a fresh database is
- * created and dropped, each worker gets its own pool — else PGlite in memory (one session shared
- * by the workers). Writes the figures into the "## Apply engine" section of BENCHMARKS.md.
+ * `--preset` (or `--presets free,enterprise`) picks the limits. PostgreSQL when BENCH_DATABASE_URL
+ * (or TEST_DATABASE_URL) is set — a fresh database is created and dropped, each worker gets its
+ * own pool — and PGlite in memory (one session shared by the workers); `--engines` picks. Adds a
+ * row per run to the "## Apply engine" section of BENCHMARKS.md (the same settings' earlier row is
+ * replaced). The last line is for scripts:
+ *   apply: <ratio> of the limit, <n> 429s, <n> lost, <n> duplicated
+ * (the lowest ratio and the sums over the runs).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { enqueueApply } from "~/services/apply/jobs.server";
+import { LOCK_SCOPES, type LockScope } from "~/services/apply/locks.server";
 import { createApplyWorker, type ApplyWorker } from "~/services/apply/worker.server";
 import type { ResponseInfo } from "~/services/auth0/client.server";
 import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
@@ -28,13 +36,27 @@ const { values } = parseArgs({
   options: {
     orgs: { type: "string", default: "200" },
     workers: { type: "string", default: "2" },
+    preset: { type: "string" },
     presets: { type: "string", default: "free,enterprise" },
+    "latency-ms": { type: "string", default: "0" },
+    "jitter-ms": { type: "string" },
+    concurrency: { type: "string", default: "4" },
+    "lock-scope": { type: "string", default: "resource" },
+    engines: { type: "string" },
+    label: { type: "string" },
     "no-write": { type: "boolean", default: false },
   },
 });
 const ORGS = Number(values.orgs);
 const WORKERS = Number(values.workers);
-const PRESETS = values.presets!.split(",") as ("free" | "enterprise")[];
+const PRESETS = (values.preset ?? values.presets!).split(",") as ("free" | "enterprise")[];
+const LATENCY_MS = Number(values["latency-ms"]);
+// Real Auth0 varies: ± a third of the latency unless told otherwise.
+const JITTER_MS = values["jitter-ms"] !== undefined ? Number(values["jitter-ms"]) : Math.round(LATENCY_MS / 3);
+const CONCURRENCY = Number(values.concurrency);
+const LOCK_SCOPE = values["lock-scope"] as LockScope;
+if (!LOCK_SCOPES.includes(LOCK_SCOPE)) throw new Error(`--lock-scope must be one of ${LOCK_SCOPES.join(", ")}`);
+for (const p of PRESETS) if (p !== "free" && p !== "enterprise") throw new Error(`unknown preset ${p}`);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 
 interface Database {
@@ -138,6 +160,7 @@ async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise")
     // The run: the preset switched on (its bucket starts full), the workers started together.
     const seen: (ResponseInfo & { at: number })[] = [];
     tenant.setRateLimit(preset);
+    tenant.setLatency({ latencyMs: LATENCY_MS, jitterMs: JITTER_MS });
     const config = localTenantConfig(tenant);
     const workers: ApplyWorker[] = [];
     for (let i = 0; i < WORKERS; i++) {
@@ -148,6 +171,8 @@ async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise")
           prefix: "sso",
           rateBudget: AUTH0_RATE_LIMITS[preset],
           workerId: `bench-${i}`,
+          concurrency: CONCURRENCY,
+          lockScope: LOCK_SCOPE,
           pollMs: 50,
           hooks: { onResponse: (r) => seen.push({ ...r, at: Date.now() }) },
         }),
@@ -168,8 +193,9 @@ async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise")
     const drainSeconds = (lastResponse - started) / 1000;
     await Promise.all(workers.map((w) => w.stop()));
 
-    // Verification, rate limit off: every change present, nothing twice.
+    // Verification, rate limit and latency off: every change present, nothing twice.
     tenant.setRateLimit("off");
+    tenant.setLatency({ latencyMs: 0 });
     const jobs = await db.selectFrom("apply_jobs").select(["status"]).execute();
     let lost = 0;
     let duplicated = 0;
@@ -225,54 +251,108 @@ async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise")
 }
 
 const loadBefore = loadavg()[0]!.toFixed(2);
-const engines: ("pglite" | "postgres")[] = serverUrl ? ["postgres", "pglite"] : ["pglite"];
+const available: ("pglite" | "postgres")[] = serverUrl ? ["postgres", "pglite"] : ["pglite"];
+const engines = values.engines
+  ? (values.engines.split(",") as ("pglite" | "postgres")[]).filter((e) => available.includes(e))
+  : available;
 const results: Result[] = [];
 for (const engine of engines) {
   for (const preset of PRESETS) {
-    console.log(`running ${preset} on ${engine} with ${ORGS} organizations…`);
+    console.log(
+      `running ${preset} on ${engine} with ${ORGS} organizations, ${LATENCY_MS} ± ${JITTER_MS} ms a request, ` +
+        `${WORKERS} workers × ${CONCURRENCY} jobs, ${LOCK_SCOPE} locks…`,
+    );
     const r = await run(engine, preset);
     console.log(r);
+    console.log(summary([r]));
     results.push(r);
   }
 }
 
+function summary(rs: Result[]): string {
+  const ratio = Math.min(...rs.map((r) => r.ratio));
+  const sum = (f: (r: Result) => number) => rs.reduce((n, r) => n + f(r), 0);
+  return `apply: ${ratio.toFixed(2)} of the limit, ${sum((r) => r.limited)} 429s, ${sum((r) => r.lost)} lost, ${sum((r) => r.duplicated)} duplicated`;
+}
+
 const limits = (p: "free" | "enterprise") => `${AUTH0_RATE_LIMITS[p].perSecond}/s, burst ${AUTH0_RATE_LIMITS[p].burst}`;
-const section = `## Apply engine
+const today = new Date().toISOString().slice(0, 10);
+const label = values.label ?? "";
+const HEADER = `| date | label | database | preset (limit) | orgs | latency | workers × jobs in flight, locks | jobs succeeded | drain time | requests (writes) | accepted requests/s ÷ limit | same, burst excluded | 429s | lost updates | duplicated | writes beyond the minimum | load before |
+| --- | --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`;
+/** The cells that say which run a row is (a new run with the same ones replaces it). */
+const keyOf = (cells: string[]) => cells.slice(1, 7).join("|");
+const rows = results.map((r) =>
+  [
+    today,
+    label,
+    r.database.split(" ")[0]!,
+    `${r.preset} (${limits(r.preset)})`,
+    String(r.orgs),
+    `${LATENCY_MS} ± ${JITTER_MS} ms`,
+    `${WORKERS} × ${CONCURRENCY}, ${LOCK_SCOPE}`,
+    `${r.succeeded}/${r.jobs}`,
+    `${r.drainSeconds.toFixed(1)} s`,
+    `${r.requests} (${r.writes})`,
+    r.ratio.toFixed(2),
+    r.ratioAfterBurst.toFixed(2),
+    String(r.limited),
+    String(r.lost),
+    String(r.duplicated),
+    String(r.extraWrites),
+    loadBefore,
+  ].map((c) => c.replaceAll("|", "/")),
+);
+const intro = `## Apply engine
 
-${ORGS} organizations each queue one change at the same moment (create the organization's SAML
+N organizations each queue one change at the same moment (create the organization's SAML
 connection, enable it for two applications and for its Auth0 organization: at least 3 writes and
-1 read each) and ${WORKERS} apply workers drain the queue against the local tenant with the
-preset's rate limit. The workers share the client-side budget (a token bucket row in the
-database, refilled at 95 % of the tenant's sustained rate) and serialize their steps with the
-tenant's advisory lock. Every Management API answer counts against the tenant's limit, reads
-included. The local tenant is started with room for more than Auth0's default 100 connections
-(an entity limit enterprise tenants have raised). The whole run takes about 17 minutes.
+1 read each) and W apply workers, each with J jobs in flight, drain the queue against the local
+tenant with the preset's rate limit and, like a real tenant, a latency on every Management API
+request (\`--latency-ms\`, ± \`--jitter-ms\`, default a third of it, uniform). The workers share
+the client-side budget (a token bucket row in the database, refilled at 95 % of the tenant's
+sustained rate, its size the burst less a tenth) and lock what each step rewrites (\`resource\`:
+the organization's own connection) or, as before issue 18, the whole tenant (\`tenant\`, one job
+at a time per worker). Every Management API answer counts against the tenant's limit, reads
+included. The local tenant has room for more than Auth0's default 100 connections (an entity
+limit enterprise tenants have raised).
 
-- Date: ${new Date().toISOString().slice(0, 10)}
-- Machine: ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}); Node ${process.version}; 1-min load average before the run: ${loadBefore} (the machine is shared)
-- Databases: ${[...new Set(results.map((r) => r.database))].join("; ")}
-- Command: \`npm run bench:apply\` (\`tsx bench/apply.ts --orgs ${ORGS} --workers ${WORKERS}\`)
+- Machine: ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}); Node ${process.version}; shared with other engineers' work (1-min load average in the last column)
+- Databases: PostgreSQL (local server, a pool of 10 per worker) and PGlite (in memory, one session shared by the workers)
+- Command: \`npm run bench:apply -- --preset enterprise --orgs 200 --latency-ms 150\` (the row's settings:
+  \`--workers W --concurrency J --lock-scope resource|tenant --engines postgres,pglite --label TEXT\`)
+- "accepted requests/s ÷ limit" is every answer but 429s over the drain time, divided by the preset's
+  sustained rate (the first burst included; the next column without it)
 
-| database | preset (limit) | jobs succeeded | drain time | requests (writes) | accepted requests/s ÷ limit | same, burst excluded | 429s | lost updates | duplicated | writes beyond the minimum |
-| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${results
-  .map(
-    (r) =>
-      `| ${r.database.split(" ")[0]} | ${r.preset} (${limits(r.preset)}) | ${r.succeeded}/${r.jobs} | ${r.drainSeconds.toFixed(1)} s | ${r.requests} (${r.writes}) | ${r.ratio.toFixed(2)} | ${r.ratioAfterBurst.toFixed(2)} | ${r.limited} | ${r.lost} | ${r.duplicated} | ${r.extraWrites} |`,
-  )
-  .join("\n")}
-
+`;
+const outro = `
 "Lost updates" counts organizations whose connection, options, applications or organization
 enablement is not what was queued; "duplicated" counts extra connections with the same name;
 "writes beyond the minimum" counts successful writes over 3 per organization (repeats after
 retries).
 `;
-console.log(section);
 if (!values["no-write"]) {
   const file = "BENCHMARKS.md";
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
   const re = /## Apply engine\n[\s\S]*?(?=\n## |$)/;
-  const next = re.test(current) ? current.replace(re, section.trimEnd() + "\n") : `${current.trimEnd()}\n\n${section}`;
+  const old = re.exec(current)?.[0] ?? "";
+  // Rows of the current table shape are kept (a run with the same settings and label replaces its row).
+  const kept = /\|\s*date\s*\|\s*label\s*\|/.test(old)
+    ? old
+        .split("\n")
+        .filter((l) => /^\|\s*\d{4}-\d{2}-\d{2}\s*\|/.test(l))
+        .map((l) =>
+          l
+            .split("|")
+            .slice(1, -1)
+            .map((c) => c.trim()),
+        )
+    : [];
+  const keys = new Set(rows.map(keyOf));
+  const all = [...kept.filter((c) => !keys.has(keyOf(c))), ...rows];
+  const section = `${intro}${HEADER}\n${all.map((c) => `| ${c.join(" | ")} |`).join("\n")}\n${outro}`;
+  const next = old ? current.replace(re, section.trimEnd() + "\n") : `${current.trimEnd()}\n\n${section}`;
   writeFileSync(file, next);
   console.log(`written to ${file}`);
 }
+console.log(summary(results));

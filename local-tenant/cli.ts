@@ -1,6 +1,7 @@
 /**
- * npm run local-tenant -- --port 4010 [--rate-limit free|enterprise|off] [--data-dir DIR]
- * Starts the local Auth0 stand-in and prints what a client needs to reach it.
+ * npm run local-tenant -- --port 4010 [--rate-limit free|enterprise|off] [--latency-ms N [--jitter-ms N]] [--data-dir DIR]
+ * Starts the local Auth0 stand-in and prints what a client needs to reach it. `--latency-ms 150`
+ * makes every Management API request take 150 ms (± `--jitter-ms`), as a real tenant does.
  */
 import { parseArgs } from "node:util";
 import type { RateLimitPreset } from "./context.js";
@@ -12,7 +13,7 @@ const PRESETS: RateLimitPreset[] = ["free", "enterprise", "off"];
 function fail(message: string): never {
   console.error(`local-tenant: ${message}`);
   console.error(
-    "usage: npm run local-tenant -- --port N [--rate-limit free|enterprise|off] [--data-dir DIR] [--demo-idps]",
+    "usage: npm run local-tenant -- --port N [--rate-limit free|enterprise|off] [--latency-ms N] [--jitter-ms N] [--data-dir DIR] [--demo-idps]",
   );
   process.exit(2);
 }
@@ -23,6 +24,8 @@ try {
     options: {
       port: { type: "string", default: "4010" },
       "rate-limit": { type: "string", default: "off" },
+      "latency-ms": { type: "string", default: "0" },
+      "jitter-ms": { type: "string", default: "0" },
       "data-dir": { type: "string" },
       hostname: { type: "string" },
       "portal-url": { type: "string" },
@@ -38,10 +41,20 @@ const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535, got ${args.port}`);
 const rateLimit = args["rate-limit"] as RateLimitPreset;
 if (!PRESETS.includes(rateLimit)) fail(`--rate-limit must be one of ${PRESETS.join(", ")}, got ${args["rate-limit"]}`);
+function milliseconds(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text ?? "") || value > 60_000)
+    fail(`--${flag} must be a whole number of milliseconds 0..60000, got ${text}`);
+  return value;
+}
+const latencyMs = milliseconds("latency-ms", args["latency-ms"]);
+const jitterMs = milliseconds("jitter-ms", args["jitter-ms"]);
 
 const tenant = await startLocalTenant({
   port,
   rateLimit,
+  latencyMs,
+  jitterMs,
   dataDir: args["data-dir"],
   hostname: args.hostname,
   portalUrl: args["portal-url"],
@@ -65,6 +78,9 @@ const idps = args["demo-idps"]
     })
   : undefined;
 if (idps) console.log(idps.describe().join("\n"));
+if (latencyMs > 0 || jitterMs > 0) {
+  console.log(`  latency:             ${latencyMs} ms ± ${jitterMs} ms per Management API request`);
+}
 console.log(
   `  rate limit:          ${rateLimit}${args["data-dir"] ? `\n  data dir:            ${args["data-dir"]}` : " (state in memory)"}`,
 );

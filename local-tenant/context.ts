@@ -1,3 +1,4 @@
+import type { Latency } from "./management/latency.js";
 import type { TenantStore } from "./store.js";
 
 export type RateLimitPreset = "free" | "enterprise" | "off";
@@ -12,6 +13,8 @@ export interface TenantContext {
   /** Management API audience: `${baseUrl}/api/v2/`. */
   audience: string;
   rateLimit: RateLimitPreset;
+  /** How long every Management API request takes (Auth0: ~100–300 ms); zero by default. */
+  latency: Latency;
   /** Connections allowed in the tenant (Auth0's entity limit: 100; enterprise plans can raise it). */
   maxConnections?: number;
   /** Clock, injectable for tests of token and assertion expiry. */

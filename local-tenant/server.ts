@@ -16,6 +16,10 @@ export interface LocalTenantOptions {
   /** Where state persists; omit for fresh in-memory state (tests). */
   dataDir?: string;
   rateLimit?: RateLimitPreset;
+  /** Every Management API request waits this long on a timer (default 0; Auth0: ~100–300 ms). */
+  latencyMs?: number;
+  /** … give or take up to this much, uniformly (default 0). */
+  jitterMs?: number;
   /** Connections allowed (default 100, Auth0's entity limit; raised for load tests). */
   maxConnections?: number;
   /** Portal origin, for the seeded applications' callback allow-lists. */
@@ -39,6 +43,8 @@ export interface LocalTenant {
   context: TenantContext;
   /** Switches the Management API rate-limit preset while running (the bucket starts full). */
   setRateLimit(preset: RateLimitPreset): void;
+  /** Changes the Management API latency while running (e.g. none while a test sets up). */
+  setLatency(latency: { latencyMs: number; jitterMs?: number }): void;
   close(): Promise<void>;
 }
 
@@ -67,6 +73,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     issuer: `${baseUrl}/`,
     audience: `${baseUrl}/api/v2/`,
     rateLimit: options.rateLimit ?? "off",
+    latency: { ms: options.latencyMs ?? 0, jitterMs: options.jitterMs ?? 0 },
     maxConnections: options.maxConnections,
     now: options.now ?? (() => new Date()),
   };
@@ -103,6 +110,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     demoAppClient: client(DEMO_APP_CLIENT_ID),
     context,
     setRateLimit: (preset) => setRateLimit(context, preset),
+    setLatency: ({ latencyMs, jitterMs = 0 }) => {
+      context.latency = { ms: latencyMs, jitterMs };
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

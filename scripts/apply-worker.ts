@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     tenant: getTenantConfig(),
     prefix: env.AUTH0_CONNECTION_PREFIX,
     rateBudget,
+    concurrency: env.APPLY_WORKER_CONCURRENCY,
+    lockScope: env.APPLY_LOCK_SCOPE,
   });
   // Scheduled jobs (certificate expiry, metadata refresh, drift…): every worker runs the loop,
   // each job still runs once per period.
@@ -46,7 +48,13 @@ async function main(): Promise<void> {
     : undefined;
   // The key id (never the key) lets operators check that portal and workers share SECRETS_KEY.
   logger.info(
-    { worker: worker.id, rateLimit: env.AUTH0_RATE_LIMIT, secretsKeyId: getSecretsKey().id },
+    {
+      worker: worker.id,
+      rateLimit: env.AUTH0_RATE_LIMIT,
+      concurrency: env.APPLY_WORKER_CONCURRENCY,
+      lockScope: env.APPLY_LOCK_SCOPE,
+      secretsKeyId: getSecretsKey().id,
+    },
     "apply worker started",
   );
   const shutdown = async () => {

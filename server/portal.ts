@@ -122,6 +122,8 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
         tenant: getTenantConfig(),
         prefix: getEnv().AUTH0_CONNECTION_PREFIX,
         rateBudget,
+        concurrency: getEnv().APPLY_WORKER_CONCURRENCY,
+        lockScope: getEnv().APPLY_LOCK_SCOPE,
       });
       scheduler = startOperationsScheduler({ db, tenant: getTenantConfig(), rateBudget });
     }

@@ -4,6 +4,7 @@ import { clientsRouter } from "./clients.js";
 import { connectionsRouter, type ConnectionsRouterOptions } from "./connections.js";
 import { apiErrorHandler, ApiError } from "./errors.js";
 import { organizationsRouter } from "./organizations.js";
+import { latencyMiddleware } from "./latency.js";
 import { rateLimiter } from "./rate-limit.js";
 import { createTokenIssuer } from "./tokens.js";
 import { usersRouter } from "./users.js";
@@ -25,6 +26,8 @@ export function managementRouter(ctx: TenantContext, opts: ConnectionsRouterOpti
   });
 
   const api = Router();
+  // Auth0's latency first (on a timer): the request reaches the rate limiter when it "arrives".
+  api.use(latencyMiddleware(ctx));
   // Every /api/v2 response carries the rate-limit headers, errors included, so the bucket runs first.
   api.use(rateLimiter(ctx));
   api.use(tokens.authenticate);

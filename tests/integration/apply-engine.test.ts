@@ -340,7 +340,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
 
 describe(`shared rate budget (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   raceTest("two connections taking at once never get more than the burst plus the refill", async () => {
-    const budget = { burst: 5, perSecond: 10, utilization: 1 };
+    const budget = { burst: 5, perSecond: 10, utilization: 1, headroom: 0 };
     const dbs = [database.db, second?.db ?? database.db];
     const started = Date.now();
     const waits = await Promise.all(
@@ -355,7 +355,7 @@ describe(`shared rate budget (${process.env.TEST_DATABASE_URL ? "postgres" : "pg
   });
 
   it("refills at the configured rate and keeps tenants apart", async () => {
-    const budget = { burst: 2, perSecond: 20, utilization: 1 };
+    const budget = { burst: 2, perSecond: 20, utilization: 1, headroom: 0 };
     expect(await tryTakeBudget(database.db, "tenant-b", budget, 2)).toBe(0);
     expect(await tryTakeBudget(database.db, "tenant-b", budget)).toBeGreaterThan(0);
     expect(await tryTakeBudget(database.db, "tenant-c", budget)).toBe(0);
@@ -364,7 +364,7 @@ describe(`shared rate budget (${process.env.TEST_DATABASE_URL ? "postgres" : "pg
   });
 
   it("after a 429 nobody takes a token before the tenant's reset", async () => {
-    const budget = { burst: 10, perSecond: 100, utilization: 1 };
+    const budget = { burst: 10, perSecond: 100, utilization: 1, headroom: 0 };
     expect(await tryTakeBudget(database.db, "tenant-d", budget)).toBe(0);
     await drainBudget(database.db, "tenant-d", Date.now() + 400);
     const wait = await tryTakeBudget(second?.db ?? database.db, "tenant-d", budget);

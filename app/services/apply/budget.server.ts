@@ -6,8 +6,12 @@ import "../platform/db/apply-schema";
  * The client-side rate budget: one token bucket per Auth0 tenant, in the database, so every
  * worker in every process draws from the same bucket. One UPDATE both refills (by the time since
  * the last take, by the database's clock) and takes, so two workers can never take the same token.
- * The refill is set a little under the tenant's limit: the tenant's own bucket then fills up the
- * difference and absorbs the jitter between our clock and its clock instead of answering 429.
+ * The refill is set a little under the tenant's limit and the bucket a little smaller than the
+ * tenant's burst (`headroom`): the tenant's own bucket then always holds a few tokens more than
+ * ours, which absorbs the jitter between taking a token and the request reaching Auth0 (network,
+ * a busy event loop, many requests in flight) instead of answering 429. With a burst of 2 (free
+ * plan) and no headroom, a request that arrives 30 ms late while the next one arrives on time was
+ * enough for a 429.
  */
 
 export interface RateBudget {
@@ -17,6 +21,8 @@ export interface RateBudget {
   perSecond: number;
   /** Fraction of the sustained rate the portal allows itself (default 0.95). */
   utilization?: number;
+  /** Tokens of the burst the portal leaves to the tenant (default a tenth of it, at least 1). */
+  headroom?: number;
 }
 
 /** Auth0's published Management API limits (global bucket), and "off" for unlimited tenants. */
@@ -31,6 +37,11 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 function refillOf(b: RateBudget): number {
   return b.perSecond * (b.utilization ?? 0.95);
+}
+
+/** The portal's bucket: the tenant's burst less the headroom, never under one token. */
+export function capacityOf(b: RateBudget): number {
+  return Math.max(1, b.burst - (b.headroom ?? Math.max(1, Math.ceil(b.burst / 10))));
 }
 
 /**
@@ -57,7 +68,7 @@ async function ensureBucket(db: Executor, tenant: string, capacity: number, refi
  * milliseconds to wait before they will be.
  */
 export async function tryTakeBudget(db: Executor, tenant: string, budget: RateBudget, n = 1): Promise<number> {
-  const capacity = budget.burst;
+  const capacity = capacityOf(budget);
   const refill = refillOf(budget);
   await ensureBucket(db, tenant, capacity, refill);
   const result = await sql<{ granted: boolean; available: string | number; ahead: string | number }>`

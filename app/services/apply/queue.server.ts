@@ -18,13 +18,32 @@ import { normalizeJob } from "./jobs.server";
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-export async function claimNext(db: Kysely<Database>, worker: string, leaseMs: number): Promise<ApplyJob | undefined> {
+export interface ClaimOptions {
+  /**
+   * The worker whose slot claims (`<worker>#<n>`): a running job leased to any slot of that
+   * worker and not in `busy` (the jobs its slots are running right now) is its own, left by a
+   * restart, and taken back at once. Default: only jobs leased to `worker` itself.
+   */
+  owner?: string;
+  busy?: readonly string[];
+}
+
+export async function claimNext(
+  db: Kysely<Database>,
+  worker: string,
+  leaseMs: number,
+  options: ClaimOptions = {},
+): Promise<ApplyJob | undefined> {
+  const busy = options.busy?.length ? sql`and j.id not in (${sql.join(options.busy.map((id) => sql`${id}`))})` : sql``;
+  const own = options.owner
+    ? sql`(split_part(j.locked_by, '#', 1) = ${options.owner} ${busy})`
+    : sql`j.locked_by = ${worker}`;
   return db.transaction().execute(async (trx) => {
     const result = await sql<ApplyJob>`
       select j.*
         from apply_jobs j
        where ((j.status = 'queued' and j.next_run_at <= now())
-              or (j.status = 'running' and (j.locked_until < now() or j.locked_by = ${worker})))
+              or (j.status = 'running' and (j.locked_until < now() or ${own})))
          and not exists (
                select 1 from apply_jobs o
                 where o.organization_id = j.organization_id and o.id < j.id
@@ -51,15 +70,19 @@ export async function holdsLease(db: Executor, jobId: string, worker: string): P
   return row?.locked_by === worker && row.status === "running";
 }
 
-/** Records a step as done (with the connection it acted on) and extends the lease. */
+/**
+ * Records a step as done (with the connection it acted on) and extends the lease — only while the
+ * job is still running under this worker's lease; false when it is not (fencing).
+ */
 export async function recordStepDone(
   db: Executor,
   job: ApplyJob,
   step: string,
   connectionId: string | null,
   leaseMs: number,
-): Promise<void> {
-  await db
+  worker: string,
+): Promise<boolean> {
+  const r = await db
     .updateTable("apply_jobs")
     .set({
       steps_done: JSON.stringify([...job.steps_done, step]),
@@ -68,5 +91,8 @@ export async function recordStepDone(
       updated_at: sql`now()`,
     })
     .where("id", "=", job.id)
-    .execute();
+    .where("status", "=", "running")
+    .where("locked_by", "=", worker)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

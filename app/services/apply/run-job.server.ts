@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { InvalidOptionsError } from "../auth0/errors";
 import type { Auth0Gateway } from "../auth0/gateway.server";
 import type { SystemOrgScope } from "../identity/scope.server";
@@ -7,14 +7,16 @@ import type { Database } from "../platform/db/schema";
 import type { Logger } from "pino";
 import { SecretOpenError, type SecretsKey } from "../platform/secrets.server";
 import { jobKind } from "./kinds/registry.server";
+import type { ResourceLocks } from "./locks.server";
 import type { JobRun, StepResult } from "./kinds/job-kind";
 import { moveJob } from "./move-job.server";
 import { holdsLease, recordStepDone } from "./queue.server";
 import { moveAfterError, type Backoff } from "./retry-policy.server";
 
 /**
- * Runs one claimed job: its kind's steps not yet recorded, each in its own transaction holding
- * the tenant's advisory lock; then the move that ends it (or sends it back to the queue).
+ * Runs one claimed job: its kind's steps not yet recorded, each holding the locks of the resources
+ * the kind reads and writes back (locks.server.ts) and recorded done as it ends; then the move that
+ * ends the job (or sends it back to the queue).
  */
 
 /** Thrown by a crash hook to emulate the process dying at that point (tests). */
@@ -36,16 +38,14 @@ export interface JobRunner {
   worker: string;
   leaseMs: number;
   backoff: Backoff;
-  /** The tenant's Management API URL: the advisory lock's key. */
-  tenantKey: string;
-  /** A gateway whose audit rows and budget takes go through `db` (the step's transaction). */
+  /** The locks steps hold (per resource, or tenant-wide: APPLY_LOCK_SCOPE). */
+  locks: ResourceLocks;
+  /** A gateway auditing refusals into `db` (the step's unit); its budget is the shared one. */
   gateway(db: Executor, rateLimited: { count: number }): Auth0Gateway;
   secretsKey: () => SecretsKey;
   crash?: (point: CrashPoint) => void | Promise<void>;
   log: Logger;
 }
-
-const LOCK_CLASS = 0x5350; // "SP": keeps the portal's advisory locks apart from anyone else's
 
 type StepOutcome = { done: StepResult } | { error: unknown } | { lost: true };
 
@@ -64,30 +64,37 @@ async function scopeOf(db: Kysely<Database>, job: ApplyJob): Promise<SystemOrgSc
 }
 
 /**
- * One step in one transaction: the tenant lock, the fencing check, the step, the record that it is
- * done. A crash before the commit repeats the step, which is idempotent.
+ * One step under its resources' locks: the fencing check, the step, then — committed together —
+ * the step's own rows and the record that it is done. A crash before that commit repeats the step,
+ * which is idempotent.
  */
 async function runStep(
   r: JobRunner,
   job: ApplyJob,
   step: string,
   run: JobRun,
+  resources: readonly string[],
   rateLimited: { count: number },
 ): Promise<StepOutcome> {
-  return r.db.transaction().execute(async (trx): Promise<StepOutcome> => {
-    await sql`select pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(${r.tenantKey}))`.execute(trx);
+  return r.locks.hold(resources, async (unit): Promise<StepOutcome> => {
     // Fencing: if the lease ran out and another worker took the job, stop here.
-    if (!(await holdsLease(trx, job.id, r.worker))) return { lost: true };
+    if (!(await holdsLease(unit.db, job.id, r.worker))) return { lost: true };
     let result: StepResult;
     try {
-      result = await run.run(step, r.gateway(trx, rateLimited), trx);
+      result = await run.run(step, r.gateway(unit.db, rateLimited), unit.db);
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err;
       return { error: err };
     }
     await r.crash?.({ jobId: job.id, step, phase: "after-write" });
     const connectionId = result.connectionId !== undefined ? result.connectionId : job.connection_id;
-    await recordStepDone(trx, job, step, connectionId, r.leaseMs);
+    let recorded = false;
+    await unit.commit(async (trx) => {
+      // Still ours? (A lease taken over meanwhile: the new holder repeats the step.)
+      recorded = await recordStepDone(trx, job, step, connectionId, r.leaseMs, r.worker);
+      if (recorded) await result.record?.(trx);
+    });
+    if (!recorded) return { lost: true };
     job.steps_done = [...job.steps_done, step];
     job.connection_id = connectionId;
     return { done: result };
@@ -115,11 +122,12 @@ export async function runJob(r: JobRunner, job: ApplyJob): Promise<void> {
   const kind = jobKind(job.kind);
   const run = kind.begin(job, scope, r.secretsKey);
   const rateLimited = { count: 0 };
+  const resources = run.locks(r.gateway(r.db, rateLimited));
   for (const step of kind.steps) {
     if (job.steps_done.includes(step)) continue;
     let outcome: StepOutcome;
     try {
-      outcome = await runStep(r, job, step, run, rateLimited);
+      outcome = await runStep(r, job, step, run, resources, rateLimited);
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err;
       outcome = { error: err };

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { z } from "zod";
-import { defineJobKind, type StepContext } from "../apply/kinds/job-kind";
+import { defineJobKind, type LockContext, type StepContext } from "../apply/kinds/job-kind";
+import { lockResource } from "../apply/locks.server";
 import type { ConnectionProtocol } from "../auth0/naming";
 
 /**
@@ -11,6 +12,16 @@ import type { ConnectionProtocol } from "../auth0/naming";
  */
 
 const PROTOCOLS: readonly ConnectionProtocol[] = ["saml", "oidc"];
+
+/** The Auth0 organization (its metadata is read and written back by link, rename and detach). */
+function organizationLock<D>({ scope, gateway }: LockContext<D>): string[] {
+  return [lockResource.organization(gateway.organizationName(scope))];
+}
+
+/** The organization's live connections (suspend and remove read their clients and change them). */
+function connectionsLocks<D>(ctx: LockContext<D>): string[] {
+  return PROTOCOLS.map((p) => lockResource.connection(ctx.gateway.connectionName(ctx.scope, p)));
+}
 
 /** Create: make the organization's Auth0 organization, or link an existing one; record its id. */
 export const organizationCreateSchema = z.object({
@@ -26,16 +37,25 @@ export const organizationCreate = defineJobKind({
   auditAction: "organization.auth0_created",
   desired: organizationCreateSchema,
   start: () => ({}),
+  locks: organizationLock,
   steps: [
     {
       name: "auth0-organization",
-      async run({ gateway, scope, desired, db }) {
+      async run({ gateway, scope, desired }) {
         const org =
           desired.auth0.mode === "create"
             ? await gateway.ensureOrganization(scope, scope.org.name)
             : await gateway.linkOrganization(scope, desired.auth0.id);
         // Recorded with the step: a crash before the commit finds the same organization by name again.
-        await db.updateTable("organizations").set({ auth0_org_id: org.id }).where("id", "=", scope.org.id).execute();
+        return {
+          record: async (db) => {
+            await db
+              .updateTable("organizations")
+              .set({ auth0_org_id: org.id })
+              .where("id", "=", scope.org.id)
+              .execute();
+          },
+        };
       },
     },
   ],
@@ -49,6 +69,7 @@ export const organizationRename = defineJobKind({
   auditAction: "organization.auth0_renamed",
   desired: organizationRenameSchema,
   start: () => ({}),
+  locks: organizationLock,
   steps: [
     {
       name: "auth0-organization",
@@ -80,6 +101,7 @@ export const organizationSuspend = defineJobKind({
   auditAction: "organization.auth0_suspended",
   desired: z.object({}).passthrough(),
   start: () => ({}),
+  locks: connectionsLocks,
   steps: [{ name: "connections", run: (ctx) => disableConnections(ctx as AnyContext) }],
 });
 
@@ -95,6 +117,7 @@ export const organizationRemove = defineJobKind({
   auditAction: "organization.auth0_removed",
   desired: organizationRemoveSchema,
   start: () => ({}),
+  locks: (ctx) => [...connectionsLocks(ctx), ...organizationLock(ctx)],
   steps: [
     {
       name: "connections",
@@ -119,13 +142,17 @@ export const organizationRemove = defineJobKind({
     },
     {
       name: "removed",
-      async run({ db, scope }) {
-        await db
-          .updateTable("organizations")
-          .set({ status: "removed", status_changed_at: sql`now()` })
-          .where("id", "=", scope.org.id)
-          .where("status", "=", "removing")
-          .execute();
+      async run({ scope }) {
+        return {
+          record: async (db) => {
+            await db
+              .updateTable("organizations")
+              .set({ status: "removed", status_changed_at: sql`now()` })
+              .where("id", "=", scope.org.id)
+              .where("status", "=", "removing")
+              .execute();
+          },
+        };
       },
     },
   ],

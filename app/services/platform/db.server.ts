@@ -25,6 +25,17 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
+/** Databases opened on PGlite: one in-process session (see pglite-dialect.ts). */
+const singleSession = singleton("pglite-databases", () => new WeakSet<DB>());
+
+/**
+ * Whether the database is PGlite's one in-process session, where a transaction holds the whole
+ * database and a session-level lock means nothing (the apply engine locks in the process there).
+ */
+export function isSingleSession(db: DB): boolean {
+  return singleSession.has(db);
+}
+
 /** Opens the database (PGlite files under dataDir, in memory, or a PostgreSQL server). */
 export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
   if (target.engine === "postgres") {
@@ -45,6 +56,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
     pglite = new PGlite();
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  singleSession.add(db);
   return { db, engine: "pglite", close: () => db.destroy() };
 }
 

@@ -143,6 +143,13 @@ const schema = z
       .default("sso"),
     /** The tenant's Management API plan limit; the apply workers keep their shared budget under it. */
     AUTH0_RATE_LIMIT: z.enum(["free", "enterprise", "enterprise-non-production", "off"]).default("free"),
+    /**
+     * Apply jobs each worker runs at once (ADR 010): enough in flight that the rate budget, not
+     * Auth0's latency, sets the pace. On PostgreSQL each holds a pool connection (the pool has 10).
+     */
+    APPLY_WORKER_CONCURRENCY: z.coerce.number().int("must be a whole number").min(1).max(8).default(4),
+    /** `resource`: a step locks what it rewrites; `tenant`: one step at a time on the whole tenant. */
+    APPLY_LOCK_SCOPE: z.enum(["resource", "tenant"]).default("resource"),
     SUPPORT_AGENT_EMAILS: emailList.default(""),
     SUPPORT_ADMIN_EMAILS: emailList.default(""),
     /** Vendor roles by the tenant's user id (`sub`), e.g. auth0|64f…,google-oauth2|1… */

@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { Auth0Gateway, OwnedConnection } from "../../auth0/gateway.server";
 import type { SystemOrgScope } from "../../identity/scope.server";
 import { isSealed, openJson, sealJson, type SecretsKey } from "../../platform/secrets.server";
-import { defineJobKind, type JobStep } from "./job-kind";
+import { lockResource } from "../locks.server";
+import { defineJobKind, type JobStep, type LockContext } from "./job-kind";
 
 /**
  * The "apply" kind: make the organization's connection what the job says — create or update it
@@ -131,11 +132,24 @@ export const connectionApplySteps = [
   },
 ] satisfies JobStep<z.output<typeof desiredApplySchema>, ConnectionRunState>[];
 
+/**
+ * What a connection job reads, merges and writes back: the organization's own connection for the
+ * protocol and stage — its options and metadata (PATCH replaces `options` whole). Its applications
+ * (`PATCH /connections/{id}/clients`) and its organization enablement are deltas on that same
+ * connection: the connection's lock covers them.
+ */
+export function connectionLocks({ scope, desired, gateway }: LockContext<z.output<typeof desiredApplySchema>>) {
+  return [
+    lockResource.connection(gateway.connectionName(scope, desired.connection.protocol, desired.connection.stage)),
+  ];
+}
+
 export const connectionApply = defineJobKind({
   name: "apply",
   auditAction: "connection.apply",
   desired: desiredApplySchema,
   secretPaths: SECRET_OPTION_PATHS.map((k) => ["connection", "options", k]),
   start: connectionRunState,
+  locks: connectionLocks,
   steps: connectionApplySteps,
 });

@@ -1,5 +1,6 @@
 import {
   connectionApplySteps,
+  connectionLocks,
   connectionRunState,
   desiredApplySchema,
   SECRET_OPTION_PATHS,
@@ -17,6 +18,7 @@ const shared = {
   desired: desiredApplySchema,
   secretPaths: SECRET_OPTION_PATHS.map((k) => ["connection", "options", k]),
   start: connectionRunState,
+  locks: connectionLocks,
   steps: connectionApplySteps,
 };
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { connectionRunState, ownedConnection, type ConnectionRunState } from "./connection-apply.server";
+import { lockResource } from "../locks.server";
 import { defineJobKind, type StepContext } from "./job-kind";
 
 /**
@@ -28,6 +29,9 @@ export const connectionRemove = defineJobKind({
   auditAction: "connection.remove",
   desired: desiredRemoveSchema,
   start: connectionRunState,
+  locks: ({ scope, desired, gateway }) => [
+    lockResource.connection(gateway.connectionName(scope, desired.protocol, desired.stage)),
+  ],
   steps: [
     {
       name: "organization",

@@ -14,6 +14,9 @@ import type { SecretsKey } from "../../platform/secrets.server";
  *
  * Every step must be idempotent: a crash between its write to Auth0 and the record that it is done
  * repeats it, and a retry repeats every step not yet recorded.
+ *
+ * A kind also says which resources its steps read, merge and write back (`locks`, ADR 010): the
+ * engine holds those locks around each step, and steps of other organizations run meanwhile.
  */
 
 export interface StepContext<Desired, State> {
@@ -25,8 +28,9 @@ export interface StepContext<Desired, State> {
   state: State;
   gateway: Auth0Gateway;
   /**
-   * The step's transaction: what a step records in the portal's own rows (e.g. the Auth0
-   * organization it created) commits with the record that the step is done, or not at all.
+   * For reading the portal's rows. What a step records in them (e.g. the Auth0 organization it
+   * created) goes in `StepResult.record`, which commits with the record that the step is done, or
+   * not at all.
    */
   db: Kysely<Database> | Transaction<Database>;
   /** The key queued secrets were sealed with; opened only by the step that sends them. */
@@ -38,6 +42,15 @@ export interface StepResult {
   connectionId?: string | null;
   /** Nothing left to do: the job succeeds without its remaining steps. */
   stop?: boolean;
+  /** The step's writes to the portal's rows, committed with the record that the step is done. */
+  record?: (db: Kysely<Database> | Transaction<Database>) => Promise<void>;
+}
+
+/** What a kind's `locks` is told to name the resources its steps read, merge and write back. */
+export interface LockContext<Desired> {
+  scope: SystemOrgScope;
+  desired: Desired;
+  gateway: Auth0Gateway;
 }
 
 export interface JobStep<Desired, State> {
@@ -55,12 +68,19 @@ export interface JobKindDefinition<Desired, State> {
   readonly secretPaths?: readonly (readonly string[])[];
   /** The run's memo, from the job as recorded (e.g. its connection id). */
   start(job: Readonly<ApplyJob>): State;
+  /**
+   * The resources (`lockResource` in locks.server.ts) every step of the kind may read, merge and
+   * write back. None: the tenant-wide lock.
+   */
+  locks?(ctx: LockContext<Desired>): string[];
   readonly steps: readonly JobStep<Desired, State>[];
 }
 
 /** One run of one job: its steps bound to the parsed desired state and the run's memo. */
 export interface JobRun {
   run(step: string, gateway: Auth0Gateway, db: Kysely<Database> | Transaction<Database>): Promise<StepResult>;
+  /** The resources a step of this job holds (empty: the tenant-wide lock, e.g. a row that does not parse). */
+  locks(gateway: Auth0Gateway): string[];
 }
 
 /** A kind as the engine sees it: its types erased, so kinds of every shape share one registry. */
@@ -83,6 +103,14 @@ export function defineJobKind<Desired, State>(definition: JobKindDefinition<Desi
       const state = definition.start(job);
       let desired: Desired | undefined;
       return {
+        locks(gateway) {
+          if (!definition.locks) return [];
+          const parsed =
+            desired !== undefined
+              ? { success: true as const, data: desired }
+              : definition.desired.safeParse(job.desired);
+          return parsed.success ? definition.locks({ scope, desired: parsed.data, gateway }) : [];
+        },
         async run(name, gateway, db) {
           const step = byName.get(name);
           if (!step) throw new Error(`apply job kind ${definition.name} has no step ${name}`);
