@@ -26,6 +26,7 @@ export const MANAGEMENT_SCOPES = [
   "update:connections_options",
   "read:clients",
   "read:client_keys",
+  "update:clients",
   "read:organizations",
   "create:organizations",
   "update:organizations",

@@ -12,7 +12,7 @@ const SERVED: Record<string, string[]> = {
   "/connections/{id}": ["get", "patch", "delete"],
   "/connections/{id}/clients": ["get", "patch"],
   "/clients": ["get"],
-  "/clients/{id}": ["get"],
+  "/clients/{id}": ["get", "patch"],
   "/organizations": ["get", "post"],
   "/organizations/{id}": ["get"],
   "/organizations/{id}/enabled_connections": ["get", "post"],

@@ -3,11 +3,15 @@ import { z } from "zod";
 import type { TenantContext } from "../context.js";
 import { randomAlnum, type TenantClient } from "../store.js";
 import { handler } from "./async-handler.js";
-import { ApiError } from "./errors.js";
+import { ApiError, invalidBody, zodToApiError } from "./errors.js";
 import { checkpointPage, offsetPage, parseQuery, project, queryBool, queryInt } from "./pagination.js";
 import { requireScope, tokenOf } from "./tokens.js";
 
-/** Read-only /api/v2/clients: what the portal needs to show and pick applications. */
+/**
+ * /api/v2/clients: reading applications, and `PATCH /clients/{id}` for their URL lists. As on
+ * Auth0, a list sent in a PATCH (`callbacks`, `allowed_logout_urls`, `web_origins`) replaces the
+ * whole list: adding one URL is a read–merge–write, which two writers at once can lose.
+ */
 
 const READ_CLIENT_SCOPES = ["read:clients", "read:client_keys", "read:client_credentials", "read:client_summary"];
 
@@ -29,6 +33,16 @@ const listQuery = z
   .strict();
 
 const getQuery = z.object({ fields: z.string().optional(), include_fields: queryBool.optional() }).strict();
+
+const urlList = z.array(z.string().max(1024)).max(1000);
+const updateBody = z
+  .object({
+    name: z.string().min(1).max(128).optional(),
+    callbacks: urlList.optional(),
+    allowed_logout_urls: urlList.optional(),
+    web_origins: urlList.optional(),
+  })
+  .strict();
 
 /** Secrets are part of a client only for tokens with read:client_keys, as on Auth0. */
 export function clientToApi(ctx: TenantContext, c: TenantClient, withSecret: boolean): Record<string, unknown> {
@@ -91,6 +105,27 @@ export function clientsRouter(ctx: TenantContext): Router {
       const client = ctx.store.client(String(req.params.id));
       if (!client) throw new ApiError(404, "Client not found.", "inexistent_client");
       res.json(project(clientToApi(ctx, client, withSecret(res)), q.fields, q.include_fields));
+    }),
+  );
+
+  router.patch(
+    "/clients/:id",
+    requireScope("semicolon", "update:clients", "update:client_keys"),
+    handler((req, res) => {
+      const raw: unknown = req.body;
+      if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw invalidBody("Expected type object");
+      if (Object.keys(raw).length === 0) throw invalidBody("Too few properties defined (0), minimum 1");
+      const parsed = updateBody.safeParse(raw);
+      if (!parsed.success) throw zodToApiError(parsed.error, raw);
+      const client = ctx.store.client(String(req.params.id));
+      if (!client) throw new ApiError(404, "Client not found.", "inexistent_client");
+      const body = parsed.data;
+      if (body.name !== undefined) client.name = body.name;
+      if (body.callbacks !== undefined) client.callbacks = body.callbacks;
+      if (body.allowed_logout_urls !== undefined) client.allowed_logout_urls = body.allowed_logout_urls;
+      if (body.web_origins !== undefined) client.web_origins = body.web_origins;
+      ctx.store.save();
+      res.json(clientToApi(ctx, client, withSecret(res)));
     }),
   );
 

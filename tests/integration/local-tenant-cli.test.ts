@@ -46,6 +46,35 @@ describe("npm run local-tenant", () => {
     expect(await exited).toBe(0);
   });
 
+  it("delays every Management API answer by --latency-ms on a timer: requests in flight wait together", async () => {
+    const out = await startCli(["--port", "0", "--latency-ms", "300", "--jitter-ms", "0"]);
+    expect(out).toContain("latency:             300 ms ± 0 ms per Management API request");
+    const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+    const line = (name: string) => new RegExp(`${name}:\\s+(\\S+)`).exec(out)![1]!;
+    const token = await fetchManagementToken({
+      tenantUrl: url,
+      clientId: line("mgmt client id"),
+      clientSecret: line("mgmt client secret"),
+    });
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const res = await fetch(`${url}/api/v2/connections`, { headers: { authorization: `Bearer ${token}` } });
+        return { status: res.status, ms: Date.now() - started };
+      }),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    // Each one took the latency; eight of them together did not take eight latencies (no blocked event loop).
+    for (const a of answers) expect(a.ms).toBeGreaterThanOrEqual(295);
+    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(8 * 300);
+  });
+
+  it("refuses a latency that is not a whole number of milliseconds", async () => {
+    await expect(startCli(["--latency-ms", "soon"])).rejects.toThrow(
+      /exited with 2.*--latency-ms must be a whole number of milliseconds 0..60000, got soon/s,
+    );
+  });
+
   it("refuses an unknown rate-limit preset with a usage message", async () => {
     await expect(startCli(["--rate-limit", "platinum"])).rejects.toThrow(
       /exited with 2.*--rate-limit must be one of free, enterprise, off/s,

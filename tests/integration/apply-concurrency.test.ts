@@ -1,0 +1,199 @@
+import { ConnectionsClient } from "auth0/connections";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
+import { lockResource, resourceLocks } from "~/services/apply/locks.server";
+import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
+import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
+import type { OpenDatabase } from "~/services/platform/db.server";
+import type { ScopedOrganization } from "~/services/identity/scope.server";
+import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
+import {
+  createOrganizations,
+  drained,
+  samlOptions,
+  systemScope,
+  testWorkerOptions,
+} from "../support/apply-fixtures.js";
+import { startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database.js";
+
+/**
+ * The apply engine at Auth0's pace (ADR 010): every Management API request takes 60 ± 40 ms, so
+ * a read and the write that follows it are far apart and requests of different jobs overlap.
+ * Two workers (two connection pools on PostgreSQL; one session on PGlite), several jobs in flight
+ * each, locks per resource.
+ */
+const LATENCY = { latencyMs: 60, jitterMs: 40 };
+
+let h: Harness;
+let database: TestDatabase;
+let second: OpenDatabase | null;
+let raw: ConnectionsClient;
+
+beforeAll(async () => {
+  h = await startHarness({ rateLimit: "off" });
+  database = await createTestDatabase();
+  second = await openSecondPool(database);
+  raw = new ConnectionsClient(h.clientOptions(await h.token()));
+});
+afterAll(async () => {
+  await second?.close();
+  await database?.destroy();
+  await h?.close();
+});
+
+/** A fetch that counts the Management API requests in flight at once. */
+function countingFetch() {
+  const state = { inFlight: 0, max: 0 };
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const api = String(input instanceof Request ? input.url : input).includes("/api/v2/");
+    if (api) state.max = Math.max(state.max, ++state.inFlight);
+    try {
+      return await h.fetch(input, init);
+    } finally {
+      if (api) state.inFlight--;
+    }
+  };
+  return { state, fetch };
+}
+
+function desired(org: ScopedOrganization, version: number): DesiredApply {
+  return {
+    connection: {
+      protocol: "saml",
+      strategy: "samlp",
+      version,
+      displayName: `${org.name} v${version}`,
+      options: samlOptions(org.slug, version),
+      managedOptionKeys: ["signInEndpoint", "signOutEndpoint", "signSAMLRequest", "domain_aliases"],
+    },
+    // v1 enables one application, v2 another: both must be enabled at the end.
+    enabledClients: [version === 1 ? PORTAL_CLIENT_ID : TEST_LOGIN_CLIENT_ID],
+    organization: { assignMembershipOnLogin: version === 2, showAsButton: version === 2 },
+  };
+}
+
+async function runTwoWorkers(overrides: Partial<ApplyWorkerOptions>) {
+  const base = (db = database.db) => testWorkerOptions(h, db, { concurrency: 4, ...overrides });
+  const a = createApplyWorker({ ...base(), workerId: `a-${Math.random()}` });
+  const b = createApplyWorker({ ...base(second?.db), workerId: `b-${Math.random()}` });
+  h.tenant.setLatency(LATENCY);
+  a.start();
+  b.start();
+  try {
+    await drained(database.db, 40_000);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    h.tenant.setLatency({ latencyMs: 0 });
+  }
+}
+
+/** The organization's connection as Auth0 has it: version 2's options, both applications, enabled for its organization. */
+async function expectConverged(org: ScopedOrganization) {
+  const name = `sso-${org.slug}-saml`;
+  const all = await h.management().connections.list({ name });
+  expect(all.data.map((c) => c.name)).toEqual([name]); // exactly one, never a duplicate
+  const c = await raw.get(all.data[0]!.id!);
+  expect(c.options).toMatchObject(samlOptions(org.slug, 2));
+  expect(c.display_name).toBe(`${org.name} v2`);
+  expect(c.metadata).toMatchObject({ [OWNER_KEY]: org.id, [VERSION_KEY]: "2" });
+  const enabled = (await raw.clients.get(c.id!)).data.map((x) => x.client_id);
+  expect(enabled.sort()).toEqual([PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID].sort());
+  const orgConns = await h.management().organizations.enabledConnections.list(org.auth0OrgId!);
+  expect(orgConns.data.map((e) => [e.connection_id, e.assign_membership_on_login, e.show_as_button])).toEqual([
+    [c.id, true, true],
+  ]);
+  const creates = h.exchanges.filter(
+    (e) => e.method === "POST" && e.path === "/connections" && (e.requestBody as { name?: string }).name === name,
+  );
+  expect(creates.map((e) => e.status)).toEqual([201]);
+}
+
+describe(`apply engine at Auth0's latency (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
+  it("two workers with four jobs in flight each, 24 organizations changing options, applications and organization enablement at once: every change lands, nothing twice", async () => {
+    const orgs = await createOrganizations(
+      database.db,
+      h,
+      Array.from({ length: 24 }, (_, i) => `lat-${i}`),
+    );
+    // Both versions of every organization queued at once, next to each other.
+    for (const org of orgs) {
+      await enqueueApply(database.db, systemScope(org), desired(org, 1));
+      await enqueueApply(database.db, systemScope(org), desired(org, 2));
+    }
+    const counting = countingFetch();
+    await runTwoWorkers({ fetch: counting.fetch });
+
+    const jobs = await database.db.selectFrom("apply_jobs").select(["status", "attempts"]).execute();
+    expect(jobs.map((j) => j.status)).toEqual(Array(48).fill("succeeded"));
+    for (const org of orgs) await expectConverged(org);
+    // Different organizations' jobs did not wait for each other: requests overlapped.
+    expect(counting.state.max).toBeGreaterThan(2);
+    expect(h.violations()).toEqual([]);
+  });
+
+  it("APPLY_LOCK_SCOPE=tenant: one step at a time on the whole tenant, whatever the workers' concurrency", async () => {
+    const orgs = await createOrganizations(
+      database.db,
+      h,
+      Array.from({ length: 6 }, (_, i) => `one-${i}`),
+    );
+    for (const org of orgs) {
+      await enqueueApply(database.db, systemScope(org), desired(org, 1));
+      await enqueueApply(database.db, systemScope(org), desired(org, 2));
+    }
+    const counting = countingFetch();
+    await runTwoWorkers({ fetch: counting.fetch, lockScope: "tenant" });
+    for (const org of orgs) await expectConverged(org);
+    expect(counting.state.max).toBe(1);
+  });
+});
+
+describe(`resource locks (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
+  it("a list several organizations rewrite at once (an application's callback URLs) keeps every organization's entry", async () => {
+    // PATCH /clients/{id} replaces `callbacks` whole, as on Auth0: adding one URL reads the list,
+    // adds to it and writes it back. Six organizations do it at once, each through its own
+    // transaction (and, on PostgreSQL, half of them through another pool).
+    const token = await h.token();
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const clientUrl = `${h.tenant.managementApiUrl}/clients/${TEST_LOGIN_CLIENT_ID}`;
+    const before = ((await (await h.fetch(clientUrl, { headers })).json()) as { callbacks: string[] }).callbacks;
+    const tenantKey = h.tenant.managementApiUrl;
+    const pools = [resourceLocks(database.db, tenantKey), resourceLocks(second?.db ?? database.db, tenantKey)];
+    const slugs = Array.from({ length: 6 }, (_, i) => `cb-${i}`);
+    h.tenant.setLatency(LATENCY);
+    try {
+      await Promise.all(
+        slugs.map((slug, i) =>
+          pools[i % 2]!.hold([lockResource.shared(`client:${TEST_LOGIN_CLIENT_ID}:callbacks`)], async () => {
+            const client = (await (await h.fetch(clientUrl, { headers })).json()) as { callbacks: string[] };
+            const callbacks = [...client.callbacks, `https://${slug}.example/callback`];
+            const res = await h.fetch(clientUrl, { method: "PATCH", headers, body: JSON.stringify({ callbacks }) });
+            expect(res.status).toBe(200);
+          }),
+        ),
+      );
+    } finally {
+      h.tenant.setLatency({ latencyMs: 0 });
+    }
+    const after = ((await (await h.fetch(clientUrl, { headers })).json()) as { callbacks: string[] }).callbacks;
+    expect(after.sort()).toEqual([...before, ...slugs.map((s) => `https://${s}.example/callback`)].sort());
+    expect(h.violations()).toEqual([]); // PATCH /clients/{id} as Auth0's schema has it
+  });
+
+  it("two organizations' connections are locked apart: one holder does not wait for the other", async () => {
+    const tenantKey = h.tenant.managementApiUrl;
+    const first = resourceLocks(database.db, tenantKey);
+    const other = resourceLocks(second?.db ?? database.db, tenantKey);
+    const order: string[] = [];
+    // acme holds its lock until globex has taken (and released) its own: would never end if they waited for each other.
+    await first.hold([lockResource.connection("sso-acme-saml")], async () => {
+      order.push("acme taken");
+      await other.hold([lockResource.connection("sso-globex-saml")], async () => {
+        order.push("globex taken");
+      });
+      order.push("acme released");
+    });
+    expect(order).toEqual(["acme taken", "globex taken", "acme released"]);
+  });
+});
