@@ -5,6 +5,7 @@ import type { ResponseInfo } from "../auth0/client.server";
 import { Auth0Gateway } from "../auth0/gateway.server";
 import type { Database } from "../platform/db/schema";
 import { logger } from "../platform/logger.server";
+import { createPollingLoop } from "../platform/polling-loop.server";
 import { getSecretsKey, type SecretsKey } from "../platform/secrets.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
 import { drainBudget, takeBudget, type RateBudget } from "./budget.server";
@@ -134,9 +135,6 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
   /** One claim at a time per worker, so a job just claimed is in `busy` before the next claim looks. */
   let claiming: Promise<unknown> = Promise.resolve();
   let crashed = false;
-  let stopped = true;
-  let loops: Promise<void>[] = [];
-  const wakers = new Set<() => void>();
 
   async function claim(slot: string) {
     const turn = claiming.then(() =>
@@ -159,8 +157,6 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     } catch (err) {
       if (err instanceof SimulatedCrash) {
         crashed = true;
-        stopped = true;
-        for (const wake of wakers) wake();
         return true;
       }
       // Database trouble and the like: back to the queue with backoff (or to its lease, if even that fails).
@@ -172,27 +168,17 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     return true;
   }
 
-  async function loop(slot: string): Promise<void> {
-    while (!stopped) {
-      let worked = false;
-      try {
-        worked = await runOnceAs(slot);
-      } catch (err) {
-        log.error({ err: (err as Error).message }, "apply worker could not take a job");
-      }
-      if (!worked && !stopped) {
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(t);
-            wakers.delete(wake);
-            resolve();
-          };
-          const t = setTimeout(wake, pollMs);
-          wakers.add(wake);
-        });
-      }
-    }
-  }
+  // One polling loop per slot: a slot that found nothing waits; the others go on with their jobs.
+  const loops = slots.map((slot) =>
+    createPollingLoop({
+      pollMs,
+      turn: async () => {
+        const worked = await runOnceAs(slot);
+        return crashed ? "halt" : worked ? "worked" : "idle";
+      },
+      onError: (err) => log.error({ err: err.message }, "apply worker could not take a job"),
+    }),
+  );
 
   return {
     id,
@@ -201,17 +187,13 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
       return crashed;
     },
     wake: () => {
-      for (const wake of [...wakers]) wake();
+      for (const loop of loops) loop.wake();
     },
     start() {
-      if (!stopped || crashed) return;
-      stopped = false;
-      loops = slots.map((slot) => loop(slot));
+      if (!crashed) for (const loop of loops) loop.start();
     },
     async stop() {
-      stopped = true;
-      for (const wake of [...wakers]) wake();
-      await Promise.all(loops);
+      await Promise.all(loops.map((loop) => loop.stop()));
     },
   };
 }
