@@ -40,7 +40,7 @@ const { values } = parseArgs({
     presets: { type: "string", default: "free,enterprise" },
     "latency-ms": { type: "string", default: "0" },
     "jitter-ms": { type: "string" },
-    concurrency: { type: "string", default: "4" },
+    concurrency: { type: "string", default: "8" },
     "lock-scope": { type: "string", default: "resource" },
     engines: { type: "string" },
     label: { type: "string" },

@@ -110,11 +110,11 @@ async function expectConverged(org: ScopedOrganization) {
 }
 
 describe(`apply engine at Auth0's latency (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
-  it("two workers with four jobs in flight each, 24 organizations changing options, applications and organization enablement at once: every change lands, nothing twice", async () => {
+  it("two workers with four jobs in flight each, 16 organizations changing options, applications and organization enablement at once: every change lands, nothing twice", async () => {
     const orgs = await createOrganizations(
       database.db,
       h,
-      Array.from({ length: 24 }, (_, i) => `lat-${i}`),
+      Array.from({ length: 16 }, (_, i) => `lat-${i}`),
     );
     // Both versions of every organization queued at once, next to each other.
     for (const org of orgs) {
@@ -125,7 +125,7 @@ describe(`apply engine at Auth0's latency (${process.env.TEST_DATABASE_URL ? "po
     await runTwoWorkers({ fetch: counting.fetch });
 
     const jobs = await database.db.selectFrom("apply_jobs").select(["status", "attempts"]).execute();
-    expect(jobs.map((j) => j.status)).toEqual(Array(48).fill("succeeded"));
+    expect(jobs.map((j) => j.status)).toEqual(Array(32).fill("succeeded"));
     for (const org of orgs) await expectConverged(org);
     // Different organizations' jobs did not wait for each other: requests overlapped.
     expect(counting.state.max).toBeGreaterThan(2);
@@ -136,7 +136,7 @@ describe(`apply engine at Auth0's latency (${process.env.TEST_DATABASE_URL ? "po
     const orgs = await createOrganizations(
       database.db,
       h,
-      Array.from({ length: 6 }, (_, i) => `one-${i}`),
+      Array.from({ length: 4 }, (_, i) => `one-${i}`),
     );
     for (const org of orgs) {
       await enqueueApply(database.db, systemScope(org), desired(org, 1));

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../platform/db/schema";
 import "../platform/db/apply-schema";
+import { singleton } from "../platform/singleton.server";
 
 /**
  * The client-side rate budget: one token bucket per Auth0 tenant, in the database, so every
@@ -101,13 +102,38 @@ export async function tryTakeBudget(db: Executor, tenant: string, budget: RateBu
   return Math.max(5, Math.ceil(Number(row.ahead) * 1000 + (missing / refill) * 1000));
 }
 
-/** Waits until `n` tokens could be taken, then takes them. */
+/**
+ * Takes in the order asked, per tenant, within this process: only the first waiter asks the
+ * database, the others wait their turn behind it. Without it, jobs in flight that all wait for the
+ * next token race for it, and one of them can lose for longer than a request may take (the free
+ * plan with 16 jobs in flight: a token every half second, waits of tens of seconds for the unlucky).
+ */
+const queues = singleton("rate-budget-queues", () => new Map<string, Promise<unknown>>());
+
+/** Waits until `n` tokens could be taken (first come, first served in this process), then takes them. */
 export async function takeBudget(
   db: Executor,
   tenant: string,
   budget: RateBudget,
   n = 1,
   signal?: AbortSignal,
+): Promise<number> {
+  const before = queues.get(tenant) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(() => takeInTurn(db, tenant, budget, n, signal));
+  queues.set(tenant, mine);
+  try {
+    return await mine;
+  } finally {
+    if (queues.get(tenant) === mine) queues.delete(tenant);
+  }
+}
+
+async function takeInTurn(
+  db: Executor,
+  tenant: string,
+  budget: RateBudget,
+  n: number,
+  signal: AbortSignal | undefined,
 ): Promise<number> {
   let waited = 0;
   for (;;) {

@@ -38,7 +38,7 @@ export interface ApplyWorkerOptions {
   rateBudget: RateBudget | null;
   /** Stable across restarts of the same process slot, so a restart reclaims its own jobs at once. */
   workerId?: string;
-  /** Jobs in flight at once (APPLY_WORKER_CONCURRENCY, default 4); slot n > 0 runs as `<workerId>#<n>`. */
+  /** Jobs in flight at once (APPLY_WORKER_CONCURRENCY, default 8); slot n > 0 runs as `<workerId>#<n>`. */
   concurrency?: number;
   /** `resource` (default): each step locks what it rewrites; `tenant`: one step at a time (APPLY_LOCK_SCOPE). */
   lockScope?: LockScope;
@@ -114,7 +114,7 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const leaseMs = options.leaseMs ?? 60_000;
   const pollMs = options.pollMs ?? 1000;
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
   const log = logger.child({ component: "apply-worker", worker: id });
   const locks = resourceLocks(options.db, options.tenant.managementApiUrl, options.lockScope ?? "resource");
   const runnerFor = (slot: string): JobRunner => ({

@@ -120,12 +120,14 @@ export function createManagementClients(
   options: {
     fetch?: typeof fetch;
     hooks?: ClientHooks;
+    /** How long one exchange with Auth0 may take (default 30 s); waiting for the budget is not counted. */
     timeoutInSeconds?: number;
     /** How many times a 429 is retried in place, after the tenant's reset (default 0). */
     rateLimitRetries?: number;
   } = {},
 ): ManagementClients {
   const rateLimitRetries = options.rateLimitRetries ?? 0;
+  const timeoutMs = (options.timeoutInSeconds ?? 30) * 1000;
   const baseFetch = options.fetch ?? fetch;
   const apiBase = tenant.managementApiUrl.replace(/\/$/, "");
   const hooks = options.hooks ?? {};
@@ -135,9 +137,13 @@ export function createManagementClients(
     const path = url.startsWith(apiBase) ? url.slice(apiBase.length).split("?")[0]! : new URL(url).pathname;
     for (let attempt = 0; ; attempt++) {
       await hooks.beforeRequest?.({ method, path });
+      // The timeout starts now, not when the SDK called: a wait for the shared budget (seconds
+      // on the free plan with many jobs in flight) is not Auth0 being slow.
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
       let response: Response;
       try {
-        response = await baseFetch(input, init);
+        response = await baseFetch(input, { ...init, signal });
       } catch (err) {
         countManagementApiResponse(method, path, undefined);
         await hooks.afterResponse?.({ method, path, status: undefined, headers: undefined });
@@ -161,7 +167,9 @@ export function createManagementClients(
     token: () => managementToken(tenant, baseFetch),
     fetch: observedFetch,
     maxRetries: 0,
-    timeoutInSeconds: options.timeoutInSeconds ?? 30,
+    // The SDK's own timeout would count the budget wait and the 429 waits in `observedFetch`:
+    // each exchange has its own timeout there, this one only stops a request that never ends.
+    timeoutInSeconds: 600,
   };
   return {
     connections: new ConnectionsClient(clientOptions),

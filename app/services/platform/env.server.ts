@@ -147,7 +147,7 @@ const schema = z
      * Apply jobs each worker runs at once (ADR 010): enough in flight that the rate budget, not
      * Auth0's latency, sets the pace. On PostgreSQL each holds a pool connection (the pool has 10).
      */
-    APPLY_WORKER_CONCURRENCY: z.coerce.number().int("must be a whole number").min(1).max(8).default(4),
+    APPLY_WORKER_CONCURRENCY: z.coerce.number().int("must be a whole number").min(1).max(8).default(8),
     /** `resource`: a step locks what it rewrites; `tenant`: one step at a time on the whole tenant. */
     APPLY_LOCK_SCOPE: z.enum(["resource", "tenant"]).default("resource"),
     SUPPORT_AGENT_EMAILS: emailList.default(""),
