@@ -15,6 +15,7 @@ import {
   latestApplies,
   liveEvents,
   liveVersionFrom,
+  organizationsEverLive,
   stagedVersion,
   type ApplyProgress,
   type LiveVersion,
@@ -321,16 +322,7 @@ export interface SupportLiveRow {
 export async function listLiveConnections(scope: SupportScope): Promise<SupportLiveRow[]> {
   assertSupportPermission(scope, "support:orgs:read");
   const db = await getDb();
-  const orgs = await db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where((eb) =>
-      eb.exists(
-        eb.selectFrom("live_events").select("id").whereRef("live_events.organization_id", "=", "organizations.id"),
-      ),
-    )
-    .orderBy("name")
-    .execute();
+  const orgs = await organizationsEverLive(db);
   const rows: SupportLiveRow[] = [];
   for (const org of orgs) {
     const system: SystemOrgScope = {
