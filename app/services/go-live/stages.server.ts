@@ -165,7 +165,12 @@ export async function enqueueStagedApply(
   if (connection.strategy === "samlp" && connection.options.entityId === undefined) {
     connection.options = { ...connection.options, entityId: spEntityId(scope, connection.protocol) };
   }
-  return enqueueApply(db, scope, { connection, enabledClients: [tenant.testLogin.clientId], organization: null });
+  return enqueueApply(db, scope, {
+    connection,
+    enabledClients: [tenant.testLogin.clientId],
+    organization: null,
+    aliasVerifiedDomains: true,
+  });
 }
 
 /** The SAML SP entity ID the IdP is given: the live connection's URN, shared by the staged one. */
