@@ -203,6 +203,7 @@ async function writeLive(
       connection: { ...connection, allowOlderVersion },
       enabledClients: productionClientIds,
       organization: { assignMembershipOnLogin: true, showAsButton: true },
+      aliasVerifiedDomains: true,
     });
     // The options arrive sealed (go live seals what it read; a roll back's were stored sealed).
     desired.connection.options = sealSecretOptions(desired.connection.options, getSecretsKey());

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import { connectionName, type ConnectionProtocol, type ConnectionStage } from "../auth0/naming";
 import { enqueueApply, normalizeJob, type DesiredApply } from "../apply/jobs.server";
 import type { OrganizationScope } from "../identity/scope.server";
-import type { ApplyJob, ApplyJobStatus } from "../platform/db/apply-schema";
+import type { ApplyJob, ApplyJobStatus } from "../platform/db/schema";
 import type { Database, LiveEvent } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import { getTenantConfig } from "../platform/tenant-config.server";
@@ -165,7 +165,12 @@ export async function enqueueStagedApply(
   if (connection.strategy === "samlp" && connection.options.entityId === undefined) {
     connection.options = { ...connection.options, entityId: spEntityId(scope, connection.protocol) };
   }
-  return enqueueApply(db, scope, { connection, enabledClients: [tenant.testLogin.clientId], organization: null });
+  return enqueueApply(db, scope, {
+    connection,
+    enabledClients: [tenant.testLogin.clientId],
+    organization: null,
+    aliasVerifiedDomains: true,
+  });
 }
 
 /** The SAML SP entity ID the IdP is given: the live connection's URN, shared by the staged one. */
