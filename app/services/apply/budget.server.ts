@@ -1,6 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../platform/db/schema";
-import "../platform/db/apply-schema";
 import { singleton } from "../platform/singleton.server";
 
 /**

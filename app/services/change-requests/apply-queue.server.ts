@@ -39,7 +39,7 @@ export async function queueApplyFor(trx: Transaction<Database>, change: ChangeRe
       actor: `change #${change.id}`,
       org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
     },
-    apply,
+    { ...apply, aliasVerifiedDomains: true },
   );
   return { version, apply_job_id: jobId, apply_error: null, apply_retryable: null };
 }

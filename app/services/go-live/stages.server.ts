@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import { connectionName, type ConnectionProtocol, type ConnectionStage } from "../auth0/naming";
 import { enqueueApply, normalizeJob, type DesiredApply } from "../apply/jobs.server";
 import type { OrganizationScope } from "../identity/scope.server";
-import type { ApplyJob, ApplyJobStatus } from "../platform/db/apply-schema";
+import type { ApplyJob, ApplyJobStatus } from "../platform/db/schema";
 import type { Database, LiveEvent } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import { getTenantConfig } from "../platform/tenant-config.server";
@@ -117,6 +117,20 @@ export async function liveEvents(db: Executor, scope: OrganizationScope, limit =
     .execute();
 }
 
+/** Organizations that have ever gone live (a live event), by name: whose live version to read next. */
+export function organizationsEverLive(db: Executor) {
+  return db
+    .selectFrom("organizations")
+    .select(["id", "slug", "name", "auth0_org_id"])
+    .where((eb) =>
+      eb.exists(
+        eb.selectFrom("live_events").select("id").whereRef("live_events.organization_id", "=", "organizations.id"),
+      ),
+    )
+    .orderBy("name")
+    .execute();
+}
+
 /** What is live now, from the events: the last go-live or roll back, and whether it is disabled. */
 export function liveVersionFrom(scope: OrganizationScope, events: LiveEvent[]): LiveVersion | null {
   const written = events.find((e) => e.action === "go-live" || e.action === "roll-back");
@@ -151,7 +165,12 @@ export async function enqueueStagedApply(
   if (connection.strategy === "samlp" && connection.options.entityId === undefined) {
     connection.options = { ...connection.options, entityId: spEntityId(scope, connection.protocol) };
   }
-  return enqueueApply(db, scope, { connection, enabledClients: [tenant.testLogin.clientId], organization: null });
+  return enqueueApply(db, scope, {
+    connection,
+    enabledClients: [tenant.testLogin.clientId],
+    organization: null,
+    aliasVerifiedDomains: true,
+  });
 }
 
 /** The SAML SP entity ID the IdP is given: the live connection's URN, shared by the staged one. */
