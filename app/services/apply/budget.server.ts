@@ -1,6 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../platform/db/schema";
-import { singleton } from "../platform/singleton.server";
 
 /**
  * The client-side rate budget: one token bucket per Auth0 tenant, in the database, so every
@@ -21,7 +20,7 @@ export interface RateBudget {
   perSecond: number;
   /** Fraction of the sustained rate the portal allows itself (default 0.95). */
   utilization?: number;
-  /** Tokens of the burst the portal leaves to the tenant (default a tenth of it, at least 1). */
+  /** Tokens of the burst the portal leaves to the tenant (default a tenth of it, at least half a token). */
   headroom?: number;
 }
 
@@ -39,9 +38,13 @@ function refillOf(b: RateBudget): number {
   return b.perSecond * (b.utilization ?? 0.95);
 }
 
-/** The portal's bucket: the tenant's burst less the headroom, never under one token. */
+/**
+ * The portal's bucket: the tenant's burst less the headroom, never under one token. Half a token on
+ * the free plan (burst 2): the tenant stays a quarter second ahead, and a waiter woken late (a busy
+ * event loop) still finds the refill it slept through instead of a bucket capped at one token.
+ */
 export function capacityOf(b: RateBudget): number {
-  return Math.max(1, b.burst - (b.headroom ?? Math.max(1, Math.ceil(b.burst / 10))));
+  return Math.max(1, b.burst - (b.headroom ?? Math.max(0.5, Math.ceil(b.burst / 10))));
 }
 
 /**
@@ -101,38 +104,13 @@ export async function tryTakeBudget(db: Executor, tenant: string, budget: RateBu
   return Math.max(5, Math.ceil(Number(row.ahead) * 1000 + (missing / refill) * 1000));
 }
 
-/**
- * Takes in the order asked, per tenant, within this process: only the first waiter asks the
- * database, the others wait their turn behind it. Without it, jobs in flight that all wait for the
- * next token race for it, and one of them can lose for longer than a request may take (the free
- * plan with 16 jobs in flight: a token every half second, waits of tens of seconds for the unlucky).
- */
-const queues = singleton("rate-budget-queues", () => new Map<string, Promise<unknown>>());
-
-/** Waits until `n` tokens could be taken (first come, first served in this process), then takes them. */
+/** Waits until `n` tokens could be taken, then takes them. */
 export async function takeBudget(
   db: Executor,
   tenant: string,
   budget: RateBudget,
   n = 1,
   signal?: AbortSignal,
-): Promise<number> {
-  const before = queues.get(tenant) ?? Promise.resolve();
-  const mine = before.catch(() => undefined).then(() => takeInTurn(db, tenant, budget, n, signal));
-  queues.set(tenant, mine);
-  try {
-    return await mine;
-  } finally {
-    if (queues.get(tenant) === mine) queues.delete(tenant);
-  }
-}
-
-async function takeInTurn(
-  db: Executor,
-  tenant: string,
-  budget: RateBudget,
-  n: number,
-  signal: AbortSignal | undefined,
 ): Promise<number> {
   let waited = 0;
   for (;;) {
