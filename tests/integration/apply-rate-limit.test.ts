@@ -96,12 +96,14 @@ async function expectApplied(orgs: ScopedOrganization[]) {
 
 describe(`apply engine under the free plan's rate limit (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   it("a 429 storm (no client-side budget, two workers hammering) still ends with every job succeeded", async () => {
-    const orgs = await createOrganizations(database.db, h, ["storm-1", "storm-2"]);
+    // Four organizations' jobs run side by side (locks per connection): four requests at once
+    // against a burst of 2.
+    const orgs = await createOrganizations(database.db, h, ["storm-1", "storm-2", "storm-3", "storm-4"]);
     h.tenant.setRateLimit("free");
     const { seen, jobs } = await runTwoWorkers(orgs, { rateBudget: null });
     const limited = seen.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThan(0);
-    expect(jobs.map((j) => j.status)).toEqual(["succeeded", "succeeded"]);
+    expect(jobs.map((j) => j.status)).toEqual(Array(4).fill("succeeded"));
     // A 429 sends the job back until the tenant's reset without using up its attempts.
     expect(jobs.reduce((n, j) => n + j.rate_limited, 0)).toBe(limited.length);
     for (const j of jobs) expect(j.attempts).toBeLessThanOrEqual(2);

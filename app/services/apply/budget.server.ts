@@ -20,7 +20,7 @@ export interface RateBudget {
   perSecond: number;
   /** Fraction of the sustained rate the portal allows itself (default 0.95). */
   utilization?: number;
-  /** Tokens of the burst the portal leaves to the tenant (default a tenth of it, at least half a token). */
+  /** Tokens of the burst the portal leaves to the tenant (default a tenth of it, at least one). */
   headroom?: number;
 }
 
@@ -39,12 +39,13 @@ function refillOf(b: RateBudget): number {
 }
 
 /**
- * The portal's bucket: the tenant's burst less the headroom, never under one token. Half a token on
- * the free plan (burst 2): the tenant stays a quarter second ahead, and a waiter woken late (a busy
- * event loop) still finds the refill it slept through instead of a bucket capped at one token.
+ * The portal's bucket: the tenant's burst less the headroom, never under one token. On the free
+ * plan (burst 2) that is one token: the tenant stays half a second ahead (half a token was not
+ * enough on a loaded machine, where a request can reach the tenant 300 ms after its token), at the
+ * price of a little of the rate when a waiter wakes late and the bucket, capped at one, lost the refill.
  */
 export function capacityOf(b: RateBudget): number {
-  return Math.max(1, b.burst - (b.headroom ?? Math.max(0.5, Math.ceil(b.burst / 10))));
+  return Math.max(1, b.burst - (b.headroom ?? Math.max(1, Math.ceil(b.burst / 10))));
 }
 
 /**
