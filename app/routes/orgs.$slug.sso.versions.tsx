@@ -1,8 +1,8 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { sectionTitle } from "~/components/section-nav";
 import { useLoaderData } from "@remix-run/react";
-import { ChangeOutcome, type ChangeOutcomeView } from "~/components/change-outcome";
-import { useLiveRevalidation } from "~/components/change-status";
+import { ChangeOutcome } from "~/components/change-outcome";
+import { useChangeRevalidation } from "~/components/change-status";
 import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
 import { Time } from "~/components/time";
 import { restoreSchema } from "~/forms/changes";
@@ -65,7 +65,7 @@ function Restore({ version }: { version: number }) {
 
 export default function Versions() {
   const { versions, changes, canManage } = useLoaderData<typeof loader>();
-  useLiveRevalidation(changes.some((c: ChangeOutcomeView) => c.inFlight));
+  useChangeRevalidation(changes.map((c) => c.state));
   return (
     <div className="stack">
       <h2>Versions</h2>

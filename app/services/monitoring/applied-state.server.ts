@@ -7,9 +7,11 @@ import type { CertificateFacts } from "~/validators/report";
 import type { z } from "zod";
 
 /**
- * What the portal last wrote to each organization's live connection: the newest succeeded apply
- * job per organization and protocol (a newer succeeded removal means there is none). The
- * monitoring jobs compare Auth0 with it and read its signing certificate.
+ * What the portal last wrote to each organization's live connection: the newest succeeded job
+ * that wrote it — an apply to the live stage, a go-live or a roll back (ADR 009: changes reach the
+ * staged `-test` connection first, and only those two write the live one) — per organization and
+ * protocol (a newer succeeded removal means there is none). The monitoring jobs compare Auth0 with
+ * it and read its signing certificate.
  */
 export interface AppliedConnection {
   org: ScopedOrganization;
@@ -47,12 +49,12 @@ export async function lastAppliedConnections(
              o.slug, o.name, o.auth0_org_id
         from apply_jobs j
         join organizations o on o.id = j.organization_id
-       where j.status = 'succeeded' and j.kind in ('apply', 'remove')
+       where j.status = 'succeeded' and j.kind in ('apply', 'go-live', 'roll-back', 'remove')
          and coalesce(j.desired->'connection'->>'stage', 'live') = 'live'
          ${options.orgIds ? sql`and j.organization_id in (${sql.join(options.orgIds)})` : sql``}
        order by j.organization_id, ${PROTOCOL}, j.id desc
     ) latest
-    where kind = 'apply'
+    where kind <> 'remove'
   `.execute(db);
   const out: AppliedConnection[] = [];
   for (const r of rows.rows) {
