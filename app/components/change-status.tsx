@@ -71,6 +71,7 @@ export function useChangeRevalidation(
 
 export interface ProgressView {
   status: "queued" | "running" | "succeeded" | "failed" | "dead";
+  stage: "test" | "live";
   steps: { step: string; label: string; done: boolean }[];
   attempts: number;
 }
@@ -82,7 +83,9 @@ export function ApplyProgressList({ progress, state }: { progress: ProgressView;
     <div aria-live="polite">
       <p>
         {state === "applied"
-          ? "Applied to Auth0."
+          ? progress.stage === "test"
+            ? "Applied to the test connection: test it, then put it live."
+            : "Applied to Auth0."
           : state === "failed"
             ? "Applying stopped."
             : waiting
