@@ -7,6 +7,8 @@ export default defineConfig({
   plugins: [tsconfigPaths()],
   test: {
     reporters: ["default", "./tests/support/count-reporter.ts"],
+    // An unexpected console.error fails the test that caused it (tests/support/console-guard.ts).
+    setupFiles: ["./tests/support/console-guard.ts"],
     projects: [
       {
         extends: true,

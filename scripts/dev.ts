@@ -8,28 +8,31 @@ import { createServer } from "node:http";
 import { startLocalTenant } from "../local-tenant/server";
 import { createPortalApp } from "../server/http";
 import { tenantDataDir } from "../server/portal";
-import { getDatabase } from "~/services/platform/db.server";
+import { databaseTargetFromEnv, openMigrated } from "~/services/platform/db.server";
 import { getEnv, listenHost } from "~/services/platform/env.server";
 import { seedLocalMode } from "~/services/identity/local-seed.server";
-import { registerPublicUrl } from "~/services/platform/public-url.server";
+import { installRuntime } from "~/services/platform/runtime.server";
 import { localTenantConfig } from "../server/local-tenant-config";
-import { registerLocalTenant } from "~/services/platform/tenant-config.server";
 
 const env = getEnv();
 const vite = await createViteServer({ server: { middlewareMode: true } });
 const publicUrl = env.publicUrl;
-if (env.localMode) {
-  const tenant = await startLocalTenant({
-    port: env.LOCAL_TENANT_PORT,
-    dataDir: tenantDataDir(env.DATA_DIR),
-    portalUrl: publicUrl,
-    demoPassword: env.LOCAL_DEMO_PASSWORD,
-  });
-  registerLocalTenant(localTenantConfig(tenant));
-  console.log(`Local tenant: ${tenant.url}`);
-}
-registerPublicUrl(publicUrl);
-await getDatabase();
+const tenant = env.localMode
+  ? await startLocalTenant({
+      port: env.LOCAL_TENANT_PORT,
+      dataDir: tenantDataDir(env.DATA_DIR),
+      portalUrl: publicUrl,
+      demoPassword: env.LOCAL_DEMO_PASSWORD,
+    })
+  : undefined;
+if (tenant) console.log(`Local tenant: ${tenant.url}`);
+const databaseTarget = databaseTargetFromEnv();
+installRuntime({
+  publicUrl,
+  localTenant: tenant ? localTenantConfig(tenant) : undefined,
+  database: await openMigrated(databaseTarget),
+  databaseTarget,
+});
 if (env.localMode) await seedLocalMode();
 const app = createPortalApp({
   build: () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,

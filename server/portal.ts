@@ -9,14 +9,13 @@ import {
   closeDatabase,
   getDatabase,
   openMigrated,
-  installDatabase,
   type DatabaseTarget,
   type OpenDatabase,
 } from "~/services/platform/db.server";
 import { seedLocalMode } from "~/services/identity/local-seed.server";
-import { registerPublicUrl } from "~/services/platform/public-url.server";
+import { installRuntime } from "~/services/platform/runtime.server";
 import { localTenantConfig } from "./local-tenant-config";
-import { registerLocalTenant, getTenantConfig } from "~/services/platform/tenant-config.server";
+import { getTenantConfig } from "~/services/platform/tenant-config.server";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
 import { startOperationsScheduler } from "~/services/monitoring/jobs.server";
@@ -79,7 +78,6 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
   const port = address.port;
   const listening = `${address.family === "IPv6" ? `[${address.address}]` : address.address}:${port}`;
   const url = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
-  registerPublicUrl(url);
 
   let tenant: LocalTenant | undefined;
   let demoIdps: DemoIdps | undefined;
@@ -96,7 +94,6 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
         mgmtClientId: options.localTenant.mgmtClientId,
         mgmtClientSecret: options.localTenant.mgmtClientSecret,
       });
-      registerLocalTenant(localTenantConfig(tenant));
       if (options.localTenant.demoIdps) {
         demoIdps = await startDemoIdps({
           tenantUrl: tenant.url,
@@ -106,11 +103,13 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       }
     }
 
-    if ("open" in options.database) {
-      installDatabase(options.database.open);
-    } else {
-      installDatabase(await openMigrated(options.database));
-    }
+    // Every part built: installed for the route modules and services in one step.
+    installRuntime({
+      publicUrl: url,
+      localTenant: tenant ? localTenantConfig(tenant) : undefined,
+      database: "open" in options.database ? options.database.open : await openMigrated(options.database),
+      databaseTarget: "open" in options.database ? undefined : options.database,
+    });
     const { db } = await getDatabase();
     // Local mode's demo organizations and memberships (issue 5), idempotent.
     if (options.localTenant) await seedLocalMode();

@@ -7,8 +7,14 @@ import type { SupportScope } from "~/services/identity/scope.server";
 import { appliedSigningCertificate, lastAppliedConnections } from "~/services/monitoring/applied-state.server";
 import { manualClock } from "~/services/monitoring/clock";
 import { refreshCertificateExpiry } from "~/services/monitoring/certificate-expiry.server";
-import { reapplyOurVersion, runDriftCheck, type DriftCheckOptions } from "~/services/monitoring/drift.server";
+import {
+  acceptAuth0Version,
+  reapplyOurVersion,
+  runDriftCheck,
+  type DriftCheckOptions,
+} from "~/services/monitoring/drift.server";
 import { installDatabase } from "~/services/platform/db.server";
+import { registerLocalTenant } from "~/services/platform/tenant-config.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
 import {
@@ -40,11 +46,16 @@ const clock = manualClock("2026-12-06T09:00:00Z");
 const SIGNING_CERT = readFileSync(
   new URL("../../app/services/idp-documents/testdata/test-cert.pem", import.meta.url),
 ).toString("base64");
+// A staged version's certificate (another one), which the expiry job must not read: it is not live yet.
+const OTHER_CERT = readFileSync(
+  new URL("../../app/services/idp-documents/testdata/test-ec-cert.pem", import.meta.url),
+).toString("base64");
 
 beforeAll(async () => {
   h = await startHarness({ rateLimit: "off" });
   database = await createTestDatabase();
   installDatabase(database);
+  registerLocalTenant(tenantConfigOf(h.tenant));
   raw = new ConnectionsClient(h.clientOptions(await h.token()));
   const orgs = await createOrganizations(database.db, h, ["drift-acme", "drift-globex"]);
   acme = orgs[0]!;
@@ -89,6 +100,15 @@ function checkOptions(): DriftCheckOptions {
   return { db: database.db, tenant: tenantConfigOf(h.tenant), prefix: "sso", rateBudget: null, clock, fetch: h.fetch };
 }
 
+async function driftMails() {
+  return database.db
+    .selectFrom("outbox_messages")
+    .select(["to_address", "subject", "text_body", "link"])
+    .where("kind", "=", "connection.drift")
+    .orderBy("id")
+    .execute();
+}
+
 async function health(org: ScopedOrganization) {
   return database.db
     .selectFrom("organization_health")
@@ -97,8 +117,10 @@ async function health(org: ScopedOrganization) {
     .executeTakeFirstOrThrow();
 }
 
-async function connectionOf(org: ScopedOrganization) {
-  const found = await h.management().connections.list({ name: `sso-${org.slug}-saml` });
+async function connectionOf(org: ScopedOrganization, stage: "live" | "test" = "live") {
+  const found = await h
+    .management()
+    .connections.list({ name: `sso-${org.slug}-saml${stage === "test" ? "-test" : ""}` });
   return raw.get(found.data[0]!.id!);
 }
 
@@ -107,6 +129,7 @@ describe("drift detection", () => {
     expect(await runDriftCheck(checkOptions())).toBe("2 connections checked, 0 drifted");
     expect((await health(acme)).drift_status).toBe("in_sync");
     expect((await health(acme)).drift_fields).toEqual([]);
+    expect((await health(acme)).drift_status).toBe("in_sync");
   });
 
   it("finds edits made in Auth0 field by field, audits them once, and re-applying our version undoes them", async () => {
@@ -129,15 +152,17 @@ describe("drift detection", () => {
     expect(await runDriftCheck(checkOptions())).toBe("2 connections checked, 1 drifted");
     const found = await health(acme);
     expect(found.drift_status).toBe("drifted");
+    const live = "sso-drift-acme-saml";
     expect(found.drift_fields).toEqual([
       {
+        connection: live,
         field: "options.signInEndpoint",
         ours: "https://idp.drift-acme.test/sso/v1",
         auth0: "https://evil.example/sso",
       },
-      { field: "display_name", ours: "Org drift-acme SSO", auth0: "Edited in the dashboard" },
-      { field: "enabled_clients", ours: [PORTAL_CLIENT_ID], auth0: [] },
-      { field: "organization.assign_membership_on_login", ours: true, auth0: false },
+      { connection: live, field: "display_name", ours: "Org drift-acme SSO", auth0: "Edited in the dashboard" },
+      { connection: live, field: "enabled_clients", ours: [PORTAL_CLIENT_ID], auth0: [] },
+      { connection: live, field: "organization.assign_membership_on_login", ours: true, auth0: false },
     ]);
     expect(new Date(found.drift_checked_at!).toISOString()).toBe("2026-12-06T10:00:00.000Z");
     expect((await health(globex)).drift_status).toBe("in_sync");
@@ -150,8 +175,14 @@ describe("drift detection", () => {
       .where("action", "=", "connection.drift_detected")
       .execute();
     expect(audits).toHaveLength(1);
+    // Support hears of it by e-mail, once, with the fields and a link to the organization's page.
+    const mails = await driftMails();
+    expect(mails.map((m) => m.to_address).sort()).toEqual(["lena@vendor.test", "sam@vendor.test"]);
+    expect(mails[0]!.subject).toBe("[Support] Org drift-acme's connection in Auth0 was changed outside the portal");
+    expect(mails[0]!.text_body).toContain("sso-drift-acme-saml options.signInEndpoint");
+    expect(mails[0]!.link).toMatch(/\/support\/orgs\/drift-acme#drift$/);
 
-    expect(await reapplyOurVersion(lead, acme.slug)).toEqual({ ok: true, version: 1 });
+    expect(await reapplyOurVersion(lead, acme.slug)).toEqual({ ok: true, versions: [1] });
     await applyAll();
     const back = await connectionOf(acme);
     expect(back.options).toMatchObject({ signInEndpoint: "https://idp.drift-acme.test/sso/v1" });
@@ -160,17 +191,84 @@ describe("drift detection", () => {
     expect((await health(acme)).drift_status).toBe("in_sync");
   });
 
+  it("checks the staged -test connection too, and accepting Auth0's version makes it the next version", async () => {
+    // Version 2 is staged (ADR 009) with another certificate; the live connection keeps version 1.
+    await enqueueApply(database.db, systemScope(acme), {
+      connection: {
+        ...desired(acme).connection,
+        stage: "test",
+        version: 2,
+        options: { ...samlOptions(acme.slug, 2), signingCert: OTHER_CERT },
+      },
+      enabledClients: [TEST_LOGIN_CLIENT_ID],
+      organization: null,
+    });
+    await applyAll();
+    await runDriftCheck(checkOptions());
+    expect((await health(acme)).drift_fields).toEqual([]);
+    expect((await health(acme)).drift_status).toBe("in_sync");
+
+    const staged = await connectionOf(acme, "test");
+    await raw.update(staged.id!, { display_name: "Renamed in Auth0" } as Parameters<ConnectionsClient["update"]>[1]);
+    await runDriftCheck(checkOptions());
+    const found = await health(acme);
+    expect(found.drift_status).toBe("drifted");
+    expect(found.drift_fields).toEqual([
+      {
+        connection: "sso-drift-acme-saml-test",
+        field: "display_name",
+        ours: "Org drift-acme SSO",
+        auth0: "Renamed in Auth0",
+      },
+    ]);
+
+    // Accepted: only the drifted connection gets a new version (3, after every version so far), with Auth0's value.
+    expect(await acceptAuth0Version(lead, acme.slug)).toEqual({ ok: true, versions: [3] });
+    await applyAll();
+    const job = await database.db
+      .selectFrom("apply_jobs")
+      .select(["version", "desired", "status"])
+      .where("organization_id", "=", acme.id)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(job.status).toBe("succeeded");
+    expect(job.desired).toMatchObject({ connection: { stage: "test", version: 3, displayName: "Renamed in Auth0" } });
+    expect((await connectionOf(acme, "test")).display_name).toBe("Renamed in Auth0");
+    await runDriftCheck(checkOptions());
+    expect((await health(acme)).drift_status).toBe("in_sync");
+    expect(await acceptAuth0Version(lead, acme.slug)).toEqual({
+      ok: false,
+      error: "Auth0 holds the portal's version now: there is nothing to accept.",
+    });
+    const accepted = await database.db
+      .selectFrom("audit_events")
+      .select(["actor_label", "target"])
+      .where("action", "=", "connection.drift_accepted")
+      .execute();
+    expect(accepted).toEqual([{ actor_label: "lena@vendor.test", target: "version 3" }]);
+  });
+
   it("reports a connection deleted in Auth0 as missing", async () => {
     const c = await connectionOf(globex);
     await raw.delete(c.id!);
     await runDriftCheck(checkOptions());
     const found = await health(globex);
     expect(found.drift_status).toBe("missing");
-    expect(found.drift_fields).toEqual([{ field: "connection", ours: "sso-drift-globex-saml", auth0: null }]);
+    expect(found.drift_fields).toEqual([
+      { connection: "sso-drift-globex-saml", field: "connection", ours: "sso-drift-globex-saml", auth0: null },
+    ]);
+    expect(await acceptAuth0Version(lead, globex.slug)).toEqual({
+      ok: false,
+      error:
+        "sso-drift-globex-saml is no longer in Auth0: there is nothing to accept. Re-apply the portal's version instead.",
+    });
   });
 
-  it("refuses re-apply to a support agent", async () => {
+  it("refuses both resolutions to a support agent", async () => {
     await expect(reapplyOurVersion({ ...lead, role: "support_agent" }, acme.slug)).rejects.toMatchObject({
+      status: 403,
+    });
+    await expect(acceptAuth0Version({ ...lead, role: "support_agent" }, acme.slug)).rejects.toMatchObject({
       status: 403,
     });
   });
@@ -248,8 +346,8 @@ describe("certificate expiry", () => {
   });
 });
 
-describe("which connection is monitored", () => {
-  it("the live one: a go-live or roll back counts, a version only staged on the -test connection does not", async () => {
+describe("which version each connection holds", () => {
+  it("the live connection's is the last go-live or roll back; a version staged on the -test connection is not live", async () => {
     const [initech] = await createOrganizations(database.db, h, ["drift-initech"]);
     const connection = (stage: "test" | "live", version: number) => ({
       ...desired(initech!).connection,
@@ -272,15 +370,18 @@ describe("which connection is monitored", () => {
         .execute();
     // An approved change lands on the staged connection: nobody signs in through it yet.
     await job("apply", "test", 1);
-    expect(await lastAppliedConnections(database.db, { orgIds: [initech!.id] })).toEqual([]);
+    const live = () => lastAppliedConnections(database.db, { orgIds: [initech!.id], stage: "live" });
+    expect(await live()).toEqual([]);
     await job("go-live", "live", 1);
     await job("apply", "test", 2);
-    let applied = await lastAppliedConnections(database.db, { orgIds: [initech!.id] });
+    let applied = await live();
     expect(applied.map((a) => a.version)).toEqual([1]);
+    const both = await lastAppliedConnections(database.db, { orgIds: [initech!.id] });
+    expect(both.map((a) => `${a.stage} ${a.version}`)).toEqual(["live 1", "test 2"]);
     expect(appliedSigningCertificate(applied[0]!, clock.now())?.notAfter).toBe("2126-10-30T10:44:54.000Z");
     await job("go-live", "live", 2);
     await job("roll-back", "live", 1);
-    applied = await lastAppliedConnections(database.db, { orgIds: [initech!.id] });
+    applied = await live();
     expect(applied.map((a) => a.version)).toEqual([1]);
   });
 });

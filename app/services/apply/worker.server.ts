@@ -5,6 +5,7 @@ import type { ResponseInfo } from "../auth0/client.server";
 import { Auth0Gateway } from "../auth0/gateway.server";
 import type { Database } from "../platform/db/schema";
 import { logger } from "../platform/logger.server";
+import { createPollingLoop } from "../platform/polling-loop.server";
 import { getSecretsKey, type SecretsKey } from "../platform/secrets.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
 import { drainBudget, takeBudget, type RateBudget } from "./budget.server";
@@ -119,9 +120,6 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     log,
   };
   let crashed = false;
-  let stopped = true;
-  let loop: Promise<void> | undefined;
-  let wakeUp: (() => void) | undefined;
 
   async function runOnce(): Promise<boolean> {
     if (crashed) return false;
@@ -132,7 +130,6 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     } catch (err) {
       if (err instanceof SimulatedCrash) {
         crashed = true;
-        stopped = true;
         return true;
       }
       // Database trouble and the like: back to the queue with backoff (or to its lease, if even that fails).
@@ -142,42 +139,26 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     return true;
   }
 
+  const loop = createPollingLoop({
+    pollMs,
+    turn: async () => {
+      const worked = await runOnce();
+      return crashed ? "halt" : worked ? "worked" : "idle";
+    },
+    onError: (err) => log.error({ err: err.message }, "apply worker could not take a job"),
+  });
+
   return {
     id,
     runOnce,
     get crashed() {
       return crashed;
     },
-    wake: () => wakeUp?.(),
+    wake: loop.wake,
     start() {
-      if (!stopped || crashed) return;
-      stopped = false;
-      loop = (async () => {
-        while (!stopped) {
-          let worked = false;
-          try {
-            worked = await runOnce();
-          } catch (err) {
-            log.error({ err: (err as Error).message }, "apply worker could not take a job");
-          }
-          if (!worked && !stopped) {
-            await new Promise<void>((resolve) => {
-              const t = setTimeout(resolve, pollMs);
-              wakeUp = () => {
-                clearTimeout(t);
-                resolve();
-              };
-            });
-            wakeUp = undefined;
-          }
-        }
-      })();
+      if (!crashed) loop.start();
     },
-    async stop() {
-      stopped = true;
-      wakeUp?.();
-      await loop;
-    },
+    stop: loop.stop,
   };
 }
 

@@ -20,12 +20,12 @@ export async function queueApplyFor(trx: Transaction<Database>, change: ChangeRe
     .executeTakeFirstOrThrow();
   let version = change.version;
   if (version === null) {
-    const latest = await trx
-      .selectFrom("change_requests")
-      .select(sql<number | null>`max(version)`.as("v"))
-      .where("organization_id", "=", change.organization_id)
-      .executeTakeFirst();
-    version = Number(latest?.v ?? 0) + 1;
+    // After every change's version and every job's (support may accept Auth0's version as a new one).
+    const latest = await sql<{ v: number | string | null }>`
+      select greatest(
+        (select max(version) from change_requests where organization_id = ${change.organization_id}),
+        (select max(version) from apply_jobs where organization_id = ${change.organization_id})) as v`.execute(trx);
+    version = Number(latest.rows[0]?.v ?? 0) + 1;
   }
   const desired = parseDesired(change.desired);
   const { connection } = desiredStateFor(desired.configuration, { version, displayName: desired.displayName });

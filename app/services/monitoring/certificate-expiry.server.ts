@@ -19,7 +19,8 @@ import type { Clock } from "./clock";
  */
 export async function refreshCertificateExpiry(db: Kysely<Database>, clock: Clock): Promise<string> {
   const now = clock.now();
-  const applied = await lastAppliedConnections(db);
+  // The live connection's certificate: the one people sign in with (a staged version is not yet in use).
+  const applied = await lastAppliedConnections(db, { stage: "live" });
   let withCert = 0;
   let expiring = 0;
   let expired = 0;

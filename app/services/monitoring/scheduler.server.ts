@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { sql, type Kysely } from "kysely";
 import type { Database, ScheduledJobRow } from "../platform/db/schema";
 import { logger } from "../platform/logger.server";
+import { createPollingLoop } from "../platform/polling-loop.server";
 import { singleton } from "../platform/singleton.server";
 import { systemClock, type Clock } from "./clock";
 import { observeScheduledRun } from "./metrics.server";
@@ -89,9 +90,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const log = logger.child({ component: "scheduler", runner: id });
   const abort = new AbortController();
   let crashed = false;
-  let stopped = true;
-  let loop: Promise<void> | undefined;
-  let wakeUp: (() => void) | undefined;
 
   const periodOf = (name: ScheduledJobName) =>
     options.periods?.[name] ?? SCHEDULED_JOB_CATALOG[name].defaultPeriodSeconds;
@@ -216,7 +214,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       } catch (err) {
         if (err instanceof SchedulerCrash) {
           crashed = true;
-          stopped = true;
           break;
         }
         throw err;
@@ -226,7 +223,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return ran;
   }
 
-  const wake = () => wakeUp?.();
+  const loop = createPollingLoop({
+    pollMs,
+    prepare: register,
+    turn: async () => {
+      await runDue();
+      return crashed ? "halt" : "idle";
+    },
+    onError: (err, during) =>
+      log.error(
+        { err: err.message },
+        during === "prepare" ? "scheduled jobs could not be registered" : "scheduler could not take a job",
+      ),
+  });
+  const wake = () => loop.wake();
 
   return {
     id,
@@ -237,39 +247,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return crashed;
     },
     start() {
-      if (!stopped || crashed) return;
-      stopped = false;
+      if (loop.running || crashed) return;
       wakers.add(wake);
-      loop = (async () => {
-        try {
-          await register();
-        } catch (err) {
-          log.error({ err: (err as Error).message }, "scheduled jobs could not be registered");
-        }
-        while (!stopped) {
-          try {
-            await runDue();
-          } catch (err) {
-            log.error({ err: (err as Error).message }, "scheduler could not take a job");
-          }
-          if (stopped) break;
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, pollMs);
-            wakeUp = () => {
-              clearTimeout(t);
-              resolve();
-            };
-          });
-          wakeUp = undefined;
-        }
-      })();
+      loop.start();
     },
     async stop() {
-      stopped = true;
       wakers.delete(wake);
       abort.abort(new Error("scheduler stopping"));
-      wakeUp?.();
-      await loop;
+      await loop.stop();
     },
   };
 }

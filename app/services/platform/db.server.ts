@@ -9,7 +9,7 @@ import { PGliteDialect } from "./db/pglite-dialect";
 import type { Database } from "./db/schema";
 import { getEnv } from "./env.server";
 import { logger } from "./logger.server";
-import { setLocalKeyFile } from "./secrets.server";
+import { localKeyFileFor, setLocalKeyFile } from "./secrets.server";
 import { singleton } from "./singleton.server";
 
 export type { Database } from "./db/schema";
@@ -39,8 +39,6 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
     const dir = resolve(target.dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
     pglite = new PGlite(dir);
-    // Local mode without SECRETS_KEY: a key kept next to the data, so queued jobs survive a restart.
-    setLocalKeyFile(resolve(target.dataDir, "secrets.key"));
   } else {
     pglite = new PGlite();
   }
@@ -91,7 +89,13 @@ export function installDatabase(open: OpenDatabase | Promise<OpenDatabase>): voi
 }
 
 export async function getDatabase(): Promise<OpenDatabase> {
-  holder.current ??= openMigrated(databaseTargetFromEnv());
+  if (!holder.current) {
+    // A process that installed no runtime (the apply worker, scripts): the database the environment names.
+    const target = databaseTargetFromEnv();
+    const keyFile = localKeyFileFor(target);
+    if (keyFile) setLocalKeyFile(keyFile);
+    holder.current = openMigrated(target);
+  }
   return holder.current;
 }
 

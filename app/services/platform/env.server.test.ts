@@ -81,7 +81,9 @@ describe("environment", () => {
     const found = problems({ SCHEDULED_JOB_PERIODS: "session-sweep=often, coffee=1h" });
     expect(found).toHaveLength(2);
     expect(found[0]).toMatch(/^SCHEDULED_JOB_PERIODS "session-sweep=often" needs a period such as 90s, 15m, 6h or 1d/);
-    expect(found[1]).toMatch(/^SCHEDULED_JOB_PERIODS "coffee" is not a scheduled job \(known: certificate-expiry, drift-check, session-sweep\)/);
+    expect(found[1]).toMatch(
+      /^SCHEDULED_JOB_PERIODS "coffee" is not a scheduled job \(known: certificate-expiry, drift-check, session-sweep\)/,
+    );
   });
 
   it("treats empty values as unset", () => {

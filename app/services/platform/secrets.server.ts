@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
+import type { DatabaseTarget } from "./db.server";
 import { getEnv } from "./env.server";
 import { parseSecretsKey, SECRETS_KEY_HELP as KEY_HELP } from "./secrets-key";
 import { singleton } from "./singleton.server";
@@ -152,6 +153,11 @@ export function setLocalKeyFile(path: string): void {
   if (state.keyFile === path) return;
   state.keyFile = path;
   state.key = undefined;
+}
+
+/** Local mode with PGlite on disk and no SECRETS_KEY: a key kept next to the data, so queued jobs survive a restart. */
+export function localKeyFileFor(target: DatabaseTarget | undefined): string | undefined {
+  return target?.engine === "pglite" && target.dataDir ? resolve(target.dataDir, "secrets.key") : undefined;
 }
 
 /** The key that seals secrets: SECRETS_KEY, else the local key file, else a per-process key. */

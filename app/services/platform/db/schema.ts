@@ -286,6 +286,8 @@ export type MetadataStatus = "unchanged" | "rotated" | "changed" | "unreachable"
 
 /** One field where Auth0 differs from the last applied version. */
 export interface DriftField {
+  /** The Auth0 connection it was found on (the live one or the staged `-test` one; ADR 009). */
+  connection?: string;
   /** e.g. "options.signInEndpoint", "display_name", "enabled_clients", "organization.show_as_button" */
   field: string;
   ours: unknown;
