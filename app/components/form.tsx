@@ -7,7 +7,7 @@ import { INTENT_FIELD, refusalFor, type ActionResult } from "~/forms/action-resu
 import type { Flash } from "~/forms/flash";
 
 /**
- * Forms on one schema (ADR 008): useSchemaForm checks a form in the browser with the zod schema
+ * Forms on one schema (ADR 010): useSchemaForm checks a form in the browser with the zod schema
  * its action parses with (remix-hook-form over react-hook-form, zod resolver), and shows the
  * action's 400 refusal (action-result.ts) beside the same fields. Without JavaScript the form
  * posts as any HTML form; the refusal comes back rendered, the values kept, the first wrong field

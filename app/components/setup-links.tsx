@@ -1,3 +1,4 @@
+import { ORG_ROLE_LABEL } from "~/services/identity/permissions";
 import { MAX_TTL_HOURS, MAX_USES_LIMIT } from "~/services/identity/invitation-rules";
 import { revokeSetupLinkSchema, setupLinkDefaults, setupLinkSchema, supportSetupLinkSchema } from "~/forms/setup-links";
 import { SchemaForm, SelectField, SubmitButton, TextField, useFlash, useSchemaForm } from "./form";
@@ -82,4 +83,62 @@ export function RevokeSetupLink({ id }: { id: string }) {
       <SubmitButton className="danger">Revoke</SubmitButton>
     </SchemaForm>
   );
+}
+
+export interface PendingSetupLink {
+  id: string;
+  role: "org_admin" | "org_viewer";
+  createdBy: string;
+  uses: number;
+  maxUses: number;
+  expiresAt: string;
+}
+
+/** An organization's pending setup links, with "Revoke" for whoever may revoke them. */
+export function PendingSetupLinks({ links, canRevoke }: { links: PendingSetupLink[]; canRevoke: boolean }) {
+  if (links.length === 0) return <p className="empty-state">No pending setup links.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Role</th>
+          <th scope="col">Created by</th>
+          <th scope="col">Uses</th>
+          <th scope="col">Expires</th>
+          {canRevoke ? <th scope="col">Actions</th> : null}
+        </tr>
+      </thead>
+      <tbody>
+        {links.map((l) => (
+          <tr key={l.id}>
+            <td>{ORG_ROLE_LABEL[l.role]}</td>
+            <td>{l.createdBy}</td>
+            <td>
+              {l.uses} of {l.maxUses}
+            </td>
+            <td>
+              <Time value={l.expiresAt} />
+            </td>
+            {canRevoke ? (
+              <td>
+                <RevokeSetupLink id={l.id} />
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** What a loader sends of a pending setup link. */
+export function pendingSetupLink(l: {
+  id: string;
+  role: "org_admin" | "org_viewer";
+  createdBy: string;
+  uses: number;
+  maxUses: number;
+  expiresAt: Date;
+}): PendingSetupLink {
+  return { ...l, expiresAt: l.expiresAt.toISOString() };
 }

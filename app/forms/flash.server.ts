@@ -5,7 +5,7 @@ import { singleton } from "../services/platform/singleton.server";
 import type { Flash } from "./flash";
 
 /**
- * Flash messages after POST-redirect-GET, in a cookie of their own (ADR 008): signed with the
+ * Flash messages after POST-redirect-GET, in a cookie of their own (ADR 010): signed with the
  * session cookie's secret, httpOnly, SameSite=Lax, `__Host-` and Secure outside local mode, for
  * five minutes at most, and cleared by the first page that shows it. A cookie rather than a row:
  * it needs no database, works for a visitor without a session, and a setup link's token (shown

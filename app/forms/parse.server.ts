@@ -15,7 +15,7 @@ export interface Submission {
   fields: Record<string, string>;
 }
 
-/** The names of fields whose values are never sent back to the browser (ADR 008). */
+/** The names of fields whose values are never sent back to the browser (ADR 010). */
 const SECRET_FIELD = /secret|password|token|private/i;
 
 /** The form fields of a POST (files are not accepted here; their field reads as empty). */

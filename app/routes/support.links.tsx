@@ -3,9 +3,9 @@ import { useLoaderData } from "@remix-run/react";
 import { sectionTitle } from "~/components/section-nav";
 import { NewSetupLink, RevokeSetupLink, SupportSetupLinkForm } from "~/components/setup-links";
 import { Time } from "~/components/time";
-import { redirectWithFlash, samePage } from "~/forms/flash.server";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
-import { revokeSetupLinkSchema, supportSetupLinkSchema } from "~/forms/setup-links";
+import { supportSetupLinkSchema } from "~/forms/setup-links";
+import { revokeSetupLinkAction, setupLinkCreated } from "~/forms/setup-links.server";
 import { requireSupport } from "~/services/identity/guards.server";
 import {
   createSupportInvitation,
@@ -55,24 +55,10 @@ export async function action({ request }: ActionFunctionArgs) {
         return refuse(submission, "That organization does not exist.", {
           orgSlug: "Choose an organization from the list.",
         });
-      return redirectWithFlash(samePage(request), {
-        tone: "ok",
-        message: "Setup link created. Copy it now: it is shown only once.",
-        setupLink: {
-          url: created.url,
-          org: parsed.value.orgSlug,
-          role: ORG_ROLE_LABEL[created.invitation.role],
-          expiresAt: new Date(created.invitation.expires_at).toISOString(),
-          maxUses: created.invitation.max_uses,
-        },
-      });
+      return setupLinkCreated(request, created, parsed.value.orgSlug);
     }
-    case "revoke-invite": {
-      const parsed = parseSubmission(submission, revokeSetupLinkSchema);
-      if (!parsed.ok || !(await revokeInvitation(scope, parsed.value.invitationId)))
-        throw new Response("No such setup link, or it was already revoked.", { status: 404 });
-      return redirectWithFlash(samePage(request), { tone: "ok", message: "The setup link was revoked." });
-    }
+    case "revoke-invite":
+      return revokeSetupLinkAction(request, submission, (id) => revokeInvitation(scope, id));
     default:
       return unknownIntent(submission);
   }

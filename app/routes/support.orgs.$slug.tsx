@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
-import { NewSetupLink, RevokeSetupLink, SetupLinkForm } from "~/components/setup-links";
+import { NewSetupLink, PendingSetupLinks, pendingSetupLink, SetupLinkForm } from "~/components/setup-links";
 import { Time } from "~/components/time";
 import { verifyByHandSchema } from "~/forms/domains";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
@@ -11,7 +11,8 @@ import {
   suspendOrganizationSchema,
 } from "~/forms/organization-lifecycle";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
-import { revokeSetupLinkSchema, setupLinkSchema } from "~/forms/setup-links";
+import { setupLinkSchema } from "~/forms/setup-links";
+import { revokeSetupLinkAction, setupLinkCreated } from "~/forms/setup-links.server";
 import { listJobs } from "~/services/apply/jobs.server";
 import { requireSupport } from "~/services/identity/guards.server";
 import {
@@ -71,14 +72,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       verify: supportRoleCan(scope.role, "support:domains:verify"),
     },
     members: members.map((m) => ({ ...m, since: m.since.toISOString() })),
-    links: links.map((l) => ({
-      id: l.id,
-      role: l.role,
-      createdBy: l.createdBy,
-      expiresAt: l.expiresAt.toISOString(),
-      uses: l.uses,
-      maxUses: l.maxUses,
-    })),
+    links: links.map(pendingSetupLink),
     domains: domains.map((d) => ({
       id: d.id,
       domain: d.domain,
@@ -109,24 +103,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (org.status !== "active") return refuse(submission, `${org.name} is ${org.status}: no new setup links.`);
       const created = await createSupportInvitation(scope, org.slug, parsed.value);
       if (!created) throw new Response("There is no such organization.", { status: 404 });
-      return redirectWithFlash(back, {
-        tone: "ok",
-        message: "Setup link created. Copy it now: it is shown only once.",
-        setupLink: {
-          url: created.url,
-          org: org.name,
-          role: ORG_ROLE_LABEL[created.invitation.role],
-          expiresAt: new Date(created.invitation.expires_at).toISOString(),
-          maxUses: created.invitation.max_uses,
-        },
-      });
+      return setupLinkCreated(request, created, org.name);
     }
-    case "revoke-invite": {
-      const parsed = parseSubmission(submission, revokeSetupLinkSchema);
-      if (!parsed.ok || !(await revokeInvitation(scope, parsed.value.invitationId)))
-        throw new Response("No such setup link, or it was already revoked.", { status: 404 });
-      return redirectWithFlash(back, { tone: "ok", message: "The setup link was revoked." });
-    }
+    case "revoke-invite":
+      return revokeSetupLinkAction(request, submission, (id) => revokeInvitation(scope, id));
     case "verify-domain": {
       const parsed = parseSubmission(submission, verifyByHandSchema);
       if (!parsed.ok) return parsed.reply;
@@ -283,40 +263,7 @@ export default function SupportOrganization() {
       <section className="card" aria-labelledby="links-title">
         <h3 id="links-title">Setup links</h3>
         {can.invite && org.status === "active" ? <SetupLinkForm defaultRole="org_admin" /> : null}
-        {links.length === 0 ? (
-          <p className="empty-state">No pending setup links.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Role</th>
-                <th scope="col">Created by</th>
-                <th scope="col">Uses</th>
-                <th scope="col">Expires</th>
-                {can.invite ? <th scope="col">Actions</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {links.map((l) => (
-                <tr key={l.id}>
-                  <td>{ORG_ROLE_LABEL[l.role]}</td>
-                  <td>{l.createdBy}</td>
-                  <td>
-                    {l.uses} of {l.maxUses}
-                  </td>
-                  <td>
-                    <Time value={l.expiresAt} />
-                  </td>
-                  {can.invite ? (
-                    <td>
-                      <RevokeSetupLink id={l.id} />
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <PendingSetupLinks links={links} canRevoke={can.invite} />
       </section>
 
       <section className="card" aria-labelledby="domains-title">

@@ -14,7 +14,7 @@ export { validateJwks } from "./jwks";
 export { validateOidcDiscovery, discoveryUrlFor, issuerFromDiscoveryUrl } from "./oidc-discovery";
 export { validateSamlMetadata } from "./saml-metadata";
 export { FetchRefused, validateOidcProvider, validateSamlMetadataUrl } from "./remote";
-export type { DocumentFetcher, FetchedDocument } from "./remote";
+export type { DocumentFetcher, FetchConditions, FetchedDocument } from "./remote";
 export { MAX_DOCUMENT_BYTES, screenXml } from "./xml-safety";
 
 export interface DocumentOptions {

@@ -12,8 +12,22 @@ export interface FetchedDocument {
   url: string;
   contentType: string;
   body: Uint8Array;
+  /** The server's validators, for a conditional request next time. */
+  etag?: string;
+  lastModified?: string;
+  /** 304: the document is the one the conditions named (the body is empty). */
+  notModified?: boolean;
 }
-export type DocumentFetcher = (url: string, expect: "xml" | "json" | "any") => Promise<FetchedDocument>;
+/** A conditional request's validators (ETag / Last-Modified of the copy last fetched). */
+export interface FetchConditions {
+  etag?: string | null;
+  lastModified?: string | null;
+}
+export type DocumentFetcher = (
+  url: string,
+  expect: "xml" | "json" | "any",
+  conditions?: FetchConditions,
+) => Promise<FetchedDocument>;
 
 export class FetchRefused extends Error {
   constructor(

@@ -5,7 +5,7 @@ import { axeViolations, launchChromium } from "../support/browser";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
 /**
- * The one form plumbing (ADR 008) as a person meets it: the same schema refuses bad input in the
+ * The one form plumbing (ADR 010) as a person meets it: the same schema refuses bad input in the
  * browser before anything is sent, and in the action when JavaScript is off; errors sit beside
  * their fields, the first wrong field has the focus, nothing typed is lost, and success is a
  * redirect with a message shown once.

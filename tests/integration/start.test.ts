@@ -29,11 +29,12 @@ function runStart(env: Record<string, string>) {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } as unknown as NodeJS.ProcessEnv,
     encoding: "utf8",
-    timeout: 30_000,
+    timeout: 90_000,
   });
 }
 
-describe("npm start configuration errors", () => {
+// Each test starts a real process or a real database on disk: cold starts take seconds on a busy machine.
+describe("npm start configuration errors", { timeout: 120_000 }, () => {
   it("stops with a message naming a malformed DATABASE_URL", () => {
     const result = runStart({ DATABASE_URL: "not-a-url" });
     expect(result.status).toBe(1);
@@ -82,7 +83,8 @@ describe("the portal server", () => {
     expect(getSecretsKey().id).toBe(key.id);
     await second.close();
     resetSecretsKeyForTests();
-  });
+    // Two PGlite databases on disk opened and migrated one after the other: seconds each on a busy machine.
+  }, 120_000);
 
   it("answers 503 with Retry-After while it is still starting, instead of holding the request", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "portal-starting-"));
@@ -189,5 +191,6 @@ describe("npm start in local mode (security review 2026-12-06)", () => {
       child.kill("SIGTERM");
       await exited;
     }
-  }, 60_000);
+    // A whole `npm start` (tsx, PGlite on disk, the tenant, two IdPs) from cold: slow on a loaded CI machine.
+  }, 120_000);
 });

@@ -358,6 +358,36 @@ export class Auth0Gateway {
     if (scope.org.auth0OrgId) await this.disableForOrganization(scope, owned);
   }
 
+  /**
+   * Sets the connection's `domain_aliases` (home-realm discovery) to exactly `domains`, by
+   * read–merge–write: the connection is read again (the caller holds the tenant lock), every other
+   * option and the version are kept. No domain: the key is removed. Nothing to change: no write.
+   */
+  async setDomainAliases(
+    scope: OrganizationScope,
+    owned: OwnedConnection,
+    domains: string[],
+  ): Promise<"updated" | "unchanged"> {
+    this.checkHandle(scope, owned);
+    const fresh = await this.readOwnedConnection(scope, owned.id, "domain-aliases");
+    const current = fresh.connection.options ?? {};
+    const merged: Record<string, unknown> = { ...current };
+    if (domains.length > 0) merged.domain_aliases = [...domains];
+    else delete merged.domain_aliases;
+    if (isDeepStrictEqual(merged, current)) return "unchanged";
+    await call(async () =>
+      parseAnswer(
+        connectionSchema,
+        await this.clients.connections.update(owned.id, {
+          display_name: fresh.connection.display_name ?? fresh.name,
+          options: merged,
+        } as Parameters<ConnectionsClientUpdate>[1]),
+        "connection",
+      ),
+    );
+    return "updated";
+  }
+
   /** Deletes the connection (Auth0 also drops it from every organization). */
   async deleteConnection(scope: OrganizationScope, owned: OwnedConnection): Promise<void> {
     this.checkHandle(scope, owned);

@@ -2,7 +2,7 @@ import { sql, type Transaction } from "kysely";
 import type { ValidationReport } from "~/validators/index";
 import type { ConnectionConfiguration } from "../connections/configuration";
 import { assertOrgPermission } from "../identity/authorize.server";
-import type { OrgScope } from "../identity/scope.server";
+import type { OrgScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { ChangeRequestRow, Database } from "../platform/db/schema";
 import { approveAndQueue } from "./apply-queue.server";
@@ -93,6 +93,20 @@ export async function submitDraft(
   }
 }
 
+/**
+ * A change the portal proposes itself for an organization — the metadata monitor's new signing
+ * certificate — submitted like a customer's (the policies may approve it at once) with the
+ * monitor as its author.
+ */
+export async function submitSystemChange(
+  trx: Transaction<Database>,
+  scope: SystemOrgScope,
+  input: SubmitInput,
+  now: Date,
+): Promise<MoveResult> {
+  return submitIn(trx, scope, input, now);
+}
+
 /** A configuration straight from the validators (restores, scripts and tests). */
 export async function submitChange(
   scope: OrgScope,
@@ -106,10 +120,14 @@ export async function submitChange(
 
 async function submitIn(
   trx: Transaction<Database>,
-  scope: OrgScope,
+  scope: OrgScope | SystemOrgScope,
   input: SubmitInput,
   now: Date,
 ): Promise<MoveResult> {
+  const author =
+    scope.kind === "org"
+      ? { actor: scope, userId: scope.user.id, label: scope.user.email }
+      : { actor: { kind: "system" as const, actor: scope.actor }, userId: null, label: scope.actor };
   if (input.report.verdict === "error") {
     return {
       ok: false,
@@ -174,13 +192,13 @@ async function submitIn(
       risk: decision.risk,
       policy_rule: decision.rule,
       policy_reason: decision.reason,
-      author_user_id: scope.user.id,
-      author_label: scope.user.email,
+      author_user_id: author.userId,
+      author_label: author.label,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
   const id = String(inserted.id);
-  const submitted = await moveChange(trx, scope, id, "submit", () => ({ submitted_at: now }), {
+  const submitted = await moveChange(trx, author.actor, id, "submit", () => ({ submitted_at: now }), {
     risk: decision.risk,
     rule: decision.rule,
   });

@@ -8,7 +8,7 @@ import { getDb } from "../platform/db.server";
 import { getEnv } from "../platform/env.server";
 import { getPublicUrl } from "../platform/public-url.server";
 import { getTenantConfig } from "../platform/tenant-config.server";
-import { liveEvents, liveVersionFrom } from "./stages.server";
+import { liveEvents, liveVersionFrom, organizationsEverLive } from "./stages.server";
 
 /**
  * The vendor's demo application, local mode only: the product a customer's people sign in to,
@@ -55,16 +55,7 @@ async function liveOrganization(org: {
 /** Organizations whose people can sign in now (a live connection, not disabled). */
 export async function liveOrganizations(): Promise<LiveOrganization[]> {
   const db = await getDb();
-  const orgs = await db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where((eb) =>
-      eb.exists(
-        eb.selectFrom("live_events").select("id").whereRef("live_events.organization_id", "=", "organizations.id"),
-      ),
-    )
-    .orderBy("name")
-    .execute();
+  const orgs = await organizationsEverLive(db);
   const live = await Promise.all(orgs.map(liveOrganization));
   return live
     .filter((o): o is NonNullable<typeof o> => o !== null)

@@ -15,6 +15,7 @@ import {
   latestApplies,
   liveEvents,
   liveVersionFrom,
+  organizationsEverLive,
   stagedVersion,
   type ApplyProgress,
   type LiveVersion,
@@ -202,6 +203,7 @@ async function writeLive(
       connection: { ...connection, allowOlderVersion },
       enabledClients: productionClientIds,
       organization: { assignMembershipOnLogin: true, showAsButton: true },
+      aliasVerifiedDomains: true,
     });
     // The options arrive sealed (go live seals what it read; a roll back's were stored sealed).
     desired.connection.options = sealSecretOptions(desired.connection.options, getSecretsKey());
@@ -321,16 +323,7 @@ export interface SupportLiveRow {
 export async function listLiveConnections(scope: SupportScope): Promise<SupportLiveRow[]> {
   assertSupportPermission(scope, "support:orgs:read");
   const db = await getDb();
-  const orgs = await db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where((eb) =>
-      eb.exists(
-        eb.selectFrom("live_events").select("id").whereRef("live_events.organization_id", "=", "organizations.id"),
-      ),
-    )
-    .orderBy("name")
-    .execute();
+  const orgs = await organizationsEverLive(db);
   const rows: SupportLiveRow[] = [];
   for (const org of orgs) {
     const system: SystemOrgScope = {

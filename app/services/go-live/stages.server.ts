@@ -117,6 +117,20 @@ export async function liveEvents(db: Executor, scope: OrganizationScope, limit =
     .execute();
 }
 
+/** Organizations that have ever gone live (a live event), by name: whose live version to read next. */
+export function organizationsEverLive(db: Executor) {
+  return db
+    .selectFrom("organizations")
+    .select(["id", "slug", "name", "auth0_org_id"])
+    .where((eb) =>
+      eb.exists(
+        eb.selectFrom("live_events").select("id").whereRef("live_events.organization_id", "=", "organizations.id"),
+      ),
+    )
+    .orderBy("name")
+    .execute();
+}
+
 /** What is live now, from the events: the last go-live or roll back, and whether it is disabled. */
 export function liveVersionFrom(scope: OrganizationScope, events: LiveEvent[]): LiveVersion | null {
   const written = events.find((e) => e.action === "go-live" || e.action === "roll-back");
@@ -151,7 +165,12 @@ export async function enqueueStagedApply(
   if (connection.strategy === "samlp" && connection.options.entityId === undefined) {
     connection.options = { ...connection.options, entityId: spEntityId(scope, connection.protocol) };
   }
-  return enqueueApply(db, scope, { connection, enabledClients: [tenant.testLogin.clientId], organization: null });
+  return enqueueApply(db, scope, {
+    connection,
+    enabledClients: [tenant.testLogin.clientId],
+    organization: null,
+    aliasVerifiedDomains: true,
+  });
 }
 
 /** The SAML SP entity ID the IdP is given: the live connection's URN, shared by the staged one. */

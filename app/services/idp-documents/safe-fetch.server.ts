@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import { FetchRefused, type DocumentFetcher, type FetchedDocument } from "~/validators/remote";
+import { FetchRefused, type DocumentFetcher, type FetchConditions, type FetchedDocument } from "~/validators/remote";
 import { checkAddress } from "./address-policy.server";
 
 /**
@@ -14,7 +14,9 @@ import { checkAddress } from "./address-policy.server";
  *   address through a custom `lookup`, so a second DNS answer (rebinding) is never used;
  * - redirects are followed by hand, at most 3, each one checked like the first URL;
  * - 1 MB size cap, 5 s overall timeout, and the content type must fit what is expected
- *   (an HTML sign-in page is not metadata).
+ *   (an HTML sign-in page is not metadata);
+ * - conditional requests for the metadata monitor: given the last copy's ETag / Last-Modified it
+ *   sends If-None-Match / If-Modified-Since, and a 304 answers `notModified`.
  */
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
@@ -121,7 +123,15 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
     target: Target,
     expect: "xml" | "json" | "any",
     signal: AbortSignal,
-  ): Promise<{ status: number; location?: string; contentType: string; body: Uint8Array }> {
+    conditions: FetchConditions,
+  ): Promise<{
+    status: number;
+    location?: string;
+    contentType: string;
+    body: Uint8Array;
+    etag?: string;
+    lastModified?: string;
+  }> {
     return new Promise((resolve, reject) => {
       const { url } = target;
       const pinnedLookup: LookupFunction = (_hostname, opts, callback) => {
@@ -154,6 +164,8 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
                   ? "application/json, */*;q=0.1"
                   : "*/*",
             "user-agent": "sso-portal-validator/1",
+            ...(conditions.etag ? { "if-none-match": conditions.etag } : {}),
+            ...(conditions.lastModified ? { "if-modified-since": conditions.lastModified } : {}),
           },
           ...(url.protocol === "https:"
             ? { servername: isIP(host) ? undefined : host, ...(options.ca ? { ca: options.ca } : {}) }
@@ -162,6 +174,17 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
         (res) => {
           const status = res.statusCode ?? 0;
           const contentType = (res.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+          const validators = {
+            ...(typeof res.headers.etag === "string" ? { etag: res.headers.etag.slice(0, 200) } : {}),
+            ...(typeof res.headers["last-modified"] === "string"
+              ? { lastModified: res.headers["last-modified"].slice(0, 100) }
+              : {}),
+          };
+          if (status === 304) {
+            res.resume();
+            resolve({ status, contentType, body: new Uint8Array(), ...validators });
+            return;
+          }
           if (status >= 300 && status < 400) {
             res.resume();
             resolve({
@@ -189,7 +212,9 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
             }
             chunks.push(chunk);
           });
-          res.on("end", () => resolve({ status, contentType, body: new Uint8Array(Buffer.concat(chunks)) }));
+          res.on("end", () =>
+            resolve({ status, contentType, body: new Uint8Array(Buffer.concat(chunks)), ...validators }),
+          );
           res.on("error", reject);
         },
       );
@@ -198,7 +223,11 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
     });
   }
 
-  return async function safeFetch(raw: string, expect: "xml" | "json" | "any" = "any"): Promise<FetchedDocument> {
+  return async function safeFetch(
+    raw: string,
+    expect: "xml" | "json" | "any" = "any",
+    conditions: FetchConditions = {},
+  ): Promise<FetchedDocument> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
@@ -216,7 +245,7 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
         });
         let res: Awaited<ReturnType<typeof request>>;
         try {
-          res = await request(target, expect, controller.signal);
+          res = await request(target, expect, controller.signal, conditions);
         } catch (err) {
           if (err instanceof FetchRefused) throw err;
           if (controller.signal.aborted) {
@@ -231,6 +260,16 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
             `The document could not be fetched (${describeNetworkError(err)}).`,
             "Check the URL and that its server has a valid https certificate, then try again.",
           );
+        }
+        if (res.status === 304 && (conditions.etag || conditions.lastModified)) {
+          return {
+            url: target.url.toString(),
+            contentType: res.contentType,
+            body: res.body,
+            notModified: true,
+            ...(res.etag ? { etag: res.etag } : {}),
+            ...(res.lastModified ? { lastModified: res.lastModified } : {}),
+          };
         }
         if (res.status >= 300 && res.status < 400) {
           if (!res.location)
@@ -266,7 +305,13 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): DocumentFetch
             FIX_URL,
           );
         }
-        return { url: target.url.toString(), contentType: res.contentType, body: res.body };
+        return {
+          url: target.url.toString(),
+          contentType: res.contentType,
+          body: res.body,
+          ...(res.etag ? { etag: res.etag } : {}),
+          ...(res.lastModified ? { lastModified: res.lastModified } : {}),
+        };
       }
     } finally {
       clearTimeout(timer);

@@ -23,6 +23,12 @@ export const SCHEDULED_JOB_CATALOG = {
       "Compares what Auth0 holds for each organization's connection (options, applications, organization) with the version last applied, within a quarter of the Management API rate.",
     defaultPeriodSeconds: 3600,
   },
+  "metadata-refresh": {
+    title: "Metadata URLs",
+    description:
+      "Fetches every metadata URL a live SAML configuration came from (conditionally, through the SSRF-safe fetcher); a new signing certificate becomes a change request, an unreachable or invalid document is reported and never applied.",
+    defaultPeriodSeconds: 6 * 3600,
+  },
   "session-sweep": {
     title: "Expired sessions",
     description: "Deletes portal sessions that ended more than a day ago.",

@@ -7,6 +7,7 @@ import type { TenantConfig } from "../platform/tenant-config.server";
 import { refreshCertificateExpiry } from "./certificate-expiry.server";
 import { systemClock, type Clock } from "./clock";
 import { runDriftCheck } from "./drift.server";
+import { refreshMetadataUrls } from "./metadata-refresh.server";
 import { createScheduler, type ScheduledJob, type Scheduler } from "./scheduler.server";
 
 /**
@@ -32,6 +33,7 @@ export function operationsJobs(deps: OperationsDeps): ScheduledJob[] {
       },
     },
     { name: "certificate-expiry", run: () => refreshCertificateExpiry(deps.db, clock) },
+    { name: "metadata-refresh", run: ({ signal }) => refreshMetadataUrls({ db: deps.db, clock, signal }) },
     {
       name: "drift-check",
       run: ({ signal }) =>

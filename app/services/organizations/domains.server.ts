@@ -3,11 +3,13 @@ import { randomBytes } from "node:crypto";
 import { Resolver } from "node:dns/promises";
 import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
-import type { OrganizationScope, OrgScope, SupportScope } from "../identity/scope.server";
+import { enqueueJob } from "../apply/jobs.server";
+import type { OrganizationScope, OrgScope, SupportScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { Database, OrganizationDomain } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import { normalizeDomain, verificationRecordName } from "./domain-names";
+import { verifiedDomainNames } from "./verified-domains.server";
 
 /**
  * Verified e-mail domains. An organization administrator adds a domain and gets a token; they
@@ -102,15 +104,25 @@ export function listDomains(scope: OrganizationScope): Promise<DomainView[]> {
  * what a test-login e-mail must end with. Any scope that may act for the organization may ask.
  */
 export async function verifiedDomains(scope: OrganizationScope): Promise<string[]> {
-  const db = await getDb();
-  const rows = await db
-    .selectFrom("organization_domains")
-    .select("domain")
-    .where("organization_id", "=", scope.org.id)
-    .where("verified_at", "is not", null)
-    .orderBy("domain")
-    .execute();
-  return rows.map((r) => r.domain);
+  return verifiedDomainNames(await getDb(), scope.org.id);
+}
+
+/**
+ * The verified set changed: the organization's connections get it through the apply engine (the
+ * "domain-aliases" job reads the set when it runs, so jobs queued in a row all end the same).
+ */
+async function queueDomainAliases(trx: Transaction<Database>, organizationId: string, actor: string): Promise<void> {
+  const org = await trx
+    .selectFrom("organizations")
+    .select(["id", "slug", "name", "auth0_org_id"])
+    .where("id", "=", organizationId)
+    .executeTakeFirstOrThrow();
+  const scope: SystemOrgScope = {
+    kind: "system",
+    actor,
+    org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
+  };
+  await enqueueJob(trx, scope, "domain-aliases", 0, {});
 }
 
 /** An administrator adds a domain (pending until verified) and gets the record to publish. */
@@ -277,6 +289,7 @@ async function markVerifiedIn(
     target: updated.domain,
     details: how.reason ? { method: how.method, reason: how.reason } : { method: how.method },
   });
+  await queueDomainAliases(trx, organizationId, how.actorLabel);
   return { ok: true, domain: toView(updated) };
 }
 
@@ -332,6 +345,7 @@ export async function removeDomain(scope: OrgScope, domainId: string): Promise<b
       target: row.domain,
       details: { wasVerified: row.verified_at !== null },
     });
+    if (row.verified_at !== null) await queueDomainAliases(trx, scope.org.id, scope.user.email);
     return true;
   });
 }

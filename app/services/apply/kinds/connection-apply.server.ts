@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Auth0Gateway, OwnedConnection } from "../../auth0/gateway.server";
 import type { SystemOrgScope } from "../../identity/scope.server";
 import { isSealed, openJson, sealJson, type SecretsKey } from "../../platform/secrets.server";
+import { verifiedDomainNames } from "../../organizations/verified-domains.server";
 import { defineJobKind, type JobStep } from "./job-kind";
 
 /**
@@ -32,6 +33,11 @@ export const desiredApplySchema = z.object({
   disabledClients: z.array(z.string().min(1)).default([]),
   /** Enable it for the organization's Auth0 organization with these settings; null: leave it out. */
   organization: z.object({ assignMembershipOnLogin: z.boolean(), showAsButton: z.boolean() }).nullable().default(null),
+  /**
+   * Write the organization's verified domains (read when the step runs) as `domain_aliases`, and
+   * nothing else there: what the portal's own versions do. False: the options' own value, if any.
+   */
+  aliasVerifiedDomains: z.boolean().default(false),
 });
 export type DesiredApply = z.input<typeof desiredApplySchema>;
 
@@ -100,12 +106,19 @@ async function recordedConnection(
 export const connectionApplySteps = [
   {
     name: "connection",
-    async run({ gateway, scope, desired, state, secretsKey }) {
+    async run({ gateway, scope, desired, state, secretsKey, db }) {
       // Opened only here, just before they go to Auth0; the row keeps them sealed.
       const connection = {
         ...desired.connection,
         options: openSecretOptions(desired.connection.options, secretsKey()),
       };
+      if (desired.aliasVerifiedDomains) {
+        // Only verified domains, as they are now (a domain verified later queues "domain-aliases").
+        const domains = await verifiedDomainNames(db, scope.org.id);
+        const { domain_aliases: _given, ...rest } = connection.options;
+        connection.options = domains.length > 0 ? { ...rest, domain_aliases: domains } : rest;
+        connection.managedOptionKeys = [...(connection.managedOptionKeys ?? []), "domain_aliases"];
+      }
       const r = await gateway.upsertConnection(scope, connection);
       state.owned = r.connection;
       state.connectionId = r.connection.id;

@@ -8,6 +8,7 @@ import {
   organizationRename,
   organizationSuspend,
 } from "../../organizations/lifecycle-jobs.server";
+import { domainAliasesUpdate } from "../../organizations/domain-aliases-job.server";
 
 /**
  * Every kind of apply job the workers know. A new kind (organization lifecycle, go-live, …) is a
@@ -23,6 +24,7 @@ const KINDS: readonly JobKind[] = [
   organizationRename,
   organizationSuspend,
   organizationRemove,
+  domainAliasesUpdate,
 ];
 
 const byName = new Map(KINDS.map((k) => [k.name, k]));
