@@ -1024,6 +1024,19 @@ describe("the demo application (local mode): no portal session, no access to an 
     res.setCookies.find((c) => c.startsWith(`demo_app_${name}=`));
 
   beforeAll(async () => {
+    // The change approved above settles first (the background follower moves it), so the snapshots
+    // below see only what the demo application would change.
+    await drained(portal.database.db);
+    for (let waited = 0; ; waited += 50) {
+      const moving = await portal.database.db
+        .selectFrom("change_requests")
+        .select("id")
+        .where("state", "in", ["approved", "applying"])
+        .execute();
+      if (moving.length === 0) break;
+      if (waited > 30_000) throw new Error("a change is still being applied after 30 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
     // Globex is live (as go-live leaves it); Acme is not.
     await portal.database.db
       .insertInto("live_events")
