@@ -397,6 +397,16 @@ const SUPPORT_PROBES: Probe[] = [
   },
   { name: "POST suspend an organization", path: "/support/orgs/umbrella", form: () => ({ intent: "suspend" }) },
   {
+    name: "POST re-apply our version over a drift",
+    path: "/support/orgs/acme",
+    form: () => ({ intent: "reapply-drift" }),
+  },
+  {
+    name: "POST accept Auth0's version of a drift",
+    path: "/support/orgs/acme",
+    form: () => ({ intent: "accept-drift" }),
+  },
+  {
     name: "POST remove an organization",
     path: "/support/orgs/umbrella",
     form: () => ({ intent: "remove", connections: "delete", auth0Organization: "detach", confirmation: "umbrella" }),
@@ -772,7 +782,9 @@ describe("positive controls: the same requests work for the right people", () =>
     const db = portal.database.db;
     let before = await snapshot(db);
     // Disabling needs a live connection: its positive journey is in tests/e2e.
-    for (const p of SUPPORT_PROBES.filter((x) => x.form && x.path !== "/support/live")) {
+    // Drift resolutions need a drifted connection: their positive journeys are in monitoring-jobs.test.ts.
+    const drift = (x: Probe) => ["reapply-drift", "accept-drift"].includes(x.form?.().intent ?? "");
+    for (const p of SUPPORT_PROBES.filter((x) => x.form && x.path !== "/support/live" && !drift(x))) {
       const res = await call(portal.url, p.path, { cookie: cookies.lena, form: p.form!() });
       expectRedirectBack(res, p.redirectsTo ?? pageOf(p.path), p.name);
       const after = await snapshot(db);
@@ -806,6 +818,17 @@ describe("positive controls: the same requests work for the right people", () =>
     ] as Record<string, string>[]) {
       const res = await call(portal.url, "/support?index", { cookie: cookies.lena, form });
       expect(res.status, JSON.stringify(form)).toBe(400);
+    }
+    expect(await snapshot(db)).toBe(before);
+  });
+
+  it("a support lead's drift buttons reach the drift service (nothing applied yet: refused, nothing changed)", async () => {
+    const db = portal.database.db;
+    const before = await snapshot(db);
+    for (const intent of ["reapply-drift", "accept-drift"]) {
+      const res = await call(portal.url, "/support/orgs/globex", { cookie: cookies.lena, form: { intent } });
+      expect(res.status, intent).toBe(400);
+      expect(res.text, intent).toContain("Nothing has been applied for this organization yet.");
     }
     expect(await snapshot(db)).toBe(before);
   });
