@@ -13,7 +13,7 @@ import { SSO_STATE_LABEL, type SsoState } from "~/services/connections/sso-state
 import { getSsoStatus, reportCertificates } from "~/services/connections/status.server";
 import { requireOrgMember } from "~/services/identity/guards.server";
 import { ChangeOutcome } from "~/components/change-outcome";
-import { useLiveRevalidation } from "~/components/change-status";
+import { useChangeRevalidation } from "~/components/change-status";
 import { handleChangeAction } from "~/forms/change-actions.server";
 import { submitDraftSchema } from "~/forms/changes";
 import { loadChangeOutcomes } from "~/services/change-requests/org-changes.server";
@@ -161,7 +161,10 @@ function DiscardDraft({ version }: { version: number }) {
 
 export default function SsoPage() {
   const { org, canManage, state, draft, applied, lastError, changes, certificate } = useLoaderData<typeof loader>();
-  useLiveRevalidation(changes.some((c) => c.inFlight));
+  useChangeRevalidation(
+    changes.map((c) => c.state),
+    { busy: state === "applying" },
+  );
   const editable = draft?.state === "draft";
   return (
     <div className="stack">
