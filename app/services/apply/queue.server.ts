@@ -21,8 +21,9 @@ type Executor = Kysely<Database> | Transaction<Database>;
 export interface ClaimOptions {
   /**
    * The worker whose slot claims (`<worker>#<n>`): a running job leased to any slot of that
-   * worker and not in `busy` (the jobs its slots are running right now) is its own, left by a
-   * restart, and taken back at once. Default: only jobs leased to `worker` itself.
+   * worker is its own, left by a restart, and taken back at once — unless it is in `busy` (the
+   * jobs its slots are running right now), which are never claimed. Default: only jobs leased to
+   * `worker` itself.
    */
   owner?: string;
   busy?: readonly string[];
@@ -34,16 +35,19 @@ export async function claimNext(
   leaseMs: number,
   options: ClaimOptions = {},
 ): Promise<ApplyJob | undefined> {
-  const busy = options.busy?.length ? sql`and j.id not in (${sql.join(options.busy.map((id) => sql`${id}`))})` : sql``;
-  const own = options.owner
-    ? sql`(split_part(j.locked_by, '#', 1) = ${options.owner} ${busy})`
-    : sql`j.locked_by = ${worker}`;
+  // Jobs this worker's slots are running are never claimed again by it, not even once their lease
+  // ran out (another worker may take those; fencing stops the slower one).
+  const notBusy = options.busy?.length
+    ? sql`and j.id not in (${sql.join(options.busy.map((id) => sql`${id}`))})`
+    : sql``;
+  const own = options.owner ? sql`split_part(j.locked_by, '#', 1) = ${options.owner}` : sql`j.locked_by = ${worker}`;
   return db.transaction().execute(async (trx) => {
     const result = await sql<ApplyJob>`
       select j.*
         from apply_jobs j
        where ((j.status = 'queued' and j.next_run_at <= now())
               or (j.status = 'running' and (j.locked_until < now() or ${own})))
+         ${notBusy}
          and not exists (
                select 1 from apply_jobs o
                 where o.organization_id = j.organization_id and o.id < j.id
@@ -91,6 +95,21 @@ export async function recordStepDone(
       updated_at: sql`now()`,
     })
     .where("id", "=", job.id)
+    .where("status", "=", "running")
+    .where("locked_by", "=", worker)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Extends the lease of a job this worker is still running (a step that waited long for the shared
+ * budget is alive, not stuck); false when it is no longer its own.
+ */
+export async function renewLease(db: Executor, jobId: string, worker: string, leaseMs: number): Promise<boolean> {
+  const r = await db
+    .updateTable("apply_jobs")
+    .set({ locked_until: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+    .where("id", "=", jobId)
     .where("status", "=", "running")
     .where("locked_by", "=", worker)
     .executeTakeFirst();

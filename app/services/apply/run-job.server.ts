@@ -10,7 +10,7 @@ import { jobKind } from "./kinds/registry.server";
 import type { ResourceLocks } from "./locks.server";
 import type { JobRun, StepResult } from "./kinds/job-kind";
 import { moveJob } from "./move-job.server";
-import { holdsLease, recordStepDone } from "./queue.server";
+import { holdsLease, recordStepDone, renewLease } from "./queue.server";
 import { moveAfterError, type Backoff } from "./retry-policy.server";
 
 /**
@@ -40,8 +40,11 @@ export interface JobRunner {
   backoff: Backoff;
   /** The locks steps hold (per resource, or tenant-wide: APPLY_LOCK_SCOPE). */
   locks: ResourceLocks;
-  /** A gateway auditing refusals into `db` (the step's unit); its budget is the shared one. */
-  gateway(db: Executor, rateLimited: { count: number }): Auth0Gateway;
+  /**
+   * A gateway auditing refusals into `db` (the step's unit); its budget is the shared one, and a
+   * long wait for it calls `waited` (which renews the job's lease).
+   */
+  gateway(db: Executor, rateLimited: { count: number }, waited?: () => Promise<void>): Auth0Gateway;
   secretsKey: () => SecretsKey;
   crash?: (point: CrashPoint) => void | Promise<void>;
   log: Logger;
@@ -81,7 +84,8 @@ async function runStep(
     if (!(await holdsLease(unit.db, job.id, r.worker))) return { lost: true };
     let result: StepResult;
     try {
-      result = await run.run(step, r.gateway(unit.db, rateLimited), unit.db);
+      const renew = async () => void (await renewLease(r.db, job.id, r.worker, r.leaseMs));
+      result = await run.run(step, r.gateway(unit.db, rateLimited, renew), unit.db);
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err;
       return { error: err };

@@ -84,7 +84,12 @@ type Executor = Kysely<Database> | Transaction<Database>;
  * step's transaction: a budget row locked for a whole step would make every worker wait for it);
  * refusals are audited into `audit` (the step's unit).
  */
-function stepGateway(options: ApplyWorkerOptions, audit: Executor, rateLimited: { count: number }): Auth0Gateway {
+function stepGateway(
+  options: ApplyWorkerOptions,
+  audit: Executor,
+  rateLimited: { count: number },
+  waited?: () => Promise<void>,
+): Auth0Gateway {
   const tenantKey = options.tenant.managementApiUrl;
   return new Auth0Gateway({
     tenant: options.tenant,
@@ -94,7 +99,9 @@ function stepGateway(options: ApplyWorkerOptions, audit: Executor, rateLimited: 
     rateLimitRetries: options.rateLimitRetries ?? 2,
     hooks: {
       beforeRequest: async () => {
-        if (options.rateBudget) await takeBudget(options.db, tenantKey, options.rateBudget);
+        if (!options.rateBudget) return;
+        // A second or more in line for the budget (a small plan, many jobs in flight): still alive.
+        if ((await takeBudget(options.db, tenantKey, options.rateBudget)) >= 1000) await waited?.();
       },
       afterResponse: async (info) => {
         options.hooks?.onResponse?.(info);
@@ -123,23 +130,23 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     leaseMs,
     backoff: options.backoff ?? { baseMs: 1000, maxMs: 60_000 },
     locks,
-    gateway: (db, rateLimited) => stepGateway(options, db, rateLimited),
+    gateway: (db, rateLimited, waited) => stepGateway(options, db, rateLimited, waited),
     secretsKey: () => options.secretsKey ?? getSecretsKey(),
     crash: options.hooks?.crash,
     log,
   });
   const slots = Array.from({ length: concurrency }, (_, n) => (n === 0 ? id : `${id}#${n}`));
   const runners = new Map(slots.map((slot) => [slot, runnerFor(slot)]));
-  /** Jobs this worker's slots are running: never taken back as "left by a restart". */
-  const busy = new Set<string>();
+  /** Jobs this worker's slots are running (job → slot): never claimed again by this worker. */
+  const busy = new Map<string, string>();
   /** One claim at a time per worker, so a job just claimed is in `busy` before the next claim looks. */
   let claiming: Promise<unknown> = Promise.resolve();
   let crashed = false;
 
   async function claim(slot: string) {
     const turn = claiming.then(() =>
-      claimNext(options.db, slot, leaseMs, { owner: id, busy: [...busy] }).then((job) => {
-        if (job) busy.add(job.id);
+      claimNext(options.db, slot, leaseMs, { owner: id, busy: [...busy.keys()] }).then((job) => {
+        if (job) busy.set(job.id, slot);
         return job;
       }),
     );
@@ -163,7 +170,7 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
       log.error({ jobId: job.id, err: (err as Error).message }, "apply job interrupted");
       await failJob(runner, job, err, 0).catch(() => undefined);
     } finally {
-      busy.delete(job.id);
+      if (busy.get(job.id) === slot) busy.delete(job.id);
     }
     return true;
   }
