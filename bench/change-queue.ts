@@ -16,8 +16,8 @@ import { parseArgs } from "node:util";
 import { startPortal } from "../server/portal";
 import { submitChange } from "~/services/change-requests/submit.server";
 import { createScratchPostgres, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
-import { call, sessionCookieFor } from "../tests/support/auth";
-import { fixtureText, samlSubmission } from "../tests/support/change-fixtures";
+import { call, sessionCookieFor } from "../harness/portal-requests";
+import { fixtureText, samlSubmission } from "../harness/idp-documents";
 
 const { values } = parseArgs({
   options: {

@@ -20,7 +20,7 @@ import { sql } from "kysely";
 import { startDemoIdps } from "../local-tenant/demo-idps/index";
 import { ensureBuilt } from "../server/build";
 import { startPortal } from "../server/portal";
-import { HttpBrowser, hiddenInput } from "../tests/support/http-browser";
+import { HttpBrowser, hiddenInput } from "../harness/http-browser";
 import { enqueueStagedApply } from "~/services/go-live/stages.server";
 import { createSession } from "~/services/identity/session.server";
 import { openMigrated } from "~/services/platform/db.server";

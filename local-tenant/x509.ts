@@ -38,6 +38,16 @@ export interface CertifiedKey {
   thumbprint: string;
 }
 
+/**
+ * A random positive serial in minimal DER: a first byte of 0x00 followed by one below 0x80 is not
+ * minimal, and OpenSSL refuses such a certificate (about one start in 500 failed that way).
+ */
+function serialNumber(): Buffer {
+  const serial = randomBytes(16);
+  serial[0] = 0x01 + (serial[0]! % 0x7f);
+  return serial;
+}
+
 export function selfSignedCertificate(commonName: string, years = 10): CertifiedKey {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const now = new Date();
@@ -45,7 +55,7 @@ export function selfSignedCertificate(commonName: string, years = 10): Certified
   const notAfter = new Date(now.getTime() + years * 365 * 86_400_000);
   const tbs = seq(
     tlv(0xa0, int(Buffer.from([2]))),
-    int(randomBytes(16)),
+    int(serialNumber()),
     SHA256_RSA,
     name(commonName),
     seq(time(notBefore), time(notAfter)),

@@ -45,8 +45,33 @@ export function useLiveRevalidation(active: boolean, ms = 1000): void {
   }, [active, ms, revalidate, state]);
 }
 
+/** How soon a page showing changes in these states looks again: null once none of them can move by itself. */
+export function changeRefreshMs(
+  states: readonly ChangeState[],
+  options: { applyingMs?: number; waitingMs?: number } = {},
+): number | null {
+  if (states.some((s) => s === "approved" || s === "applying")) return options.applyingMs ?? 1000;
+  // Waiting for someone else (support's review, or the customer's withdrawal): the outcome shows when it comes.
+  if (states.includes("pending_review")) return options.waitingMs ?? 5000;
+  return null;
+}
+
+/**
+ * Every page that shows a waiting or applying change keeps it current without a reload: each
+ * apply step as it completes (every second), a review's outcome within a few seconds. `busy`: the
+ * page knows of an apply in flight that is no change's (a go-live, a re-apply).
+ */
+export function useChangeRevalidation(
+  states: readonly ChangeState[],
+  options: { applyingMs?: number; waitingMs?: number; busy?: boolean } = {},
+): void {
+  const ms = options.busy ? (options.applyingMs ?? 1000) : changeRefreshMs(states, options);
+  useLiveRevalidation(ms !== null, ms ?? 1000);
+}
+
 export interface ProgressView {
   status: "queued" | "running" | "succeeded" | "failed" | "dead";
+  stage: "test" | "live";
   steps: { step: string; label: string; done: boolean }[];
   attempts: number;
 }
@@ -58,7 +83,9 @@ export function ApplyProgressList({ progress, state }: { progress: ProgressView;
     <div aria-live="polite">
       <p>
         {state === "applied"
-          ? "Applied to Auth0."
+          ? progress.stage === "test"
+            ? "Applied to the test connection: test it, then put it live."
+            : "Applied to Auth0."
           : state === "failed"
             ? "Applying stopped."
             : waiting

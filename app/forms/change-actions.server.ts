@@ -4,6 +4,7 @@ import { parseSubmission, refuse, unknownIntent, type Submission } from "./parse
 import { retryChange } from "~/services/change-requests/review.server";
 import { submitDraft, withdrawChange } from "~/services/change-requests/submit.server";
 import type { OrgScope } from "~/services/identity/scope.server";
+import type { ChangeRequestRow } from "~/services/platform/db/schema";
 
 /**
  * The customer's change forms, wherever a page shows them (the SSO page, the versions page):
@@ -17,10 +18,7 @@ export async function handleChangeAction(request: Request, scope: OrgScope, subm
       const parsed = parseSubmission(submission, submitDraftSchema);
       if (!parsed.ok) return parsed.reply;
       result = await submitDraft(scope, parsed.value.draftVersion);
-      done =
-        result.ok && result.change.state === "approved"
-          ? `Submitted and approved at once (${result.ok ? result.change.policy_reason : ""}). It is being applied.`
-          : "Submitted for review. You will get an e-mail when support has looked at it.";
+      done = result.ok ? submittedMessage(result.change) : "";
       break;
     }
     case "withdraw-change": {
@@ -46,4 +44,11 @@ export async function handleChangeAction(request: Request, scope: OrgScope, subm
     return refuse(submission, result.error);
   }
   return redirectWithFlash(samePage(request), { tone: "ok", message: done });
+}
+
+/** What the administrator reads once a draft is submitted: waiting for review, or approved by a policy. */
+export function submittedMessage(change: Pick<ChangeRequestRow, "state" | "policy_reason">): string {
+  return change.state === "approved"
+    ? `Submitted and approved at once (${change.policy_reason}). It is being applied to your test connection.`
+    : "Submitted for review. You will get an e-mail when support has looked at it.";
 }

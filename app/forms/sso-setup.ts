@@ -104,6 +104,8 @@ export const saveDraftSchema = z
     acknowledge: z.preprocess((v) => (v === "on" || v === true ? "on" : ""), z.string()),
     /** The draft version this save replaces ("" for none): the optimistic check. */
     expectedVersion: z.string().regex(/^\d*$/).default(""),
+    /** A checkbox: submit the saved draft for review at once (the wizard's "Submit for review"). */
+    submitForReview: z.preprocess((v) => (v === "on" || v === true ? "on" : ""), z.string()),
   })
   .superRefine((v, ctx) => {
     if (v.hasWarnings === "yes" && v.acknowledge !== "on")

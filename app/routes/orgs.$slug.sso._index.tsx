@@ -13,16 +13,18 @@ import { SSO_STATE_LABEL, type SsoState } from "~/services/connections/sso-state
 import { getSsoStatus, reportCertificates } from "~/services/connections/status.server";
 import { requireOrgMember } from "~/services/identity/guards.server";
 import { ChangeOutcome } from "~/components/change-outcome";
-import { useLiveRevalidation } from "~/components/change-status";
+import { useChangeRevalidation } from "~/components/change-status";
 import { handleChangeAction } from "~/forms/change-actions.server";
 import { submitDraftSchema } from "~/forms/changes";
 import { loadChangeOutcomes } from "~/services/change-requests/org-changes.server";
 import { orgRoleCan } from "~/services/identity/permissions";
+import { daysLeft, expiryStage, expiryTone } from "~/services/monitoring/certificate-expiry";
+import { liveCertificateExpiry } from "~/services/monitoring/health.server";
 
 /**
  * /orgs/<slug>/sso — where the organization's single sign-on stands, for every member: the state,
- * the draft and what was last applied, and what to do next. Administrators get the actions;
- * viewers see the same page without them.
+ * the draft and what was last applied, the live signing certificate's expiry (red once expired),
+ * and what to do next. Administrators get the actions; viewers see the same page without them.
  */
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -32,6 +34,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const status = await getSsoStatus(scope);
   const { draft, applied } = status;
   const c = draft?.configuration;
+  const cert = await liveCertificateExpiry(scope);
+  const now = new Date();
   return {
     org: { slug: scope.org.slug, name: scope.org.name },
     canManage: orgRoleCan(scope.role, "org:sso:manage"),
@@ -63,6 +67,16 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
           }
         : null,
     applied: applied ? { ...applied, appliedAt: applied.appliedAt.toISOString() } : null,
+    certificate: cert
+      ? {
+          notAfter: cert.notAfter.toISOString(),
+          fingerprint: cert.fingerprint,
+          version: cert.version,
+          daysLeft: daysLeft(cert.notAfter, now),
+          expired: cert.notAfter <= now,
+          tone: expiryTone(expiryStage(cert.notAfter, now)),
+        }
+      : null,
     changes,
   };
 }
@@ -146,8 +160,11 @@ function DiscardDraft({ version }: { version: number }) {
 }
 
 export default function SsoPage() {
-  const { org, canManage, state, draft, applied, lastError, changes } = useLoaderData<typeof loader>();
-  useLiveRevalidation(changes.some((c) => c.inFlight));
+  const { org, canManage, state, draft, applied, lastError, changes, certificate } = useLoaderData<typeof loader>();
+  useChangeRevalidation(
+    changes.map((c) => c.state),
+    { busy: state === "applying" },
+  );
   const editable = draft?.state === "draft";
   return (
     <div className="stack">
@@ -161,6 +178,25 @@ export default function SsoPage() {
         </h3>
         <p>{canManage ? NEXT_STEP[state].admin : NEXT_STEP[state].viewer}</p>
         {lastError ? <p className="notice error">{lastError}</p> : null}
+        {certificate ? (
+          <p className={certificate.tone === "ok" ? undefined : `notice ${certificate.tone}`}>
+            {certificate.expired
+              ? "Your live signing certificate expired on "
+              : "Your live signing certificate expires "}
+            <span className={`badge ${certificate.tone}`}>
+              <Time value={certificate.notAfter} />
+            </span>
+            {certificate.expired
+              ? ": nobody can sign in with single sign-on until your identity provider's new certificate is uploaded."
+              : ` (${certificate.daysLeft} day${certificate.daysLeft === 1 ? "" : "s"} left${certificate.version ? `, version ${certificate.version}` : ""}).`}
+            {certificate.tone !== "ok" && canManage ? (
+              <>
+                {" "}
+                <Link to={`/orgs/${org.slug}/sso/setup`}>Upload the new metadata</Link>
+              </>
+            ) : null}
+          </p>
+        ) : null}
         {canManage ? (
           <div className="button-row">
             {!draft ? (

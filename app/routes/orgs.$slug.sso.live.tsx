@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
-import { useEffect } from "react";
+import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useLiveRevalidation } from "~/components/change-status";
 import { refusalFor } from "~/forms/action-result";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
 import { readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
@@ -92,16 +92,8 @@ export default function TestAndGoLive() {
   const answer = useActionData<typeof action>();
   const refusal = refusalFor(answer, "go-live") ?? refusalFor(answer, "roll-back");
   const busy = useNavigation().state !== "idle";
-  const revalidator = useRevalidator();
-  const applying = panel.applies.some((a) => a.status === "queued" || a.status === "running");
-  // While something is being applied, the page follows it.
-  useEffect(() => {
-    if (!applying) return;
-    const t = setInterval(() => {
-      if (revalidator.state === "idle") revalidator.revalidate();
-    }, 1000);
-    return () => clearInterval(t);
-  }, [applying, revalidator]);
+  // While something is being applied (a change to the test connection, a go-live, a roll back), the page follows it.
+  useLiveRevalidation(panel.applies.some((a) => a.status === "queued" || a.status === "running"));
   return (
     <div className="stack">
       <p>

@@ -1,8 +1,8 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { sectionTitle } from "~/components/section-nav";
-import { useLoaderData } from "@remix-run/react";
-import { ChangeOutcome, type ChangeOutcomeView } from "~/components/change-outcome";
-import { useLiveRevalidation } from "~/components/change-status";
+import { Link, useLoaderData } from "@remix-run/react";
+import { ChangeOutcome } from "~/components/change-outcome";
+import { useChangeRevalidation } from "~/components/change-status";
 import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
 import { Time } from "~/components/time";
 import { restoreSchema } from "~/forms/changes";
@@ -64,13 +64,14 @@ function Restore({ version }: { version: number }) {
 }
 
 export default function Versions() {
-  const { versions, changes, canManage } = useLoaderData<typeof loader>();
-  useLiveRevalidation(changes.some((c: ChangeOutcomeView) => c.inFlight));
+  const { slug, versions, changes, canManage } = useLoaderData<typeof loader>();
+  useChangeRevalidation(changes.map((c) => c.state));
   return (
     <div className="stack">
       <h2>Versions</h2>
       <p className="lead">
-        Every configuration applied to your single sign-on connection. Restoring one submits it again as a new change.
+        Every configuration applied to your single sign-on connection. The newest is on your test connection until it
+        goes live; restoring an earlier one submits it again as a new change.
       </p>
       {changes.length > 0 ? (
         <section className="card" aria-labelledby="changes-title">
@@ -103,7 +104,8 @@ export default function Versions() {
                 {versions.map((v) => (
                   <tr key={v.version}>
                     <td>
-                      <strong>{v.version}</strong> {v.live ? <span className="badge ok">Current</span> : null}
+                      <strong>{v.version}</strong> {v.live ? <span className="badge ok">Live</span> : null}{" "}
+                      {v.staged ? <span className="badge warn">On the test connection</span> : null}
                       <p className="hint">{v.protocol.toUpperCase()}</p>
                     </td>
                     <td>{v.summary}</td>
@@ -111,7 +113,13 @@ export default function Versions() {
                     <td>{v.approvedBy ?? "—"}</td>
                     <td>{v.appliedAt ? <Time value={v.appliedAt} /> : "—"}</td>
                     {canManage ? (
-                      <td>{v.live ? <span className="hint">In use</span> : <Restore version={v.version} />}</td>
+                      <td>
+                        {v.staged ? (
+                          <Link to={`/orgs/${slug}/sso/live`}>Test it or go live</Link>
+                        ) : (
+                          <Restore version={v.version} />
+                        )}
+                      </td>
                     ) : null}
                   </tr>
                 ))}

@@ -7,7 +7,7 @@ import {
   ApplyProgressList,
   RiskBadge,
   StateBadge,
-  useLiveRevalidation,
+  useChangeRevalidation,
   VerdictBadge,
 } from "~/components/change-status";
 import { SchemaForm, SubmitButton, TextField, useSchemaForm } from "~/components/form";
@@ -19,7 +19,6 @@ import { followApplyJobs } from "~/services/change-requests/apply-progress.serve
 import { POLICY_RULE_LABEL, type PolicyRule } from "~/services/change-requests/policies";
 import { getChangeForReview } from "~/services/change-requests/queries.server";
 import { approveChange, rejectChange, retryChange } from "~/services/change-requests/review.server";
-import { IN_FLIGHT } from "~/services/change-requests/states";
 import { requireSupport } from "~/services/identity/guards.server";
 import { getDb } from "~/services/platform/db.server";
 
@@ -141,7 +140,7 @@ function RetryForm({ id }: { id: string }) {
 
 export default function ReviewChange() {
   const { change, org, diff, report, progress, ownChange } = useLoaderData<typeof loader>();
-  useLiveRevalidation((IN_FLIGHT as readonly string[]).includes(change.state));
+  useChangeRevalidation([change.state]);
   return (
     <div className="stack">
       <p>

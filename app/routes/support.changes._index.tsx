@@ -1,6 +1,6 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { RiskBadge, StateBadge, VerdictBadge } from "~/components/change-status";
+import { RiskBadge, StateBadge, useLiveRevalidation, VerdictBadge } from "~/components/change-status";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { requireSupport } from "~/services/identity/guards.server";
@@ -45,6 +45,8 @@ function age(hours: number): string {
 export default function ChangeQueue() {
   const { state, org, rows, next, paged } = useLoaderData<typeof loader>();
   const nextHref = next ? `?${new URLSearchParams({ state, ...(org ? { org } : {}), after: next })}` : null;
+  // The first page keeps itself current (new changes arrive, reviewed ones leave); deeper pages stay put.
+  useLiveRevalidation(!paged, 15_000);
   return (
     <div className="stack">
       <h2>Changes</h2>

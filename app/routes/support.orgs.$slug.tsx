@@ -1,9 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
+import { AuditEvents } from "~/components/audit-log";
 import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { NewSetupLink, PendingSetupLinks, pendingSetupLink, SetupLinkForm } from "~/components/setup-links";
 import { Time } from "~/components/time";
 import { verifyByHandSchema } from "~/forms/domains";
+import { acceptDriftSchema, reapplyDriftSchema } from "~/forms/drift";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
 import {
   removeOrganizationSchema,
@@ -15,6 +17,10 @@ import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/
 import { setupLinkSchema } from "~/forms/setup-links";
 import { revokeSetupLinkAction, setupLinkCreated } from "~/forms/setup-links.server";
 import { listJobs } from "~/services/apply/jobs.server";
+import { readAuditLog } from "~/services/audit/audit-log.server";
+import { expiryStage, expiryTone } from "~/services/monitoring/certificate-expiry";
+import { acceptAuth0Version, reapplyOurVersion } from "~/services/monitoring/drift.server";
+import { organizationMonitoring } from "~/services/monitoring/health.server";
 import { requireSupport } from "~/services/identity/guards.server";
 import {
   createSupportInvitation,
@@ -39,7 +45,10 @@ import { getDb } from "~/services/platform/db.server";
  * /support/orgs/<slug> — one organization as the vendor's support sees it: its state, members,
  * pending setup links (a support lead issues or revokes the first administrator's), domains
  * (verified by hand with a reason) and its recent work in Auth0; a support lead renames,
- * suspends or removes it there, each change reaching Auth0 through the apply engine.
+ * suspends or removes it there, each change reaching Auth0 through the apply engine. Its health
+ * (live certificate expiry, drift field by field with "Re-apply our version" and "Accept Auth0's
+ * version as a new version" for support leads, the metadata URL's last check) and its history
+ * (the audit log's newest events for it) are here too.
  */
 
 async function organizationOf(scope: SupportScope, slug: string | undefined) {
@@ -59,12 +68,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const scope = await requireSupport(request);
   const org = await organizationOf(scope, params.slug);
   const acting = actingFor(scope, org);
-  const [members, links, domains, jobs] = await Promise.all([
+  const [members, links, domains, jobs, monitoring, history] = await Promise.all([
     listOrganizationMembers(scope, org),
     listPendingInvitationsOf(scope, org.id),
     listDomains(acting),
     listJobs(await getDb(), acting, 10),
+    organizationMonitoring(scope, org.id),
+    readAuditLog(scope, { org: org.slug }, { limit: 20 }),
   ]);
+  const now = new Date();
   return {
     title: org.name,
     org: { slug: org.slug, name: org.name, status: org.status, auth0OrgId: org.auth0OrgId },
@@ -72,7 +84,20 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       manage: supportRoleCan(scope.role, "support:orgs:manage"),
       invite: supportRoleCan(scope.role, "support:invitations:manage"),
       verify: supportRoleCan(scope.role, "support:domains:verify"),
+      resolveDrift: supportRoleCan(scope.role, "support:drift:resolve"),
     },
+    health: monitoring
+      ? {
+          ...monitoring,
+          certNotAfter: monitoring.certNotAfter?.toISOString() ?? null,
+          certTone: monitoring.certNotAfter ? expiryTone(expiryStage(monitoring.certNotAfter, now)) : null,
+          certExpired: monitoring.certNotAfter ? monitoring.certNotAfter <= now : false,
+          driftCheckedAt: monitoring.driftCheckedAt?.toISOString() ?? null,
+          metadataCheckedAt: monitoring.metadataCheckedAt?.toISOString() ?? null,
+        }
+      : null,
+    history: history.rows,
+    moreHistory: Boolean(history.next),
     members: members.map((m) => ({ ...m, since: m.since.toISOString() })),
     links: links.map(pendingSetupLink),
     domains: domains.map((d) => ({
@@ -116,6 +141,26 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!result) throw new Response("No such domain in this organization.", { status: 404 });
       if (!result.ok) return refuse(submission, result.error);
       return redirectWithFlash(back, { tone: "ok", message: `${result.domain.domain} is verified (by hand).` });
+    }
+    case "reapply-drift": {
+      const parsed = parseSubmission(submission, reapplyDriftSchema);
+      if (!parsed.ok) return parsed.reply;
+      const result = await reapplyOurVersion(scope, org.slug);
+      if (!result.ok) return refuse(submission, result.error);
+      return redirectWithFlash(back, {
+        tone: "ok",
+        message: `The portal's version ${result.versions.join(", ")} is being written to Auth0 again.`,
+      });
+    }
+    case "accept-drift": {
+      const parsed = parseSubmission(submission, acceptDriftSchema);
+      if (!parsed.ok) return parsed.reply;
+      const result = await acceptAuth0Version(scope, org.slug);
+      if (!result.ok) return refuse(submission, result.error);
+      return redirectWithFlash(back, {
+        tone: "ok",
+        message: `Auth0's settings become version ${result.versions.join(", ")}.`,
+      });
     }
     case "rename": {
       const parsed = parseSubmission(submission, renameOrganizationSchema);
@@ -169,6 +214,110 @@ function VerifyByHand({ domain }: { domain: Data["domains"][number] }) {
       />
       <SubmitButton className="secondary">Verify by hand</SubmitButton>
     </SchemaForm>
+  );
+}
+
+const DRIFT_LABEL = {
+  in_sync: { text: "In sync with Auth0", tone: "ok" },
+  drifted: { text: "Changed in Auth0", tone: "error" },
+  missing: { text: "Missing in Auth0", tone: "error" },
+  error: { text: "Could not be read", tone: "warn" },
+} as const;
+
+function Health({ health, canResolve }: { health: Data["health"]; canResolve: boolean }) {
+  const reapply = useSchemaForm(reapplyDriftSchema, { intent: "reapply-drift" });
+  const accept = useSchemaForm(acceptDriftSchema, { intent: "accept-drift" });
+  if (!health) {
+    return (
+      <section className="card" aria-labelledby="health-title" id="drift">
+        <h3 id="health-title">Health</h3>
+        <p className="empty-state">Not checked yet: the monitoring jobs have found nothing applied for it.</p>
+      </section>
+    );
+  }
+  const drift = health.driftStatus ? DRIFT_LABEL[health.driftStatus] : null;
+  const drifted = health.driftStatus === "drifted" || health.driftStatus === "missing";
+  return (
+    <section className="card stack" aria-labelledby="health-title" id="drift">
+      <h3 id="health-title">Health</h3>
+      <dl className="facts">
+        <dt>Live signing certificate</dt>
+        <dd>
+          {health.certNotAfter ? (
+            <>
+              <span className={`badge ${health.certTone ?? ""}`}>
+                {health.certExpired ? "Expired" : "Expires"} <Time value={health.certNotAfter} />
+              </span>
+              {health.certVersion ? <span className="hint"> · version {health.certVersion}</span> : null}
+            </>
+          ) : (
+            "—"
+          )}
+        </dd>
+        <dt>Connections in Auth0</dt>
+        <dd>
+          {drift ? <span className={`badge ${drift.tone}`}>{drift.text}</span> : "Not checked"}
+          {health.driftCheckedAt ? (
+            <span className="hint">
+              {" "}
+              · checked <Time value={health.driftCheckedAt} />
+            </span>
+          ) : null}
+          {health.driftError ? <span className="hint"> — {health.driftError}</span> : null}
+        </dd>
+        <dt>Metadata URL</dt>
+        <dd>
+          {health.metadataUrl ? <span className="mono">{health.metadataUrl}</span> : "—"}
+          {health.metadataStatus ? <span className="hint"> · {health.metadataStatus}</span> : null}
+          {health.metadataCheckedAt ? (
+            <span className="hint">
+              {" "}
+              · checked <Time value={health.metadataCheckedAt} />
+            </span>
+          ) : null}
+          {health.metadataError ? <p className="hint">{health.metadataError}</p> : null}
+        </dd>
+      </dl>
+      {health.driftFields.length > 0 ? (
+        <table>
+          <caption>What differs between the portal and Auth0</caption>
+          <thead>
+            <tr>
+              <th scope="col">Connection</th>
+              <th scope="col">Field</th>
+              <th scope="col">The portal&apos;s version</th>
+              <th scope="col">Auth0 now</th>
+            </tr>
+          </thead>
+          <tbody>
+            {health.driftFields.map((f) => (
+              <tr key={`${f.connection ?? ""}:${f.field}`}>
+                <td className="mono">{f.connection ?? "—"}</td>
+                <td className="mono">{f.field}</td>
+                <td>
+                  <code>{JSON.stringify(f.ours)}</code>
+                </td>
+                <td>
+                  <code>{JSON.stringify(f.auth0)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {drifted && canResolve ? (
+        <div className="inline-form">
+          <SchemaForm form={reapply} aria-label="Re-apply our version">
+            <SubmitButton>Re-apply our version</SubmitButton>
+          </SchemaForm>
+          <SchemaForm form={accept} aria-label="Accept Auth0's version">
+            <SubmitButton className="secondary">Accept Auth0&apos;s version as a new version</SubmitButton>
+          </SchemaForm>
+        </div>
+      ) : drifted ? (
+        <p className="hint">A support lead can re-apply the portal&apos;s version or accept Auth0&apos;s.</p>
+      ) : null}
+    </section>
   );
 }
 
@@ -237,7 +386,7 @@ function Lifecycle({ org }: { org: Data["org"] }) {
 }
 
 export default function SupportOrganization() {
-  const { org, can, members, links, domains, jobs } = useLoaderData<typeof loader>();
+  const { org, can, members, links, domains, jobs, health, history, moreHistory } = useLoaderData<typeof loader>();
   const status = STATUS_LABEL[org.status];
   return (
     <section className="stack" aria-labelledby="org-title">
@@ -249,6 +398,8 @@ export default function SupportOrganization() {
         <span className="mono">{org.auth0OrgId ?? "none"}</span>
       </p>
       <NewSetupLink />
+
+      <Health health={health} canResolve={can.resolveDrift} />
 
       <section className="card" aria-labelledby="members-title">
         <h3 id="members-title">Members</h3>
@@ -338,6 +489,16 @@ export default function SupportOrganization() {
             </tbody>
           </table>
         )}
+      </section>
+
+      <section className="card" aria-labelledby="history-title">
+        <h3 id="history-title">History</h3>
+        <AuditEvents rows={history} filtered={false} />
+        {moreHistory ? (
+          <p>
+            <Link to={`/support/audit?org=${encodeURIComponent(org.slug)}`}>Older events in the audit log</Link>
+          </p>
+        ) : null}
       </section>
 
       {can.manage ? <Lifecycle org={org} /> : null}

@@ -6,7 +6,7 @@ import { CLIENT_DIR } from "../../server/build";
 import { createPortalApp, MAX_BODY_BYTES } from "../../server/http";
 import { loadServerBuild } from "../../server/portal";
 import { sessionCookieFor } from "../support/auth";
-import { HttpBrowser, hiddenInput } from "../support/http-browser";
+import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
 /**

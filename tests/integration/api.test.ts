@@ -273,7 +273,8 @@ describe("change requests and versions", () => {
           author: expect.stringMatching(/^api key "Test acme"/),
           approvedBy: "lena@vendor.test",
           appliedAt: expect.any(String),
-          current: true,
+          staged: true,
+          live: false,
         },
       ],
     });

@@ -254,10 +254,24 @@ describe(`change request moves (${process.env.TEST_DATABASE_URL ? "postgres" : "
       .executeTakeFirstOrThrow();
     const job = await test.db
       .selectFrom("apply_jobs")
-      .select(["version", "status", "organization_id"])
+      .select(["version", "status", "organization_id", "kind", "desired"])
       .where("id", "=", row.apply_job_id!)
       .executeTakeFirstOrThrow();
-    expect(job).toEqual({ version: row.version, status: "queued", organization_id: org.id });
+    expect(job).toMatchObject({ version: row.version, status: "queued", organization_id: org.id, kind: "apply" });
+    // ADR 009: an approved change goes to the staged -test connection, for the test application
+    // only, with the live connection's SP entity ID; the live connection is left to go-live.
+    const desired = (typeof job.desired === "string" ? JSON.parse(job.desired) : job.desired) as {
+      connection: { stage: string; version: number; options: Record<string, unknown> };
+      enabledClients: string[];
+      organization: unknown;
+    };
+    expect(desired.connection).toMatchObject({
+      stage: "test",
+      version: row.version,
+      options: { entityId: `urn:auth0:${tenant.context.store.state.tenant}:sso-acme-saml` },
+    });
+    expect(desired.enabledClients).toEqual([tenant.testLoginClient.clientId]);
+    expect(desired.organization).toBeNull();
     const mails = await test.db
       .selectFrom("outbox_messages")
       .select(["to_address", "subject"])

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { explainLoginFailure } from "../../app/services/test-login/failure-explanations.js";
-import { HttpBrowser, hiddenInput } from "../support/http-browser.js";
+import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
 import { discoverTenantClient, managementToken } from "../support/test-application.js";
 
 /**

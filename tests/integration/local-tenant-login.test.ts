@@ -2,7 +2,7 @@ import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { DATABASE_CONNECTION_ID, DEFAULT_DEMO_PASSWORD, demoUserId } from "../../local-tenant/seed.js";
-import { HttpBrowser, hiddenInput } from "../support/http-browser.js";
+import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
 import { discoverTenantClient } from "../support/test-application.js";
 
 /** Database-user logins against the local tenant with openid-client 6, over plain HTTP. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApplyWorker } from "~/services/apply/worker.server";
 import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
 import type { SupportScope } from "~/services/identity/scope.server";
+import { appliedSigningCertificate, lastAppliedConnections } from "~/services/monitoring/applied-state.server";
 import { manualClock } from "~/services/monitoring/clock";
 import { refreshCertificateExpiry } from "~/services/monitoring/certificate-expiry.server";
 import {
@@ -342,5 +343,45 @@ describe("certificate expiry", () => {
     sent = await mails();
     expect(sent).toHaveLength(1 + 3 + 3 + 3);
     expect(sent.at(-1)!.subject).toMatch(/Expired: Org drift-acme's single sign-on certificate/);
+  });
+});
+
+describe("which version each connection holds", () => {
+  it("the live connection's is the last go-live or roll back; a version staged on the -test connection is not live", async () => {
+    const [initech] = await createOrganizations(database.db, h, ["drift-initech"]);
+    const connection = (stage: "test" | "live", version: number) => ({
+      ...desired(initech!).connection,
+      stage,
+      version,
+      options: { ...samlOptions("drift-initech", version), signingCert: SIGNING_CERT },
+    });
+    const job = (kind: string, stage: "test" | "live", version: number) =>
+      database.db
+        .insertInto("apply_jobs")
+        .values({
+          organization_id: initech!.id,
+          kind,
+          version,
+          status: "succeeded",
+          desired: JSON.stringify({ connection: connection(stage, version), enabledClients: [], organization: null }),
+          requested_by: "test",
+          finished_at: new Date(),
+        })
+        .execute();
+    // An approved change lands on the staged connection: nobody signs in through it yet.
+    await job("apply", "test", 1);
+    const live = () => lastAppliedConnections(database.db, { orgIds: [initech!.id], stage: "live" });
+    expect(await live()).toEqual([]);
+    await job("go-live", "live", 1);
+    await job("apply", "test", 2);
+    let applied = await live();
+    expect(applied.map((a) => a.version)).toEqual([1]);
+    const both = await lastAppliedConnections(database.db, { orgIds: [initech!.id] });
+    expect(both.map((a) => `${a.stage} ${a.version}`)).toEqual(["live 1", "test 2"]);
+    expect(appliedSigningCertificate(applied[0]!, clock.now())?.notAfter).toBe("2126-10-30T10:44:54.000Z");
+    await job("go-live", "live", 2);
+    await job("roll-back", "live", 1);
+    applied = await live();
+    expect(applied.map((a) => a.version)).toEqual([1]);
   });
 });

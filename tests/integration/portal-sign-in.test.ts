@@ -4,7 +4,7 @@ import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
 import { request as httpRequest } from "node:http";
 import { loginCookie, type PendingLogin } from "~/services/identity/oidc.server";
 import { call, cookiePair, sessionCookieFor } from "../support/auth";
-import { HttpBrowser, hiddenInput } from "../support/http-browser";
+import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
 /**

@@ -5,7 +5,7 @@ import { changeMemberRole, removeMember } from "~/services/identity/memberships.
 import { hashPassword } from "../../local-tenant/passwords";
 import { selfSignedCertificate } from "../../local-tenant/x509";
 import { call, sessionCookieFor } from "../support/auth";
-import { HttpBrowser, hiddenInput } from "../support/http-browser";
+import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
 import { startTestPortal, type TestPortal } from "../support/portal";
 import { managementToken } from "../support/test-application";
 

@@ -306,7 +306,17 @@ const SSO_PROBES: (Probe & { adminOnly?: boolean })[] = [
   },
   { name: "POST save the draft", path: "/orgs/acme/sso/setup", form: () => ({ intent: "save", expectedVersion: "1" }) },
   { name: "POST start over", path: "/orgs/acme/sso/setup", form: () => ({ intent: "start-over" }) },
+  {
+    name: "POST save and submit for review (the wizard)",
+    path: "/orgs/acme/sso/setup",
+    form: () => ({ intent: "save", expectedVersion: "1", submitForReview: "on" }),
+  },
   { name: "POST discard the draft", path: "/orgs/acme/sso", form: () => ({ intent: "discard-draft", version: "1" }) },
+  {
+    name: "POST submit the draft for review",
+    path: "/orgs/acme/sso",
+    form: () => ({ intent: "submit-change", draftVersion: "1" }),
+  },
   {
     name: "POST discard the draft (single-fetch action)",
     path: "/orgs/acme/sso.data",
@@ -387,6 +397,16 @@ const SUPPORT_PROBES: Probe[] = [
     form: () => ({ intent: "rename", name: "Umbrella Corp" }),
   },
   { name: "POST suspend an organization", path: "/support/orgs/umbrella", form: () => ({ intent: "suspend" }) },
+  {
+    name: "POST re-apply our version over a drift",
+    path: "/support/orgs/acme",
+    form: () => ({ intent: "reapply-drift" }),
+  },
+  {
+    name: "POST accept Auth0's version of a drift",
+    path: "/support/orgs/acme",
+    form: () => ({ intent: "accept-drift" }),
+  },
   {
     name: "POST remove an organization",
     path: "/support/orgs/umbrella",
@@ -763,7 +783,9 @@ describe("positive controls: the same requests work for the right people", () =>
     const db = portal.database.db;
     let before = await snapshot(db);
     // Disabling needs a live connection: its positive journey is in tests/e2e.
-    for (const p of SUPPORT_PROBES.filter((x) => x.form && x.path !== "/support/live")) {
+    // Drift resolutions need a drifted connection: their positive journeys are in monitoring-jobs.test.ts.
+    const drift = (x: Probe) => ["reapply-drift", "accept-drift"].includes(x.form?.().intent ?? "");
+    for (const p of SUPPORT_PROBES.filter((x) => x.form && x.path !== "/support/live" && !drift(x))) {
       const res = await call(portal.url, p.path, { cookie: cookies.lena, form: p.form!() });
       expectRedirectBack(res, p.redirectsTo ?? pageOf(p.path), p.name);
       const after = await snapshot(db);
@@ -797,6 +819,17 @@ describe("positive controls: the same requests work for the right people", () =>
     ] as Record<string, string>[]) {
       const res = await call(portal.url, "/support?index", { cookie: cookies.lena, form });
       expect(res.status, JSON.stringify(form)).toBe(400);
+    }
+    expect(await snapshot(db)).toBe(before);
+  });
+
+  it("a support lead's drift buttons reach the drift service (nothing applied yet: refused, nothing changed)", async () => {
+    const db = portal.database.db;
+    const before = await snapshot(db);
+    for (const intent of ["reapply-drift", "accept-drift"]) {
+      const res = await call(portal.url, "/support/orgs/globex", { cookie: cookies.lena, form: { intent } });
+      expect(res.status, intent).toBe(400);
+      expect(res.text, intent).toContain("Nothing has been applied for this organization yet.");
     }
     expect(await snapshot(db)).toBe(before);
   });
@@ -872,6 +905,11 @@ describe("tenant isolation: change requests, review, policies, versions and the 
       path: "/orgs/acme/sso/versions",
       form: () => ({ intent: "retry-change", changeId: changeIds.acme! }),
     },
+    {
+      name: "POST withdraw a change (the SSO page)",
+      path: "/orgs/acme/sso",
+      form: () => ({ intent: "withdraw-change", changeId: changeIds.acme! }),
+    },
   ];
 
   for (const row of ORG_MATRIX) {
@@ -895,6 +933,11 @@ describe("tenant isolation: change requests, review, policies, versions and the 
       name: "POST reject a change",
       path: `/support/changes/${changeIds.acme}`,
       form: () => ({ intent: "reject", changeId: changeIds.acme!, reason: "No." }),
+    },
+    {
+      name: "POST retry a change's apply",
+      path: `/support/changes/${changeIds.acme}`,
+      form: () => ({ intent: "retry", changeId: changeIds.acme! }),
     },
   ];
 
@@ -997,6 +1040,109 @@ describe("tenant isolation: change requests, review, policies, versions and the 
     });
     expectRedirectBack(trust, "/support/policies", "trust");
     expect(await db.selectFrom("trusted_organizations").selectAll().execute()).toHaveLength(1);
+  });
+});
+
+describe("the demo application (local mode): no portal session, no access to an organization that is not live", () => {
+  const demoCookie = (res: Awaited<ReturnType<typeof call>>, name: string) =>
+    res.setCookies.find((c) => c.startsWith(`demo_app_${name}=`));
+
+  beforeAll(async () => {
+    // The change approved above settles first (the background follower moves it), so the snapshots
+    // below see only what the demo application would change.
+    await drained(portal.database.db);
+    for (let waited = 0; ; waited += 50) {
+      const moving = await portal.database.db
+        .selectFrom("change_requests")
+        .select("id")
+        .where("state", "in", ["approved", "applying"])
+        .execute();
+      if (moving.length === 0) break;
+      if (waited > 30_000) throw new Error("a change is still being applied after 30 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Globex is live (as go-live leaves it); Acme is not.
+    await portal.database.db
+      .insertInto("live_events")
+      .values({
+        organization_id: ids.globexOrg!,
+        protocol: "saml",
+        action: "go-live",
+        version: 1,
+        actor_user_id: ids.bob!,
+        actor_label: "bob@globex.test",
+      })
+      .execute();
+  });
+
+  it("start: an organization that is not live, or does not exist, gets the same answer and no cookie", async () => {
+    const before = await snapshot(portal.database.db);
+    for (const [slug, cookie] of [
+      ["acme", undefined],
+      ["no-such-org", undefined],
+      ["acme", cookies.alice],
+      ["", cookies.lena],
+    ] as const) {
+      const res = await call(portal.url, `/demo-app/start?org=${slug}`, { cookie });
+      expect(res.status, slug).toBe(302);
+      expect(res.location, slug).toBe(
+        `/demo-app?error=${encodeURIComponent("That organization has no live single sign-on.")}`,
+      );
+      expect(res.setCookies, slug).toEqual([]);
+    }
+    expect(await snapshot(portal.database.db)).toBe(before);
+  });
+
+  it("start: a live organization is sent to its live connection, never the -test one, and nothing is recorded", async () => {
+    const before = await snapshot(portal.database.db);
+    const res = await call(portal.url, "/demo-app/start?org=globex");
+    expect(res.status).toBe(302);
+    const url = new URL(res.location!);
+    expect(url.pathname).toBe("/authorize");
+    expect(url.searchParams.get("connection")).toBe("sso-globex-saml");
+    expect(url.searchParams.get("redirect_uri")).toBe(`${portal.url}/demo-app/callback`);
+    expect(demoCookie(res, "pending")).toBeDefined();
+    expect(res.setCookies.some((c) => c.startsWith("portal_session") || c.startsWith("__Host-portal"))).toBe(false);
+    expect(await snapshot(portal.database.db)).toBe(before);
+  });
+
+  it("callback: without the browser's pending sign-in, with a forged state, or a refused code, nobody is signed in", async () => {
+    const start = await call(portal.url, "/demo-app/start?org=globex");
+    const pending = cookiePair(demoCookie(start, "pending")!);
+    const state = new URL(start.location!).searchParams.get("state")!;
+    const before = await snapshot(portal.database.db);
+    for (const [label, cookie, query, message] of [
+      ["no pending sign-in", undefined, `?state=${state}&code=abc`, "This sign-in expired. Start again."],
+      [
+        "another person's portal session only",
+        cookies.bob,
+        `?state=${state}&code=abc`,
+        "This sign-in expired. Start again.",
+      ],
+      [
+        "a forged state",
+        pending,
+        `?state=${"x".repeat(43)}&code=abc`,
+        "The sign-in answer could not be verified. Start again.",
+      ],
+      [
+        "a code the tenant never issued",
+        pending,
+        `?state=${state}&code=forged`,
+        "The sign-in answer could not be verified. Start again.",
+      ],
+    ] as const) {
+      const res = await call(portal.url, `/demo-app/callback${query}`, { cookie });
+      expect(res.status, label).toBe(302);
+      expect(res.location, label).toBe(`/demo-app?error=${encodeURIComponent(message)}`);
+      expect(demoCookie(res, "user"), label).toBeUndefined();
+    }
+    expect(await snapshot(portal.database.db)).toBe(before);
+    // The demo application's page shows nobody signed in, and no organization's members.
+    const page = await call(portal.url, "/demo-app", { cookie: pending });
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain("You are ");
+    for (const s of SECRETS_OF_ACME) expect(page.text).not.toContain(s);
   });
 });
 

@@ -1,32 +1,12 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Kysely } from "kysely";
-import { configurationFromReport } from "~/services/connections/configuration.server";
-import { IDENTITY_PROVIDERS } from "~/services/connections/identity-providers";
-import type { SubmitInput } from "~/services/change-requests/submit.server";
 import type { Database, OrgRole } from "~/services/platform/db/schema";
 import type { OrgScope, ScopedOrganization, ScopedUser, SupportScope } from "~/services/identity/scope.server";
-import { validateDocument } from "~/validators";
 
 /**
  * Change requests built from the real IdP documents in tests/fixtures/idp-documents, and the
  * people who submit and review them.
  */
-export const FIXTURES = join(import.meta.dirname, "../fixtures/idp-documents");
-export const fixtureText = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
-
-/** A submission from SAML metadata, judged at `now` (the fixtures' certificates are dated). */
-export function samlSubmission(xml: string, now: Date, fileName = "metadata.xml"): SubmitInput {
-  const report = validateDocument(xml, { now, kind: "saml-metadata" });
-  if (report.verdict === "error") throw new Error("not usable SAML metadata");
-  // Expired fixture certificates only warn; a change is judged on what it changes.
-  const configuration = configurationFromReport(report, {
-    idp: "saml",
-    source: { kind: "file", fileName },
-    mapping: IDENTITY_PROVIDERS.saml.attributes,
-  });
-  return { configuration, report };
-}
+export { FIXTURES, fixtureText, samlSubmission } from "../../harness/idp-documents";
 
 export async function createOrg(db: Kysely<Database>, slug: string): Promise<ScopedOrganization> {
   const row = await db

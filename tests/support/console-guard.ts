@@ -44,7 +44,8 @@ function check(where: string): void {
   if (unexpected.length > 0) {
     throw new Error(`Unexpected console.error ${where}:\n${unexpected.map((t) => `  ${t.split("\n")[0]}`).join("\n")}`);
   }
-  if (missing.length > 0) throw new Error(`Expected a console.error ${where} matching ${missing.join(", ")}; none came.`);
+  if (missing.length > 0)
+    throw new Error(`Expected a console.error ${where} matching ${missing.join(", ")}; none came.`);
 }
 
 beforeEach(() => check("before this test (in a hook or from an earlier test's work)"));

@@ -4,6 +4,7 @@ import { CheckboxField, SchemaForm, SubmitButton, useSchemaForm } from "~/compon
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { ValidationReportView } from "~/components/validation-report";
+import { submittedMessage } from "~/forms/change-actions.server";
 import { redirectWithFlash } from "~/forms/flash.server";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
 import {
@@ -28,6 +29,7 @@ import {
 } from "~/services/connections/setup.server";
 import { auth0OptionsPreview, readUpload } from "~/services/connections/wizard.server";
 import { reportCertificates } from "~/services/connections/status.server";
+import { submitDraft } from "~/services/change-requests/submit.server";
 import { requireOrgMember } from "~/services/identity/guards.server";
 import { DetailsStep } from "./details-step";
 import { IdpStep } from "./idp-step";
@@ -152,6 +154,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!parsed.ok) return parsed.reply;
       const expected = parsed.value.expectedVersion ? Number(parsed.value.expectedVersion) : null;
       const result = await saveSetupAsDraft(scope, expected);
+      if (result.ok && parsed.value.submitForReview === "on") {
+        // Saved first, so a refused submission (nothing changed since the last version…) loses nothing.
+        const submitted = await submitDraft(scope, result.draft.version);
+        return redirectWithFlash(
+          `/orgs/${scope.org.slug}/sso`,
+          submitted.ok
+            ? { tone: "ok", message: submittedMessage(submitted.change) }
+            : {
+                tone: "error",
+                message: `Draft saved (version ${result.draft.version}), but not submitted: ${submitted.error}`,
+              },
+        );
+      }
       if (result.ok)
         return redirectWithFlash(`/orgs/${scope.org.slug}/sso`, {
           tone: "ok",
@@ -258,6 +273,10 @@ function CheckStep() {
       ) : (
         <SchemaForm form={form} className="stack" aria-label="Save draft">
           {hasWarnings ? <AcknowledgeWarnings count={report.warnings.length} /> : null}
+          <CheckboxField
+            name="submitForReview"
+            label="Submit for review as soon as it is saved (the vendor's support checks it before anything reaches your users)"
+          />
           <div className="button-row">
             <Link className="button secondary" to={`/orgs/${org.slug}/sso/setup?step=details`}>
               Back

@@ -291,7 +291,17 @@ export const openApiDocument = {
       Version: {
         type: "object",
         additionalProperties: false,
-        required: ["version", "changeRequestId", "protocol", "summary", "author", "approvedBy", "appliedAt", "current"],
+        required: [
+          "version",
+          "changeRequestId",
+          "protocol",
+          "summary",
+          "author",
+          "approvedBy",
+          "appliedAt",
+          "staged",
+          "live",
+        ],
         properties: {
           version: { type: "integer", minimum: 1 },
           changeRequestId: { type: "string" },
@@ -300,7 +310,11 @@ export const openApiDocument = {
           author: { type: "string" },
           approvedBy: nullableString,
           appliedAt: nullableDate,
-          current: { type: "boolean", description: "The newest applied version." },
+          staged: {
+            type: "boolean",
+            description: "The newest applied version: what the staged -test connection holds.",
+          },
+          live: { type: "boolean", description: "The version on the live connection (after go-live or a roll back)." },
         },
       },
       VersionList: {

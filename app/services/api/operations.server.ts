@@ -218,7 +218,8 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
             author: v.author,
             approvedBy: v.approvedBy,
             appliedAt: v.appliedAt?.toISOString() ?? null,
-            current: v.live,
+            staged: v.staged,
+            live: v.live,
           })),
         },
       };

@@ -1,6 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../platform/db/schema";
-import "../platform/db/apply-schema";
 
 /**
  * The client-side rate budget: one token bucket per Auth0 tenant, in the database, so every

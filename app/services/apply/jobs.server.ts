@@ -1,6 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { ApplyJob, ApplyJobStatus } from "../platform/db/apply-schema";
-import "../platform/db/apply-schema";
+import type { ApplyJob, ApplyJobStatus } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
 import type { OrganizationScope } from "../identity/scope.server";
 import { getSecretsKey, type SecretsKey } from "../platform/secrets.server";

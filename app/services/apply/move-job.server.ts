@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { recordAudit } from "../audit/audit.server";
-import type { ApplyJob } from "../platform/db/apply-schema";
+import type { ApplyJob } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
 import { canMove, IllegalMoveError, isFinal, type JobState } from "./job-states";
 import { jobKind } from "./kinds/registry.server";

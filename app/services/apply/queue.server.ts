@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { ApplyJob } from "../platform/db/apply-schema";
+import type { ApplyJob } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
 import { moveJob } from "./move-job.server";
 import { normalizeJob } from "./jobs.server";

@@ -1,6 +1,6 @@
 import { Auth0GatewayError, NotOwnedError, RateLimitedError } from "../auth0/errors";
 import { errorKindOf, userMessage } from "../auth0/user-messages.server";
-import type { ApplyJob } from "../platform/db/apply-schema";
+import type { ApplyJob } from "../platform/db/schema";
 import { SecretOpenError } from "../platform/secrets.server";
 import type { JobError, JobMove } from "./move-job.server";
 

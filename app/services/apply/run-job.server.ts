@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import { InvalidOptionsError } from "../auth0/errors";
 import type { Auth0Gateway } from "../auth0/gateway.server";
 import type { SystemOrgScope } from "../identity/scope.server";
-import type { ApplyJob } from "../platform/db/apply-schema";
+import type { ApplyJob } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
 import type { Logger } from "pino";
 import { SecretOpenError, type SecretsKey } from "../platform/secrets.server";

@@ -93,6 +93,12 @@ const PHRASES: Record<string, Phrase> = {
   "sso.draft.save": (_f, who) => `${who} saved the SSO setup draft`,
   "sso.draft.discard": (_f, who) => `${who} discarded the SSO setup draft`,
   "scheduled_job.run_requested": (f, who) => `${who} asked for the job ${f.target ?? ""} to run now`.trimEnd(),
+  "connection.drift_detected": (f) =>
+    f.details.status === "missing"
+      ? `The drift check found a connection missing in Auth0 (${f.target ?? "last applied version"})`
+      : `The drift check found the connection changed in Auth0 outside the portal (${f.target ?? "last applied version"})`,
+  "connection.drift_reapplied": (f, who) => `${who} re-applied the portal's ${f.target ?? "version"} over Auth0's`,
+  "connection.drift_accepted": (f, who) => `${who} accepted Auth0's settings as ${f.target ?? "a new version"}`,
 };
 
 /** The action alone, in words, for the filter's choices: "membership.role_changed" → "Role changed". */
@@ -119,6 +125,9 @@ const ACTION_LABELS: Record<string, string> = {
   "sso.draft.save": "SSO draft saved",
   "sso.draft.discard": "SSO draft discarded",
   "scheduled_job.run_requested": "Job run requested",
+  "connection.drift_detected": "Drift found",
+  "connection.drift_reapplied": "Drift: ours re-applied",
+  "connection.drift_accepted": "Drift: Auth0's accepted",
 };
 
 export function actionLabel(action: string): string {

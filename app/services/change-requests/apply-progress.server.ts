@@ -53,33 +53,46 @@ export async function followApplyJobs(db: Kysely<Database>, changeIds?: string[]
 
 export interface ApplyProgress {
   status: "queued" | "running" | "succeeded" | "failed" | "dead";
+  /** Which of the organization's connections the job writes (ADR 009): a change goes to "test". */
+  stage: "test" | "live";
   steps: { step: string; label: string; done: boolean }[];
   attempts: number;
   error: string | null;
 }
 
-const STEP_LABEL: Record<string, string> = {
-  connection: "Connection written to Auth0",
-  clients: "Enabled for the applications",
-  organization: "Enabled for the organization",
+const STEP_LABEL: Record<"test" | "live", Record<string, string>> = {
+  test: {
+    connection: "Test connection written to Auth0",
+    clients: "Enabled for the test application",
+  },
+  live: {
+    connection: "Connection written to Auth0",
+    clients: "Enabled for the applications",
+    organization: "Enabled for the organization",
+  },
 };
 
 export async function readApplyProgress(db: Kysely<Database>, jobId: string | null): Promise<ApplyProgress | null> {
   if (!jobId) return null;
   const job = await db
     .selectFrom("apply_jobs")
-    .select(["status", "steps_done", "attempts", "last_error"])
+    .select(["status", "steps_done", "attempts", "last_error", "desired"])
     .where("id", "=", jobId)
     .executeTakeFirst();
   if (!job) return null;
   const done = typeof job.steps_done === "string" ? (JSON.parse(job.steps_done) as string[]) : job.steps_done;
+  const desired = (typeof job.desired === "string" ? JSON.parse(job.desired) : job.desired) as {
+    connection?: { stage?: string };
+    organization?: unknown;
+  };
+  const stage = desired.connection?.stage === "test" ? "test" : "live";
   return {
     status: job.status,
-    steps: connectionApply.steps.map((name) => ({
-      step: name,
-      label: STEP_LABEL[name] ?? name,
-      done: done.includes(name),
-    })),
+    stage,
+    // A step with nothing to do for this job (the test connection joins no Auth0 organization) is not shown.
+    steps: connectionApply.steps
+      .filter((name) => name !== "organization" || (stage === "live" && desired.organization != null))
+      .map((name) => ({ step: name, label: STEP_LABEL[stage][name] ?? name, done: done.includes(name) })),
     attempts: job.attempts,
     error: job.last_error,
   };

@@ -1,15 +1,16 @@
 import { sql, type Transaction } from "kysely";
-import { enqueueApply } from "../apply/jobs.server";
+import { enqueueStagedApply } from "../go-live/stages.server";
 import type { ChangeRequestRow, Database } from "../platform/db/schema";
 import { moveChange, type ChangeActor, type ChangeUpdate, type SystemActor } from "./moves.server";
 import { desiredStateFor } from "../connections/configuration.server";
-import { getTenantConfig } from "../platform/tenant-config.server";
 import { parseDesired } from "./desired";
 
 /**
  * From an approved change to a queued apply job: the organization's next version number (given
  * under the organization's lock, so two approvals never share one), and the job carrying the
- * whole desired state with that version. Older changes still waiting are superseded.
+ * whole desired state with that version. The job writes the organization's staged `-test`
+ * connection, enabled for the test application only (ADR 009): the live connection keeps serving
+ * until the customer has tested this version and puts it live.
  */
 export async function queueApplyFor(trx: Transaction<Database>, change: ChangeRequestRow): Promise<ChangeUpdate> {
   const org = await trx
@@ -27,19 +28,15 @@ export async function queueApplyFor(trx: Transaction<Database>, change: ChangeRe
     version = Number(latest.rows[0]?.v ?? 0) + 1;
   }
   const desired = parseDesired(change.desired);
-  const apply = desiredStateFor(desired.configuration, {
-    version,
-    displayName: desired.displayName,
-    enabledClients: [getTenantConfig().testLogin.clientId],
-  });
-  const jobId = await enqueueApply(
+  const { connection } = desiredStateFor(desired.configuration, { version, displayName: desired.displayName });
+  const jobId = await enqueueStagedApply(
     trx,
     {
       kind: "system",
       actor: `change #${change.id}`,
       org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
     },
-    { ...apply, aliasVerifiedDomains: true },
+    { connection },
   );
   return { version, apply_job_id: jobId, apply_error: null, apply_retryable: null };
 }

@@ -3,6 +3,7 @@ import { assertOrgPermission, assertSupportPermission } from "../identity/author
 import type { OrganizationScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { ChangeRequestRow, ChangeState } from "../platform/db/schema";
+import { liveEvents, liveVersionFrom } from "../go-live/stages.server";
 import { readApplyProgress, type ApplyProgress } from "./apply-progress.server";
 import { diffConnections, type DiffRow } from "./diff";
 import { parseDesired } from "./desired";
@@ -188,22 +189,29 @@ export interface VersionRow {
   approvedBy: string | null;
   appliedAt: Date | null;
   summary: string;
+  /** The newest applied version: what the staged `-test` connection holds now (ADR 009). */
+  staged: boolean;
+  /** The version on the live connection (put there by go-live or a roll back), if any. */
   live: boolean;
   protocol: "saml" | "oidc";
 }
 
-/** Every applied version of the organization's connection, newest first; the newest is live. */
+/** Every applied version of the organization's connection, newest first: which one is staged, which one live. */
 export async function listVersions(scope: OrganizationScope): Promise<VersionRow[]> {
   if (scope.kind === "org") assertOrgPermission(scope, "org:sso:read");
   const db = await getDb();
-  const rows = await db
-    .selectFrom("change_requests")
-    .select(["id", "version", "author_label", "reviewer_label", "applied_at", "summary", "protocol"])
-    .where("organization_id", "=", scope.org.id)
-    .where("state", "=", "applied")
-    .where("version", "is not", null)
-    .orderBy("version", "desc")
-    .execute();
+  const [rows, events] = await Promise.all([
+    db
+      .selectFrom("change_requests")
+      .select(["id", "version", "author_label", "reviewer_label", "applied_at", "summary", "protocol"])
+      .where("organization_id", "=", scope.org.id)
+      .where("state", "=", "applied")
+      .where("version", "is not", null)
+      .orderBy("version", "desc")
+      .execute(),
+    liveEvents(db, scope, 20),
+  ]);
+  const live = liveVersionFrom(scope, events);
   return rows.map((r, i) => ({
     version: r.version!,
     changeId: String(r.id),
@@ -211,7 +219,8 @@ export async function listVersions(scope: OrganizationScope): Promise<VersionRow
     approvedBy: r.reviewer_label,
     appliedAt: r.applied_at ? new Date(r.applied_at) : null,
     summary: r.summary,
-    live: i === 0,
+    staged: i === 0,
+    live: live !== null && live.version === r.version && live.protocol === r.protocol,
     protocol: r.protocol,
   }));
 }

@@ -3,6 +3,7 @@ import type { CertificateFacts, ValidationReport } from "~/validators/index";
 import { listJobs, desiredApplySchema } from "../apply/jobs.server";
 import { assertOrgPermission } from "../identity/authorize.server";
 import type { OrganizationScope } from "../identity/scope.server";
+import { liveEvents, liveVersionFrom } from "../go-live/stages.server";
 import { getDb } from "../platform/db.server";
 import { getDraft, type Draft } from "./drafts.server";
 import type { SsoState } from "./sso-state";
@@ -55,7 +56,13 @@ function appliedSummary(desired: unknown, appliedAt: Date, now: Date): AppliedSu
 
 export async function getSsoStatus(scope: OrganizationScope, now = new Date()): Promise<SsoStatus> {
   if (scope.kind === "org") assertOrgPermission(scope, "org:sso:read");
-  const [draft, jobs] = await Promise.all([getDraft(scope), listJobs(await getDb(), scope, 10)]);
+  const db = await getDb();
+  const [draft, jobs, events] = await Promise.all([
+    getDraft(scope),
+    listJobs(db, scope, 10),
+    liveEvents(db, scope, 20),
+  ]);
+  const live = liveVersionFrom(scope, events);
   const latest = jobs.find((j) => j.kind === "apply");
   const lastApplied = jobs.find((j) => j.kind === "apply" && j.status === "succeeded");
   const applied = lastApplied
@@ -64,7 +71,11 @@ export async function getSsoStatus(scope: OrganizationScope, now = new Date()): 
   let state: SsoState = "not-configured";
   if (latest?.status === "queued" || latest?.status === "running") state = "applying";
   else if (latest?.status === "failed" || latest?.status === "dead") state = "failed";
-  else if (applied) state = "ready-to-test";
+  else if (applied) {
+    // Staged and tested versions go live through /sso/live; once the newest one is live, so is SSO.
+    const isLive = live && !live.disabled && live.protocol === applied.protocol && live.version >= applied.version;
+    state = isLive ? "live" : "ready-to-test";
+  }
   if (draft?.state === "submitted") state = "waiting-for-review";
   else if (draft && state === "not-configured") state = "draft";
   return {

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import { connectionName, type ConnectionProtocol, type ConnectionStage } from "../auth0/naming";
 import { enqueueApply, normalizeJob, type DesiredApply } from "../apply/jobs.server";
 import type { OrganizationScope } from "../identity/scope.server";
-import type { ApplyJob, ApplyJobStatus } from "../platform/db/apply-schema";
+import type { ApplyJob, ApplyJobStatus } from "../platform/db/schema";
 import type { Database, LiveEvent } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import { getTenantConfig } from "../platform/tenant-config.server";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
-import { assertSupportPermission } from "../identity/authorize.server";
-import type { SupportScope } from "../identity/scope.server";
+import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
+import type { OrgScope, SupportScope } from "../identity/scope.server";
 import type { DriftField, DriftStatus, MetadataStatus } from "../platform/db/schema";
 import { getDb } from "../platform/db.server";
 
@@ -124,5 +124,70 @@ export async function listOrganizationHealth(
       metadataCheckedAt: date(r.metadata_checked_at),
       attention: Number(r.attention),
     })),
+  };
+}
+
+/** One organization's monitoring facts, for its support page. */
+export interface OrganizationMonitoring {
+  certNotAfter: Date | null;
+  certFingerprint: string | null;
+  certVersion: number | null;
+  driftStatus: DriftStatus | null;
+  driftFields: DriftField[];
+  driftVersion: number | null;
+  driftError: string | null;
+  driftCheckedAt: Date | null;
+  metadataUrl: string | null;
+  metadataStatus: MetadataStatus | null;
+  metadataError: string | null;
+  metadataCheckedAt: Date | null;
+}
+
+export async function organizationMonitoring(
+  scope: SupportScope,
+  organizationId: string,
+): Promise<OrganizationMonitoring | null> {
+  assertSupportPermission(scope, "support:orgs:read");
+  const db = await getDb();
+  const h = await db
+    .selectFrom("organization_health")
+    .selectAll()
+    .where("organization_id", "=", organizationId)
+    .executeTakeFirst();
+  if (!h) return null;
+  const fields = typeof h.drift_fields === "string" ? (JSON.parse(h.drift_fields) as DriftField[]) : h.drift_fields;
+  return {
+    certNotAfter: date(h.cert_not_after as Date | string | null),
+    certFingerprint: h.cert_fingerprint,
+    certVersion: h.cert_version,
+    driftStatus: h.drift_status,
+    driftFields: fields ?? [],
+    driftVersion: h.drift_version,
+    driftError: h.drift_error,
+    driftCheckedAt: date(h.drift_checked_at as Date | string | null),
+    metadataUrl: h.metadata_url,
+    metadataStatus: h.metadata_status,
+    metadataError: h.metadata_error,
+    metadataCheckedAt: date(h.metadata_checked_at as Date | string | null),
+  };
+}
+
+/** The live signing certificate's expiry as the certificate job last read it (the customer's SSO page). */
+export async function liveCertificateExpiry(
+  scope: OrgScope,
+): Promise<{ notAfter: Date; fingerprint: string | null; version: number | null; checkedAt: Date | null } | null> {
+  assertOrgPermission(scope, "org:sso:read");
+  const db = await getDb();
+  const h = await db
+    .selectFrom("organization_health")
+    .select(["cert_not_after", "cert_fingerprint", "cert_version", "cert_checked_at"])
+    .where("organization_id", "=", scope.org.id)
+    .executeTakeFirst();
+  if (!h?.cert_not_after) return null;
+  return {
+    notAfter: new Date(h.cert_not_after as Date | string),
+    fingerprint: h.cert_fingerprint,
+    version: h.cert_version,
+    checkedAt: date(h.cert_checked_at as Date | string | null),
   };
 }

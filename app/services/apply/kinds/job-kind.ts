@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { z } from "zod";
 import type { Auth0Gateway } from "../../auth0/gateway.server";
 import type { SystemOrgScope } from "../../identity/scope.server";
-import type { ApplyJob } from "../../platform/db/apply-schema";
+import type { ApplyJob } from "../../platform/db/schema";
 import type { Database } from "../../platform/db/schema";
 import type { SecretsKey } from "../../platform/secrets.server";
 
