@@ -1196,6 +1196,17 @@ describe("tenant isolation: API keys", () => {
   ];
 
   it("a key scoped to Acme gets 404 for everything of Globex's, leaks nothing and changes nothing", async () => {
+    // What earlier probes queued finishes first (the apply follower, its mail), so the snapshot holds still.
+    await drained(portal.database.db);
+    for (let i = 0; i < 100; i++) {
+      const moving = await portal.database.db
+        .selectFrom("change_requests")
+        .select("id")
+        .where("state", "in", ["approved", "applying"])
+        .execute();
+      if (moving.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const before = await snapshot(portal.database.db);
     for (const [method, path, body] of probes()) {
       const res = await fetch(`${portal.url}/api/v1${path}`, {
