@@ -9,7 +9,8 @@ import { HEALTH_SORTS, listOrganizationHealth, type HealthSort } from "~/service
 /**
  * /support/health — every organization's health in one table: last applied version, soonest
  * certificate expiry (red once expired), drift field by field, pending changes, failed apply jobs
- * and the last metadata check; those needing attention first, filterable, paged.
+ * and the last metadata check; those needing attention first, filterable, paged. Each name opens
+ * the organization's support page (its health in full, drift resolutions, history).
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const scope = await requireSupport(request);
@@ -73,11 +74,15 @@ export default function SupportHealth() {
             <option value="name">Name</option>
           </select>
         </div>
-        <div className="field">
-          <label>
-            <input type="checkbox" name="attention" value="1" defaultChecked={params.get("attention") === "1"} /> Only
-            organizations that need attention
-          </label>
+        <div className="field checkbox-field">
+          <input
+            id="health-attention"
+            type="checkbox"
+            name="attention"
+            value="1"
+            defaultChecked={params.get("attention") === "1"}
+          />
+          <label htmlFor="health-attention">Only organizations that need attention</label>
         </div>
         <button type="submit" className="secondary">
           Show
@@ -102,7 +107,9 @@ export default function SupportHealth() {
             {rows.map((r) => (
               <tr key={r.slug}>
                 <td>
-                  <strong>{r.name}</strong>
+                  <Link to={`/support/orgs/${r.slug}`}>
+                    <strong>{r.name}</strong>
+                  </Link>
                   <p className="hint mono">{r.slug}</p>
                 </td>
                 <td>{r.appliedVersion ?? "—"}</td>

@@ -205,8 +205,8 @@ describe("metadata URL monitoring", () => {
     await applyAll();
     list = await changes();
     expect(list.map((c) => c.state)).toEqual(["applied", "applied"]);
-    // Where an approved change is applied today (apply-queue.server.ts queues it without a stage).
-    const listed = await h.management().connections.list({ name: "sso-meta-acme-saml" });
+    // An approved change lands on the staged -test connection (ADR 009), to be tested before it goes live.
+    const listed = await h.management().connections.list({ name: "sso-meta-acme-saml-test" });
     const raw = new ConnectionsClient(h.clientOptions(await h.token()));
     const applied = await raw.get(listed.data[0]!.id!);
     expect(applied.metadata).toMatchObject({ portal_version: "2" });

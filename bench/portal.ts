@@ -1,0 +1,199 @@
+/**
+ * The portal under signed-in load at scale (issue 16, "Scale, measured").
+ *
+ *   npm run bench:portal [-- --orgs 10000 --audit 100000 --changes 50000 --users 50 --seconds 30]
+ *
+ * Seeds 10,000 organizations (each with a health row as the monitoring jobs leave it), 100,000
+ * audit rows and 50,000 change requests, then runs 50 signed-in users for `--seconds`, each
+ * requesting a page, waiting 1 s (think time), and again: half are organization administrators on
+ * their organization's SSO page, half support leads alternating between the health dashboard and
+ * the change queue. Reports p50 / p95 / p99 per page and the CPU time of this process (portal,
+ * database and the simulated users together: an upper bound of the portal's) per request.
+ * PGlite in memory, or a fresh PostgreSQL database when BENCH_DATABASE_URL (or TEST_DATABASE_URL)
+ * is set.
+ */
+import "./quiet-env";
+import { sql } from "kysely";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { startPortal } from "../server/portal";
+import { createScratchPostgres, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
+import { call, sessionCookieFor } from "../harness/portal-requests";
+
+const { values } = parseArgs({
+  options: {
+    orgs: { type: "string", default: "10000" },
+    audit: { type: "string", default: "100000" },
+    changes: { type: "string", default: "50000" },
+    users: { type: "string", default: "50" },
+    seconds: { type: "string", default: "30" },
+    think: { type: "string", default: "1000" },
+  },
+});
+const ORGS = Number(values.orgs);
+const AUDIT = Number(values.audit);
+const CHANGES = Number(values.changes);
+const USERS = Number(values.users);
+const SECONDS = Number(values.seconds);
+const THINK_MS = Number(values.think);
+const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * q))] ?? NaN;
+};
+
+async function seed(db: OpenDatabase["db"]) {
+  await sql`insert into organizations (slug, name) select 'org-' || i, 'Organization ' || i from generate_series(1, ${ORGS}) i`.execute(
+    db,
+  );
+  // Health as a day of monitoring leaves it: a few expired or expiring certificates, some drift.
+  await sql`
+    insert into organization_health (organization_id, cert_not_after, cert_checked_at, drift_status, drift_fields,
+                                     drift_checked_at, metadata_status, metadata_checked_at)
+    select o.id, now() + make_interval(days => (i % 400) - 10), now(),
+           case when i % 50 = 0 then 'drifted' else 'in_sync' end,
+           case when i % 50 = 0 then '[{"field":"display_name","ours":"A","auth0":"B"}]'::jsonb else '[]'::jsonb end,
+           now(), case when i % 3 = 0 then 'unchanged' end, case when i % 3 = 0 then now() end
+      from organizations o, lateral (select substring(o.slug from 5)::int as i) n
+     where o.slug like 'org-%'`.execute(db);
+  await sql`
+    insert into change_requests (organization_id, protocol, desired, report, verdict, summary, state, risk,
+                                 policy_rule, policy_reason, author_label, submitted_at, created_at, reason, version)
+    select o.id, 'saml', '{}'::jsonb, '{}'::jsonb, 'ok', 'Signing certificate added',
+           (array['pending_review','applied','rejected','withdrawn','superseded'])[1 + (i % 5)],
+           (array['low','medium','high'])[1 + (i % 3)], 'review', 'Needs review',
+           'admin' || (i % ${ORGS}) || '@customer.example',
+           now() - make_interval(mins => ${CHANGES} - i), now() - make_interval(mins => ${CHANGES} - i),
+           case when i % 5 = 2 then 'Not this one' end,
+           case when i % 5 = 1 then i end
+      from generate_series(1, ${CHANGES}) i
+      join organizations o on o.slug = 'org-' || (1 + (i % ${ORGS}))`.execute(db);
+  await sql`
+    insert into audit_events (occurred_at, actor_label, organization_id, action, target, outcome, details)
+    select now() - make_interval(secs => ${AUDIT} - i), 'admin' || (i % 997) || '@customer.example', o.id,
+           (array['session.sign_in','sso.draft.save','change.submitted','connection.apply'])[1 + (i % 4)],
+           null, 'success', '{}'::jsonb
+      from generate_series(1, ${AUDIT}) i
+      join organizations o on o.slug = 'org-' || (1 + (i % ${ORGS}))`.execute(db);
+}
+
+interface User {
+  cookie: string;
+  pages: { label: string; path: string; expect: string }[];
+}
+
+async function users(db: OpenDatabase["db"]): Promise<User[]> {
+  const out: User[] = [];
+  for (let u = 0; u < USERS; u++) {
+    if (u % 2 === 0) {
+      const slug = `org-${1 + u * 7}`;
+      const email = `bench-admin-${u}@customer.example`;
+      const user = await db.insertInto("users").values({ email }).returning("id").executeTakeFirstOrThrow();
+      const org = await db.selectFrom("organizations").select("id").where("slug", "=", slug).executeTakeFirstOrThrow();
+      await db
+        .insertInto("memberships")
+        .values({ user_id: user.id, organization_id: org.id, role: "org_admin" })
+        .execute();
+      out.push({
+        cookie: await sessionCookieFor(db, email),
+        pages: [{ label: "org SSO page", path: `/orgs/${slug}/sso`, expect: "Single sign-on" }],
+      });
+    } else {
+      out.push({
+        cookie: await sessionCookieFor(db, "lena@vendor.test"),
+        pages: [
+          { label: "support health dashboard", path: "/support/health", expect: "Organization health" },
+          { label: "change queue", path: "/support/changes", expect: "Change #" },
+        ],
+      });
+    }
+  }
+  return out;
+}
+
+async function main() {
+  const scratch = serverUrl ? await createScratchPostgres(serverUrl, "portal_bench_portal") : null;
+  const open: OpenDatabase = await openMigrated(
+    scratch ? { engine: "postgres", url: scratch.url } : { engine: "pglite", dataDir: null },
+  );
+  const db = open.db;
+  const portal = await startPortal({ port: 0, database: { open }, localTenant: { port: 0 } });
+  try {
+    const t0 = Date.now();
+    await seed(db);
+    if (open.engine === "postgres") await sql`analyze`.execute(db);
+    const seeded = Date.now() - t0;
+    const people = await users(db);
+
+    // Warm-up: every page once.
+    for (const p of people.slice(0, 2))
+      for (const page of p.pages) await call(portal.url, page.path, { cookie: p.cookie });
+
+    const times = new Map<string, number[]>();
+    let requests = 0;
+    let failures = 0;
+    const reasons = new Map<string, number>();
+    const until = performance.now() + SECONDS * 1000;
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    await Promise.all(
+      people.map(async (p, u) => {
+        // Spread the first requests over the think time, as people do not all click at once.
+        await new Promise((r) => setTimeout(r, (u * THINK_MS) / people.length));
+        for (let i = 0; performance.now() < until; i++) {
+          const page = p.pages[i % p.pages.length]!;
+          const start = performance.now();
+          const res = await call(portal.url, page.path, { cookie: p.cookie }).catch((err: Error) => err);
+          const ms = performance.now() - start;
+          requests++;
+          if (res instanceof Error || res.status !== 200 || !res.text.includes(page.expect)) {
+            failures++;
+            const why =
+              res instanceof Error
+                ? String((res.cause as Error | undefined)?.message ?? res.message)
+                : `HTTP ${res.status}`;
+            reasons.set(why, (reasons.get(why) ?? 0) + 1);
+          } else times.set(page.label, [...(times.get(page.label) ?? []), ms]);
+          await new Promise((r) => setTimeout(r, THINK_MS));
+        }
+      }),
+    );
+    const cpu = process.cpuUsage(cpu0);
+    const wall = performance.now() - wall0;
+
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    console.log(`\n## Portal under load (${new Date().toISOString().slice(0, 10)})\n`);
+    console.log(
+      `- Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load ${loadavg()[0]!.toFixed(1)} (shared)`,
+    );
+    console.log(
+      `- Database: ${open.engine === "postgres" ? "PostgreSQL" : "PGlite in memory"}; ${ORGS} organizations (with health rows), ${AUDIT} audit rows, ${CHANGES} change requests (seeded in ${seeded} ms)`,
+    );
+    console.log(
+      `- Command: \`npm run bench:portal\`: ${USERS} signed-in users, ${THINK_MS} ms think time, ${SECONDS} s; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)\n`,
+    );
+    console.log("| page | requests | p50 | p95 | p99 |\n| --- | --- | --- | --- | --- |");
+    for (const [label, xs] of times) {
+      console.log(
+        `| ${label} | ${xs.length} | ${quantile(xs, 0.5).toFixed(1)} ms | ${quantile(xs, 0.95).toFixed(1)} ms | ${quantile(xs, 0.99).toFixed(1)} ms |`,
+      );
+    }
+    if (failures > 0)
+      console.log(
+        `\n**${failures} of ${requests} requests failed** (${[...reasons].map(([k, n]) => `${n} × ${k}`).join(", ")}): the portal could not keep up.`,
+      );
+    console.log(
+      `\nCPU of the process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"} and the simulated users): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
+    );
+  } finally {
+    await portal.close();
+    await open.close();
+    await scratch?.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,131 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
+import { axeViolations, launchChromium } from "../support/browser";
+import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+
+/**
+ * What the monitoring jobs found, as support and a customer see it: the health dashboard puts the
+ * organization with an expired certificate and a drift first (axe-clean), the organization's support
+ * page shows the drift field by field with both resolutions for a lead and its history, and the
+ * customer's SSO page says the live certificate expired. The jobs' own findings are tested in
+ * tests/integration (monitoring-jobs, metadata-monitoring); here their rows are written as a run
+ * would leave them, with an IdP value that tries to be HTML.
+ */
+
+let portal: TestPortal;
+let browser: Browser;
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
+  const db = portal.database.db;
+  const orgs = await db.selectFrom("organizations").select(["id", "slug"]).execute();
+  const id = (slug: string) => orgs.find((o) => o.slug === slug)!.id;
+  const now = Date.now();
+  await db
+    .insertInto("organization_health")
+    .values([
+      {
+        organization_id: id("acme"),
+        cert_not_after: new Date(now - 2 * DAY),
+        cert_fingerprint: "AB:CD",
+        cert_version: 3,
+        cert_checked_at: new Date(now - 3600_000),
+        drift_status: "drifted",
+        drift_fields: JSON.stringify([
+          {
+            connection: "sso-acme-saml",
+            field: "options.signInEndpoint",
+            ours: "https://idp.acme.test/sso",
+            auth0: "https://evil.example/<script>alert(1)</script>",
+          },
+          { connection: "sso-acme-saml", field: "display_name", ours: "Acme", auth0: "Edited in Auth0" },
+        ]),
+        drift_version: 3,
+        drift_checked_at: new Date(now - 600_000),
+        metadata_url: "https://idp.acme.test/metadata",
+        metadata_status: "unreachable",
+        metadata_error: "The server answered HTTP 503.",
+        metadata_checked_at: new Date(now - 1200_000),
+      },
+      {
+        organization_id: id("globex"),
+        cert_not_after: new Date(now + 20 * DAY),
+        drift_status: "in_sync",
+        drift_checked_at: new Date(now - 600_000),
+      },
+    ])
+    .execute();
+});
+afterAll(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+async function signIn(page: Page, email: string, path: string) {
+  await page.goto(`${portal.url}${path}`);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(DEFAULT_DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.waitForURL(`${portal.url}${path}`);
+  await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
+}
+
+describe("operations pages", () => {
+  it("support sees every organization's health, the one needing attention first, and its drift on its own page", async () => {
+    const { page, problems } = await newCheckedPage(browser);
+    await signIn(page, "lena@vendor.test", "/support/health");
+    const rows = page.locator("section[aria-labelledby=health-title] tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.first().locator("td").first().textContent()).toContain("Acme");
+    expect(await rows.first().textContent()).toMatch(/Expired/);
+    expect(await rows.first().textContent()).toContain("Drifted");
+    expect(await rows.first().textContent()).toContain("unreachable");
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: "test-results/support-health.png", fullPage: true });
+
+    // Sorted by name the list is alphabetical: Acme still first, Globex after it.
+    await page.getByLabel("Sort by").selectOption("name");
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForURL(/sort=name/);
+    expect(await rows.first().locator("td").first().textContent()).toContain("Acme");
+
+    await page.goto(`${portal.url}/support/orgs/acme`);
+    const health = page.locator("section#drift");
+    await health.getByRole("heading", { name: "Health" }).waitFor();
+    expect(await health.textContent()).toContain("Changed in Auth0");
+    expect(await health.textContent()).toContain("The server answered HTTP 503.");
+    const table = health.getByRole("table", { name: "What differs between the portal and Auth0" });
+    expect(await table.locator("tbody tr").count()).toBe(2);
+    // The IdP's string is text, never markup.
+    expect(await table.textContent()).toContain("<script>alert(1)</script>");
+    expect(await page.locator("section#drift script").count()).toBe(0);
+    await health.getByRole("button", { name: "Re-apply our version" }).waitFor();
+    await health.getByRole("button", { name: "Accept Auth0's version as a new version" }).waitFor();
+    await page.getByRole("heading", { name: "History" }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: "test-results/support-org-health.png", fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it("a support agent sees the drift but not the buttons", async () => {
+    const { page, problems } = await newCheckedPage(browser);
+    await signIn(page, "sam@vendor.test", "/support/orgs/acme");
+    const health = page.locator("section#drift");
+    await health.getByText("A support lead can re-apply").waitFor();
+    expect(await health.getByRole("button").count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it("the customer's SSO page says the live certificate expired and where to replace it", async () => {
+    const { page, problems } = await newCheckedPage(browser);
+    await signIn(page, "alice@acme.test", "/orgs/acme/sso");
+    const notice = page.getByText("Your live signing certificate expired on");
+    await notice.waitFor();
+    await page.getByRole("link", { name: "Upload the new metadata" }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: "test-results/org-sso-certificate.png", fullPage: true });
+    expect(problems).toEqual([]);
+  });
+});
