@@ -12,8 +12,9 @@ import { newCheckedPage, startTestPortal, type TestPortal } from "../support/por
  * lead) meet them: Alice submits from the wizard, Lena finds it in the queue, reads the diff and
  * approves, and Alice's open page follows the apply to the staged -test connection without a
  * reload; Lena rejects the next one with a reason, which Alice reads on her page and in her mail;
- * a certificate-only rotation is approved by the policy at once; an earlier version is restored
- * from the versions page. axe on every page; screenshots in test-results/change-requests/.
+ * the applied version is tested and put live; a certificate-only rotation is approved by the
+ * policy at once; an earlier version is restored from the versions page (and waits on the test
+ * connection while version 1 stays live). axe on every page; screenshots in test-results/change-requests/.
  */
 const SHOTS = join(import.meta.dirname, "../../test-results/change-requests");
 const FIXTURES = join(import.meta.dirname, "../fixtures/idp-documents");
@@ -173,6 +174,10 @@ describe("a change from the wizard to the staged connection", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/\/orgs\/acme\/sso\/tests\/[0-9a-f-]{36}$/);
     await page.getByRole("heading", { name: /Result: Passed/ }).waitFor();
+    // Counted for the operator (local mode serves /metrics without a token).
+    expect(await (await fetch(`${portal.url}/metrics`)).text()).toContain(
+      'sso_portal_test_logins_total{outcome="succeeded"} 1',
+    );
     await page.goto(`${portal.url}/orgs/acme/sso/live`);
     await hydrated(page);
     await page.getByRole("button", { name: "Go live" }).click();
@@ -180,6 +185,15 @@ describe("a change from the wizard to the staged connection", () => {
     expect(connection("sso-acme-saml")?.metadata).toMatchObject({ portal_stage: "live", portal_version: "1" });
     await page.goto(`${portal.url}/orgs/acme/sso`);
     await page.getByRole("heading", { name: /Status: Live/ }).waitFor();
+    // Alice's mail tells each step: approved, applied, the test's result, the go-live.
+    await page.goto(`${portal.url}/outbox`);
+    const subjects = await page.locator("summary strong").allTextContents();
+    expect(subjects.slice(0, 4)).toEqual([
+      "Going live: Acme single sign-on version 1",
+      "Test login passed: Acme single sign-on version 1",
+      "Applied: single sign-on version 1 for Acme",
+      `Approved: your single sign-on change #${change.id}`,
+    ]);
   }, 180_000);
 });
 

@@ -81,7 +81,10 @@ describe("a new organization, from the support console to a verified domain", ()
 
     await lena.page.getByRole("button", { name: "Create setup link" }).click();
     await lena.page.getByRole("status").filter({ hasText: "Setup link created" }).waitFor();
-    const link = (await lena.page.getByRole("group", { name: /^Setup link/ }).locator("code").textContent())!;
+    const link = (await lena.page
+      .getByRole("group", { name: /^Setup link/ })
+      .locator("code")
+      .textContent())!;
     expect(link).toMatch(new RegExp(`^${portal.url}/invites/[A-Za-z0-9_-]{43}$`));
 
     const wanda = await newCheckedPage(browser);

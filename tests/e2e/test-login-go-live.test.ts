@@ -146,6 +146,17 @@ describe("SAML: test login, failures explained, go live", () => {
       expect(await alert.textContent(), behaviour).toMatch(cause);
       expect(await page.getByText("Failed", { exact: true }).first().isVisible()).toBe(true);
     }
+    // Each result is mailed to Acme's administrators, a failure with its cause and fix.
+    const results = await portal.database.db
+      .selectFrom("outbox_messages")
+      .select(["to_address", "subject", "text_body"])
+      .where("kind", "=", "test_login.failed")
+      .execute();
+    expect(results).toHaveLength(causes.length);
+    expect(results.every((m) => m.to_address === "alice@acme.test")).toBe(true);
+    expect(results[0]!.subject).toBe("Test login failed: Acme single sign-on version 1");
+    expect(results.map((m) => m.text_body).join("\n")).toMatch(/not assigned to the application/);
+    expect(results[0]!.text_body).toMatch(/What went wrong: .+\nWhat to do: .+/);
     // The last failure (missing e-mail) signed in: its checks and attributes show what came back.
     expect(await page.getByRole("heading", { name: "Checks" }).isVisible()).toBe(true);
     await hydrated(page);
@@ -252,6 +263,16 @@ describe("SAML: the live connection keeps working while a new version is tested;
       .where("outcome", "=", "success")
       .execute();
     expect(audit.map((a) => a.action)).toContain("connection.roll_back");
+    // Rolled back and told: Acme's administrators and support get the mail.
+    const rollBackMail = await portal.database.db
+      .selectFrom("outbox_messages")
+      .select(["to_address", "subject", "text_body"])
+      .where("kind", "=", "live.roll_back")
+      .orderBy("to_address")
+      .execute();
+    expect(rollBackMail.map((m) => m.to_address)).toEqual(["alice@acme.test", "lena@vendor.test", "sam@vendor.test"]);
+    expect(rollBackMail[0]!.subject).toBe("Rolled back: Acme single sign-on is back on version 1");
+    expect(rollBackMail[0]!.text_body).toContain("from version 2 to version 1");
     expect(await demoAppSignIn(page, { org: "Acme" }, "saml", "ada@saml-idp.test")).toBe("You are Ada Lovelace");
     expect(problems).toEqual([]);
     await page.context().close();
@@ -286,6 +307,17 @@ describe("SAML: the live connection keeps working while a new version is tested;
       "Acme reported a compromised IdP account",
       "Acme rotated the account",
     ]);
+    const switched = await portal.database.db
+      .selectFrom("outbox_messages")
+      .select(["to_address", "subject", "text_body"])
+      .where("kind", "in", ["live.disabled", "live.enabled"])
+      .orderBy("id")
+      .execute();
+    expect(switched.map((m) => `${m.to_address}: ${m.subject}`)).toEqual([
+      "alice@acme.test: Disabled: Acme single sign-on",
+      "alice@acme.test: Enabled again: Acme single sign-on",
+    ]);
+    expect(switched[0]!.text_body).toContain("Reason: Acme reported a compromised IdP account");
     expect(lead.problems).toEqual([]);
     await lead.page.context().close();
   }, 300_000);

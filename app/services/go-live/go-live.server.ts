@@ -10,6 +10,7 @@ import type { LiveEvent } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import { getSecretsKey } from "../platform/secrets.server";
 import { getTenantConfig } from "../platform/tenant-config.server";
+import { queueLiveMail } from "./notify.server";
 import { toView, type TestResultView } from "../test-login/test-login.server";
 import {
   latestApplies,
@@ -177,7 +178,15 @@ export async function rollBack(scope: OrgScope): Promise<LiveActionResult> {
     return { ok: false, message: GATE_MESSAGES["apply-in-progress"] };
   }
   const connection = target.desired as unknown as LiveConnection;
-  return writeLive(scope, "roll-back", connection, null, true, getTenantConfig().productionClientIds);
+  return writeLive(
+    scope,
+    "roll-back",
+    connection,
+    null,
+    true,
+    getTenantConfig().productionClientIds,
+    state.live?.version ?? null,
+  );
 }
 
 type LiveConnection = {
@@ -196,6 +205,7 @@ async function writeLive(
   testLoginId: string | null,
   allowOlderVersion: boolean,
   productionClientIds: string[],
+  fromVersion: number | null = null,
 ): Promise<LiveActionResult> {
   const db = await getDb();
   return db.transaction().execute(async (trx) => {
@@ -229,6 +239,13 @@ async function writeLive(
       action: action === "go-live" ? "connection.go_live" : "connection.roll_back",
       target: jobId,
       details: { version: connection.version, protocol: connection.protocol, testLoginId },
+    });
+    await queueLiveMail(trx, {
+      organizationId: scope.org.id,
+      kind: action === "go-live" ? "live.go_live" : "live.roll_back",
+      eventKey: jobId,
+      page: "sso/live",
+      facts: { version: connection.version, actor: scope.user.email, ...(fromVersion ? { fromVersion } : {}) },
     });
     return { ok: true as const, jobId, version: connection.version };
   });
@@ -288,7 +305,7 @@ export async function setLiveConnectionEnabled(
     throw err;
   }
   await db.transaction().execute(async (trx) => {
-    await trx
+    const event = await trx
       .insertInto("live_events")
       .values({
         organization_id: org.id,
@@ -299,7 +316,8 @@ export async function setLiveConnectionEnabled(
         actor_label: scope.user.email,
         reason: why.slice(0, 1000),
       })
-      .execute();
+      .returning("id")
+      .executeTakeFirstOrThrow();
     await recordAudit(trx, {
       actorUserId: scope.user.id,
       actorLabel: scope.user.email,
@@ -307,6 +325,13 @@ export async function setLiveConnectionEnabled(
       action: enabled ? "connection.enable" : "connection.disable",
       target: owned.id,
       details: { reason: why.slice(0, 1000), connection: owned.name },
+    });
+    await queueLiveMail(trx, {
+      organizationId: org.id,
+      kind: enabled ? "live.enabled" : "live.disabled",
+      eventKey: event.id,
+      page: "sso/live",
+      facts: { version: live.version, actor: scope.user.email, reason: why.slice(0, 1000) },
     });
   });
   return { ok: true };

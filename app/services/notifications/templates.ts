@@ -120,3 +120,79 @@ export function renderMail(p: MailParts, link: string): RenderedMail {
   ].join("");
   return { subject: p.subject, text, html };
 }
+
+/** Mails about test logins and the live connection (issue 15): to the organization's administrators. */
+export type LiveMailKind =
+  "test_login.passed" | "test_login.failed" | "live.go_live" | "live.roll_back" | "live.disabled" | "live.enabled";
+
+export interface LiveMailFacts {
+  organizationName: string;
+  version: number;
+  /** Who did it: the tester, the administrator who put it live or rolled back, the support lead. */
+  actor: string;
+  /** Test logins: who signed in (the Auth0 user id), and on failure what went wrong and what to do. */
+  subject?: string;
+  cause?: string;
+  fix?: string;
+  /** Disable / enable: the support lead's reason. */
+  reason?: string;
+  /** Roll back: the version that was live before. */
+  fromVersion?: number;
+  link: string;
+}
+
+function liveParts(kind: LiveMailKind, f: LiveMailFacts): MailParts {
+  const sso = `${f.organizationName} single sign-on`;
+  switch (kind) {
+    case "test_login.passed":
+      return {
+        subject: `Test login passed: ${sso} version ${f.version}`,
+        lead: `${f.actor} tested version ${f.version} of ${sso} on the test connection: the sign-in worked and every check passed. It can go live.`,
+        lines: [["Signed in as", f.subject]],
+        action: "See the result",
+      };
+    case "test_login.failed":
+      return {
+        subject: `Test login failed: ${sso} version ${f.version}`,
+        lead: `${f.actor} tested version ${f.version} of ${sso} on the test connection, and the sign-in did not pass. Your live sign-in is unchanged.`,
+        lines: [
+          ["What went wrong", f.cause],
+          ["What to do", f.fix],
+          ["Signed in as", f.subject],
+        ],
+        action: "See the result",
+      };
+    case "live.go_live":
+      return {
+        subject: `Going live: ${sso} version ${f.version}`,
+        lead: `${f.actor} put version ${f.version} of ${sso} live: your people sign in with it as soon as it is written.`,
+        lines: [],
+        action: "Watch it go live",
+      };
+    case "live.roll_back":
+      return {
+        subject: `Rolled back: ${sso} is back on version ${f.version}`,
+        lead: `${f.actor} rolled ${sso} back${f.fromVersion ? ` from version ${f.fromVersion}` : ""} to version ${f.version}, which was live before.`,
+        lines: [],
+        action: "See the live connection",
+      };
+    case "live.disabled":
+      return {
+        subject: `Disabled: ${sso}`,
+        lead: `The vendor's support (${f.actor}) disabled your live single sign-on connection: nobody can sign in through it until it is enabled again.`,
+        lines: [["Reason", f.reason]],
+        action: "See the live connection",
+      };
+    case "live.enabled":
+      return {
+        subject: `Enabled again: ${sso}`,
+        lead: `The vendor's support (${f.actor}) enabled your live single sign-on connection again (version ${f.version}).`,
+        lines: [["Reason", f.reason]],
+        action: "See the live connection",
+      };
+  }
+}
+
+export function renderLiveMail(kind: LiveMailKind, facts: LiveMailFacts): RenderedMail {
+  return renderMail(liveParts(kind, facts), facts.link);
+}

@@ -3,7 +3,9 @@ import * as client from "openid-client";
 import { z } from "zod";
 import { recordAudit } from "../audit/audit.server";
 import { portalGateway } from "../auth0/portal-gateway.server";
+import { queueLiveMail } from "../go-live/notify.server";
 import { stagedVersion } from "../go-live/stages.server";
+import { countTestLogin } from "../monitoring/metrics.server";
 import { assertOrgPermission } from "../identity/authorize.server";
 import type { Viewer } from "../identity/guards.server";
 import { oidcConfiguration } from "../identity/oidc.server";
@@ -243,8 +245,22 @@ export async function finishTestLogin(viewer: Viewer, search: string, pendingVal
       outcome: outcome.status === "passed" ? "success" : "failure",
       details: { version: row.version, result: outcome.status, cause: outcome.cause },
     });
+    const explanation = outcome.status === "failed" ? toView({ ...row, ...outcome } as TestLogin).explanation : null;
+    await queueLiveMail(trx, {
+      organizationId: scope.org.id,
+      kind: outcome.status === "passed" ? "test_login.passed" : "test_login.failed",
+      eventKey: row.id,
+      page: `sso/tests/${row.id}`,
+      facts: {
+        version: row.version,
+        actor: scope.user.email,
+        ...(outcome.subject ? { subject: outcome.subject } : {}),
+        ...(explanation ? { cause: explanation.title, fix: explanation.fix } : {}),
+      },
+    });
     return true;
   });
+  if (updated) countTestLogin(outcome.status === "passed" ? "succeeded" : (outcome.cause ?? "failed"));
   if (!updated)
     return { ok: false, status: 409, message: "This test login has already finished.", slug: row.slug, testId: row.id };
   return { ok: true, slug: row.slug, testId: row.id };
