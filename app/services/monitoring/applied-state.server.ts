@@ -1,5 +1,6 @@
-import { sql, type Kysely } from "kysely";
-import { desiredApplySchema } from "../apply/jobs.server";
+import { sql, type Kysely, type Transaction } from "kysely";
+// From the kind itself, not jobs.server: the registry's kinds read this module (no import cycle).
+import { desiredApplySchema } from "../apply/kinds/connection-apply.server";
 import type { ScopedOrganization } from "../identity/scope.server";
 import type { Database } from "../platform/db/schema";
 import { describeCertificate } from "~/validators/certificates";
@@ -47,7 +48,7 @@ const STAGE = sql`coalesce(j.desired->'connection'->>'stage', j.desired->>'stage
 
 /** Applied connections of the given organizations (all when omitted), of one stage or both. */
 export async function lastAppliedConnections(
-  db: Kysely<Database>,
+  db: Kysely<Database> | Transaction<Database>,
   options: { orgIds?: string[]; stage?: ConnectionStage } = {},
 ): Promise<AppliedConnection[]> {
   if (options.orgIds?.length === 0) return [];

@@ -6,6 +6,7 @@ import {
   organizationCreate,
   organizationRemove,
   organizationRename,
+  organizationResume,
   organizationSuspend,
 } from "../../organizations/lifecycle-jobs.server";
 import { domainAliasesUpdate } from "../../organizations/domain-aliases-job.server";
@@ -23,6 +24,7 @@ const KINDS: readonly JobKind[] = [
   organizationCreate,
   organizationRename,
   organizationSuspend,
+  organizationResume,
   organizationRemove,
   domainAliasesUpdate,
 ];
