@@ -397,6 +397,7 @@ const SUPPORT_PROBES: Probe[] = [
     form: () => ({ intent: "rename", name: "Umbrella Corp" }),
   },
   { name: "POST suspend an organization", path: "/support/orgs/umbrella", form: () => ({ intent: "suspend" }) },
+  { name: "POST resume an organization", path: "/support/orgs/umbrella", form: () => ({ intent: "resume" }) },
   {
     name: "POST re-apply our version over a drift",
     path: "/support/orgs/acme",
@@ -796,7 +797,7 @@ describe("positive controls: the same requests work for the right people", () =>
     const sweeps = () =>
       db.selectFrom("scheduled_jobs").select("runs").where("name", "=", "session-sweep").executeTakeFirst();
     await expect.poll(async () => (await sweeps())?.runs).toBe(2);
-    // Umbrella's suspension and removal reach Auth0 through the apply engine; it ends "removed".
+    // Umbrella's suspension, resumption and removal reach Auth0 through the apply engine; it ends "removed".
     await drained(db);
     expect(
       (await db.selectFrom("organizations").select("status").where("slug", "=", "umbrella").executeTakeFirstOrThrow())
