@@ -64,7 +64,7 @@ export async function lastAppliedConnections(
              ${PROTOCOL} as protocol, ${STAGE} as stage, o.slug, o.name, o.auth0_org_id
         from apply_jobs j
         join organizations o on o.id = j.organization_id
-       where j.status = 'succeeded' and j.kind in ('apply', 'go-live', 'roll-back', 'remove')
+       where j.status = 'succeeded' and j.kind in ('apply', 'go-live', 'roll-back', 'remove', 'repository-apply', 'repository-go-live', 'repository-roll-back')
          ${options.stage ? sql`and ${STAGE} = ${options.stage}` : sql``}
          ${options.orgIds ? sql`and j.organization_id in (${sql.join(options.orgIds)})` : sql``}
        order by j.organization_id, ${PROTOCOL}, ${STAGE}, j.id desc
