@@ -13,6 +13,8 @@ export interface CheckView {
   passed: boolean;
   value: string;
   expected: string;
+  /** The attribute to map, when the IdP sent the value under another name. */
+  hint?: string;
 }
 
 export interface ExplanationView {
@@ -72,6 +74,7 @@ function Pairs({ rows, caption }: { rows: [string, string][]; caption: string })
 
 export function TestResult({ result, slug }: { result: TestResultData; slug: string }) {
   const status = STATUS[result.status];
+  const firstHint = result.checks.find((c) => !c.passed)?.hint;
   return (
     <div className="stack">
       <section className="card" aria-labelledby="summary-title">
@@ -115,6 +118,11 @@ export function TestResult({ result, slug }: { result: TestResultData; slug: str
             {result.explanation.title}
           </p>
           <h3>How to fix it</h3>
+          {firstHint ? (
+            <p>
+              <strong>{firstHint}</strong>
+            </p>
+          ) : null}
           <p>{result.explanation.fix}</p>
           {result.explanation.facts.length ? (
             <dl className="facts">
@@ -158,7 +166,10 @@ export function TestResult({ result, slug }: { result: TestResultData; slug: str
                     <span className={`badge ${c.passed ? "ok" : "error"}`}>{c.passed ? "Passed" : "Failed"}</span>
                   </td>
                   <td className="mono">{c.value || "(nothing)"}</td>
-                  <td>{c.expected}</td>
+                  <td>
+                    {c.expected}
+                    {c.hint ? <p className="hint">{c.hint}</p> : null}
+                  </td>
                 </tr>
               ))}
             </tbody>

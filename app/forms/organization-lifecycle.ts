@@ -8,6 +8,9 @@ export const renameOrganizationSchema = z.object({
 /** A support lead suspends an organization (one button). */
 export const suspendOrganizationSchema = z.object({});
 
+/** A support lead resumes a suspended organization: nothing to fill in either. */
+export const resumeOrganizationSchema = z.object({});
+
 /** A support lead removes an organization: what happens in Auth0, and the slug typed to confirm. */
 export const removeOrganizationSchema = z.object({
   connections: z.enum(["delete", "detach"], { message: "Choose what happens to its connections." }),

@@ -11,6 +11,7 @@ import {
   removeOrganizationSchema,
   renameOrganizationSchema,
   suspendOrganizationSchema,
+  resumeOrganizationSchema,
 } from "~/forms/organization-lifecycle";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
 import { setupLinkSchema } from "~/forms/setup-links";
@@ -36,6 +37,7 @@ import {
   removeOrganization,
   renameOrganization,
   suspendOrganization,
+  resumeOrganization,
 } from "~/services/organizations/organizations.server";
 import { getDb } from "~/services/platform/db.server";
 
@@ -177,6 +179,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
         message: `${org.name} is suspended: its members were signed out; its connections are being disabled in Auth0.`,
       });
     }
+    case "resume": {
+      const parsed = parseSubmission(submission, resumeOrganizationSchema);
+      if (!parsed.ok) return parsed.reply;
+      const result = await resumeOrganization(scope, org);
+      if (!result.ok) return refuse(submission, result.error);
+      return redirectWithFlash(back, {
+        tone: "ok",
+        message: `${org.name} is active again: its members may sign in; its live connections are being enabled in Auth0.`,
+      });
+    }
     case "remove": {
       const parsed = parseSubmission(submission, removeOrganizationSchema);
       if (!parsed.ok) return parsed.reply;
@@ -312,6 +324,7 @@ function Health({ health, canResolve }: { health: Data["health"]; canResolve: bo
 function Lifecycle({ org }: { org: Data["org"] }) {
   const rename = useSchemaForm(renameOrganizationSchema, { intent: "rename", defaultValues: { name: org.name } });
   const suspend = useSchemaForm(suspendOrganizationSchema, { intent: "suspend" });
+  const resume = useSchemaForm(resumeOrganizationSchema, { intent: "resume" });
   const remove = useSchemaForm(removeOrganizationSchema, {
     intent: "remove",
     defaultValues: { connections: "delete", auth0Organization: org.auth0OrgId ? "delete" : "detach", confirmation: "" },
@@ -331,7 +344,15 @@ function Lifecycle({ org }: { org: Data["org"] }) {
               <p>Suspending signs its members out and disables its connections in Auth0. Everything is kept.</p>
               <SubmitButton className="danger">Suspend {org.name}</SubmitButton>
             </SchemaForm>
-          ) : null}
+          ) : (
+            <SchemaForm form={resume} aria-label="Resume">
+              <p>
+                Resuming lets its members sign in again and enables its live connections in Auth0 as they were (one
+                support disabled stays disabled).
+              </p>
+              <SubmitButton>Resume {org.name}</SubmitButton>
+            </SchemaForm>
+          )}
           <SchemaForm form={remove} aria-label="Remove" className="stack">
             <p>
               Removing takes {org.name} out of Auth0 as chosen below and closes its pages. Its history stays in the

@@ -129,6 +129,17 @@ describe("a new organization, from the support console to a verified domain", ()
     expect(await axeViolations(wanda.page)).toEqual([]);
     await shot(wanda.page, "domains-verified");
 
+    // Lena suspends Initech, and resumes it from the same page.
+    await lena.page.reload();
+    await hydrated(lena.page);
+    await lena.page.getByRole("button", { name: "Suspend Initech" }).click();
+    await lena.page.getByRole("status").filter({ hasText: "Initech is suspended" }).waitFor();
+    await lena.page.getByRole("button", { name: "Resume Initech" }).waitFor();
+    expect(await axeViolations(lena.page)).toEqual([]);
+    await lena.page.getByRole("button", { name: "Resume Initech" }).click();
+    await lena.page.getByRole("status").filter({ hasText: "Initech is active again" }).waitFor();
+    expect(await lena.page.getByRole("button", { name: "Suspend Initech" }).isVisible()).toBe(true);
+
     expect(lena.problems).toEqual([]);
     expect(wanda.problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
     await lena.page.context().close();

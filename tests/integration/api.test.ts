@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, listApiKeys, revokeApiKey, API_RATE_LIMIT_PER_MINUTE } from "~/services/api/keys.server";
 import { openApiDocument } from "~/services/api/openapi";
 import type { SupportScope } from "~/services/identity/scope.server";
+import { approveChange } from "~/services/change-requests/review.server";
+import { drained } from "../support/apply-fixtures";
 import { sessionCookieFor } from "../support/auth";
+import { fixtureText } from "../support/change-fixtures";
 import { openApiContract } from "../support/openapi-contract";
 import { startTestPortal, type TestPortal } from "../support/portal";
 
@@ -195,7 +198,115 @@ describe("a key for one organization", () => {
 
   it("shows the organization's SSO status: its domains and last apply", async () => {
     const res = await api("/organizations/acme/sso", { key: keys.acme });
-    expect(res.body).toEqual({ organization: "acme", domains: [], lastApply: null });
+    expect(res.body).toEqual({ organization: "acme", status: "active", domains: [], lastApply: null });
+  });
+});
+
+describe("change requests and versions", () => {
+  const okta = fixtureText("saml-okta-1.xml");
+  let changeId = "";
+
+  it("submits a configuration document: judged by the validators, a change request waiting for review", async () => {
+    expect((await api("/organizations/acme/versions", { key: keys.acme })).body).toEqual({ versions: [] });
+    const res = await api("/organizations/acme/change-requests", {
+      key: keys.acme,
+      body: { idp: "okta", saml: { metadataXml: okta } },
+    });
+    expect(res.status).toBe(201);
+    const change = res.body as { id: string; state: string; author: string; protocol: string; errors: unknown[] };
+    expect(change).toMatchObject({
+      organization: "acme",
+      state: "pending_review",
+      protocol: "saml",
+      author: expect.stringMatching(/^api key "Test acme"/),
+      version: null,
+      errors: [],
+    });
+    changeId = change.id;
+    expect(res.headers.get("location")).toBe(`/api/v1/organizations/acme/change-requests/${changeId}`);
+    const one = await api(`/organizations/acme/change-requests/${changeId}`, { key: keys.acme });
+    expect(one.body).toEqual(res.body);
+    const list = await api("/organizations/acme/change-requests", { key: keys.acme });
+    expect((list.body as { changeRequests: { id: string }[] }).changeRequests.map((c) => c.id)).toEqual([changeId]);
+  });
+
+  it("refuses a document that makes no configuration, naming why, and submits nothing", async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ idp: "okta" }, /saml: Okta is a SAML identity provider/],
+      [{ idp: "oidc", saml: { metadataXml: okta } }, /oidc: /],
+      [{ idp: "okta", saml: { metadataXml: "<EntityDescriptor/>" } }, /The configuration has errors/],
+      [{ idp: "nope", saml: { metadataXml: okta } }, /idp/],
+      [{ idp: "okta", saml: { metadataXml: okta }, admin: true }, /Unrecognized|admin/],
+      [{ idp: "oidc", oidc: { discoveryUrl: "https://idp.example/", clientId: "c" } }, /oidc.clientSecret/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await api("/organizations/acme/change-requests", { key: keys.acme, body });
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(errorOf(res)).toEqual({ code: "invalid_request", message: expect.stringMatching(message) });
+    }
+    const list = await api("/organizations/acme/change-requests", { key: keys.acme });
+    expect((list.body as { changeRequests: unknown[] }).changeRequests).toHaveLength(1);
+    expect((await api("/organizations/acme/change-requests/99999", { key: keys.acme })).status).toBe(404);
+  });
+
+  it("lists the version once support approved it and the apply engine applied it", async () => {
+    expect(await approveChange(lena, changeId)).toMatchObject({ ok: true });
+    await drained(portal.database.db);
+    // The portal's apply follower moves the change to applied once its job succeeded.
+    const state = () =>
+      portal.database.db
+        .selectFrom("change_requests")
+        .select("state")
+        .where("id", "=", changeId)
+        .executeTakeFirstOrThrow();
+    for (let i = 0; i < 150 && (await state()).state !== "applied"; i++) await new Promise((r) => setTimeout(r, 100));
+    const one = await api(`/organizations/acme/change-requests/${changeId}`, { key: keys.acme });
+    expect(one.body).toMatchObject({ state: "applied", version: 1, reviewer: "lena@vendor.test" });
+    const versions = await api("/organizations/acme/versions", { key: keys.acme });
+    expect(versions.body).toEqual({
+      versions: [
+        {
+          version: 1,
+          changeRequestId: changeId,
+          protocol: "saml",
+          summary: expect.any(String),
+          author: expect.stringMatching(/^api key "Test acme"/),
+          approvedBy: "lena@vendor.test",
+          appliedAt: expect.any(String),
+          staged: true,
+          live: false,
+        },
+      ],
+    });
+  });
+});
+
+describe("suspend and resume", () => {
+  it("suspends and resumes with a key for every organization; twice is a conflict", async () => {
+    const suspended = await api("/organizations/initech/suspend", { key: keys.all, method: "POST" });
+    expect(suspended.status).toBe(202);
+    expect(suspended.body).toMatchObject({ organization: { slug: "initech", status: "suspended" } });
+    const again = await api("/organizations/initech/suspend", { key: keys.all, method: "POST" });
+    expect(again.status).toBe(409);
+    expect(errorOf(again).message).toMatch(/is suspended/);
+    expect((await api("/organizations/initech", { key: keys.all })).body).toMatchObject({ status: "suspended" });
+    // A suspended organization takes no change.
+    const change = await api("/organizations/initech/change-requests", {
+      key: keys.all,
+      body: { idp: "okta", saml: { metadataXml: fixtureText("saml-okta-1.xml") } },
+    });
+    expect(change.status).toBe(409);
+    const resumed = await api("/organizations/initech/resume", { key: keys.all, method: "POST", body: {} });
+    expect(resumed.status).toBe(202);
+    expect(resumed.body).toMatchObject({ organization: { status: "active" }, applyJobId: expect.any(String) });
+    expect((await api("/organizations/initech/resume", { key: keys.all, method: "POST" })).status).toBe(409);
+  });
+
+  it("a key for one organization may not suspend even its own", async () => {
+    const res = await api("/organizations/acme/suspend", { key: keys.acme, method: "POST" });
+    expect(res.status).toBe(403);
+    expect(errorOf(res).code).toBe("forbidden");
+    expect((await api("/organizations/acme", { key: keys.acme })).body).toMatchObject({ status: "active" });
   });
 });
 

@@ -8,6 +8,7 @@ import {
   findOrganization,
   removeOrganization,
   renameOrganization,
+  resumeOrganization,
   suspendOrganization,
 } from "~/services/organizations/organizations.server";
 import { installDatabase } from "~/services/platform/db.server";
@@ -206,6 +207,28 @@ describe("renaming, suspending and removing", () => {
     });
   });
 
+  it("resumes: the live connection enabled again as its last version said; suspended again, off again", async () => {
+    const initech = await org("initech");
+    expect(await resumeOrganization(lena, initech)).toMatchObject({ ok: true, jobId: expect.any(String) });
+    expect((await org("initech")).status).toBe("active");
+    await runAll();
+    const resumed = h.tenant.context.store.state.connections.find((c) => c.name === "sso-initech-saml")!;
+    expect([...resumed.enabled_clients].sort()).toEqual([PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID].sort());
+    const auth0Org = auth0Organizations().find((o) => o.id === initech.auth0OrgId)!;
+    expect(auth0Org.enabled_connections.map((c) => c.connection_id)).toEqual([resumed.id]);
+    expect((await jobsOf(initech.id)).at(-1)).toMatchObject({ kind: "organization-resume", status: "succeeded" });
+    // Only a suspended organization resumes.
+    expect(await resumeOrganization(lena, await org("initech"))).toEqual({
+      ok: false,
+      error: expect.stringMatching(/is active/),
+    });
+    expect(await suspendOrganization(lena, await org("initech"))).toMatchObject({ ok: true });
+    await runAll();
+    expect(
+      h.tenant.context.store.state.connections.find((c) => c.name === "sso-initech-saml")!.enabled_clients,
+    ).toEqual([]);
+  });
+
   it("removes (delete chosen) with a worker killed between steps: converges, Auth0 emptied, rows kept", async () => {
     const initech = await org("initech");
     expect(
@@ -286,6 +309,8 @@ describe("who may", () => {
     const agent: SupportScope = { ...lena, role: "support_agent" };
     await expect(suspendOrganization(agent, globex.organization)).rejects.toMatchObject({ status: 403 });
     await expect(renameOrganization(agent, globex.organization, "G")).rejects.toMatchObject({ status: 403 });
+    await expect(resumeOrganization(key, globex.organization)).rejects.toMatchObject({ status: 403 });
+    await expect(resumeOrganization(agent, globex.organization)).rejects.toMatchObject({ status: 403 });
     expect((await org("globex")).status).toBe("active");
   });
 });

@@ -9,7 +9,8 @@ import { drained } from "../support/apply-fixtures";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { startTestPortal, type TestPortal } from "../support/portal";
 import { submitChange } from "~/services/change-requests/submit.server";
-import type { OrgScope } from "~/services/identity/scope.server";
+import { createApiKey } from "~/services/api/keys.server";
+import type { OrgScope, SupportScope } from "~/services/identity/scope.server";
 import { fixtureText, samlSubmission } from "../support/change-fixtures";
 
 const TEST_CERT = readFileSync(
@@ -396,6 +397,7 @@ const SUPPORT_PROBES: Probe[] = [
     form: () => ({ intent: "rename", name: "Umbrella Corp" }),
   },
   { name: "POST suspend an organization", path: "/support/orgs/umbrella", form: () => ({ intent: "suspend" }) },
+  { name: "POST resume an organization", path: "/support/orgs/umbrella", form: () => ({ intent: "resume" }) },
   {
     name: "POST re-apply our version over a drift",
     path: "/support/orgs/acme",
@@ -795,7 +797,7 @@ describe("positive controls: the same requests work for the right people", () =>
     const sweeps = () =>
       db.selectFrom("scheduled_jobs").select("runs").where("name", "=", "session-sweep").executeTakeFirst();
     await expect.poll(async () => (await sweeps())?.runs).toBe(2);
-    // Umbrella's suspension and removal reach Auth0 through the apply engine; it ends "removed".
+    // Umbrella's suspension, resumption and removal reach Auth0 through the apply engine; it ends "removed".
     await drained(db);
     expect(
       (await db.selectFrom("organizations").select("status").where("slug", "=", "umbrella").executeTakeFirstOrThrow())
@@ -1142,5 +1144,95 @@ describe("the demo application (local mode): no portal session, no access to an 
     expect(page.status).toBe(200);
     expect(page.text).not.toContain("You are ");
     for (const s of SECRETS_OF_ACME) expect(page.text).not.toContain(s);
+  });
+});
+
+describe("tenant isolation: API keys", () => {
+  const keys: Record<string, string> = {};
+  let globexChange = "";
+
+  beforeAll(async () => {
+    const db = portal.database.db;
+    const lena: SupportScope = {
+      kind: "support",
+      user: { id: await userId("lena@vendor.test"), email: "lena@vendor.test", name: null },
+      role: "support_admin",
+    };
+    for (const [name, org] of [
+      ["acme", "acme"],
+      ["all", null],
+    ] as const) {
+      const made = await createApiKey(lena, { name: `Isolation ${name}`, organizationSlug: org });
+      if (!made.ok) throw new Error(made.error);
+      keys[name] = made.key;
+    }
+    const globex = await db
+      .selectFrom("organizations")
+      .select(["id", "slug", "name", "auth0_org_id"])
+      .where("slug", "=", "globex")
+      .executeTakeFirstOrThrow();
+    const bob: OrgScope = {
+      kind: "org",
+      role: "org_admin",
+      user: { id: await userId("bob@globex.test"), email: "bob@globex.test", name: null },
+      org: { id: globex.id, slug: globex.slug, name: globex.name, auth0OrgId: globex.auth0_org_id },
+    };
+    const now = new Date("2026-11-22T00:00:00Z");
+    const row = await submitChange(bob, samlSubmission(fixtureText("saml-auth0-1.xml"), now), { now });
+    if (!row.ok) throw new Error(row.error);
+    globexChange = row.change.id;
+  });
+
+  const probes = (): [string, string, unknown?][] => [
+    ["GET", "/organizations/globex"],
+    ["GET", "/organizations/globex/sso"],
+    ["GET", "/organizations/globex/versions"],
+    ["GET", "/organizations/globex/change-requests"],
+    ["GET", `/organizations/globex/change-requests/${globexChange}`],
+    // Globex's change through Acme's own path: not Acme's, so not there.
+    ["GET", `/organizations/acme/change-requests/${globexChange}`],
+    ["POST", "/organizations/globex/change-requests", { idp: "okta", saml: { metadataXml: "<x/>" } }],
+    ["POST", "/organizations/globex/suspend"],
+    ["POST", "/organizations/globex/resume"],
+  ];
+
+  it("a key scoped to Acme gets 404 for everything of Globex's, leaks nothing and changes nothing", async () => {
+    // What earlier probes queued finishes first (the apply follower, its mail), so the snapshot holds still.
+    await drained(portal.database.db);
+    for (let i = 0; i < 100; i++) {
+      const moving = await portal.database.db
+        .selectFrom("change_requests")
+        .select("id")
+        .where("state", "in", ["approved", "applying"])
+        .execute();
+      if (moving.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = await snapshot(portal.database.db);
+    for (const [method, path, body] of probes()) {
+      const res = await fetch(`${portal.url}/api/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${keys.acme}`,
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(JSON.parse(text)).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+      expect(text).not.toMatch(/Globex|globex\.test/);
+    }
+    expect(await snapshot(portal.database.db)).toBe(before);
+  });
+
+  it("the same reads work with a key for every organization (the probes are real)", async () => {
+    for (const [method, path] of probes().filter(([m, p]) => m === "GET" && p.startsWith("/organizations/globex"))) {
+      const res = await fetch(`${portal.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${keys.all}` },
+      });
+      expect(res.status, path).toBe(200);
+    }
   });
 });

@@ -64,12 +64,14 @@ function matchTemplate(template: string, path: string): Record<string, string> |
 
 async function readJsonBody(request: Request): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) {
-    throw new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
-  }
   // Read whole (the server refuses bodies over 2 MB before this): answering before the body is
   // read would leave it on a kept-alive connection.
   const text = await request.text();
+  // An action with nothing to say (suspend, resume) may send no body at all.
+  if (text === "") return undefined;
+  if (!/^application\/json\b/i.test(type)) {
+    throw new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+  }
   if (Buffer.byteLength(text) > MAX_API_BODY_BYTES) {
     throw new ApiError("payload_too_large", `The body is larger than ${MAX_API_BODY_BYTES / 1024} KB.`);
   }

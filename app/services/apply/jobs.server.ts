@@ -3,6 +3,7 @@ import type { ApplyJob, ApplyJobStatus } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
 import type { OrganizationScope } from "../identity/scope.server";
 import { getSecretsKey, type SecretsKey } from "../platform/secrets.server";
+import { getEnv } from "../platform/env.server";
 import { singleton } from "../platform/singleton.server";
 import { desiredApplySchema, sealSecretOptions, type DesiredApply } from "./kinds/connection-apply.server";
 import { desiredRemoveSchema, type DesiredRemove } from "./kinds/connection-remove.server";
@@ -28,6 +29,11 @@ function notifyQueued(): void {
   for (const l of listeners) setImmediate(l);
 }
 
+/** A connection job's kind in the configured APPLY_MODE: the live kind, or its repository-mode twin. */
+export function connectionJobKind(kind: "apply" | "go-live" | "roll-back"): string {
+  return getEnv().APPLY_MODE === "repository" ? `repository-${kind}` : kind;
+}
+
 function requestedBy(scope: OrganizationScope): string {
   return scope.kind === "org" ? scope.user.email : scope.actor;
 }
@@ -44,7 +50,7 @@ export async function enqueueApply(
 ): Promise<string> {
   const parsed = desiredApplySchema.parse(desired);
   parsed.connection.options = sealSecretOptions(parsed.connection.options, options.secretsKey ?? getSecretsKey());
-  return enqueueJob(db, scope, "apply", parsed.connection.version, parsed);
+  return enqueueJob(db, scope, connectionJobKind("apply"), parsed.connection.version, parsed);
 }
 
 /** Queues the removal of the organization's connection for one protocol. */

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
-import type { OrgScope, SupportScope } from "../identity/scope.server";
+import type { OrganizationScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { ChangeRequestRow, ChangeState } from "../platform/db/schema";
 import { liveEvents, liveVersionFrom } from "../go-live/stages.server";
@@ -154,9 +154,9 @@ export async function getChangeForReview(scope: SupportScope, changeId: string):
   return view(normalizeChange(change), { id: change.organization_id, slug: org_slug, name: org_name });
 }
 
-/** One of the organization's own changes; null for another organization's. */
-export async function getOrgChange(scope: OrgScope, changeId: string): Promise<ChangeView | null> {
-  assertOrgPermission(scope, "org:sso:read");
+/** One of the organization's own changes; null for another organization's (staff through `actingFor`). */
+export async function getOrgChange(scope: OrganizationScope, changeId: string): Promise<ChangeView | null> {
+  if (scope.kind === "org") assertOrgPermission(scope, "org:sso:read");
   if (!/^\d{1,18}$/.test(changeId)) return null;
   const db = await getDb();
   const row = await db
@@ -169,8 +169,8 @@ export async function getOrgChange(scope: OrgScope, changeId: string): Promise<C
 }
 
 /** The organization's recent changes, newest first (the SSO page's history and outcomes). */
-export async function listOrgChanges(scope: OrgScope, limit = 10): Promise<ChangeRequestRow[]> {
-  assertOrgPermission(scope, "org:sso:read");
+export async function listOrgChanges(scope: OrganizationScope, limit = 10): Promise<ChangeRequestRow[]> {
+  if (scope.kind === "org") assertOrgPermission(scope, "org:sso:read");
   const db = await getDb();
   const rows = await db
     .selectFrom("change_requests")
@@ -197,8 +197,8 @@ export interface VersionRow {
 }
 
 /** Every applied version of the organization's connection, newest first: which one is staged, which one live. */
-export async function listVersions(scope: OrgScope): Promise<VersionRow[]> {
-  assertOrgPermission(scope, "org:sso:read");
+export async function listVersions(scope: OrganizationScope): Promise<VersionRow[]> {
+  if (scope.kind === "org") assertOrgPermission(scope, "org:sso:read");
   const db = await getDb();
   const [rows, events] = await Promise.all([
     db

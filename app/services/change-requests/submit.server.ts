@@ -107,6 +107,19 @@ export async function submitSystemChange(
   return submitIn(trx, scope, input, now);
 }
 
+/**
+ * A configuration the vendor's own systems send (the API, with a key's scope acting for the
+ * organization): submitted like an administrator's, under the same policies, authored by the key.
+ */
+export async function submitChangeFor(
+  scope: SystemOrgScope,
+  input: SubmitInput,
+  options: { now?: Date } = {},
+): Promise<MoveResult> {
+  const db = await getDb();
+  return db.transaction().execute((trx) => submitIn(trx, scope, input, options.now ?? new Date()));
+}
+
 /** A configuration straight from the validators (restores, scripts and tests). */
 export async function submitChange(
   scope: OrgScope,

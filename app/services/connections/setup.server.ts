@@ -147,7 +147,7 @@ function mappingOf(d: SamlDetails | OidcDetails): AttributeMapping {
 }
 
 /** The chosen-vs-detected product warning, added to the validators' own findings. */
-function withProductCheck(report: ValidationReport, idp: IdpId): ValidationReport {
+export function withProductCheck(report: ValidationReport, idp: IdpId): ValidationReport {
   const product = "product" in report.facts ? report.facts.product : undefined;
   if (!productMismatch(idp, product)) return report;
   const chosen = IDENTITY_PROVIDERS[idp].name;

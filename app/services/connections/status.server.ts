@@ -1,3 +1,4 @@
+import { APPLY_KINDS } from "../apply/kinds/registry.server";
 import { describeCertificate } from "~/validators/certificates";
 import type { CertificateFacts, ValidationReport } from "~/validators/index";
 import { listJobs, desiredApplySchema } from "../apply/jobs.server";
@@ -63,8 +64,9 @@ export async function getSsoStatus(scope: OrganizationScope, now = new Date()): 
     liveEvents(db, scope, 20),
   ]);
   const live = liveVersionFrom(scope, events);
-  const latest = jobs.find((j) => j.kind === "apply");
-  const lastApplied = jobs.find((j) => j.kind === "apply" && j.status === "succeeded");
+  const isApply = (kind: string) => (APPLY_KINDS as readonly string[]).includes(kind);
+  const latest = jobs.find((j) => isApply(j.kind));
+  const lastApplied = jobs.find((j) => isApply(j.kind) && j.status === "succeeded");
   const applied = lastApplied
     ? appliedSummary(lastApplied.desired, new Date(lastApplied.finished_at ?? lastApplied.updated_at), now)
     : null;

@@ -1,4 +1,4 @@
-import { desiredApplySchema, enqueueJob } from "../apply/jobs.server";
+import { connectionJobKind, desiredApplySchema, enqueueJob } from "../apply/jobs.server";
 import { sealSecretOptions } from "../apply/kinds/connection-apply.server";
 import { recordAudit } from "../audit/audit.server";
 import { NotFoundError } from "../auth0/errors";
@@ -217,7 +217,7 @@ async function writeLive(
     });
     // The options arrive sealed (go live seals what it read; a roll back's were stored sealed).
     desired.connection.options = sealSecretOptions(desired.connection.options, getSecretsKey());
-    const jobId = await enqueueJob(trx, scope, action, connection.version, desired);
+    const jobId = await enqueueJob(trx, scope, connectionJobKind(action), connection.version, desired);
     await trx
       .insertInto("live_events")
       .values({

@@ -1,3 +1,4 @@
+import { APPLY_KINDS, CONNECTION_KINDS } from "../apply/kinds/registry.server";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { connectionName, type ConnectionProtocol, type ConnectionStage } from "../auth0/naming";
 import { enqueueApply, normalizeJob, type DesiredApply } from "../apply/jobs.server";
@@ -46,9 +47,6 @@ function nameFor(scope: OrganizationScope, protocol: ConnectionProtocol, stage: 
   return connectionName(getEnv().AUTH0_CONNECTION_PREFIX, scope.org.slug, protocol, stage);
 }
 
-/** Job kinds that write one of the organization's connections (app/services/apply/kinds). */
-const CONNECTION_KINDS = ["apply", "go-live", "roll-back"];
-
 function stageOf(job: ApplyJob): ConnectionStage {
   const connection = (job.desired as { connection?: { stage?: unknown } }).connection;
   return connection?.stage === "test" ? "test" : "live";
@@ -59,7 +57,7 @@ async function applyJobs(db: Executor, scope: OrganizationScope, stage: Connecti
     .selectFrom("apply_jobs")
     .selectAll()
     .where("organization_id", "=", scope.org.id)
-    .where("kind", "in", CONNECTION_KINDS)
+    .where("kind", "in", [...CONNECTION_KINDS])
     .where(sql<string>`coalesce(desired->'connection'->>'stage', 'live')`, "=", stage)
     .orderBy("id", "desc")
     .limit(limit)
@@ -73,7 +71,7 @@ export async function stagedVersion(db: Executor, scope: OrganizationScope): Pro
     .selectFrom("apply_jobs")
     .selectAll()
     .where("organization_id", "=", scope.org.id)
-    .where("kind", "=", "apply")
+    .where("kind", "in", [...APPLY_KINDS])
     .where("status", "=", "succeeded")
     .where(sql<string>`desired->'connection'->>'stage'`, "=", "test")
     .orderBy("id", "desc")

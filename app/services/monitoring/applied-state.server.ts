@@ -1,5 +1,6 @@
-import { sql, type Kysely } from "kysely";
-import { desiredApplySchema } from "../apply/jobs.server";
+import { sql, type Kysely, type Transaction } from "kysely";
+// From the kind itself, not jobs.server: the registry's kinds read this module (no import cycle).
+import { desiredApplySchema } from "../apply/kinds/connection-apply.server";
 import type { ScopedOrganization } from "../identity/scope.server";
 import type { Database } from "../platform/db/schema";
 import { describeCertificate } from "~/validators/certificates";
@@ -47,7 +48,7 @@ const STAGE = sql`coalesce(j.desired->'connection'->>'stage', j.desired->>'stage
 
 /** Applied connections of the given organizations (all when omitted), of one stage or both. */
 export async function lastAppliedConnections(
-  db: Kysely<Database>,
+  db: Kysely<Database> | Transaction<Database>,
   options: { orgIds?: string[]; stage?: ConnectionStage } = {},
 ): Promise<AppliedConnection[]> {
   if (options.orgIds?.length === 0) return [];
@@ -63,7 +64,7 @@ export async function lastAppliedConnections(
              ${PROTOCOL} as protocol, ${STAGE} as stage, o.slug, o.name, o.auth0_org_id
         from apply_jobs j
         join organizations o on o.id = j.organization_id
-       where j.status = 'succeeded' and j.kind in ('apply', 'go-live', 'roll-back', 'remove')
+       where j.status = 'succeeded' and j.kind in ('apply', 'go-live', 'roll-back', 'remove', 'repository-apply', 'repository-go-live', 'repository-roll-back')
          ${options.stage ? sql`and ${STAGE} = ${options.stage}` : sql``}
          ${options.orgIds ? sql`and j.organization_id in (${sql.join(options.orgIds)})` : sql``}
        order by j.organization_id, ${PROTOCOL}, ${STAGE}, j.id desc

@@ -90,7 +90,7 @@ export async function listOrganizationHealth(
         left join organization_health h on h.organization_id = o.id
         left join lateral (
           select j.version from apply_jobs j
-           where j.organization_id = o.id and j.status = 'succeeded' and j.kind = 'apply'
+           where j.organization_id = o.id and j.status = 'succeeded' and j.kind in ('apply', 'repository-apply')
            order by j.id desc limit 1) applied on true
         left join lateral (
           select count(*) as n from change_requests c

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { defineJobKind, type LockContext, type StepContext } from "../apply/kinds/job-kind";
 import { lockResource } from "../apply/locks.server";
 import type { ConnectionProtocol } from "../auth0/naming";
+import { lastAppliedConnections } from "../monitoring/applied-state.server";
 
 /**
  * An organization's lifecycle in Auth0, as apply job kinds: the engine takes each step in its own
@@ -103,6 +104,36 @@ export const organizationSuspend = defineJobKind({
   start: () => ({}),
   locks: connectionsLocks,
   steps: [{ name: "connections", run: (ctx) => disableConnections(ctx as AnyContext) }],
+});
+
+/**
+ * Resume (un-suspend): each live connection enabled again as its last applied version said — for
+ * its applications and its Auth0 organization — unless support had disabled it (that stays off
+ * until support enables it). Staged `-test` connections were never touched by a suspension.
+ */
+export const organizationResume = defineJobKind({
+  name: "organization-resume",
+  auditAction: "organization.auth0_resumed",
+  desired: z.object({}).passthrough(),
+  start: () => ({}),
+  steps: [
+    {
+      name: "connections",
+      async run({ gateway, scope, db }) {
+        const applied = await lastAppliedConnections(db, { orgIds: [scope.org.id], stage: "live" });
+        for (const a of applied) {
+          if (a.disabled) continue;
+          const owned = await gateway.findOwnedConnection(scope, a.protocol, "resume", "live");
+          if (!owned) continue;
+          if (a.desired.enabledClients.length > 0)
+            await gateway.setClients(scope, owned, a.desired.enabledClients, true);
+          if (a.desired.organization && scope.org.auth0OrgId) {
+            await gateway.enableForOrganization(scope, owned, a.desired.organization);
+          }
+        }
+      },
+    },
+  ],
 });
 
 /** Remove: connections and the Auth0 organization deleted or detached, as the support lead chose. */

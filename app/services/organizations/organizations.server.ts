@@ -250,6 +250,18 @@ export async function suspendOrganization(scope: StaffScope, org: OrganizationRe
 }
 
 /**
+ * Resumes a suspended organization: its members may sign in to its pages again, and its live
+ * connections are enabled again in Auth0 (as their last applied versions said) through the apply
+ * engine. A connection support disabled in an emergency stays disabled.
+ */
+export async function resumeOrganization(scope: StaffScope, org: OrganizationRecord): Promise<LifecycleResult> {
+  assertStaffPermission(scope, "support:orgs:manage");
+  return moveStatus(scope, org, ["suspended"], "active", "organization.resumed", {}, (trx) =>
+    enqueueJob(trx, actingFor(scope, org), "organization-resume", 0, {}),
+  );
+}
+
+/**
  * Removes an organization: the confirmation must be its slug; its connections and Auth0
  * organization are deleted or detached as chosen, by the apply engine; the portal's rows stay as
  * history (status "removed" once Auth0 is done).

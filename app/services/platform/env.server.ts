@@ -168,6 +168,15 @@ const schema = z
       .min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
       .regex(/^[\x21-\x7e]+$/, "may hold only printable characters without spaces")
       .optional(),
+    /**
+     * How approved versions reach the tenant: `live` (Management API calls) or `repository`
+     * (commits in the Deploy CLI's directory format, then APPLY_DEPLOY_COMMAND). ADR 012.
+     */
+    APPLY_MODE: z.enum(["live", "repository"], { message: "must be live or repository" }).default("live"),
+    /** Repository mode: the git working copy the portal commits to (default <DATA_DIR>/config-repository). */
+    APPLY_REPOSITORY_DIR: z.string().min(1).optional(),
+    /** Repository mode: run after each commit in the repository, e.g. `a0deploy import -c config.json -i "$SSO_PORTAL_DEPLOY_DIR"`. */
+    APPLY_DEPLOY_COMMAND: z.string().min(1).optional(),
     /** `npm run apply-worker` serves its own /metrics on this port (off when unset). */
     WORKER_METRICS_PORT: z.coerce.number().int("must be a whole number").min(1).max(65535).optional(),
     /** Scheduled jobs' periods, e.g. "certificate-expiry=6h,drift-check=30m" (default: each job's own). */

@@ -18,6 +18,8 @@ export interface LoginCheck {
   expected: string;
   /** When failed: the cause whose words explain it. */
   cause?: FailureCause;
+  /** When failed and the IdP sent something like it under another name: what to map. */
+  hint?: string;
 }
 
 export interface Requirements {
@@ -55,13 +57,49 @@ export function requirementsFrom(
   };
 }
 
-export function checkLogin(profile: ReturnedProfile, req: Requirements): LoginCheck[] {
+const EMAIL = /^[^@\s]+@[^@\s]+$/;
+
+/** Names IdPs give each field (Okta, Entra ID, AD FS, Google, OneLogin, Ping, Keycloak, LDAP). */
+const LOOKS_LIKE: Record<Exclude<CheckId, "email-domain">, { label: string; name: RegExp }> = {
+  "email-present": { label: "Email", name: /e-?mail|mail$|upn$/i },
+  "given-name": { label: "Given name", name: /given.?name|first.?name|(^|\/)gn$/i },
+  "family-name": { label: "Family name", name: /surname|family.?name|last.?name|(^|\/)sn$/i },
+  groups: { label: "Groups", name: /group|member.?of|role/i },
+};
+
+/**
+ * A failed check whose value the IdP did send, under a name the mapping does not use: the
+ * attribute to map (what a customer who chose the wrong IdP in the wizard, or renamed an
+ * attribute, needs to read). For the e-mail, any attribute whose value is an e-mail address.
+ */
+function mappingHint(id: CheckId, attributes: Record<string, unknown>): string | undefined {
+  if (id === "email-domain") return undefined;
+  const { label, name } = LOOKS_LIKE[id];
+  for (const [key, raw] of Object.entries(attributes)) {
+    const value = text(raw).trim();
+    if (value === "" || ["email", "given_name", "family_name", "groups", "name", "nickname"].includes(key)) continue;
+    const matches = id === "email-present" ? EMAIL.test(value) : name.test(key);
+    if (matches)
+      return `Your identity provider sent it as “${key}” (${value.slice(0, 80)}). Map ${label} to “${key}” (Change the configuration → attribute mapping), or have your identity provider send it under the name your mapping uses.`;
+  }
+  return undefined;
+}
+
+/**
+ * `profile`: the claims after the connection's mapping, with the user's profile; `attributes`: the
+ * IdP's own attribute names and values, when they could be read (for mapping hints).
+ */
+export function checkLogin(
+  profile: ReturnedProfile,
+  req: Requirements,
+  attributes: Record<string, unknown> = {},
+): LoginCheck[] {
   const email = text(profile.email).trim();
   const checks: LoginCheck[] = [
     {
       id: "email-present",
       label: "E-mail address sent",
-      passed: /^[^@\s]+@[^@\s]+$/.test(email),
+      passed: EMAIL.test(email),
       value: email,
       expected: "an e-mail address",
       cause: "missing-email",
@@ -105,5 +143,9 @@ export function checkLogin(profile: ReturnedProfile, req: Requirements): LoginCh
       cause: "missing-mapped-attribute",
     });
   }
-  return checks.map((c) => (c.passed ? { ...c, cause: undefined } : c));
+  return checks.map((c) => {
+    if (c.passed) return { ...c, cause: undefined };
+    const hint = mappingHint(c.id, attributes);
+    return hint ? { ...c, hint } : c;
+  });
 }

@@ -316,7 +316,11 @@ async function exchangeAndCheck(
   const staged = await stagedVersion(await getDb(), scope);
   const options = staged && staged.version === row.version ? staged.options : {};
   const profile = { ...kept, ...(attributes ?? {}) };
-  const checks = checkLogin(profile, requirementsFrom(row.protocol, options, await verifiedDomains(scope)));
+  const checks = checkLogin(
+    profile,
+    requirementsFrom(row.protocol, options, await verifiedDomains(scope)),
+    attributes ?? {},
+  );
   return {
     status: checks.every((c) => c.passed) ? "passed" : "failed",
     subject,

@@ -6,9 +6,11 @@ import {
   organizationCreate,
   organizationRemove,
   organizationRename,
+  organizationResume,
   organizationSuspend,
 } from "../../organizations/lifecycle-jobs.server";
 import { domainAliasesUpdate } from "../../organizations/domain-aliases-job.server";
+import { repositoryApply, repositoryGoLive, repositoryRollBack } from "../../repository/repository-jobs.server";
 
 /**
  * Every kind of apply job the workers know. A new kind (organization lifecycle, go-live, …) is a
@@ -23,9 +25,26 @@ const KINDS: readonly JobKind[] = [
   organizationCreate,
   organizationRename,
   organizationSuspend,
+  organizationResume,
   organizationRemove,
   domainAliasesUpdate,
+  repositoryApply,
+  repositoryGoLive,
+  repositoryRollBack,
 ];
+
+/**
+ * The kinds that write one of an organization's connections, in either apply mode: "apply" (a new
+ * version), "go-live", "roll-back", and their repository-mode twins (ADR 012).
+ */
+export const APPLY_KINDS = ["apply", "repository-apply"] as const;
+export const CONNECTION_KINDS = [
+  ...APPLY_KINDS,
+  "go-live",
+  "roll-back",
+  "repository-go-live",
+  "repository-roll-back",
+] as const;
 
 const byName = new Map(KINDS.map((k) => [k.name, k]));
 
