@@ -18,7 +18,7 @@ import { startHarness, type Harness } from "../support/local-tenant-contract.js"
 import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database.js";
 
 /**
- * The apply engine at Auth0's pace (ADR 012): every Management API request takes 60 ± 40 ms, so
+ * The apply engine at Auth0's pace (ADR 013): every Management API request takes 60 ± 40 ms, so
  * a read and the write that follows it are far apart and requests of different jobs overlap.
  * Two workers (two connection pools on PostgreSQL; one session on PGlite), several jobs in flight
  * each, locks per resource.

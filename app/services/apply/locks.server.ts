@@ -6,7 +6,7 @@ import { singleton } from "../platform/singleton.server";
 
 /**
  * The locks a step of an apply job holds while it reads something from Auth0, merges and writes it
- * back (ADR 012). Auth0 has no ETag and no transaction: a `PATCH /connections/{id}` replaces
+ * back (ADR 013). Auth0 has no ETag and no transaction: a `PATCH /connections/{id}` replaces
  * `options` whole, so two read–merge–writes of one connection at once lose one of them. A lock
  * names what it protects — a resource on one tenant:
  *

@@ -144,7 +144,7 @@ const schema = z
     /** The tenant's Management API plan limit; the apply workers keep their shared budget under it. */
     AUTH0_RATE_LIMIT: z.enum(["free", "enterprise", "enterprise-non-production", "off"]).default("free"),
     /**
-     * Apply jobs each worker runs at once (ADR 012): enough in flight that the rate budget, not
+     * Apply jobs each worker runs at once (ADR 013): enough in flight that the rate budget, not
      * Auth0's latency, sets the pace. On PostgreSQL each holds a pool connection (the pool has 10).
      */
     APPLY_WORKER_CONCURRENCY: z.coerce.number().int("must be a whole number").min(1).max(8).default(8),
@@ -170,7 +170,7 @@ const schema = z
       .optional(),
     /**
      * How approved versions reach the tenant: `live` (Management API calls) or `repository`
-     * (commits in the Deploy CLI's directory format, then APPLY_DEPLOY_COMMAND). ADR 012.
+     * (commits in the Deploy CLI's directory format, then APPLY_DEPLOY_COMMAND). ADR 013.
      */
     APPLY_MODE: z.enum(["live", "repository"], { message: "must be live or repository" }).default("live"),
     /** Repository mode: the git working copy the portal commits to (default <DATA_DIR>/config-repository). */

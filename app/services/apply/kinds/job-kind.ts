@@ -15,7 +15,7 @@ import type { SecretsKey } from "../../platform/secrets.server";
  * Every step must be idempotent: a crash between its write to Auth0 and the record that it is done
  * repeats it, and a retry repeats every step not yet recorded.
  *
- * A kind also says which resources its steps read, merge and write back (`locks`, ADR 012): the
+ * A kind also says which resources its steps read, merge and write back (`locks`, ADR 013): the
  * engine holds those locks around each step, and steps of other organizations run meanwhile.
  */
 
