@@ -21,67 +21,43 @@ export async function createPortalUser(db: DB, email: string): Promise<string> {
 
 /** Everything an isolation test must find unchanged after a refused request. */
 export async function snapshot(db: DB): Promise<string> {
-  const [
-    orgs,
-    members,
-    invitations,
-    acceptances,
-    users,
-    jobs,
-    drafts,
-    setupProgress,
-    changes,
-    policies,
-    trusted,
-    mail,
-    tests,
-    live,
-    applyJobs,
-    domains,
-    apiKeys,
-  ] = await Promise.all([
-    db.selectFrom("organizations").selectAll().orderBy("slug").execute(),
-    db.selectFrom("memberships").selectAll().orderBy("user_id").orderBy("organization_id").execute(),
-    db.selectFrom("invitations").selectAll().orderBy("id").execute(),
-    db.selectFrom("invitation_acceptances").selectAll().orderBy("invitation_id").orderBy("user_id").execute(),
-    db.selectFrom("users").select(["id", "sub", "email", "name"]).orderBy("email").execute(),
-    db.selectFrom("scheduled_jobs").select(["name", "next_run_at", "run_requested_by"]).orderBy("name").execute(),
-    db.selectFrom("connection_drafts").selectAll().orderBy("organization_id").execute(),
-    db.selectFrom("connection_setup_progress").selectAll().orderBy("organization_id").orderBy("user_id").execute(),
-    db
+  // One entry per table: its name in the snapshot and what is compared of it.
+  const tables = {
+    orgs: db.selectFrom("organizations").selectAll().orderBy("slug").execute(),
+    members: db.selectFrom("memberships").selectAll().orderBy("user_id").orderBy("organization_id").execute(),
+    invitations: db.selectFrom("invitations").selectAll().orderBy("id").execute(),
+    acceptances: db
+      .selectFrom("invitation_acceptances")
+      .selectAll()
+      .orderBy("invitation_id")
+      .orderBy("user_id")
+      .execute(),
+    users: db.selectFrom("users").select(["id", "sub", "email", "name"]).orderBy("email").execute(),
+    jobs: db.selectFrom("scheduled_jobs").select(["name", "next_run_at", "run_requested_by"]).orderBy("name").execute(),
+    drafts: db.selectFrom("connection_drafts").selectAll().orderBy("organization_id").execute(),
+    setupProgress: db
+      .selectFrom("connection_setup_progress")
+      .selectAll()
+      .orderBy("organization_id")
+      .orderBy("user_id")
+      .execute(),
+    changes: db
       .selectFrom("change_requests")
       .select(["id", "state", "version", "reviewer_label", "reason", "apply_job_id"])
       .orderBy("id")
       .execute(),
-    db.selectFrom("change_policies").selectAll().execute(),
-    db.selectFrom("trusted_organizations").selectAll().orderBy("organization_id").execute(),
+    policies: db.selectFrom("change_policies").selectAll().execute(),
+    trusted: db.selectFrom("trusted_organizations").selectAll().orderBy("organization_id").execute(),
     // Which mail was queued (the mailer changes each one's delivery status on its own).
-    db.selectFrom("outbox_messages").select(["id", "to_address", "subject"]).orderBy("id").execute(),
-    db.selectFrom("test_logins").selectAll().orderBy("id").execute(),
-    db.selectFrom("live_events").selectAll().orderBy("id").execute(),
-    db.selectFrom("apply_jobs").select(["id", "status", "version"]).orderBy("id").execute(),
-    db.selectFrom("organization_domains").selectAll().orderBy("id").execute(),
-    db.selectFrom("api_keys").select(["id", "name", "organization_id", "revoked_at"]).orderBy("id").execute(),
-  ]);
-  return JSON.stringify({
-    orgs,
-    members,
-    invitations,
-    acceptances,
-    users,
-    jobs,
-    drafts,
-    setupProgress,
-    changes,
-    policies,
-    trusted,
-    mail,
-    tests,
-    live,
-    domains,
-    apiKeys,
-    applyJobs,
-  });
+    mail: db.selectFrom("outbox_messages").select(["id", "to_address", "subject"]).orderBy("id").execute(),
+    tests: db.selectFrom("test_logins").selectAll().orderBy("id").execute(),
+    live: db.selectFrom("live_events").selectAll().orderBy("id").execute(),
+    applyJobs: db.selectFrom("apply_jobs").select(["id", "status", "version"]).orderBy("id").execute(),
+    domains: db.selectFrom("organization_domains").selectAll().orderBy("id").execute(),
+    apiKeys: db.selectFrom("api_keys").select(["id", "name", "organization_id", "revoked_at"]).orderBy("id").execute(),
+  };
+  const rows = await Promise.all(Object.values(tables));
+  return JSON.stringify(Object.fromEntries(Object.keys(tables).map((name, i) => [name, rows[i]])));
 }
 
 /**
