@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listLiveConnections, LIVE_PAGE_SIZE } from "~/services/go-live/go-live.server";
 import { liveOrganizations } from "~/services/go-live/demo-app.server";
 import type { SupportScope } from "~/services/identity/scope.server";
-import { pageOfOrganizations } from "~/services/identity/organizations.server";
+import {
+  ORGANIZATION_CHOICES_MAX,
+  organizationChoices,
+  pageOfOrganizations,
+} from "~/services/identity/organizations.server";
 import { installDatabase } from "~/services/platform/db.server";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -128,5 +132,23 @@ describe("/support/live: every live connection, a page at a time", () => {
     const nobody = { ...sam, role: "customer" } as unknown as SupportScope;
     await expect(listLiveConnections(nobody)).rejects.toThrow();
     await expect(pageOfOrganizations(nobody)).rejects.toThrow();
+  });
+});
+
+describe("forms that name an organization", () => {
+  it("offer a list up to ORGANIZATION_CHOICES_MAX organizations and ask for a slug beyond it", async () => {
+    const choices = await organizationChoices(sam);
+    expect(choices).toHaveLength(ORGS);
+    expect(choices![0]).toEqual({ slug: "org-000", name: "Org 000" });
+    await database.db
+      .insertInto("organizations")
+      .values(
+        Array.from({ length: ORGANIZATION_CHOICES_MAX + 1 - ORGS }, (_, i) => ({
+          slug: `more-${i}`,
+          name: `More ${i}`,
+        })),
+      )
+      .execute();
+    expect(await organizationChoices(sam)).toBeNull();
   });
 });

@@ -79,6 +79,19 @@ export async function pageOfOrganizations(
   };
 }
 
+/** Up to this many organizations are offered as a list to choose from; beyond it people type a slug. */
+export const ORGANIZATION_CHOICES_MAX = 200;
+
+/**
+ * The organizations to offer in a form's list (by name), or null when there are too many for a
+ * list to help — the form then asks for the organization's slug.
+ */
+export async function organizationChoices(scope: SupportScope): Promise<{ slug: string; name: string }[] | null> {
+  const { rows } = await pageOfOrganizations(scope, { limit: ORGANIZATION_CHOICES_MAX + 1 });
+  if (rows.length > ORGANIZATION_CHOICES_MAX) return null;
+  return rows.map((o) => ({ slug: o.slug, name: o.name }));
+}
+
 /** `%text%` for ILIKE with the text's own `%`, `_` and `\\` matched literally; null for no text. */
 export function likePattern(text: string | undefined): string | null {
   const trimmed = text?.trim();
