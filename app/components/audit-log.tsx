@@ -19,7 +19,8 @@ export function AuditFilters({
 }: {
   actors: Choice[];
   actions: Choice[];
-  orgs?: Choice[];
+  /** Organizations to choose from, or "by-slug" when there are too many for a list (a text field). */
+  orgs?: Choice[] | "by-slug";
   values: Record<string, string | undefined>;
   ignored: string[];
 }) {
@@ -53,7 +54,12 @@ export function AuditFilters({
           ))}
         </select>
       </label>
-      {orgs ? (
+      {orgs === "by-slug" ? (
+        <label>
+          Organization (slug)
+          <input name="org" defaultValue={values.org ?? ""} placeholder="e.g. acme" autoComplete="off" />
+        </label>
+      ) : orgs ? (
         <label>
           Organization
           <select name="org" defaultValue={values.org ?? ""}>

@@ -60,15 +60,26 @@ export function SetupLinkForm({ defaultRole }: { defaultRole: "org_admin" | "org
   );
 }
 
-/** The support console's "create setup link" form: for an organization chosen from the list. */
-export function SupportSetupLinkForm({ orgs }: { orgs: { slug: string; name: string }[] }) {
+/**
+ * The support console's "create setup link" form: for an organization chosen from the list, or
+ * named by its slug when there are too many organizations for a list (`orgs` null).
+ */
+export function SupportSetupLinkForm({ orgs }: { orgs: { slug: string; name: string }[] | null }) {
   const form = useSchemaForm(supportSetupLinkSchema, {
     intent: "invite",
-    defaultValues: { orgSlug: orgs[0]?.slug ?? "", role: "org_admin", ...setupLinkDefaults },
+    defaultValues: { orgSlug: orgs?.[0]?.slug ?? "", role: "org_admin", ...setupLinkDefaults },
   });
   return (
     <SchemaForm form={form} className="inline-form">
-      <SelectField name="orgSlug" label="Organization" options={orgs.map((o) => ({ value: o.slug, label: o.name }))} />
+      {orgs ? (
+        <SelectField
+          name="orgSlug"
+          label="Organization"
+          options={orgs.map((o) => ({ value: o.slug, label: o.name }))}
+        />
+      ) : (
+        <TextField name="orgSlug" label="Organization (slug)" className="mono" hint="e.g. acme-corp" />
+      )}
       <SetupLinkFields />
       <SubmitButton>Create setup link</SubmitButton>
     </SchemaForm>

@@ -1,13 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
+import { Pager, pageParam, SearchField } from "~/components/pager";
 import { sectionTitle } from "~/components/section-nav";
 import { redirectWithFlash } from "~/forms/flash.server";
 import { createOrganizationSchema } from "~/forms/organizations";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
 import { requireSupport } from "~/services/identity/guards.server";
-import { listOrganizations } from "~/services/identity/organizations.server";
+import { pageOfOrganizations } from "~/services/identity/organizations.server";
 import { supportRoleCan } from "~/services/identity/permissions";
 import { createOrganizationAs } from "~/services/organizations/organizations.server";
 
@@ -15,6 +16,8 @@ import { createOrganizationAs } from "~/services/organizations/organizations.ser
 const addOrganizationSchema = createOrganizationSchema.extend({
   auth0: z.enum(["create", "none"], { message: "Choose whether to create an Auth0 organization." }),
 });
+
+const ORGANIZATIONS_PAGE_SIZE = 50;
 
 const STATUS_LABEL: Record<string, string> = {
   active: "Active",
@@ -26,10 +29,20 @@ const STATUS_LABEL: Record<string, string> = {
 /** /support (index) — every organization; a support lead adds one here. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const scope = await requireSupport(request);
-  const orgs = await listOrganizations(scope);
+  const url = new URL(request.url);
+  const search = (url.searchParams.get("q") ?? "").slice(0, 100);
+  const page = pageParam(url);
+  const { rows, total } = await pageOfOrganizations(scope, {
+    search,
+    limit: ORGANIZATIONS_PAGE_SIZE,
+    offset: (page - 1) * ORGANIZATIONS_PAGE_SIZE,
+  });
   return {
     can: { createOrgs: supportRoleCan(scope.role, "support:orgs:create") },
-    orgs: orgs.map((o) => ({
+    search,
+    total,
+    page,
+    orgs: rows.map((o) => ({
       slug: o.slug,
       name: o.name,
       auth0OrgId: o.auth0OrgId,
@@ -94,38 +107,48 @@ function CreateOrganizationForm() {
 }
 
 export default function SupportOrganizations() {
-  const { can, orgs } = useLoaderData<typeof loader>();
+  const { can, search, total, page, orgs } = useLoaderData<typeof loader>();
   return (
     <section className="card" aria-labelledby="orgs-title">
       <h2 id="orgs-title">Organizations</h2>
-      <div className="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Organization</th>
-              <th scope="col">Slug</th>
-              <th scope="col">Auth0 organization</th>
-              <th scope="col">State</th>
-              <th scope="col">Members</th>
-              <th scope="col">Administrators</th>
-            </tr>
-          </thead>
-          <tbody>
-            {orgs.map((o) => (
-              <tr key={o.slug}>
-                <td>
-                  <Link to={`/support/orgs/${o.slug}`}>{o.name}</Link>
-                </td>
-                <td className="mono">{o.slug}</td>
-                <td className="mono">{o.auth0OrgId ?? "—"}</td>
-                <td>{STATUS_LABEL[o.status] ?? o.status}</td>
-                <td>{o.members}</td>
-                <td>{o.admins}</td>
+      <Form method="get" className="inline-form" role="search" aria-label="Find an organization">
+        <SearchField id="orgs-q" label="Organization" placeholder="Name or slug" />
+      </Form>
+      {orgs.length === 0 ? (
+        <p className="empty-state">
+          {search ? `No organization matches “${search}”.` : "No organization yet. Add the first one below."}
+        </p>
+      ) : (
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Organization</th>
+                <th scope="col">Slug</th>
+                <th scope="col">Auth0 organization</th>
+                <th scope="col">State</th>
+                <th scope="col">Members</th>
+                <th scope="col">Administrators</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {orgs.map((o) => (
+                <tr key={o.slug}>
+                  <td>
+                    <Link to={`/support/orgs/${o.slug}`}>{o.name}</Link>
+                  </td>
+                  <td className="mono">{o.slug}</td>
+                  <td className="mono">{o.auth0OrgId ?? "—"}</td>
+                  <td>{STATUS_LABEL[o.status] ?? o.status}</td>
+                  <td>{o.members}</td>
+                  <td>{o.admins}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {total > 0 ? <Pager total={total} page={page} pageSize={ORGANIZATIONS_PAGE_SIZE} noun="organization" /> : null}
       {can.createOrgs ? <CreateOrganizationForm /> : null}
     </section>
   );

@@ -5,7 +5,7 @@ import { sectionTitle } from "~/components/section-nav";
 import { parseAuditFilter } from "~/forms/audit-filter";
 import { auditFilterChoices, readAuditLog } from "~/services/audit/audit-log.server";
 import { requireSupport } from "~/services/identity/guards.server";
-import { listOrganizations } from "~/services/identity/organizations.server";
+import { organizationChoices } from "~/services/identity/organizations.server";
 
 /** /support/audit — what happened, in every organization, in words. */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -15,9 +15,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const [page, choices, orgs] = await Promise.all([
     readAuditLog(scope, rest, { after }),
     auditFilterChoices(scope),
-    listOrganizations(scope),
+    organizationChoices(scope),
   ]);
-  return { ...page, ...choices, orgs: orgs.map((o) => ({ value: o.slug, label: o.name })), values: filter, ignored };
+  return {
+    ...page,
+    ...choices,
+    orgs: orgs ? orgs.map((o) => ({ value: o.slug, label: o.name })) : ("by-slug" as const),
+    values: filter,
+    ignored,
+  };
 }
 
 export default function SupportAudit() {

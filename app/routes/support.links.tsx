@@ -12,7 +12,7 @@ import {
   listInvitationsIssuedBy,
   revokeInvitation,
 } from "~/services/identity/invitations.server";
-import { listOrganizations } from "~/services/identity/organizations.server";
+import { organizationChoices } from "~/services/identity/organizations.server";
 import { ORG_ROLE_LABEL, supportRoleCan } from "~/services/identity/permissions";
 
 /**
@@ -23,12 +23,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const scope = await requireSupport(request);
   const manage = supportRoleCan(scope.role, "support:invitations:manage");
   const [orgs, links] = await Promise.all([
-    manage ? listOrganizations(scope) : Promise.resolve([]),
+    manage ? organizationChoices(scope) : Promise.resolve([]),
     listInvitationsIssuedBy(scope),
   ]);
   return {
     can: { manageInvitations: manage },
-    orgs: orgs.map((o) => ({ slug: o.slug, name: o.name })),
+    orgs,
     links: links.map((l) => ({
       id: l.id,
       org: l.orgName,
@@ -53,7 +53,7 @@ export async function action({ request }: ActionFunctionArgs) {
       const created = await createSupportInvitation(scope, parsed.value.orgSlug, parsed.value);
       if (!created)
         return refuse(submission, "That organization does not exist.", {
-          orgSlug: "Choose an organization from the list.",
+          orgSlug: "No organization has this slug: choose it from the list, or check it on the Organizations page.",
         });
       return setupLinkCreated(request, created, parsed.value.orgSlug);
     }

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { SchemaForm, SubmitButton, TextField, useSchemaForm } from "~/components/form";
+import { Pager, pageParam, SearchField } from "~/components/pager";
 import { Time } from "~/components/time";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
@@ -22,9 +23,15 @@ const switchSchema = z.object({
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const scope = await requireSupport(request);
-  const rows = await listLiveConnections(scope);
+  const url = new URL(request.url);
+  const search = (url.searchParams.get("q") ?? "").slice(0, 100);
+  const { rows, total, page, pageSize } = await listLiveConnections(scope, { page: pageParam(url), search });
   return {
     canSwitch: supportRoleCan(scope.role, "support:connections:disable"),
+    search,
+    total,
+    page,
+    pageSize,
     rows: rows.map((r) => ({
       ...r,
       live: {
@@ -67,13 +74,18 @@ function Switch({ organizationId, name, disabled }: { organizationId: string; na
 }
 
 export default function SupportLiveConnections() {
-  const { canSwitch, rows } = useLoaderData<typeof loader>();
+  const { canSwitch, search, total, page, pageSize, rows } = useLoaderData<typeof loader>();
   return (
     <div className="stack">
       <h2>Live connections</h2>
       <p className="lead">Every organization that has gone live with single sign-on.</p>
+      <Form method="get" className="inline-form" role="search" aria-label="Find a live connection">
+        <SearchField id="live-q" label="Organization" placeholder="Name or slug" />
+      </Form>
       {rows.length === 0 ? (
-        <p className="empty-state">No organization has gone live yet.</p>
+        <p className="empty-state">
+          {search ? `No live organization matches “${search}”.` : "No organization has gone live yet."}
+        </p>
       ) : (
         rows.map((r) => (
           <section key={r.organizationId} className="card stack" aria-labelledby={`org-${r.slug}`}>
@@ -95,6 +107,7 @@ export default function SupportLiveConnections() {
           </section>
         ))
       )}
+      {total > 0 ? <Pager total={total} page={page} pageSize={pageSize} noun="live organization" /> : null}
     </div>
   );
 }

@@ -8,7 +8,7 @@ import { getDb } from "../platform/db.server";
 import { getEnv } from "../platform/env.server";
 import { getPublicUrl } from "../platform/public-url.server";
 import { getTenantConfig } from "../platform/tenant-config.server";
-import { liveEvents, liveVersionFrom, organizationsEverLive } from "./stages.server";
+import { liveConnections, liveEvents, liveVersionFrom } from "./stages.server";
 
 /**
  * The vendor's demo application, local mode only: the product a customer's people sign in to,
@@ -54,12 +54,8 @@ async function liveOrganization(org: {
 
 /** Organizations whose people can sign in now (a live connection, not disabled). */
 export async function liveOrganizations(): Promise<LiveOrganization[]> {
-  const db = await getDb();
-  const orgs = await organizationsEverLive(db);
-  const live = await Promise.all(orgs.map(liveOrganization));
-  return live
-    .filter((o): o is NonNullable<typeof o> => o !== null)
-    .map(({ slug, name, connectionName }) => ({ slug, name, connectionName }));
+  const { rows } = await liveConnections(await getDb(), { enabledOnly: true });
+  return rows.map((r) => ({ slug: r.slug, name: r.name, connectionName: r.live.connectionName }));
 }
 
 export type Discovery = { found: true; org: LiveOrganization } | { found: false; message: string };

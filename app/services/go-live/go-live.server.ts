@@ -15,10 +15,11 @@ import { toView, type TestResultView } from "../test-login/test-login.server";
 import {
   latestApplies,
   liveEvents,
+  liveConnections,
   liveVersionFrom,
-  organizationsEverLive,
   stagedVersion,
   type ApplyProgress,
+  type LiveConnectionRow,
   type LiveVersion,
   type StagedVersion,
 } from "./stages.server";
@@ -337,29 +338,21 @@ export async function setLiveConnectionEnabled(
   return { ok: true };
 }
 
-export interface SupportLiveRow {
-  organizationId: string;
-  slug: string;
-  name: string;
-  live: LiveVersion;
-}
+export const LIVE_PAGE_SIZE = 50;
 
-/** Support: every organization's live connection (those that have gone live). */
-export async function listLiveConnections(scope: SupportScope): Promise<SupportLiveRow[]> {
+/** Support: a page of the organizations that have gone live, by name, with what is live now. */
+export async function listLiveConnections(
+  scope: SupportScope,
+  options: { page?: number; search?: string } = {},
+): Promise<{ rows: LiveConnectionRow[]; total: number; page: number; pageSize: number }> {
   assertSupportPermission(scope, "support:orgs:read");
-  const db = await getDb();
-  const orgs = await organizationsEverLive(db);
-  const rows: SupportLiveRow[] = [];
-  for (const org of orgs) {
-    const system: SystemOrgScope = {
-      kind: "system",
-      actor: scope.user.email,
-      org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
-    };
-    const live = liveVersionFrom(system, await liveEvents(db, system, 50));
-    if (live) rows.push({ organizationId: org.id, slug: org.slug, name: org.name, live });
-  }
-  return rows;
+  const page = Math.max(1, Math.floor(options.page ?? 1));
+  const { rows, total } = await liveConnections(await getDb(), {
+    search: options.search,
+    limit: LIVE_PAGE_SIZE,
+    offset: (page - 1) * LIVE_PAGE_SIZE,
+  });
+  return { rows, total, page, pageSize: LIVE_PAGE_SIZE };
 }
 
 /** Support: an organization's live state, by its id. */

@@ -6,6 +6,7 @@ import type { OrganizationScope } from "../identity/scope.server";
 import type { ApplyJob, ApplyJobStatus } from "../platform/db/schema";
 import type { Database, LiveEvent } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
+import { likePattern } from "../identity/organizations.server";
 import { getTenantConfig } from "../platform/tenant-config.server";
 
 /**
@@ -115,18 +116,94 @@ export async function liveEvents(db: Executor, scope: OrganizationScope, limit =
     .execute();
 }
 
-/** Organizations that have ever gone live (a live event), by name: whose live version to read next. */
-export function organizationsEverLive(db: Executor) {
-  return db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where((eb) =>
-      eb.exists(
-        eb.selectFrom("live_events").select("id").whereRef("live_events.organization_id", "=", "organizations.id"),
-      ),
-    )
-    .orderBy("name")
-    .execute();
+export interface LiveConnectionRow {
+  organizationId: string;
+  slug: string;
+  name: string;
+  auth0OrgId: string | null;
+  live: LiveVersion;
+}
+
+export interface LiveConnectionsQuery {
+  /** Only organizations whose live connection is not disabled (who can sign in now). */
+  enabledOnly?: boolean;
+  /** Part of the organization's name or slug, case-insensitive. */
+  search?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * Every organization that has gone live, with what is live now, in one query by name: the last
+ * go-live or roll back and the last disable or enable per organization, each read through the
+ * `(organization_id, id desc)` index — no query per organization, however many there are.
+ * Callers check who may see the list (support, or the local demo application).
+ */
+export async function liveConnections(
+  db: Executor,
+  query: LiveConnectionsQuery = {},
+): Promise<{ rows: LiveConnectionRow[]; total: number }> {
+  const search = likePattern(query.search);
+  const filters = sql.join(
+    [
+      sql`true`,
+      query.enabledOnly ? sql`coalesce(s.action, 'enable') = 'enable'` : sql`true`,
+      search ? sql`(o.name ilike ${search} or o.slug ilike ${search})` : sql`true`,
+    ],
+    sql` and `,
+  );
+  const result = await sql<{
+    id: string;
+    slug: string;
+    name: string;
+    auth0_org_id: string | null;
+    protocol: ConnectionProtocol;
+    version: number;
+    since: Date;
+    switch_action: "disable" | "enable" | null;
+    switch_reason: string | null;
+    switch_by: string | null;
+    switch_at: Date | null;
+    total: string;
+  }>`
+    select o.id, o.slug, o.name, o.auth0_org_id, w.protocol, w.version, w.created_at as since,
+      s.action as switch_action, s.reason as switch_reason, s.actor_label as switch_by, s.created_at as switch_at,
+      count(*) over () as total
+    from organizations o
+    join lateral (
+      select e.protocol, e.version, e.created_at from live_events e
+      where e.organization_id = o.id and e.action in ('go-live', 'roll-back')
+      order by e.id desc limit 1
+    ) w on true
+    left join lateral (
+      select e.action, e.reason, e.actor_label, e.created_at from live_events e
+      where e.organization_id = o.id and e.action in ('disable', 'enable')
+      order by e.id desc limit 1
+    ) s on true
+    where ${filters}
+    order by o.name, o.id
+    limit ${query.limit ?? 10_000} offset ${query.offset ?? 0}
+  `.execute(db);
+  const prefix = getEnv().AUTH0_CONNECTION_PREFIX;
+  return {
+    total: result.rows.length > 0 ? Number(result.rows[0]!.total) : 0,
+    rows: result.rows.map((r) => ({
+      organizationId: r.id,
+      slug: r.slug,
+      name: r.name,
+      auth0OrgId: r.auth0_org_id,
+      live: {
+        protocol: r.protocol,
+        version: r.version,
+        connectionName: connectionName(prefix, r.slug, r.protocol, "live"),
+        since: new Date(r.since),
+        disabled:
+          r.switch_action === "disable"
+            ? { reason: r.switch_reason ?? "", by: r.switch_by ?? "", at: new Date(r.switch_at!) }
+            : null,
+      },
+    })),
+  };
 }
 
 /** What is live now, from the events: the last go-live or roll back, and whether it is disabled. */

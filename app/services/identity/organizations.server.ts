@@ -16,35 +16,84 @@ export interface OrganizationSummary {
   status: OrganizationStatus;
 }
 
-export async function listOrganizations(scope: SupportScope): Promise<OrganizationSummary[]> {
+export async function listOrganizations(
+  scope: SupportScope,
+  options: { search?: string; limit?: number; offset?: number } = {},
+): Promise<OrganizationSummary[]> {
+  return (await pageOfOrganizations(scope, options)).rows;
+}
+
+/** A page of organizations by name, optionally those whose name or slug contains `search`, and how many match. */
+export async function pageOfOrganizations(
+  scope: SupportScope,
+  options: { search?: string; limit?: number; offset?: number } = {},
+): Promise<{ rows: OrganizationSummary[]; total: number }> {
   assertSupportPermission(scope, "support:orgs:read");
   const db = await getDb();
+  const pattern = likePattern(options.search);
+  // Page the organizations first, then count members for that page only.
+  let matching = db.selectFrom("organizations");
+  if (pattern) {
+    matching = matching.where((eb) =>
+      eb.or([eb("organizations.name", "ilike", pattern), eb("organizations.slug", "ilike", pattern)]),
+    );
+  }
+  const page = matching
+    .select(["id", "slug", "name", "auth0_org_id", "created_at", "status", sql<string>`count(*) over ()`.as("total")])
+    // "acme" beside "Acme Corp", not after "Zeta": people read names without case.
+    .orderBy(sql`lower(name)`)
+    .orderBy("slug")
+    .limit(options.limit ?? 100_000)
+    .offset(options.offset ?? 0)
+    .as("page");
   const rows = await db
-    .selectFrom("organizations")
-    .leftJoin("memberships", "memberships.organization_id", "organizations.id")
+    .selectFrom(page)
+    .leftJoin("memberships", "memberships.organization_id", "page.id")
     .select([
-      "organizations.id",
-      "organizations.slug",
-      "organizations.name",
-      "organizations.auth0_org_id",
-      "organizations.created_at",
-      "organizations.status",
+      "page.id",
+      "page.slug",
+      "page.name",
+      "page.auth0_org_id",
+      "page.created_at",
+      "page.status",
+      "page.total",
       sql<string>`count(memberships.user_id)`.as("members"),
       sql<string>`count(memberships.user_id) filter (where memberships.role = 'org_admin')`.as("admins"),
     ])
-    .groupBy("organizations.id")
-    // "acme" beside "Acme Corp", not after "Zeta": people read names without case.
-    .orderBy(sql`lower(organizations.name)`)
-    .orderBy("organizations.slug")
+    .groupBy(["page.id", "page.slug", "page.name", "page.auth0_org_id", "page.created_at", "page.status", "page.total"])
+    .orderBy(sql`lower(page.name)`)
+    .orderBy("page.slug")
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    slug: r.slug,
-    name: r.name,
-    auth0OrgId: r.auth0_org_id,
-    members: Number(r.members),
-    admins: Number(r.admins),
-    createdAt: new Date(r.created_at),
-    status: r.status,
-  }));
+  return {
+    total: rows.length > 0 ? Number(rows[0]!.total) : 0,
+    rows: rows.map((r) => ({
+      id: r.id,
+      slug: r.slug,
+      name: r.name,
+      auth0OrgId: r.auth0_org_id,
+      members: Number(r.members),
+      admins: Number(r.admins),
+      createdAt: new Date(r.created_at),
+      status: r.status,
+    })),
+  };
+}
+
+/** Up to this many organizations are offered as a list to choose from; beyond it people type a slug. */
+export const ORGANIZATION_CHOICES_MAX = 200;
+
+/**
+ * The organizations to offer in a form's list (by name), or null when there are too many for a
+ * list to help — the form then asks for the organization's slug.
+ */
+export async function organizationChoices(scope: SupportScope): Promise<{ slug: string; name: string }[] | null> {
+  const { rows } = await pageOfOrganizations(scope, { limit: ORGANIZATION_CHOICES_MAX + 1 });
+  if (rows.length > ORGANIZATION_CHOICES_MAX) return null;
+  return rows.map((o) => ({ slug: o.slug, name: o.name }));
+}
+
+/** `%text%` for ILIKE with the text's own `%`, `_` and `\\` matched literally; null for no text. */
+export function likePattern(text: string | undefined): string | null {
+  const trimmed = text?.trim();
+  return trimmed ? `%${trimmed.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
 }
