@@ -10,14 +10,11 @@
  * whole document; Approve is the page's form POST; "applied" is when the change's row says so.
  */
 import "./quiet-env";
-import { sql } from "kysely";
-import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { startPortal } from "../server/portal";
 import { submitChange } from "~/services/change-requests/submit.server";
-import { createScratchPostgres, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
 import { call, sessionCookieFor } from "../harness/portal-requests";
 import { fixtureText, samlSubmission } from "../harness/idp-documents";
+import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/bench-seed";
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +28,6 @@ const ORGS = Number(values.orgs);
 const CHANGES = Number(values.changes);
 const RUNS = Number(values.runs);
 const APPLIES = Number(values.applies);
-const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,32 +36,10 @@ function median(xs: number[]): number {
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
 
 async function main() {
-  const scratch = serverUrl ? await createScratchPostgres(serverUrl, "portal_bench_changes") : null;
-  const open: OpenDatabase = await openMigrated(
-    scratch ? { engine: "postgres", url: scratch.url } : { engine: "pglite", dataDir: null },
-  );
-  const db = open.db;
-  const portal = await startPortal({ port: 0, database: { open }, localTenant: { port: 0 } });
+  const bench = await startBenchPortal("portal_bench_changes");
+  const { open, db, portal } = bench;
   try {
-    const t0 = Date.now();
-    await sql`insert into organizations (slug, name) select 'org-' || i, 'Organization ' || i from generate_series(1, ${ORGS}) i`.execute(
-      db,
-    );
-    // States spread as a busy tenant would have them: a fifth waiting, the rest decided long ago.
-    await sql`
-      insert into change_requests (organization_id, protocol, desired, report, verdict, summary, state, risk,
-                                   policy_rule, policy_reason, author_label, submitted_at, created_at, reason, version)
-      select o.id, 'saml', '{}'::jsonb, '{}'::jsonb, 'ok', 'Signing certificate added',
-             (array['pending_review','applied','rejected','withdrawn','superseded'])[1 + (i % 5)],
-             (array['low','medium','high'])[1 + (i % 3)], 'review', 'Needs review',
-             'admin' || (i % ${ORGS}) || '@customer.example',
-             now() - make_interval(mins => ${CHANGES} - i), now() - make_interval(mins => ${CHANGES} - i),
-             case when i % 5 = 2 then 'Not this one' end,
-             case when i % 5 = 1 then i end
-        from generate_series(1, ${CHANGES}) i
-        join organizations o on o.slug = 'org-' || (1 + (i % ${ORGS}))`.execute(db);
-    if (open.engine === "postgres") await sql`analyze`.execute(db);
-    const seeded = Date.now() - t0;
+    const seeded = await seedScale(open, { organizations: ORGS, changeRequests: CHANGES });
 
     const cookie = await sessionCookieFor(db, "lena@vendor.test");
     const deep = await db
@@ -150,10 +124,7 @@ async function main() {
 
     console.log(`\n## Change queue (${new Date().toISOString().slice(0, 10)})\n`);
     console.log(
-      `- Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load ${loadavg()[0]!.toFixed(1)} (shared)`,
-    );
-    console.log(
-      `- Database: ${open.engine === "postgres" ? "PostgreSQL" : "PGlite in memory"}; ${ORGS} organizations, ${CHANGES} change requests (seeded in ${seeded} ms)`,
+      benchEnvironmentLines(open, `${ORGS} organizations, ${CHANGES} change requests (seeded in ${seeded} ms)`),
     );
     console.log(
       `- Command: \`npm run bench:changes\` (${RUNS} requests per page after 2 warm-ups; whole HTML document as a support lead)\n`,
@@ -164,9 +135,7 @@ async function main() {
       `\nApprove → applied (form POST to the change page until the row says applied; in-process worker, local tenant, follower every 250 ms), ${APPLIES} changes: median ${median(applyTimes).toFixed(0)} ms, max ${Math.max(...applyTimes).toFixed(0)} ms.`,
     );
   } finally {
-    await portal.close();
-    await open.close();
-    await scratch?.drop();
+    await bench.close();
   }
 }
 

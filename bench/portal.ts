@@ -13,12 +13,10 @@
  * is set.
  */
 import "./quiet-env";
-import { sql } from "kysely";
-import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { startPortal } from "../server/portal";
-import { createScratchPostgres, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
+import type { OpenDatabase } from "~/services/platform/db.server";
 import { call, sessionCookieFor } from "../harness/portal-requests";
+import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/bench-seed";
 
 const { values } = parseArgs({
   options: {
@@ -36,47 +34,11 @@ const CHANGES = Number(values.changes);
 const USERS = Number(values.users);
 const SECONDS = Number(values.seconds);
 const THINK_MS = Number(values.think);
-const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * q))] ?? NaN;
 };
-
-async function seed(db: OpenDatabase["db"]) {
-  await sql`insert into organizations (slug, name) select 'org-' || i, 'Organization ' || i from generate_series(1, ${ORGS}) i`.execute(
-    db,
-  );
-  // Health as a day of monitoring leaves it: a few expired or expiring certificates, some drift.
-  await sql`
-    insert into organization_health (organization_id, cert_not_after, cert_checked_at, drift_status, drift_fields,
-                                     drift_checked_at, metadata_status, metadata_checked_at)
-    select o.id, now() + make_interval(days => (i % 400) - 10), now(),
-           case when i % 50 = 0 then 'drifted' else 'in_sync' end,
-           case when i % 50 = 0 then '[{"field":"display_name","ours":"A","auth0":"B"}]'::jsonb else '[]'::jsonb end,
-           now(), case when i % 3 = 0 then 'unchanged' end, case when i % 3 = 0 then now() end
-      from organizations o, lateral (select substring(o.slug from 5)::int as i) n
-     where o.slug like 'org-%'`.execute(db);
-  await sql`
-    insert into change_requests (organization_id, protocol, desired, report, verdict, summary, state, risk,
-                                 policy_rule, policy_reason, author_label, submitted_at, created_at, reason, version)
-    select o.id, 'saml', '{}'::jsonb, '{}'::jsonb, 'ok', 'Signing certificate added',
-           (array['pending_review','applied','rejected','withdrawn','superseded'])[1 + (i % 5)],
-           (array['low','medium','high'])[1 + (i % 3)], 'review', 'Needs review',
-           'admin' || (i % ${ORGS}) || '@customer.example',
-           now() - make_interval(mins => ${CHANGES} - i), now() - make_interval(mins => ${CHANGES} - i),
-           case when i % 5 = 2 then 'Not this one' end,
-           case when i % 5 = 1 then i end
-      from generate_series(1, ${CHANGES}) i
-      join organizations o on o.slug = 'org-' || (1 + (i % ${ORGS}))`.execute(db);
-  await sql`
-    insert into audit_events (occurred_at, actor_label, organization_id, action, target, outcome, details)
-    select now() - make_interval(secs => ${AUDIT} - i), 'admin' || (i % 997) || '@customer.example', o.id,
-           (array['session.sign_in','sso.draft.save','change.submitted','connection.apply'])[1 + (i % 4)],
-           null, 'success', '{}'::jsonb
-      from generate_series(1, ${AUDIT}) i
-      join organizations o on o.slug = 'org-' || (1 + (i % ${ORGS}))`.execute(db);
-}
 
 interface User {
   cookie: string;
@@ -113,17 +75,15 @@ async function users(db: OpenDatabase["db"]): Promise<User[]> {
 }
 
 async function main() {
-  const scratch = serverUrl ? await createScratchPostgres(serverUrl, "portal_bench_portal") : null;
-  const open: OpenDatabase = await openMigrated(
-    scratch ? { engine: "postgres", url: scratch.url } : { engine: "pglite", dataDir: null },
-  );
-  const db = open.db;
-  const portal = await startPortal({ port: 0, database: { open }, localTenant: { port: 0 } });
+  const bench = await startBenchPortal("portal_bench_portal");
+  const { open, db, portal } = bench;
   try {
-    const t0 = Date.now();
-    await seed(db);
-    if (open.engine === "postgres") await sql`analyze`.execute(db);
-    const seeded = Date.now() - t0;
+    const seeded = await seedScale(open, {
+      organizations: ORGS,
+      changeRequests: CHANGES,
+      auditEvents: AUDIT,
+      health: true,
+    });
     const people = await users(db);
 
     // Warm-up: every page once.
@@ -165,10 +125,10 @@ async function main() {
     const cpuMs = (cpu.user + cpu.system) / 1000;
     console.log(`\n## Portal under load (${new Date().toISOString().slice(0, 10)})\n`);
     console.log(
-      `- Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load ${loadavg()[0]!.toFixed(1)} (shared)`,
-    );
-    console.log(
-      `- Database: ${open.engine === "postgres" ? "PostgreSQL" : "PGlite in memory"}; ${ORGS} organizations (with health rows), ${AUDIT} audit rows, ${CHANGES} change requests (seeded in ${seeded} ms)`,
+      benchEnvironmentLines(
+        open,
+        `${ORGS} organizations (with health rows), ${AUDIT} audit rows, ${CHANGES} change requests (seeded in ${seeded} ms)`,
+      ),
     );
     console.log(
       `- Command: \`npm run bench:portal\`: ${USERS} signed-in users, ${THINK_MS} ms think time, ${SECONDS} s; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)\n`,
@@ -187,9 +147,7 @@ async function main() {
       `\nCPU of the process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"} and the simulated users): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
     );
   } finally {
-    await portal.close();
-    await open.close();
-    await scratch?.drop();
+    await bench.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { redirectWithFlash, samePage } from "~/forms/flash.server";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
 import { requireOrgMember } from "~/services/identity/guards.server";
 import { orgRoleCan } from "~/services/identity/permissions";
+import { DOMAIN_RECHECK_GRACE } from "~/services/organizations/domain-grace";
 import { addDomain, checkDomain, listDomains, removeDomain } from "~/services/organizations/domains.server";
 
 /**
@@ -34,6 +35,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       recordValue: d.recordValue,
       lastCheckedAt: d.lastCheckedAt?.toISOString() ?? null,
       lastCheckError: d.lastCheckError,
+      failingSince: d.failingSince?.toISOString() ?? null,
+      lostAt: d.lostAt?.toISOString() ?? null,
+      lostReason: d.lostReason,
     })),
   };
 }
@@ -100,10 +104,30 @@ function DomainCard({ domain, canManage }: { domain: DomainRow; canManage: boole
     <li className="card" aria-labelledby={`domain-${domain.id}`}>
       <h3 id={`domain-${domain.id}`} className="mono">
         {domain.domain}{" "}
-        <span className={`badge ${domain.verified ? "ok" : "warn"}`}>
-          {domain.verified ? "Verified" : "Waiting for its DNS record"}
+        <span
+          className={`badge ${domain.verified ? (domain.failingSince ? "warn" : "ok") : domain.lostAt ? "error" : "warn"}`}
+        >
+          {domain.verified
+            ? domain.failingSince
+              ? "Verified, record missing"
+              : "Verified"
+            : domain.lostAt
+              ? "Verification lost"
+              : "Waiting for its DNS record"}
         </span>
       </h3>
+      {domain.verified && domain.failingSince ? (
+        <p className="notice warn">
+          Its TXT record has not been found since <Time value={domain.failingSince} />. Put the record back: a domain
+          whose record stays missing for {DOMAIN_RECHECK_GRACE.hours} hours loses its verification.
+        </p>
+      ) : null}
+      {!domain.verified && domain.lostAt ? (
+        <p className="notice error">
+          Verification lost on <Time value={domain.lostAt} />: {domain.lostReason} People with an address at{" "}
+          {domain.domain} are no longer sent to your organization&apos;s sign-in. Publish the record again and check it.
+        </p>
+      ) : null}
       {domain.verified ? (
         <p>
           Verified {domain.method === "manual" ? "by hand by the vendor's support" : "by its DNS record"}

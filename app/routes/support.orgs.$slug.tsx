@@ -106,6 +106,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       verified: d.verified,
       method: d.method,
       reason: d.manualReason,
+      failingSince: d.failingSince?.toISOString() ?? null,
+      lostAt: d.lostAt?.toISOString() ?? null,
+      lostReason: d.lostReason,
     })),
     jobs: jobs.map((j) => ({
       id: String(j.id),
@@ -447,10 +450,32 @@ export default function SupportOrganization() {
             {domains.map((d) => (
               <li key={d.id}>
                 <span className="mono">{d.domain}</span>{" "}
-                <span className={`badge ${d.verified ? "ok" : "warn"}`}>
-                  {d.verified ? (d.method === "manual" ? "Verified by hand" : "Verified by DNS") : "Not verified"}
+                <span
+                  className={`badge ${d.verified ? (d.failingSince ? "warn" : "ok") : d.lostAt ? "error" : "warn"}`}
+                >
+                  {d.verified
+                    ? d.method === "manual"
+                      ? "Verified by hand"
+                      : d.failingSince
+                        ? "Verified by DNS, record missing"
+                        : "Verified by DNS"
+                    : d.lostAt
+                      ? "Verification lost"
+                      : "Not verified"}
                 </span>
                 {d.reason ? <span className="hint"> — {d.reason}</span> : null}
+                {d.verified && d.failingSince ? (
+                  <span className="hint">
+                    {" "}
+                    — its record has not been found since <Time value={d.failingSince} />
+                  </span>
+                ) : null}
+                {!d.verified && d.lostAt ? (
+                  <span className="hint">
+                    {" "}
+                    — lost on <Time value={d.lostAt} />: {d.lostReason}
+                  </span>
+                ) : null}
                 {!d.verified && can.verify ? <VerifyByHand domain={d} /> : null}
               </li>
             ))}

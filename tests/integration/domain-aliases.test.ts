@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueApply } from "~/services/apply/jobs.server";
-import { createApplyWorker } from "~/services/apply/worker.server";
 import type { OrgScope, SupportScope } from "~/services/identity/scope.server";
 import {
   addDomain,
@@ -11,7 +10,7 @@ import {
 } from "~/services/organizations/domains.server";
 import { installDatabase } from "~/services/platform/db.server";
 import { TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
-import { createOrganizations, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
+import { createOrganizations, domainAliasesOf, runQueue, samlOptions, systemScope } from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -33,19 +32,6 @@ const resolver: TxtResolver = {
     return found.map((r) => [r]);
   },
 };
-
-async function runAll(): Promise<void> {
-  const w = createApplyWorker(testWorkerOptions(h, database.db));
-  while (await w.runOnce()) {
-    /* until the queue is empty */
-  }
-}
-
-function aliasesOf(name: string): unknown {
-  const c = h.tenant.context.store.state.connections.find((x) => x.name === name);
-  if (!c) throw new Error(`no connection ${name}`);
-  return (c.options as Record<string, unknown>).domain_aliases;
-}
 
 async function jobKinds(): Promise<string[]> {
   const rows = await database.db
@@ -110,9 +96,9 @@ describe("domain_aliases hold verified domains only", () => {
         aliasVerifiedDomains: true,
       });
     }
-    await runAll();
-    expect(aliasesOf("sso-acme-saml")).toEqual(["acme-corp.test"]);
-    expect(aliasesOf("sso-acme-saml-test")).toEqual(["acme-corp.test"]);
+    await runQueue(h, database.db);
+    expect(domainAliasesOf(h, "sso-acme-saml")).toEqual(["acme-corp.test"]);
+    expect(domainAliasesOf(h, "sso-acme-saml-test")).toEqual(["acme-corp.test"]);
   });
 
   it("a domain verified later reaches both connections through a domain-aliases job", async () => {
@@ -120,14 +106,14 @@ describe("domain_aliases hold verified domains only", () => {
       ok: true,
     });
     // Queued with the verification, applied by the engine: not yet in Auth0.
-    expect(aliasesOf("sso-acme-saml")).toEqual(["acme-corp.test"]);
+    expect(domainAliasesOf(h, "sso-acme-saml")).toEqual(["acme-corp.test"]);
     expect((await jobKinds()).filter((k) => k.startsWith("domain-aliases"))).toEqual([
       "domain-aliases:succeeded", // the DNS verification before any connection existed: nothing to do
       "domain-aliases:queued",
     ]);
-    await runAll();
-    expect(aliasesOf("sso-acme-saml")).toEqual(["acme-corp.test", "acme.test"]);
-    expect(aliasesOf("sso-acme-saml-test")).toEqual(["acme-corp.test", "acme.test"]);
+    await runQueue(h, database.db);
+    expect(domainAliasesOf(h, "sso-acme-saml")).toEqual(["acme-corp.test", "acme.test"]);
+    expect(domainAliasesOf(h, "sso-acme-saml-test")).toEqual(["acme-corp.test", "acme.test"]);
     // Every other option and the version stay as they were.
     const live = h.tenant.context.store.state.connections.find((c) => c.name === "sso-acme-saml")!;
     expect(live.options).toMatchObject({ signInEndpoint: "https://idp.acme.test/sso/v1" });
@@ -136,12 +122,12 @@ describe("domain_aliases hold verified domains only", () => {
 
   it("removing a verified domain takes it out; removing the last removes the key", async () => {
     expect(await removeDomain(alice, pendingId)).toBe(true);
-    await runAll();
-    expect(aliasesOf("sso-acme-saml")).toEqual(["acme-corp.test"]);
+    await runQueue(h, database.db);
+    expect(domainAliasesOf(h, "sso-acme-saml")).toEqual(["acme-corp.test"]);
     expect(await removeDomain(alice, verifiedId)).toBe(true);
-    await runAll();
-    expect(aliasesOf("sso-acme-saml")).toBeUndefined();
-    expect(aliasesOf("sso-acme-saml-test")).toBeUndefined();
+    await runQueue(h, database.db);
+    expect(domainAliasesOf(h, "sso-acme-saml")).toBeUndefined();
+    expect(domainAliasesOf(h, "sso-acme-saml-test")).toBeUndefined();
     expect((await jobKinds()).every((k) => k.endsWith(":succeeded"))).toBe(true);
   });
 

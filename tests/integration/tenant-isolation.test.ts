@@ -380,6 +380,11 @@ const SUPPORT_PROBES: Probe[] = [
     path: "/support/jobs",
     form: () => ({ intent: "run-now", name: "session-sweep" }),
   },
+  {
+    name: "POST run the verified-domain re-check now",
+    path: "/support/jobs",
+    form: () => ({ intent: "run-now", name: "domain-recheck" }),
+  },
   { name: "GET an organization's page", path: "/support/orgs/acme" },
   {
     name: "POST issue an organization's first administrator's link",
@@ -566,6 +571,43 @@ describe("tenant isolation: ids of another organization inside one's own", () =>
     // administrators never learn their names (security review 2026-12-06).
     expect(audit.text).not.toContain("bob@globex.test");
     expect(audit.text).not.toContain("Bob Builder");
+  });
+
+  it("a domain's lost verification (the re-check's finding) shows on its own organization's pages only", async () => {
+    const acme = await portal.database.db
+      .selectFrom("organizations")
+      .select("id")
+      .where("slug", "=", "acme")
+      .executeTakeFirstOrThrow();
+    const reason = "No TXT record was found (acme-lost-marker).";
+    await portal.database.db
+      .insertInto("organization_domains")
+      .values({
+        organization_id: acme.id,
+        domain: "acme-lost.test",
+        token: "sso-portal-verification=acmeLost",
+        created_by_label: "test",
+        verification_lost_at: new Date("2026-12-01T10:00:00Z"),
+        verification_lost_reason: reason,
+      })
+      .execute();
+    for (const [who, path] of [
+      ["alice", "/orgs/acme/domains"],
+      ["victor", "/orgs/acme/domains"],
+      ["lena", "/support/orgs/acme"],
+      ["sam", "/support/orgs/acme"],
+    ] as const) {
+      const page = await call(portal.url, path, { cookie: cookies[who] });
+      expect(page.status, `${who} ${path}`).toBe(200);
+      expect(page.text).toContain("Verification lost");
+      expect(page.text).toContain("acme-lost-marker");
+    }
+    const bob = await call(portal.url, "/orgs/globex/domains", { cookie: cookies.bob });
+    expect(bob.status).toBe(200);
+    expect(bob.text).not.toContain("acme-lost");
+    expect((await call(portal.url, "/orgs/acme/domains", { cookie: cookies.bob })).text).not.toContain(
+      "acme-lost-marker",
+    );
   });
 
   it("nobody can accept a setup link without signing in", async () => {

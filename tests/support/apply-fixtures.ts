@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
-import type { ApplyWorkerOptions } from "~/services/apply/worker.server";
+import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
 import type { Database } from "~/services/platform/db/schema";
 import type { ScopedOrganization, SystemOrgScope } from "~/services/identity/scope.server";
 import { localTenantConfig } from "../../server/local-tenant-config.js";
@@ -83,4 +83,23 @@ export async function drained(db: Kysely<Database>, timeoutMs = 30_000): Promise
     if (Date.now() > until) throw new Error(`${open.n} apply jobs still open after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Runs the apply queue on one worker until it is empty (each job in turn, no polling). */
+export async function runQueue(
+  h: Harness,
+  db: Kysely<Database>,
+  overrides: Partial<ApplyWorkerOptions> = {},
+): Promise<void> {
+  const worker = createApplyWorker(testWorkerOptions(h, db, overrides));
+  while (await worker.runOnce()) {
+    /* until the queue is empty */
+  }
+}
+
+/** A connection's `domain_aliases` as the local tenant holds it. */
+export function domainAliasesOf(h: Harness, connectionName: string): unknown {
+  const c = h.tenant.context.store.state.connections.find((x) => x.name === connectionName);
+  if (!c) throw new Error(`no connection ${connectionName}`);
+  return (c.options as Record<string, unknown>).domain_aliases;
 }

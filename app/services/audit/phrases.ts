@@ -78,6 +78,8 @@ const PHRASES: Record<string, Phrase> = {
       ? `${who} verified the domain ${f.target ?? ""} by hand${str(f.details.reason) ? ` (${str(f.details.reason)})` : ""}`
       : `${who} verified the domain ${f.target ?? ""} by its DNS record`,
   "domain.removed": (f, who) => `${who} removed the domain ${f.target ?? ""}`.trimEnd(),
+  "domain.verification_lost": (f) =>
+    `The domain ${f.target ?? ""} lost its verification: its DNS record was not found${str(f.details.reason) ? ` (${str(f.details.reason)})` : ""}`,
   "connection.apply": (f, who) =>
     f.outcome === "success"
       ? `${who} applied the SSO connection to Auth0${num(f.details.version) ? ` (version ${num(f.details.version)})` : ""}`
@@ -117,6 +119,7 @@ const ACTION_LABELS: Record<string, string> = {
   "domain.check_failed": "Domain check failed",
   "domain.verified": "Domain verified",
   "domain.removed": "Domain removed",
+  "domain.verification_lost": "Domain verification lost",
   "connection.apply": "Connection applied",
   "connection.remove": "Connection removed",
   "connection.refused": "Connection change refused",

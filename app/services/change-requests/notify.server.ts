@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { ChangeRequestRow, Database } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import { getPublicUrl } from "../platform/public-url.server";
@@ -20,6 +20,20 @@ const MAIL_FOR_MOVE: Partial<Record<ChangeMove, MailKind>> = {
   finish_apply: "change.applied",
   fail_apply: "change.failed",
 };
+
+/** The organization's administrators' addresses (the people its notifications go to). */
+export async function organizationAdmins(
+  db: Kysely<Database> | Transaction<Database>,
+  organizationId: string,
+): Promise<{ email: string; userId: string }[]> {
+  return db
+    .selectFrom("memberships")
+    .innerJoin("users", "users.id", "memberships.user_id")
+    .select(["users.email", "users.id as userId"])
+    .where("memberships.organization_id", "=", organizationId)
+    .where("memberships.role", "=", "org_admin")
+    .execute();
+}
 
 /** Vendor staff named in the configuration (and, in local mode, the seeded Sam and Lena). */
 export function supportAddresses(): string[] {

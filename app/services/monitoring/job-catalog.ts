@@ -1,3 +1,5 @@
+import { DOMAIN_RECHECK_GRACE } from "../organizations/domain-grace";
+
 /**
  * The scheduled jobs the portal knows, in words and with their default periods. Pure data: the
  * environment parser checks `SCHEDULED_JOB_PERIODS` against it and the support pages name jobs
@@ -16,6 +18,11 @@ export const SCHEDULED_JOB_CATALOG = {
     description:
       "Reads every live SAML connection's signing certificate and records when it expires (red on the dashboard once expired).",
     defaultPeriodSeconds: 6 * 3600,
+  },
+  "domain-recheck": {
+    title: "Verified domains",
+    description: `Looks up every DNS-verified domain's TXT record again; a domain whose record is missing at ${DOMAIN_RECHECK_GRACE.checks} checks in a row over at least ${DOMAIN_RECHECK_GRACE.hours} hours loses its verification and leaves the connection's domain_aliases; its administrators and support are told.`,
+    defaultPeriodSeconds: 24 * 3600,
   },
   "drift-check": {
     title: "Drift check",

@@ -8,6 +8,8 @@ import { refreshCertificateExpiry } from "./certificate-expiry.server";
 import { systemClock, type Clock } from "./clock";
 import { runDriftCheck } from "./drift.server";
 import { refreshMetadataUrls } from "./metadata-refresh.server";
+import { recheckVerifiedDomains } from "../organizations/domain-recheck.server";
+import type { TxtResolver } from "../organizations/domains.server";
 import { createScheduler, type ScheduledJob, type Scheduler } from "./scheduler.server";
 
 /**
@@ -20,6 +22,8 @@ export interface OperationsDeps {
   /** The apply engine's shared Management API budget (drift reads draw from it too). */
   rateBudget: RateBudget | null;
   clock?: Clock;
+  /** DNS for the domain re-check (tests: their own server); DNS_SERVERS or the system's otherwise. */
+  resolver?: TxtResolver;
 }
 
 export function operationsJobs(deps: OperationsDeps): ScheduledJob[] {
@@ -34,6 +38,10 @@ export function operationsJobs(deps: OperationsDeps): ScheduledJob[] {
     },
     { name: "certificate-expiry", run: () => refreshCertificateExpiry(deps.db, clock) },
     { name: "metadata-refresh", run: ({ signal }) => refreshMetadataUrls({ db: deps.db, clock, signal }) },
+    {
+      name: "domain-recheck",
+      run: ({ signal }) => recheckVerifiedDomains({ db: deps.db, clock, resolver: deps.resolver, signal }),
+    },
     {
       name: "drift-check",
       run: ({ signal }) =>

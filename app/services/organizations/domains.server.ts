@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { Resolver } from "node:dns/promises";
 import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
-import { enqueueJob } from "../apply/jobs.server";
+import { enqueueJob, modeJobKind } from "../apply/jobs.server";
 import type { OrganizationScope, OrgScope, SupportScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { Database, OrganizationDomain } from "../platform/db/schema";
@@ -47,6 +47,11 @@ export interface DomainView {
   manualReason: string | null;
   lastCheckedAt: Date | null;
   lastCheckError: string | null;
+  /** A verified domain whose record the scheduled re-check has not found since then (grace running). */
+  failingSince: Date | null;
+  /** The verification was lost (record gone past the grace rule); pending again since then. */
+  lostAt: Date | null;
+  lostReason: string | null;
 }
 
 export type DomainResult = { ok: true; domain: DomainView } | { ok: false; error: string };
@@ -66,6 +71,9 @@ function toView(row: OrganizationDomain): DomainView {
     manualReason: row.manual_reason,
     lastCheckedAt: row.last_checked_at ? new Date(row.last_checked_at) : null,
     lastCheckError: row.last_check_error,
+    failingSince: row.verified_at && row.recheck_failing_since ? new Date(row.recheck_failing_since) : null,
+    lostAt: row.verification_lost_at ? new Date(row.verification_lost_at) : null,
+    lostReason: row.verification_lost_reason,
   };
 }
 
@@ -111,7 +119,11 @@ export async function verifiedDomains(scope: OrganizationScope): Promise<string[
  * The verified set changed: the organization's connections get it through the apply engine (the
  * "domain-aliases" job reads the set when it runs, so jobs queued in a row all end the same).
  */
-async function queueDomainAliases(trx: Transaction<Database>, organizationId: string, actor: string): Promise<void> {
+export async function queueDomainAliases(
+  trx: Transaction<Database>,
+  organizationId: string,
+  actor: string,
+): Promise<void> {
   const org = await trx
     .selectFrom("organizations")
     .select(["id", "slug", "name", "auth0_org_id"])
@@ -122,7 +134,7 @@ async function queueDomainAliases(trx: Transaction<Database>, organizationId: st
     actor,
     org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
   };
-  await enqueueJob(trx, scope, "domain-aliases", 0, {});
+  await enqueueJob(trx, scope, modeJobKind("domain-aliases"), 0, {});
 }
 
 /** An administrator adds a domain (pending until verified) and gets the record to publish. */
@@ -162,7 +174,7 @@ export async function addDomain(scope: OrgScope, input: string): Promise<DomainR
 }
 
 /** Why a lookup found no proof, in words for the administrator (never a stack trace). */
-function lookupProblem(err: unknown, recordName: string): string {
+export function lookupProblem(err: unknown, recordName: string): string {
   const code = (err as { code?: string } | null)?.code;
   if (code === "ENOTFOUND" || code === "ENODATA") {
     return `No TXT record was found at ${recordName}. Publish it at your DNS provider; changes can take a while to appear.`;
@@ -267,6 +279,10 @@ async function markVerifiedIn(
       manual_reason: how.reason,
       last_checked_at: new Date(),
       last_check_error: null,
+      recheck_failures: 0,
+      recheck_failing_since: null,
+      verification_lost_at: null,
+      verification_lost_reason: null,
     })
     .where("id", "=", domainId)
     .where("organization_id", "=", organizationId)

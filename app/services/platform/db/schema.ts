@@ -155,6 +155,12 @@ export interface OrganizationDomainsTable {
   manual_reason: string | null;
   last_checked_at: Timestamp | null;
   last_check_error: string | null;
+  /** Scheduled re-checks in a row that found the verified domain's record gone (migration 014). */
+  recheck_failures: Generated<number>;
+  recheck_failing_since: Timestamp | null;
+  /** When a verified domain lost its verification (record gone past the grace rule), and why. */
+  verification_lost_at: Timestamp | null;
+  verification_lost_reason: string | null;
 }
 
 export interface ScheduledJobsTable {

@@ -12,6 +12,7 @@ import * as m010 from "./010-organization-health";
 import * as m011 from "./011-test-logins";
 import * as m012 from "./012-security-log";
 import * as m013 from "./013-organization-lifecycle";
+import * as m014 from "./014-domain-recheck";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   "011-test-logins": m011,
   "012-security-log": m012,
   "013-organization-lifecycle": m013,
+  "014-domain-recheck": m014,
 };
