@@ -1,8 +1,9 @@
 import { ConnectionsClient } from "auth0/connections";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
+import { drainBudget, tryTakeBudget } from "~/services/apply/budget.server";
+import { enqueueApply, normalizeJob, type DesiredApply } from "~/services/apply/jobs.server";
 import { lockResource, resourceLocks } from "~/services/apply/locks.server";
-import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
+import { createApplyWorker, SimulatedCrash, type ApplyWorkerOptions } from "~/services/apply/worker.server";
 import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
 import type { OpenDatabase } from "~/services/platform/db.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
@@ -195,5 +196,71 @@ describe(`resource locks (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite
       order.push("acme released");
     });
     expect(order).toEqual(["acme taken", "globex taken", "acme released"]);
+  });
+});
+
+describe(`leases while waiting for the budget (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
+  it("a job waiting longer than its lease for the shared budget is not taken over while its worker lives; once the worker dies, it is", async () => {
+    const [org] = await createOrganizations(database.db, h, ["patient"]);
+    await enqueueApply(database.db, systemScope(org!), desired(org!, 1));
+    const leaseMs = 1500;
+    const options = (db = database.db) => testWorkerOptions(h, db, { leaseMs, concurrency: 1 });
+    // The shared budget empty for three leases (as on the free plan behind 15 other jobs): the
+    // job's first request waits that long for its token. (The "off" budget is full again after.)
+    const tenantKey = options().tenant.managementApiUrl;
+    await tryTakeBudget(database.db, tenantKey, options().rateBudget!);
+    const emptied = Date.now();
+    await drainBudget(database.db, tenantKey, emptied + 3 * leaseMs);
+    let firstAnswer = 0;
+    const waiting = createApplyWorker({
+      ...options(),
+      workerId: `patient-${Math.random()}`,
+      hooks: {
+        onResponse: () => void (firstAnswer ||= Date.now()),
+        // Once its first write is made it dies, before recording it: the job is left running.
+        crash: (p) => {
+          if (p.step === "connection" && p.phase === "after-write") throw new SimulatedCrash();
+        },
+      },
+    });
+    const other = createApplyWorker({ ...options(second?.db ?? database.db), workerId: `other-${Math.random()}` });
+
+    const job = async () =>
+      normalizeJob(
+        await database.db
+          .selectFrom("apply_jobs")
+          .selectAll()
+          .where("organization_id", "=", org!.id)
+          .executeTakeFirstOrThrow(),
+      );
+    let settled = false;
+    const run = waiting.runOnce().finally(() => (settled = true));
+    while ((await job()).locked_by !== waiting.id) await new Promise((r) => setTimeout(r, 10));
+    while (!settled) {
+      // Alive and waiting for the budget: its heartbeat keeps the job its own.
+      expect(await other.runOnce()).toBe(false);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await run).toBe(true);
+    expect(waiting.crashed).toBe(true);
+    expect(firstAnswer - emptied).toBeGreaterThan(leaseMs); // it did wait longer than its lease
+
+    // Dead: no heartbeat, so the other worker takes the job over once the lease runs out.
+    const until = Date.now() + 30_000;
+    while (!(await other.runOnce())) {
+      if (Date.now() > until) throw new Error("the dead worker's job was never taken over");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await job()).toMatchObject({
+      status: "succeeded",
+      attempts: 2,
+      locked_by: null,
+      steps_done: ["connection", "clients", "organization"],
+    });
+    const name = `sso-${org!.slug}-saml`;
+    const creates = h.exchanges.filter(
+      (e) => e.method === "POST" && e.path === "/connections" && (e.requestBody as { name?: string }).name === name,
+    );
+    expect(creates.map((e) => e.status)).toEqual([201]);
   });
 });
