@@ -103,7 +103,7 @@ const ORDER: Record<HealthSort, (a: Reference, b: Reference) => number> = {
 
 async function everyPage(sort: HealthSort, filter: { attentionOnly?: boolean; search?: string } = {}) {
   const seen: { slug: string; attention: number }[] = [];
-  let totals = new Set<number>();
+  const totals = new Set<number>();
   for (let page = 1; ; page++) {
     const result = await listOrganizationHealth(lena, { sort, now, page, ...filter });
     totals.add(result.total);
