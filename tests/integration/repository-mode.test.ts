@@ -4,6 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectionJobKind, enqueueApply, enqueueJob, normalizeJob } from "~/services/apply/jobs.server";
+import type { SupportScope } from "~/services/identity/scope.server";
+import { verifyDomainByHand } from "~/services/organizations/domains.server";
+import {
+  createOrganizationAs,
+  findOrganization,
+  removeOrganization,
+  renameOrganization,
+  resumeOrganization,
+  suspendOrganization,
+} from "~/services/organizations/organizations.server";
 import { sealSecretOptions } from "~/services/apply/kinds/connection-apply.server";
 import { createApplyWorker } from "~/services/apply/worker.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
@@ -11,7 +21,7 @@ import { installDatabase } from "~/services/platform/db.server";
 import { resetEnvForTests } from "~/services/platform/env.server";
 import { getSecretsKey } from "~/services/platform/secrets.server";
 import { TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
-import { createOrganizations, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
+import { createOrganizations, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -37,6 +47,7 @@ echo "importing $(cd "$SSO_PORTAL_DEPLOY_DIR" && find . -name '*.json' | sort | 
 if [ -e "${failMarker}" ]; then echo "Unauthorized: $AUTH0_KEYWORD_REPLACE_MAPPINGS" >&2; exit 3; fi
 cp -r "$SSO_PORTAL_DEPLOY_DIR" "${out}/$SSO_PORTAL_COMMIT"
 printf '%s' "$AUTH0_KEYWORD_REPLACE_MAPPINGS" > "${out}/$SSO_PORTAL_COMMIT.mappings"
+printf '%s' "$SSO_PORTAL_DEPLOY_REMOVED" > "${out}/$SSO_PORTAL_COMMIT.removed"
 `,
   { mode: 0o755 },
 );
@@ -192,5 +203,174 @@ describe("repository mode", () => {
     expect(git("log", "-1", "--format=%s")).toMatch(/roll back to version 1 of the oidc connection/);
     expect(git("diff", first, "HEAD", "--", "connections")).toBe("");
     expect(git("rev-list", "--count", "HEAD").trim()).toBe("3");
+  });
+});
+
+describe("repository mode: domains and the organization lifecycle write the files, never the Management API", () => {
+  let lena: SupportScope;
+  let exchangesBefore = 0;
+  const read = (path: string) => JSON.parse(readFileSync(join(repo, path), "utf8")) as Record<string, unknown>;
+  const head = () => git("rev-parse", "HEAD").trim();
+  /** The files the deploy command was given for the last commit, and what it was told to delete. */
+  const deployed = () => ({
+    files: execFileSync("find", [".", "-name", "*.json"], { cwd: join(out, head()), encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .sort(),
+    removed: JSON.parse(readFileSync(join(out, `${head()}.removed`), "utf8")) as unknown,
+    mappings: readFileSync(join(out, `${head()}.mappings`), "utf8"),
+  });
+  async function initech() {
+    const org = await findOrganization(lena, "initech");
+    if (!org) throw new Error("no initech");
+    return org;
+  }
+  async function lastJob() {
+    const row = await database.db
+      .selectFrom("apply_jobs")
+      .selectAll()
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    return normalizeJob(row);
+  }
+
+  beforeAll(async () => {
+    const user = await database.db
+      .insertInto("users")
+      .values({ email: "lena@vendor.test", sub: null, name: "Lena", last_login_at: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    lena = { kind: "support", role: "support_admin", user: { id: user.id, email: "lena@vendor.test", name: "Lena" } };
+    exchangesBefore = h.exchanges.length;
+  });
+
+  it("create: the organization's file, committed and deployed; no Auth0 organization made through the API", async () => {
+    const created = await createOrganizationAs(lena, {
+      slug: "initech",
+      name: "Initech",
+      createAuth0Organization: true,
+    });
+    expect(created.ok).toBe(true);
+    await runAll();
+    const done = await lastJob();
+    expect(done).toMatchObject({ kind: "repository-organization-create", status: "succeeded" });
+    expect(git("log", "-1", "--format=%s%n%n%b")).toMatch(
+      new RegExp(
+        `^Initech \\(initech\\): create its Auth0 organization\\n\\nRequested by lena@vendor\\.test\\.\\n\\nPortal-Job: ${done.id}`,
+      ),
+    );
+    const org = await initech();
+    expect(read("organizations/sso-initech.json")).toEqual({
+      name: "sso-initech",
+      display_name: "Initech",
+      metadata: { portal_org: org.id },
+      connections: [],
+    });
+    expect(deployed()).toMatchObject({ files: ["./organizations/sso-initech.json"], mappings: "{}" });
+    expect(org.auth0OrgId).toBeNull();
+  });
+
+  it("a live version enabled for the organization lands in both files; a verified domain reaches domain_aliases", async () => {
+    const org = await initech();
+    await enqueueApply(database.db, systemScope(org), {
+      connection: {
+        protocol: "saml",
+        stage: "live",
+        strategy: "samlp",
+        version: 1,
+        displayName: "Initech",
+        options: samlOptions("initech", 1),
+      },
+      enabledClients: [TEST_LOGIN_CLIENT_ID],
+      organization: { assignMembershipOnLogin: true, showAsButton: false },
+      aliasVerifiedDomains: true,
+    });
+    await runAll();
+    expect(read("connections/sso-initech-saml.json")).toMatchObject({ enabled_clients: [TEST_LOGIN_CLIENT_ID] });
+    expect(
+      (read("connections/sso-initech-saml.json").options as Record<string, unknown>).domain_aliases,
+    ).toBeUndefined();
+    expect(read("organizations/sso-initech.json").connections).toEqual([
+      { name: "sso-initech-saml", assign_membership_on_login: true, show_as_button: false },
+    ]);
+
+    const domain = await database.db
+      .insertInto("organization_domains")
+      .values({
+        organization_id: org.id,
+        domain: "initech.test",
+        token: "sso-portal-verification=i",
+        created_by_label: "t",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    expect(await verifyDomainByHand(lena, org.id, domain.id, "Ticket 9: registrar letter")).toMatchObject({ ok: true });
+    await runAll();
+    expect(await lastJob()).toMatchObject({ kind: "repository-domain-aliases", status: "succeeded" });
+    expect(read("connections/sso-initech-saml.json")).toMatchObject({
+      options: { signInEndpoint: "https://idp.initech.test/sso/v1", domain_aliases: ["initech.test"] },
+      enabled_clients: [TEST_LOGIN_CLIENT_ID],
+    });
+    expect(git("log", "-1", "--format=%s").trim()).toBe(
+      "Initech (initech): domain_aliases set to initech.test (verified domains)",
+    );
+    expect(git("show", "--name-only", "--format=", "HEAD").trim()).toBe("connections/sso-initech-saml.json");
+    expect(deployed()).toMatchObject({ files: ["./connections/sso-initech-saml.json"], mappings: "{}" });
+  });
+
+  it("rename, suspend and resume rewrite the files", async () => {
+    expect(await renameOrganization(lena, await initech(), "Initech Corp")).toMatchObject({ ok: true });
+    await runAll();
+    expect(await lastJob()).toMatchObject({ kind: "repository-organization-rename", status: "succeeded" });
+    expect(read("organizations/sso-initech.json")).toMatchObject({ display_name: "Initech Corp" });
+
+    expect(await suspendOrganization(lena, await initech())).toMatchObject({ ok: true });
+    await runAll();
+    expect(await lastJob()).toMatchObject({ kind: "repository-organization-suspend", status: "succeeded" });
+    expect(read("connections/sso-initech-saml.json")).toMatchObject({
+      enabled_clients: [],
+      options: { domain_aliases: ["initech.test"] }, // everything else kept
+    });
+    expect(read("organizations/sso-initech.json").connections).toEqual([]);
+    expect(deployed().files).toEqual(["./connections/sso-initech-saml.json", "./organizations/sso-initech.json"]);
+
+    expect(await resumeOrganization(lena, await initech())).toMatchObject({ ok: true });
+    await runAll();
+    expect(await lastJob()).toMatchObject({ kind: "repository-organization-resume", status: "succeeded" });
+    expect(read("connections/sso-initech-saml.json")).toMatchObject({ enabled_clients: [TEST_LOGIN_CLIENT_ID] });
+    expect(read("organizations/sso-initech.json").connections).toEqual([
+      { name: "sso-initech-saml", assign_membership_on_login: true, show_as_button: false },
+    ]);
+  });
+
+  it("remove: the files deleted in a commit, the deploy told what to delete; the row kept as history", async () => {
+    const result = await removeOrganization(lena, await initech(), {
+      connections: "delete",
+      auth0Organization: "delete",
+      confirmation: "initech",
+    });
+    expect(result).toMatchObject({ ok: true });
+    await runAll();
+    expect(await lastJob()).toMatchObject({ kind: "repository-organization-remove", status: "succeeded" });
+    expect(existsSync(join(repo, "connections/sso-initech-saml.json"))).toBe(false);
+    expect(existsSync(join(repo, "organizations/sso-initech.json"))).toBe(false);
+    expect(git("show", "--name-status", "--format=", "HEAD").trim().split("\n").sort()).toEqual([
+      "D\tconnections/sso-initech-saml.json",
+      "D\torganizations/sso-initech.json",
+    ]);
+    expect(deployed()).toEqual({
+      files: [],
+      removed: { connections: ["sso-initech-saml"], organizations: ["sso-initech"] },
+      mappings: "{}",
+    });
+    expect((await initech()).status).toBe("removed");
+    // Acme's files from the first tests are untouched.
+    expect(existsSync(join(repo, "connections/sso-acme-oidc-test.json"))).toBe(true);
+  });
+
+  it("not one Management API request was made by any of it", () => {
+    expect(h.exchanges.slice(exchangesBefore).map((e) => `${e.method} ${e.path}`)).toEqual([]);
+    expect(h.tenant.context.store.state.connections.map((c) => c.name)).not.toContain("sso-initech-saml");
   });
 });

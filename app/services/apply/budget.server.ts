@@ -112,14 +112,12 @@ export async function takeBudget(
   budget: RateBudget,
   n = 1,
   signal?: AbortSignal,
-): Promise<number> {
-  let waited = 0;
+): Promise<void> {
   for (;;) {
     const wait = await tryTakeBudget(db, tenant, budget, n);
-    if (wait === 0) return waited;
+    if (wait === 0) return;
     if (signal?.aborted) throw signal.reason ?? new Error("aborted");
     await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
-    waited += Math.min(wait, 1000);
   }
 }
 

@@ -29,9 +29,26 @@ function notifyQueued(): void {
   for (const l of listeners) setImmediate(l);
 }
 
+/** The kinds that have a repository-mode twin `repository-<kind>` (ADR 012). */
+export type TwinnedJobKind =
+  | "apply"
+  | "go-live"
+  | "roll-back"
+  | "domain-aliases"
+  | "organization-create"
+  | "organization-rename"
+  | "organization-suspend"
+  | "organization-resume"
+  | "organization-remove";
+
+/** A job's kind in the configured APPLY_MODE: the live kind, or its repository-mode twin. */
+export function modeJobKind(kind: TwinnedJobKind): string {
+  return getEnv().APPLY_MODE === "repository" ? `repository-${kind}` : kind;
+}
+
 /** A connection job's kind in the configured APPLY_MODE: the live kind, or its repository-mode twin. */
 export function connectionJobKind(kind: "apply" | "go-live" | "roll-back"): string {
-  return getEnv().APPLY_MODE === "repository" ? `repository-${kind}` : kind;
+  return modeJobKind(kind);
 }
 
 function requestedBy(scope: OrganizationScope): string {

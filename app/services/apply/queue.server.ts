@@ -102,16 +102,22 @@ export async function recordStepDone(
 }
 
 /**
- * Extends the lease of a job this worker is still running (a step that waited long for the shared
- * budget is alive, not stuck); false when it is no longer its own.
+ * The heartbeat of a live worker: extends the lease of every job its slots are running (`held`:
+ * each job with the slot that leased it), whatever the job is doing — a step waiting many seconds
+ * for the shared budget on a small plan is alive, not stuck. Only jobs still running under that
+ * slot's lease are extended (fencing); returns how many were.
  */
-export async function renewLease(db: Executor, jobId: string, worker: string, leaseMs: number): Promise<boolean> {
+export async function renewLeases(
+  db: Executor,
+  held: readonly { jobId: string; worker: string }[],
+  leaseMs: number,
+): Promise<number> {
+  if (held.length === 0) return 0;
   const r = await db
     .updateTable("apply_jobs")
     .set({ locked_until: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
-    .where("id", "=", jobId)
     .where("status", "=", "running")
-    .where("locked_by", "=", worker)
+    .where((eb) => eb.or(held.map((h) => eb.and([eb("id", "=", h.jobId), eb("locked_by", "=", h.worker)]))))
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return Number(r.numUpdatedRows);
 }

@@ -10,7 +10,7 @@ import { jobKind } from "./kinds/registry.server";
 import type { ResourceLocks } from "./locks.server";
 import type { JobRun, StepResult } from "./kinds/job-kind";
 import { moveJob } from "./move-job.server";
-import { holdsLease, recordStepDone, renewLease } from "./queue.server";
+import { holdsLease, recordStepDone } from "./queue.server";
 import { moveAfterError, type Backoff } from "./retry-policy.server";
 
 /**
@@ -41,10 +41,10 @@ export interface JobRunner {
   /** The locks steps hold (per resource, or tenant-wide: APPLY_LOCK_SCOPE). */
   locks: ResourceLocks;
   /**
-   * A gateway auditing refusals into `db` (the step's unit); its budget is the shared one, and a
-   * long wait for it calls `waited` (which renews the job's lease).
+   * A gateway auditing refusals into `db` (the step's unit); its budget is the shared one (a long
+   * wait for it does not cost the lease: the worker's heartbeat renews it).
    */
-  gateway(db: Executor, rateLimited: { count: number }, waited?: () => Promise<void>): Auth0Gateway;
+  gateway(db: Executor, rateLimited: { count: number }): Auth0Gateway;
   secretsKey: () => SecretsKey;
   crash?: (point: CrashPoint) => void | Promise<void>;
   log: Logger;
@@ -84,8 +84,7 @@ async function runStep(
     if (!(await holdsLease(unit.db, job.id, r.worker))) return { lost: true };
     let result: StepResult;
     try {
-      const renew = async () => void (await renewLease(r.db, job.id, r.worker, r.leaseMs));
-      result = await run.run(step, r.gateway(unit.db, rateLimited, renew), unit.db);
+      result = await run.run(step, r.gateway(unit.db, rateLimited), unit.db);
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err;
       return { error: err };

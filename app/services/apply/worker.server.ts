@@ -11,7 +11,7 @@ import type { TenantConfig } from "../platform/tenant-config.server";
 import { drainBudget, takeBudget, type RateBudget } from "./budget.server";
 import { onJobQueued } from "./jobs.server";
 import { resourceLocks, type LockScope } from "./locks.server";
-import { claimNext } from "./queue.server";
+import { claimNext, renewLeases } from "./queue.server";
 import type { Backoff } from "./retry-policy.server";
 import { failJob, runJob, SimulatedCrash, type CrashPoint, type JobRunner } from "./run-job.server";
 
@@ -42,7 +42,11 @@ export interface ApplyWorkerOptions {
   concurrency?: number;
   /** `resource` (default): each step locks what it rewrites; `tenant`: one step at a time (APPLY_LOCK_SCOPE). */
   lockScope?: LockScope;
-  /** How long a taken job stays reserved without progress before another worker may take it. */
+  /**
+   * How long a taken job stays reserved after the worker's last heartbeat (every third of it,
+   * while the worker lives) before another worker may take it: how soon a crashed worker's jobs
+   * are taken over.
+   */
   leaseMs?: number;
   /** Idle poll interval. */
   pollMs?: number;
@@ -84,12 +88,7 @@ type Executor = Kysely<Database> | Transaction<Database>;
  * step's transaction: a budget row locked for a whole step would make every worker wait for it);
  * refusals are audited into `audit` (the step's unit).
  */
-function stepGateway(
-  options: ApplyWorkerOptions,
-  audit: Executor,
-  rateLimited: { count: number },
-  waited?: () => Promise<void>,
-): Auth0Gateway {
+function stepGateway(options: ApplyWorkerOptions, audit: Executor, rateLimited: { count: number }): Auth0Gateway {
   const tenantKey = options.tenant.managementApiUrl;
   return new Auth0Gateway({
     tenant: options.tenant,
@@ -99,9 +98,9 @@ function stepGateway(
     rateLimitRetries: options.rateLimitRetries ?? 2,
     hooks: {
       beforeRequest: async () => {
-        if (!options.rateBudget) return;
-        // A second or more in line for the budget (a small plan, many jobs in flight): still alive.
-        if ((await takeBudget(options.db, tenantKey, options.rateBudget)) >= 1000) await waited?.();
+        // Nothing between the token and the request (the lease is the heartbeat's): a request sent
+        // late after its token reaches the tenant together with the next one's.
+        if (options.rateBudget) await takeBudget(options.db, tenantKey, options.rateBudget);
       },
       afterResponse: async (info) => {
         options.hooks?.onResponse?.(info);
@@ -130,7 +129,7 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     leaseMs,
     backoff: options.backoff ?? { baseMs: 1000, maxMs: 60_000 },
     locks,
-    gateway: (db, rateLimited, waited) => stepGateway(options, db, rateLimited, waited),
+    gateway: (db, rateLimited) => stepGateway(options, db, rateLimited),
     secretsKey: () => options.secretsKey ?? getSecretsKey(),
     crash: options.hooks?.crash,
     log,
@@ -143,10 +142,38 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
   let claiming: Promise<unknown> = Promise.resolve();
   let crashed = false;
 
+  /**
+   * The heartbeat: while this worker lives and runs jobs, every third of the lease it renews the
+   * lease of each of them, whatever step they are in — a job can legitimately wait longer than a
+   * lease for the shared budget (free plan: 2 requests/s for 16 jobs in flight). A dead worker
+   * (crashed process, SimulatedCrash) beats no more, so its jobs are taken over one lease later.
+   */
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let beating = false;
+  function beat() {
+    if (beating || crashed) return;
+    beating = true;
+    const held = [...busy].map(([jobId, worker]) => ({ jobId, worker }));
+    renewLeases(options.db, held, leaseMs)
+      .catch((err: Error) => log.warn({ err: err.message }, "apply worker could not renew its leases"))
+      .finally(() => (beating = false));
+  }
+  /** Beats while a job is in `busy`, stops when none is (or the worker died). */
+  function keepAlive() {
+    if (busy.size > 0 && !crashed) {
+      heartbeat ??= setInterval(beat, Math.max(10, Math.floor(leaseMs / 3)));
+      heartbeat.unref?.();
+    } else if (heartbeat) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  }
+
   async function claim(slot: string) {
     const turn = claiming.then(() =>
       claimNext(options.db, slot, leaseMs, { owner: id, busy: [...busy.keys()] }).then((job) => {
         if (job) busy.set(job.id, slot);
+        keepAlive();
         return job;
       }),
     );
@@ -171,6 +198,7 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
       await failJob(runner, job, err, 0).catch(() => undefined);
     } finally {
       if (busy.get(job.id) === slot) busy.delete(job.id);
+      keepAlive();
     }
     return true;
   }

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { Resolver } from "node:dns/promises";
 import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
-import { enqueueJob } from "../apply/jobs.server";
+import { enqueueJob, modeJobKind } from "../apply/jobs.server";
 import type { OrganizationScope, OrgScope, SupportScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { Database, OrganizationDomain } from "../platform/db/schema";
@@ -134,7 +134,7 @@ export async function queueDomainAliases(
     actor,
     org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
   };
-  await enqueueJob(trx, scope, "domain-aliases", 0, {});
+  await enqueueJob(trx, scope, modeJobKind("domain-aliases"), 0, {});
 }
 
 /** An administrator adds a domain (pending until verified) and gets the record to publish. */

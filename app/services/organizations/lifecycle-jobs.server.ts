@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { z } from "zod";
-import { defineJobKind, type LockContext, type StepContext } from "../apply/kinds/job-kind";
+import { defineJobKind, type JobStep, type LockContext, type StepContext } from "../apply/kinds/job-kind";
 import { lockResource } from "../apply/locks.server";
 import type { ConnectionProtocol } from "../auth0/naming";
 import { lastAppliedConnections } from "../monitoring/applied-state.server";
@@ -136,6 +136,25 @@ export const organizationResume = defineJobKind({
   ],
 });
 
+/** The last step of a removal (either apply mode): the portal's row becomes history. */
+export function markRemoved<D>(): JobStep<D, object> {
+  return {
+    name: "removed",
+    async run({ scope }) {
+      return {
+        record: async (db) => {
+          await db
+            .updateTable("organizations")
+            .set({ status: "removed", status_changed_at: sql`now()` })
+            .where("id", "=", scope.org.id)
+            .where("status", "=", "removing")
+            .execute();
+        },
+      };
+    },
+  };
+}
+
 /** Remove: connections and the Auth0 organization deleted or detached, as the support lead chose. */
 export const organizationRemoveSchema = z.object({
   connections: z.enum(["delete", "detach"]),
@@ -171,20 +190,6 @@ export const organizationRemove = defineJobKind({
         else await gateway.detachOrganization(scope, id);
       },
     },
-    {
-      name: "removed",
-      async run({ scope }) {
-        return {
-          record: async (db) => {
-            await db
-              .updateTable("organizations")
-              .set({ status: "removed", status_changed_at: sql`now()` })
-              .where("id", "=", scope.org.id)
-              .where("status", "=", "removing")
-              .execute();
-          },
-        };
-      },
-    },
+    markRemoved<OrganizationRemoveJob>(),
   ],
 });

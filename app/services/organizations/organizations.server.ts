@@ -1,5 +1,6 @@
 import { sql, type Transaction } from "kysely";
-import { enqueueJob } from "../apply/jobs.server";
+import { enqueueJob, modeJobKind } from "../apply/jobs.server";
+import { getEnv } from "../platform/env.server";
 import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
@@ -166,7 +167,7 @@ export async function createOrganizationAs(scope: StaffScope, input: CreateOrgan
       : input.createAuth0Organization
         ? { auth0: { mode: "create" } }
         : null;
-    if (job) await enqueueJob(trx, actingFor(scope, organization), "organization-create", 0, job);
+    if (job) await enqueueJob(trx, actingFor(scope, organization), modeJobKind("organization-create"), 0, job);
     return { ok: true as const, organization };
   });
 }
@@ -230,9 +231,11 @@ export async function renameOrganization(
       target: org.slug,
       details: { from: org.name, to: name },
     });
-    const jobId = org.auth0OrgId
-      ? await enqueueJob(trx, actingFor(scope, { ...org, name }), "organization-rename", 0, { name })
-      : null;
+    // In repository mode an organization created by the portal is known in the files by its name, not an id.
+    const jobId =
+      org.auth0OrgId || getEnv().APPLY_MODE === "repository"
+        ? await enqueueJob(trx, actingFor(scope, { ...org, name }), modeJobKind("organization-rename"), 0, { name })
+        : null;
     return { ok: true as const, jobId };
   });
 }
@@ -245,7 +248,7 @@ export async function suspendOrganization(scope: StaffScope, org: OrganizationRe
   assertStaffPermission(scope, "support:orgs:manage");
   return moveStatus(scope, org, ["active"], "suspended", "organization.suspended", {}, async (trx) => {
     await signOutMembers(trx, org.id);
-    return enqueueJob(trx, actingFor(scope, org), "organization-suspend", 0, {});
+    return enqueueJob(trx, actingFor(scope, org), modeJobKind("organization-suspend"), 0, {});
   });
 }
 
@@ -257,7 +260,7 @@ export async function suspendOrganization(scope: StaffScope, org: OrganizationRe
 export async function resumeOrganization(scope: StaffScope, org: OrganizationRecord): Promise<LifecycleResult> {
   assertStaffPermission(scope, "support:orgs:manage");
   return moveStatus(scope, org, ["suspended"], "active", "organization.resumed", {}, (trx) =>
-    enqueueJob(trx, actingFor(scope, org), "organization-resume", 0, {}),
+    enqueueJob(trx, actingFor(scope, org), modeJobKind("organization-resume"), 0, {}),
   );
 }
 
@@ -278,7 +281,7 @@ export async function removeOrganization(
   const job: OrganizationRemoveJob = { connections: input.connections, auth0Organization: input.auth0Organization };
   return moveStatus(scope, org, ["active", "suspended"], "removing", "organization.removed", job, async (trx) => {
     await signOutMembers(trx, org.id);
-    return enqueueJob(trx, actingFor(scope, org), "organization-remove", 0, job);
+    return enqueueJob(trx, actingFor(scope, org), modeJobKind("organization-remove"), 0, job);
   });
 }
 

@@ -129,3 +129,16 @@ export function runDeployCommand(
     });
   });
 }
+
+/** What a commit changed: paths written (added or modified) and paths deleted. */
+export async function changesOf(dir: string, commit: string): Promise<{ written: string[]; deleted: string[] }> {
+  if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`not a commit: ${commit}`);
+  const out = await git(dir, ["show", "--no-renames", "--name-status", "--format=", commit]);
+  const written: string[] = [];
+  const deleted: string[] = [];
+  for (const line of out.split("\n").filter(Boolean)) {
+    const [status = "", path = ""] = line.split("\t");
+    (status.startsWith("D") ? deleted : written).push(path);
+  }
+  return { written, deleted };
+}

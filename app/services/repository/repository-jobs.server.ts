@@ -8,7 +8,8 @@ import { UnavailableError } from "../auth0/errors";
 import { OWNER_KEY, STAGE_KEY, VERSION_KEY } from "../auth0/gateway.server";
 import { verifiedDomainNames } from "../organizations/verified-domains.server";
 import { getEnv } from "../platform/env.server";
-import { deployDirectory, type DeployDirectory } from "./deploy-directory";
+import { existsSync } from "node:fs";
+import { deployDirectory, deployFileName, type DeployDirectory } from "./deploy-directory";
 import { commitFiles, commitOfJob, runDeployCommand } from "./git.server";
 
 /**
@@ -53,7 +54,13 @@ async function directoryOf(ctx: Context): Promise<DeployDirectory> {
     const { domain_aliases: _given, ...rest } = options;
     options = domains.length > 0 ? { ...rest, domain_aliases: domains } : rest;
   }
-  const withOrganization = desired.organization !== null && scope.org.auth0OrgId !== null;
+  // An Auth0 organization linked by id, or one this portal created in the files (known there by name).
+  const withOrganization =
+    desired.organization !== null &&
+    (scope.org.auth0OrgId !== null ||
+      existsSync(
+        join(repositorySettings().dir, `organizations/${deployFileName(gateway.organizationName(scope))}.json`),
+      ));
   return deployDirectory(
     {
       name,
@@ -97,6 +104,47 @@ async function commitMessage(ctx: Context): Promise<string> {
   return `${subject}\n\n${body}\n\nPortal-Job: ${job.id}`;
 }
 
+/** What a deploy is given: the files to import, their secrets' mappings, the commit, and what was deleted. */
+export interface DeployInput {
+  files: Record<string, string>;
+  keywords: Record<string, unknown>;
+  commit: string;
+  /** Deleted from the repository and to be deleted in Auth0, by name (SSO_PORTAL_DEPLOY_REMOVED). */
+  removed?: { connections: string[]; organizations: string[] };
+}
+
+/**
+ * Runs APPLY_DEPLOY_COMMAND with these files alone in SSO_PORTAL_DEPLOY_DIR (the command imports
+ * them without needing other organizations' secrets), the mappings in AUTH0_KEYWORD_REPLACE_MAPPINGS,
+ * and what to delete in SSO_PORTAL_DEPLOY_REMOVED; a non-zero exit or a timeout throws (retried).
+ */
+export async function deployFiles(deployCommand: string, dir: string, input: DeployInput): Promise<void> {
+  const only = await mkdtemp(join(tmpdir(), "sso-portal-deploy-"));
+  try {
+    for (const [path, content] of Object.entries(input.files)) {
+      await mkdir(dirname(join(only, path)), { recursive: true });
+      await writeFile(join(only, path), content);
+    }
+    const result = await runDeployCommand(
+      deployCommand,
+      dir,
+      {
+        AUTH0_KEYWORD_REPLACE_MAPPINGS: JSON.stringify(input.keywords),
+        SSO_PORTAL_DEPLOY_DIR: only,
+        SSO_PORTAL_COMMIT: input.commit,
+        SSO_PORTAL_DEPLOY_REMOVED: JSON.stringify(input.removed ?? { connections: [], organizations: [] }),
+      },
+      Object.values(input.keywords).flatMap((v) => (typeof v === "string" ? [v] : [JSON.stringify(v)])),
+    );
+    if (result.exitCode !== 0) {
+      const how = result.timedOut ? "timed out" : `exited with ${result.exitCode ?? "a signal"}`;
+      throw new UnavailableError(`The deploy command ${how}: ${result.output.trim().slice(-500) || "(no output)"}`);
+    }
+  } finally {
+    await rm(only, { recursive: true, force: true });
+  }
+}
+
 const steps = [
   {
     name: "commit",
@@ -113,31 +161,11 @@ const steps = [
       const { dir, deployCommand } = repositorySettings();
       if (!deployCommand) return;
       const directory = await directoryOf(ctx);
-      // This version's files alone: the command imports them without needing other organizations' secrets.
-      const only = await mkdtemp(join(tmpdir(), "sso-portal-deploy-"));
-      try {
-        for (const [path, content] of Object.entries(directory.files)) {
-          await mkdir(dirname(join(only, path)), { recursive: true });
-          await writeFile(join(only, path), content);
-        }
-        const commit = (await commitOfJob(dir, ctx.job.id)) ?? "";
-        const result = await runDeployCommand(
-          deployCommand,
-          dir,
-          {
-            AUTH0_KEYWORD_REPLACE_MAPPINGS: JSON.stringify(directory.keywords),
-            SSO_PORTAL_DEPLOY_DIR: only,
-            SSO_PORTAL_COMMIT: commit,
-          },
-          Object.values(directory.keywords).flatMap((v) => (typeof v === "string" ? [v] : [JSON.stringify(v)])),
-        );
-        if (result.exitCode !== 0) {
-          const how = result.timedOut ? "timed out" : `exited with ${result.exitCode ?? "a signal"}`;
-          throw new UnavailableError(`The deploy command ${how}: ${result.output.trim().slice(-500) || "(no output)"}`);
-        }
-      } finally {
-        await rm(only, { recursive: true, force: true });
-      }
+      await deployFiles(deployCommand, dir, {
+        files: directory.files,
+        keywords: directory.keywords,
+        commit: (await commitOfJob(dir, ctx.job.id)) ?? "",
+      });
     },
   },
 ] satisfies JobStep<Desired, object>[];

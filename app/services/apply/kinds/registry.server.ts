@@ -11,6 +11,14 @@ import {
 } from "../../organizations/lifecycle-jobs.server";
 import { domainAliasesUpdate } from "../../organizations/domain-aliases-job.server";
 import { repositoryApply, repositoryGoLive, repositoryRollBack } from "../../repository/repository-jobs.server";
+import {
+  repositoryDomainAliases,
+  repositoryOrganizationCreate,
+  repositoryOrganizationRemove,
+  repositoryOrganizationRename,
+  repositoryOrganizationResume,
+  repositoryOrganizationSuspend,
+} from "../../repository/repository-lifecycle.server";
 
 /**
  * Every kind of apply job the workers know. A new kind (organization lifecycle, go-live, …) is a
@@ -31,6 +39,12 @@ const KINDS: readonly JobKind[] = [
   repositoryApply,
   repositoryGoLive,
   repositoryRollBack,
+  repositoryDomainAliases,
+  repositoryOrganizationCreate,
+  repositoryOrganizationRename,
+  repositoryOrganizationSuspend,
+  repositoryOrganizationResume,
+  repositoryOrganizationRemove,
 ];
 
 /**
