@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
+import { demoOidcConnectionOptions, startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { enqueueStagedApply } from "~/services/go-live/stages.server";
 import { drained, systemScope } from "../support/apply-fixtures";
 import { axeViolations } from "../support/browser";
@@ -60,13 +60,7 @@ async function stageOidc(version: number) {
       strategy: "oidc",
       version,
       displayName: "Globex",
-      options: {
-        type: "back_channel",
-        discovery_url: idps.oidc.discoveryUrl,
-        client_id: idps.oidc.client.clientId,
-        client_secret: idps.oidc.client.clientSecret,
-        scope: "openid profile email",
-      },
+      options: demoOidcConnectionOptions(idps.oidc),
     },
   });
   await drained(e2e.portal.database.db);
