@@ -12,7 +12,7 @@ import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
 import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
 import { call } from "../../harness/portal-requests";
 import { localTenantConfig } from "../../server/local-tenant-config";
-import { createOrganizations, drained, samlOptions, systemScope } from "../support/apply-fixtures";
+import { createOrganizations, desiredSaml, drained, samlOptions, systemScope } from "../support/apply-fixtures";
 import { startHarness, type Harness } from "../support/local-tenant-contract";
 import { startPortalProcess, type PortalProcess } from "../support/portal-process";
 import { createTestDatabase, onPGlite, type TestDatabase } from "../support/test-database";
@@ -132,18 +132,14 @@ describeOnPostgres(title, () => {
     );
     for (const version of [1, 2])
       for (const org of orgs)
-        await enqueueApply(database.db, systemScope(org), {
-          connection: {
-            protocol: "saml",
-            strategy: "samlp",
-            version,
-            displayName: `${org.name} v${version}`,
-            options: samlOptions(org.slug, version),
-            managedOptionKeys: ["signInEndpoint", "signOutEndpoint", "signSAMLRequest", "domain_aliases"],
-          },
-          enabledClients: [PORTAL_CLIENT_ID],
-          organization: { assignMembershipOnLogin: version === 2, showAsButton: false },
-        });
+        await enqueueApply(
+          database.db,
+          systemScope(org),
+          desiredSaml(org, version, [PORTAL_CLIENT_ID], {
+            assignMembershipOnLogin: version === 2,
+            showAsButton: false,
+          }),
+        );
     // What every instance of one deployment shares: the database, the tenant, the secrets.
     const spec = {
       databaseUrl: database.url!,
