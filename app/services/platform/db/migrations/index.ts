@@ -14,6 +14,7 @@ import * as m012 from "./012-security-log";
 import * as m013 from "./013-organization-lifecycle";
 import * as m014 from "./014-domain-recheck";
 import * as m015 from "./015-oidc-discovery-monitoring";
+import * as m016 from "./016-page-indexes";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   "013-organization-lifecycle": m013,
   "014-domain-recheck": m014,
   "015-oidc-discovery-monitoring": m015,
+  "016-page-indexes": m016,
 };
