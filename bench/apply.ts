@@ -31,6 +31,7 @@ import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../local-tenant/seed";
 import { startLocalTenant } from "../local-tenant/server";
 import { localTenantConfig } from "../server/local-tenant-config";
 import { fetchManagementToken } from "../local-tenant/management-token";
+import { drained } from "../harness/apply-queue";
 
 const { values } = parseArgs({
   options: {
@@ -180,15 +181,7 @@ async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise")
     }
     const started = Date.now();
     for (const w of workers) w.start();
-    for (;;) {
-      const open = await db
-        .selectFrom("apply_jobs")
-        .select((eb) => eb.fn.countAll<string>().as("n"))
-        .where("status", "in", ["queued", "running"])
-        .executeTakeFirstOrThrow();
-      if (Number(open.n) === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await drained(db, Number.POSITIVE_INFINITY, 100);
     const lastResponse = Math.max(...seen.map((s) => s.at));
     const drainSeconds = (lastResponse - started) / 1000;
     await Promise.all(workers.map((w) => w.stop()));

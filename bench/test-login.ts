@@ -16,13 +16,12 @@ import "./quiet-env";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { sql } from "kysely";
 import { startDemoIdps } from "../local-tenant/demo-idps/index";
+import { sessionCookieFor } from "../harness/portal-requests";
 import { ensureBuilt } from "../server/build";
 import { startPortal } from "../server/portal";
-import { HttpBrowser, hiddenInput } from "../harness/http-browser";
+import { demoSamlIdpLogin, HttpBrowser, samlPostForm } from "../harness/http-browser";
 import { enqueueStagedApply } from "~/services/go-live/stages.server";
-import { createSession } from "~/services/identity/session.server";
 import { openMigrated } from "~/services/platform/db.server";
 
 const { values } = parseArgs({
@@ -59,33 +58,19 @@ for (;;) {
   if (!open) break;
   await new Promise((r) => setTimeout(r, 20));
 }
-const alice = await db
-  .selectFrom("users")
-  .select("id")
-  .where(sql`lower(email)`, "=", "alice@acme.test")
-  .executeTakeFirstOrThrow();
-const session = (await createSession(alice.id, { emailVerified: true })).setCookie.split(";")[0]!;
+// Signed in as Alice, Acme's administrator, without the login page (the sign-in is not what is measured).
+const session = await sessionCookieFor(db, "alice@acme.test");
 
 /** Through the demo SAML IdP from `start` until `done(url)`; returns the URL reached. */
 async function samlSignIn(browser: HttpBrowser, start: string, done: (u: string) => boolean): Promise<string> {
   const toIdp = await browser.follow(start, (u) => u.startsWith(idps.saml.url) && u.includes("/sso?"));
   const loginPage = await browser.follow(toIdp.url, () => false);
   const html = await loginPage.res!.text();
-  const posted = await browser.request(`${idps.saml.url}/sso/login`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      request: hiddenInput(html, "request")!,
-      email: "ada@saml-idp.test",
-      password: idps.saml.password,
-      behaviour: "none",
-    }),
-  });
-  const form = await posted.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(form)![1]!.replace(/&amp;/g, "&");
+  const posted = await demoSamlIdpLogin(browser, idps.saml, html, "ada@saml-idp.test");
+  const form = samlPostForm(await posted.text());
   const back = await browser.submit(
-    action,
-    { SAMLResponse: hiddenInput(form, "SAMLResponse")!, RelayState: hiddenInput(form, "RelayState")! },
+    form.action,
+    { SAMLResponse: form.SAMLResponse, RelayState: form.RelayState },
     done,
   );
   return back.url;

@@ -86,3 +86,36 @@ export function hiddenInput(html: string, name: string): string | undefined {
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">");
 }
+
+/**
+ * Signs in on the demo SAML IdP's login page (its HTML `loginPage`) as `email`, with a test
+ * misbehaviour ("none" for a good response) or "cancel"; returns the IdP's answer, whose
+ * auto-posting form `samlPostForm` reads.
+ */
+export async function demoSamlIdpLogin(
+  browser: HttpBrowser,
+  idp: { url: string; password: string },
+  loginPage: string,
+  email: string,
+  behaviour = "none",
+): Promise<Response> {
+  return browser.request(`${idp.url}/sso/login`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      request: hiddenInput(loginPage, "request")!,
+      email,
+      password: idp.password,
+      ...(behaviour === "cancel" ? { cancel: "1" } : { behaviour }),
+    }),
+  });
+}
+
+/** The form a SAML IdP's page posts by itself to the service provider: where, and the SAML fields. */
+export function samlPostForm(html: string): { action: string; SAMLResponse: string; RelayState: string } {
+  return {
+    action: /<form method="post" action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, "&"),
+    SAMLResponse: hiddenInput(html, "SAMLResponse")!,
+    RelayState: hiddenInput(html, "RelayState")!,
+  };
+}

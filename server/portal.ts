@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startDemoIdps, type DemoIdps } from "../local-tenant/demo-idps/index";
 import { startLocalTenant, type LocalTenant } from "../local-tenant/server";
+import type { RateLimitPreset } from "../local-tenant/context";
 import {
   closeDatabase,
   getDatabase,
@@ -15,7 +16,7 @@ import {
 import { seedLocalMode } from "~/services/identity/local-seed.server";
 import { installRuntime } from "~/services/platform/runtime.server";
 import { localTenantConfig } from "./local-tenant-config";
-import { getTenantConfig } from "~/services/platform/tenant-config.server";
+import { getTenantConfig, type TenantConfig } from "~/services/platform/tenant-config.server";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { startApplyWorker } from "~/services/apply/worker.server";
 import { startOperationsScheduler } from "~/services/monitoring/jobs.server";
@@ -42,6 +43,12 @@ export interface StartPortalOptions {
     /** Also start the demo SAML and OIDC IdPs on these ports (npm start: 4020 and 4030). */
     demoIdps?: { samlPort: number; oidcPort: number };
   };
+  /**
+   * Local mode against a local tenant that runs elsewhere (another instance's or a test's),
+   * instead of starting one: its tenant config and Management API rate-limit preset. Several
+   * instances on one database and one tenant (tests/integration/two-instances.test.ts).
+   */
+  attachTenant?: { config: TenantConfig; rateLimit: RateLimitPreset };
   secure?: boolean;
   /** Which proxies' forwarded headers are believed; default TRUST_PROXY (none). */
   trustProxy?: TrustProxy;
@@ -104,18 +111,20 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
     }
 
     // Every part built: installed for the route modules and services in one step.
+    const localTenant = tenant ? localTenantConfig(tenant) : options.attachTenant?.config;
+    const rateLimit = tenant ? tenant.context.rateLimit : options.attachTenant?.rateLimit;
     installRuntime({
       publicUrl: url,
-      localTenant: tenant ? localTenantConfig(tenant) : undefined,
+      localTenant,
       database: "open" in options.database ? options.database.open : await openMigrated(options.database),
       databaseTarget: "open" in options.database ? undefined : options.database,
     });
     const { db } = await getDatabase();
     // Local mode's demo organizations and memberships (issue 5), idempotent.
-    if (options.localTenant) await seedLocalMode();
+    if (localTenant) await seedLocalMode();
     // Local mode: the apply worker runs in-process (production runs it wherever it likes).
-    if (tenant) {
-      const rateBudget = AUTH0_RATE_LIMITS[tenant.context.rateLimit];
+    if (localTenant && rateLimit) {
+      const rateBudget = AUTH0_RATE_LIMITS[rateLimit];
       applyWorker = startApplyWorker({
         db,
         tenant: getTenantConfig(),
@@ -135,7 +144,7 @@ export async function startPortal(options: StartPortalOptions): Promise<RunningP
       clientDir: CLIENT_DIR,
       secure: options.secure ?? false,
       // Local mode sends 127.0.0.1 and other names of this machine to the registered URL's host.
-      localMode: options.localTenant !== undefined,
+      localMode: localTenant !== undefined,
       trustProxy: options.trustProxy ?? getEnv().trustProxy,
     });
     startup.ready(app);

@@ -31,10 +31,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const scope = await requireOrgMember(request, params.slug);
   // Outcomes first: reading them moves a change whose apply job finished, which the status reflects.
   const changes = await loadChangeOutcomes(scope, 3);
-  const status = await getSsoStatus(scope);
+  // Then the rest at once (its queries are independent of each other).
+  const [status, cert] = await Promise.all([getSsoStatus(scope), liveCertificateExpiry(scope)]);
   const { draft, applied } = status;
   const c = draft?.configuration;
-  const cert = await liveCertificateExpiry(scope);
   const now = new Date();
   return {
     org: { slug: scope.org.slug, name: scope.org.name },

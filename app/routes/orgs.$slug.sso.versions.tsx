@@ -4,7 +4,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { ChangeOutcome } from "~/components/change-outcome";
 import { useChangeRevalidation } from "~/components/change-status";
 import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
-import { Time } from "~/components/time";
+import { versionItems, VersionsTable } from "~/components/versions-table";
 import { restoreSchema } from "~/forms/changes";
 import { redirectWithFlash } from "~/forms/flash.server";
 import { parseSubmission, readSubmission, refuse } from "~/forms/parse.server";
@@ -17,7 +17,8 @@ import { orgRoleCan } from "~/services/identity/permissions";
 
 /**
  * /orgs/<slug>/sso/versions — every configuration applied for the organization, newest first (who
- * submitted it, who approved it, what changed); "Restore this version" makes a new change request
+ * submitted it, who approved it, what changed; a version support took from Auth0 says so, with who
+ * accepted it and when); "Restore this version" makes a new change request
  * from an earlier one, under the same review policies. Nothing is overwritten in place.
  */
 
@@ -28,7 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     slug: scope.org.slug,
     canManage: orgRoleCan(scope.role, "org:sso:manage"),
     changes,
-    versions: versions.map((v) => ({ ...v, appliedAt: v.appliedAt?.toISOString() ?? null })),
+    versions: versionItems(versions),
   };
 }
 
@@ -88,44 +89,21 @@ export default function Versions() {
             Nothing has been applied yet. Versions appear here once a change is approved and applied.
           </p>
         ) : (
-          <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">What changed</th>
-                  <th scope="col">Submitted by</th>
-                  <th scope="col">Approved by</th>
-                  <th scope="col">Applied</th>
-                  {canManage ? <th scope="col">Actions</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {versions.map((v) => (
-                  <tr key={v.version}>
-                    <td>
-                      <strong>{v.version}</strong> {v.live ? <span className="badge ok">Live</span> : null}{" "}
-                      {v.staged ? <span className="badge warn">On the test connection</span> : null}
-                      <p className="hint">{v.protocol.toUpperCase()}</p>
-                    </td>
-                    <td>{v.summary}</td>
-                    <td>{v.author}</td>
-                    <td>{v.approvedBy ?? "—"}</td>
-                    <td>{v.appliedAt ? <Time value={v.appliedAt} /> : "—"}</td>
-                    {canManage ? (
-                      <td>
-                        {v.staged ? (
-                          <Link to={`/orgs/${slug}/sso/live`}>Test it or go live</Link>
-                        ) : (
-                          <Restore version={v.version} />
-                        )}
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <VersionsTable
+            versions={versions}
+            actions={
+              canManage
+                ? (v) =>
+                    v.staged ? (
+                      <Link to={`/orgs/${slug}/sso/live`}>Test it or go live</Link>
+                    ) : v.source === "change-request" ? (
+                      <Restore version={v.version} />
+                    ) : (
+                      "—"
+                    )
+                : undefined
+            }
+          />
         )}
       </section>
     </div>

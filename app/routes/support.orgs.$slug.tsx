@@ -20,6 +20,8 @@ import { listJobs } from "~/services/apply/jobs.server";
 import { readAuditLog } from "~/services/audit/audit-log.server";
 import { expiryStage, expiryTone } from "~/services/monitoring/certificate-expiry";
 import { acceptAuth0Version, reapplyOurVersion } from "~/services/monitoring/drift.server";
+import { listVersions } from "~/services/change-requests/queries.server";
+import { versionItems, VersionsTable } from "~/components/versions-table";
 import { organizationMonitoring } from "~/services/monitoring/health.server";
 import { requireSupport } from "~/services/identity/guards.server";
 import {
@@ -68,13 +70,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const scope = await requireSupport(request);
   const org = await organizationOf(scope, params.slug);
   const acting = actingFor(scope, org);
-  const [members, links, domains, jobs, monitoring, history] = await Promise.all([
+  const [members, links, domains, jobs, monitoring, history, versions] = await Promise.all([
     listOrganizationMembers(scope, org),
     listPendingInvitationsOf(scope, org.id),
     listDomains(acting),
     listJobs(await getDb(), acting, 10),
     organizationMonitoring(scope, org.id),
     readAuditLog(scope, { org: org.slug }, { limit: 20 }),
+    listVersions(acting),
   ]);
   const now = new Date();
   return {
@@ -97,6 +100,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         }
       : null,
     history: history.rows,
+    versions: versionItems(versions),
     moreHistory: Boolean(history.next),
     members: members.map((m) => ({ ...m, since: m.since.toISOString() })),
     links: links.map(pendingSetupLink),
@@ -389,7 +393,8 @@ function Lifecycle({ org }: { org: Data["org"] }) {
 }
 
 export default function SupportOrganization() {
-  const { org, can, members, links, domains, jobs, health, history, moreHistory } = useLoaderData<typeof loader>();
+  const { org, can, members, links, domains, jobs, health, history, moreHistory, versions } =
+    useLoaderData<typeof loader>();
   const status = STATUS_LABEL[org.status];
   return (
     <section className="stack" aria-labelledby="org-title">
@@ -513,6 +518,15 @@ export default function SupportOrganization() {
               ))}
             </tbody>
           </table>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="versions-title">
+        <h3 id="versions-title">Applied versions</h3>
+        {versions.length === 0 ? (
+          <p className="empty-state">Nothing has been applied yet.</p>
+        ) : (
+          <VersionsTable versions={versions} />
         )}
       </section>
 

@@ -47,3 +47,14 @@ export async function startDemoIdps(opts: {
     },
   };
 }
+
+/** Options of an Auth0 OIDC connection to the demo OIDC IdP: back channel, its client and secret. */
+export function demoOidcConnectionOptions(oidc: DemoOidcIdp) {
+  return {
+    type: "back_channel",
+    discovery_url: oidc.discoveryUrl,
+    client_id: oidc.client.clientId,
+    client_secret: oidc.client.clientSecret,
+    scope: "openid profile email",
+  };
+}

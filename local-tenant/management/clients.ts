@@ -4,7 +4,7 @@ import type { TenantContext } from "../context.js";
 import { randomAlnum, type TenantClient } from "../store.js";
 import { handler } from "./async-handler.js";
 import { ApiError, invalidBody, zodToApiError } from "./errors.js";
-import { checkpointPage, offsetPage, parseQuery, project, queryBool, queryInt } from "./pagination.js";
+import { parseQuery, project, queryBool, queryInt, sendList } from "./pagination.js";
 import { requireScope, tokenOf } from "./tokens.js";
 
 /**
@@ -82,18 +82,11 @@ export function clientsRouter(ctx: TenantContext): Router {
         items = items.filter((c) => types.includes(c.app_type));
       }
       const view = (c: TenantClient) => project(clientToApi(ctx, c, withSecret(res)), q.fields, q.include_fields);
-      if (q.take !== undefined || q.from !== undefined) {
-        const { page, next } = checkpointPage(items, (c) => c.client_id, q.from, q.take ?? 50);
-        res.json({ clients: page.map(view), ...(next ? { next } : {}) });
-        return;
-      }
-      const perPage = q.per_page || 50;
-      const { start, limit, total, page } = offsetPage(items, q.page ?? 0, perPage);
-      if (q.include_totals) {
-        res.json({ start, limit, total, clients: page.map(view) });
-        return;
-      }
-      res.json((q.page === undefined && q.per_page === undefined ? items : page).map(view));
+      sendList(res, "clients", items, view, q, {
+        perPage: q.per_page || 50,
+        idOf: (c) => c.client_id,
+        wholeWhenUnpaged: true,
+      });
     }),
   );
 

@@ -4,7 +4,7 @@ import type { TenantContext } from "../context.js";
 import { randomAlnum, type TenantConnection } from "../store.js";
 import { handler } from "./async-handler.js";
 import { ApiError, invalidBody, notFound, zodToApiError } from "./errors.js";
-import { checkpointPage, offsetPage, parseQuery, project, queryBool, queryInt } from "./pagination.js";
+import { checkpointPage, parseQuery, project, queryBool, queryInt, sendList } from "./pagination.js";
 import { deriveSamlOptions, type MetadataFetcher } from "./saml-metadata.js";
 import { CONNECTION_STRATEGIES, LIST_STRATEGIES } from "./strategies.js";
 import { requireScope, tokenOf } from "./tokens.js";
@@ -214,18 +214,11 @@ export function connectionsRouter(ctx: TenantContext, opts: ConnectionsRouterOpt
       if (q.name !== undefined) items = items.filter((c) => c.name === q.name);
       const withOptions = canReadOptions(res);
       const view = (c: TenantConnection) => project(connectionToApi(c, withOptions), q.fields, q.include_fields);
-      if (q.take !== undefined || q.from !== undefined) {
-        const { page, next } = checkpointPage(items, (c) => c.id, q.from, q.take ?? 50);
-        res.json({ connections: page.map(view), ...(next ? { next } : {}) });
-        return;
-      }
-      const perPage = q.per_page ?? 100;
-      const { start, limit, total, page } = offsetPage(items, q.page ?? 0, perPage);
-      if (q.include_totals) {
-        res.json({ start, limit, total, connections: page.map(view) });
-        return;
-      }
-      res.json((q.page === undefined && q.per_page === undefined ? items : page).map(view));
+      sendList(res, "connections", items, view, q, {
+        perPage: q.per_page ?? 100,
+        idOf: (c) => c.id,
+        wholeWhenUnpaged: true,
+      });
     }),
   );
 

@@ -4,7 +4,7 @@ import type { TenantContext } from "../context.js";
 import { randomAlnum, type TenantOrganization, type TenantOrganizationConnection } from "../store.js";
 import { handler } from "./async-handler.js";
 import { ApiError, invalidBody, notFound, zodToApiError } from "./errors.js";
-import { checkpointPage, offsetPage, parseQuery, queryBool, queryInt } from "./pagination.js";
+import { parseQuery, queryBool, queryInt, sendList } from "./pagination.js";
 import { requireScope } from "./tokens.js";
 
 /** /api/v2/organizations (list, get, get by name, create, update, delete) and their enabled_connections. */
@@ -171,17 +171,7 @@ export function organizationsRouter(ctx: TenantContext): Router {
         const dir = order === "-1" ? -1 : 1;
         items = [...items].sort((a, b) => (a[field] < b[field] ? -dir : a[field] > b[field] ? dir : 0));
       }
-      if (q.take !== undefined || q.from !== undefined) {
-        const { page, next } = checkpointPage(items, (o) => o.id, q.from, q.take ?? 50);
-        res.json({ organizations: page.map(organizationToApi), ...(next ? { next } : {}) });
-        return;
-      }
-      const { start, limit, total, page } = offsetPage(items, q.page ?? 0, q.per_page ?? 50);
-      if (q.include_totals) {
-        res.json({ start, limit, total, organizations: page.map(organizationToApi) });
-        return;
-      }
-      res.json(page.map(organizationToApi));
+      sendList(res, "organizations", items, organizationToApi, q, { perPage: q.per_page ?? 50, idOf: (o) => o.id });
     }),
   );
 
@@ -285,12 +275,9 @@ export function organizationsRouter(ctx: TenantContext): Router {
     handler((req, res) => {
       const q = parseQuery(listConnectionsQuery, req);
       const org = findOrg(req);
-      const { start, limit, total, page } = offsetPage(org.enabled_connections, q.page ?? 0, q.per_page ?? 50);
-      if (q.include_totals) {
-        res.json({ start, limit, total, enabled_connections: page.map(orgConnectionToApi) });
-        return;
-      }
-      res.json(page.map(orgConnectionToApi));
+      sendList(res, "enabled_connections", org.enabled_connections, orgConnectionToApi, q, {
+        perPage: q.per_page ?? 50,
+      });
     }),
   );
 

@@ -1,4 +1,4 @@
-import type { Request } from "express";
+import type { Request, Response } from "express";
 import { z } from "zod";
 import { invalidQuery, zodToApiError } from "./errors.js";
 
@@ -72,4 +72,41 @@ export function project<T extends Record<string, unknown>>(
   );
   const include = includeFields ?? true;
   return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.has(k) === include)) as Partial<T>;
+}
+
+/** The paging parameters a list query may carry (each endpoint's schema says which it accepts). */
+export interface ListQuery {
+  page?: number;
+  per_page?: number;
+  include_totals?: boolean;
+  take?: number;
+  from?: string;
+}
+
+/**
+ * Answers a list request in the shape its query asks for: a checkpoint page `{<key>, next?}`
+ * with take/from (where the endpoint has them: `idOf`), an offset page with totals, or a bare
+ * array — of the offset page, or of the whole list when neither page nor per_page is given and
+ * `wholeWhenUnpaged` (as Auth0's clients and connections lists do).
+ */
+export function sendList<T>(
+  res: Response,
+  key: string,
+  items: T[],
+  view: (item: T) => unknown,
+  q: ListQuery,
+  options: { perPage: number; idOf?: (item: T) => string; wholeWhenUnpaged?: boolean },
+): void {
+  if (options.idOf && (q.take !== undefined || q.from !== undefined)) {
+    const { page, next } = checkpointPage(items, options.idOf, q.from, q.take ?? 50);
+    res.json({ [key]: page.map(view), ...(next ? { next } : {}) });
+    return;
+  }
+  const { start, limit, total, page } = offsetPage(items, q.page ?? 0, options.perPage);
+  if (q.include_totals) {
+    res.json({ start, limit, total, [key]: page.map(view) });
+    return;
+  }
+  const unpaged = q.page === undefined && q.per_page === undefined;
+  res.json((options.wholeWhenUnpaged && unpaged ? items : page).map(view));
 }

@@ -1,9 +1,8 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
+import { beforeAll, describe, expect, it } from "vitest";
 import { call, sessionCookieFor } from "../support/auth";
-import { axeViolations, launchChromium } from "../support/browser";
-import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+import { axeViolations } from "../support/browser";
+import { hydrated, portalInBrowser } from "../support/e2e";
+import { newCheckedPage } from "../support/portal";
 
 /**
  * Findings 6 and 7 of the security review of 2026-12-06 as people see them: the audit log in
@@ -12,42 +11,28 @@ import { newCheckedPage, startTestPortal, type TestPortal } from "../support/por
  * the home page's way in.
  */
 
-let portal: TestPortal;
-let browser: Browser;
+const e2e = portalInBrowser();
 
 beforeAll(async () => {
-  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
   // Globex's administrator tries Acme's page: support's business, never Acme's.
-  const bob = await sessionCookieFor(portal.database.db, "bob@globex.test");
-  expect((await call(portal.url, "/orgs/acme", { cookie: bob })).status).toBe(404);
+  const bob = await sessionCookieFor(e2e.portal.database.db, "bob@globex.test");
+  expect((await call(e2e.portal.url, "/orgs/acme", { cookie: bob })).status).toBe(404);
   for (const name of ["zeta Industries", "Beta"])
-    await portal.database.db
+    await e2e.portal.database.db
       .insertInto("organizations")
       .values({ slug: name.split(" ")[0]!.toLowerCase(), name, auth0_org_id: null })
       .execute();
 });
-afterAll(async () => {
-  await browser?.close();
-  await portal?.stop();
-});
-
-async function signIn(page: Page, email: string, path: string) {
-  await page.goto(`${portal.url}${path}`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(DEFAULT_DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.waitForURL(`${portal.url}${path}`);
-  await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
-}
 
 describe("an administrator's pages", () => {
   it("copies a new setup link with one click, reads the audit log in words and filters it", async () => {
-    const context = await browser.newContext();
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(portal.url).origin });
-    const { page, problems } = await newCheckedPage(browser);
+    const context = await e2e.browser.newContext();
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(e2e.portal.url).origin });
+    const { page, problems } = await newCheckedPage(e2e.browser);
     await page.close();
     const own = await context.newPage();
-    await signIn(own, "alice@acme.test", "/orgs/acme/links");
+    await e2e.signIn(own, "/orgs/acme/links", "alice@acme.test");
+    await hydrated(own);
     const form = own.locator("form", { has: own.getByRole("button", { name: "Create setup link" }) });
     await form.getByRole("button", { name: "Create setup link" }).click();
     const shown = own.getByRole("group", { name: /^Setup link/ });
@@ -59,7 +44,7 @@ describe("an administrator's pages", () => {
     expect(await own.evaluate(() => navigator.clipboard.readText())).toBe(url);
     await own.screenshot({ path: "test-results/setup-link-copy.png", fullPage: true });
 
-    await own.goto(`${portal.url}/orgs/acme/audit`);
+    await own.goto(`${e2e.portal.url}/orgs/acme/audit`);
     const events = own.locator("table.audit-events");
     await events.getByText("Alice Admin created a setup link for a viewer").first().waitFor();
     expect(await events.textContent()).not.toContain("Bob");
@@ -88,11 +73,11 @@ describe("an administrator's pages", () => {
     expect(await axeViolations(own)).toEqual([]);
     await own.screenshot({ path: "test-results/audit-log-filtered.png", fullPage: true });
     await own.getByRole("link", { name: "Clear filters" }).click();
-    await own.waitForURL(`${portal.url}/orgs/acme/audit`);
+    await own.waitForURL(`${e2e.portal.url}/orgs/acme/audit`);
 
     // A phone: the members table stays on the screen.
     await own.setViewportSize({ width: 390, height: 844 });
-    await own.goto(`${portal.url}/orgs/acme`);
+    await own.goto(`${e2e.portal.url}/orgs/acme`);
     await own.getByRole("heading", { name: "Members" }).waitFor();
     const overflow = await own.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
@@ -100,7 +85,7 @@ describe("an administrator's pages", () => {
     expect(table!.x + table!.width).toBeLessThanOrEqual(390);
     await own.screenshot({ path: "test-results/members-390.png", fullPage: true });
     // The home page's way in for a member: the organization's single sign-on page.
-    await own.goto(portal.url);
+    await own.goto(e2e.portal.url);
     const wayIn = own.getByRole("link", { name: "Single sign-on for Acme" });
     expect(await wayIn.getAttribute("href")).toBe("/orgs/acme/sso");
     expect(problems).toEqual([]);
@@ -110,13 +95,15 @@ describe("an administrator's pages", () => {
 
 describe("the support console and the home page", () => {
   it("shows the security log, an aligned 'Add an organization', organizations in reading order, and a way in", async () => {
-    const { page, problems } = await newCheckedPage(browser);
+    const { page, problems } = await newCheckedPage(e2e.browser);
     // Signed out, the home page offers the way in.
-    await page.goto(portal.url);
+    await page.goto(e2e.portal.url);
     await page.getByRole("heading", { name: "Start here" }).waitFor();
     expect(await page.getByRole("link", { name: "Sign in" }).count()).toBeGreaterThan(0);
 
-    await signIn(page, "lena@vendor.test", "/support");
+    await e2e.signIn(page, "/support", "lena@vendor.test");
+
+    await hydrated(page);
     const names = await page.locator("section[aria-labelledby=orgs-title] tbody tr td:first-child").allTextContents();
     expect(names).toEqual(["Acme", "Beta", "Globex", "zeta Industries"]);
     const add = page.getByRole("form", { name: "Add an organization" });
@@ -128,14 +115,14 @@ describe("the support console and the home page", () => {
     await page.screenshot({ path: "test-results/support-orgs.png", fullPage: true });
 
     await page.getByRole("link", { name: "Security log" }).click();
-    await page.waitForURL(`${portal.url}/support/security`);
+    await page.waitForURL(`${e2e.portal.url}/support/security`);
     const row = page.locator("tr", { hasText: "Bob Builder was refused opening /orgs/acme" });
     await row.waitFor();
     expect(await row.textContent()).toContain("Acme");
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: "test-results/security-log.png", fullPage: true });
 
-    await page.goto(portal.url);
+    await page.goto(e2e.portal.url);
     expect(await page.getByRole("link", { name: "Support console" }).count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
     await page.context().close();

@@ -1,41 +1,18 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashPassword } from "../../local-tenant/passwords";
-import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
-import { axeViolations, launchChromium } from "../support/browser";
-import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+import { describe, expect, it } from "vitest";
+import { axeViolations } from "../support/browser";
+import { hydrated, portalInBrowser } from "../support/e2e";
+import { addTenantPasswordUser, newCheckedPage } from "../support/portal";
 
-let portal: TestPortal;
-let browser: Browser;
-
-beforeAll(async () => {
-  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await portal?.stop();
-});
-
-/** On the tenant's universal login page: fill in and continue. */
-async function signInOnTenantPage(page: Page, email: string, password: string) {
-  expect(page.url().startsWith(portal.tenant!.url)).toBe(true);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-}
-
-async function hydrated(page: Page) {
-  await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
-}
+const e2e = portalInBrowser();
 
 describe("signing in as the seeded people", () => {
   it("Alice signs in through the tenant's login page, sees Acme, cannot reach Globex, and signs out", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await page.goto(`${portal.url}/orgs/acme`);
-    await signInOnTenantPage(page, "alice@acme.test", DEFAULT_DEMO_PASSWORD);
-    await page.waitForURL(`${portal.url}/orgs/acme`);
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await page.goto(`${e2e.portal.url}/orgs/acme`);
+    await e2e.signInOnTenantPage(page, "alice@acme.test");
+    await page.waitForURL(`${e2e.portal.url}/orgs/acme`);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Acme");
     const members = page.getByRole("table").first();
     expect(await members.textContent()).toContain("victor@acme.test");
@@ -54,31 +31,31 @@ describe("signing in as the seeded people", () => {
     expect(new URL(page.url()).pathname).toBe("/orgs/acme/audit");
     expect(await axeViolations(page)).toEqual([]);
 
-    const globex = await page.goto(`${portal.url}/orgs/globex`);
+    const globex = await page.goto(`${e2e.portal.url}/orgs/globex`);
     expect(globex?.status()).toBe(404);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
     expect(await page.content()).not.toContain("bob@globex.test");
-    const support = await page.goto(`${portal.url}/support`);
+    const support = await page.goto(`${e2e.portal.url}/support`);
     expect(support?.status()).toBe(404);
 
-    await page.goto(`${portal.url}/orgs/acme`);
+    await page.goto(`${e2e.portal.url}/orgs/acme`);
     await hydrated(page);
     await page.getByRole("button", { name: "Sign out" }).click();
-    await page.waitForURL(`${portal.url}/signed-out`);
+    await page.waitForURL(`${e2e.portal.url}/signed-out`);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("You are signed out");
-    const after = await page.goto(`${portal.url}/orgs/acme`);
+    const after = await page.goto(`${e2e.portal.url}/orgs/acme`);
     // The tenant's session ended too: its login page asks again.
-    expect(after?.url().startsWith(portal.tenant!.url), page.url()).toBe(true);
+    expect(after?.url().startsWith(e2e.portal.tenant!.url), page.url()).toBe(true);
     expect(await page.getByLabel("Password").isVisible()).toBe(true);
     expect(problems).toEqual([]);
     await page.context().close();
   });
 
   it("Victor, a viewer, sees Acme's members but no setup links, audit log or member actions", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await page.goto(`${portal.url}/auth/login?returnTo=${encodeURIComponent("/orgs/acme")}`);
-    await signInOnTenantPage(page, "victor@acme.test", DEFAULT_DEMO_PASSWORD);
-    await page.waitForURL(`${portal.url}/orgs/acme`);
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await page.goto(`${e2e.portal.url}/auth/login?returnTo=${encodeURIComponent("/orgs/acme")}`);
+    await e2e.signInOnTenantPage(page, "victor@acme.test");
+    await page.waitForURL(`${e2e.portal.url}/orgs/acme`);
     expect(await page.getByRole("heading", { name: "Members" }).isVisible()).toBe(true);
     expect(await page.getByRole("heading", { name: "Setup links" }).count()).toBe(0);
     expect(await page.getByRole("heading", { name: "Audit log" }).count()).toBe(0);
@@ -87,9 +64,9 @@ describe("signing in as the seeded people", () => {
     expect(await sections.getByRole("link").allTextContents()).toEqual(["Members", "Single sign-on", "Domains"]);
     expect(await page.getByRole("button", { name: /Remove/ }).count()).toBe(0);
     // Typing the address of an administrator's section does not show it either.
-    expect((await page.goto(`${portal.url}/orgs/acme/links`))?.status()).toBe(403);
+    expect((await page.goto(`${e2e.portal.url}/orgs/acme/links`))?.status()).toBe(403);
     expect(await page.content()).not.toContain("/invites/");
-    expect((await page.goto(`${portal.url}/orgs/acme/audit`))?.status()).toBe(403);
+    expect((await page.goto(`${e2e.portal.url}/orgs/acme/audit`))?.status()).toBe(403);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("You can't do that here");
     // The browser logs each refused page: exactly those two, nothing else.
     expect(problems).toEqual([expect.stringMatching(/status of 403/), expect.stringMatching(/status of 403/)]);
@@ -108,16 +85,16 @@ describe("a crafted sign-in link (security review 2026-12-06)", () => {
     await new Promise<void>((r) => attacker.listen(0, "127.0.0.1", () => r()));
     const { port } = attacker.address() as AddressInfo;
     try {
-      const crafted = `${portal.url}/auth/login?returnTo=${encodeURIComponent(`/..//127.0.0.1:${port}/pwned.html`)}`;
-      const { page, problems } = await newCheckedPage(browser);
+      const crafted = `${e2e.portal.url}/auth/login?returnTo=${encodeURIComponent(`/..//127.0.0.1:${port}/pwned.html`)}`;
+      const { page, problems } = await newCheckedPage(e2e.browser);
       await page.goto(crafted);
-      await signInOnTenantPage(page, "bob@globex.test", DEFAULT_DEMO_PASSWORD);
-      await page.waitForURL(`${portal.url}/orgs/globex`);
+      await e2e.signInOnTenantPage(page, "bob@globex.test");
+      await page.waitForURL(`${e2e.portal.url}/orgs/globex`);
       expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Globex");
       // Signed in at the tenant now: the same link answers at once, with no click.
       await page.goto(crafted);
-      await page.waitForURL(`${portal.url}/orgs/globex`);
-      expect(new URL(page.url()).origin).toBe(new URL(portal.url).origin);
+      await page.waitForURL(`${e2e.portal.url}/orgs/globex`);
+      expect(new URL(page.url()).origin).toBe(new URL(e2e.portal.url).origin);
       expect(hits).toEqual([]);
       expect(problems).toEqual([]);
       await page.context().close();
@@ -129,12 +106,12 @@ describe("a crafted sign-in link (security review 2026-12-06)", () => {
 
 describe("vendor staff", () => {
   it("Sam signs in from the home page, lands on the support console and cannot issue links", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await page.goto(portal.url);
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await page.goto(e2e.portal.url);
     await hydrated(page);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Sign in" }).click();
-    await signInOnTenantPage(page, "sam@vendor.test", DEFAULT_DEMO_PASSWORD);
-    await page.waitForURL(`${portal.url}/support`);
+    await e2e.signInOnTenantPage(page, "sam@vendor.test");
+    await page.waitForURL(`${e2e.portal.url}/support`);
     await page.getByRole("heading", { level: 1, name: "Support console" }).waitFor();
     const orgs = page.locator("section", { has: page.getByRole("heading", { name: "Organizations" }) });
     expect(await orgs.getByRole("table").textContent()).toMatch(/Acme.*Globex/);
@@ -146,7 +123,7 @@ describe("vendor staff", () => {
     await page.getByRole("heading", { name: "Setup links you issued" }).waitFor();
     expect(await page.getByRole("button", { name: "Create setup link" }).count()).toBe(0);
     expect(await page.getByText("Only a support lead can issue setup links.").isVisible()).toBe(true);
-    expect((await page.goto(`${portal.url}/orgs/acme`))?.status()).toBe(404);
+    expect((await page.goto(`${e2e.portal.url}/orgs/acme`))?.status()).toBe(404);
     expect(problems).toEqual([]);
     await page.context().close();
   });
@@ -155,31 +132,24 @@ describe("vendor staff", () => {
 describe("setup links", () => {
   it("Lena issues a link for Globex that a new person accepts; she then sees it used", async () => {
     // The newcomer exists in the tenant (as if they signed up or their IdP brokered them).
-    const store = portal.tenant!.context.store;
-    const now = new Date().toISOString();
-    store.state.users.push({
-      user_id: "auth0|0000newcomer00000000000001",
-      connection: "Username-Password-Authentication",
+    addTenantPasswordUser(e2e.portal, {
+      userId: "auth0|0000newcomer00000000000001",
       email: "nina@globex.test",
-      email_verified: true,
       name: "Nina Newcomer",
-      password_hash: hashPassword("Nina-Password-2026"),
-      created_at: now,
-      updated_at: now,
+      password: "Nina-Password-2026",
     });
-    store.save();
 
-    const lena = await newCheckedPage(browser);
-    await lena.page.goto(`${portal.url}/auth/login?returnTo=${encodeURIComponent("/support")}`);
-    await signInOnTenantPage(lena.page, "lena@vendor.test", DEFAULT_DEMO_PASSWORD);
-    await lena.page.waitForURL(`${portal.url}/support`);
+    const lena = await newCheckedPage(e2e.browser);
+    await lena.page.goto(`${e2e.portal.url}/auth/login?returnTo=${encodeURIComponent("/support")}`);
+    await e2e.signInOnTenantPage(lena.page, "lena@vendor.test");
+    await lena.page.waitForURL(`${e2e.portal.url}/support`);
     await hydrated(lena.page);
     expect(await axeViolations(lena.page)).toEqual([]);
     await lena.page
       .getByRole("navigation", { name: "Support console sections" })
       .getByRole("link", { name: "Setup links" })
       .click();
-    await lena.page.waitForURL(`${portal.url}/support/links`);
+    await lena.page.waitForURL(`${e2e.portal.url}/support/links`);
     expect(await axeViolations(lena.page)).toEqual([]);
     const form = lena.page.locator("form", { has: lena.page.getByLabel("Organization", { exact: true }) });
     await form.getByLabel("Organization", { exact: true }).selectOption({ label: "Globex" });
@@ -191,18 +161,18 @@ describe("setup links", () => {
         .getByRole("group", { name: /^Setup link/ })
         .locator("code")
         .textContent()) ?? "";
-    expect(link).toMatch(new RegExp(`^${portal.url}/invites/[A-Za-z0-9_-]{43}$`));
+    expect(link).toMatch(new RegExp(`^${e2e.portal.url}/invites/[A-Za-z0-9_-]{43}$`));
 
-    const nina = await newCheckedPage(browser);
+    const nina = await newCheckedPage(e2e.browser);
     await nina.page.goto(link);
     expect(await nina.page.getByRole("heading", { level: 1 }).textContent()).toBe("Join Globex");
     expect(await axeViolations(nina.page)).toEqual([]);
     await nina.page.getByRole("link", { name: "Sign in to join" }).click();
-    await signInOnTenantPage(nina.page, "nina@globex.test", "Nina-Password-2026");
+    await e2e.signInOnTenantPage(nina.page, "nina@globex.test", "Nina-Password-2026");
     await nina.page.waitForURL(link);
     await hydrated(nina.page);
     await nina.page.getByRole("button", { name: "Join Globex" }).click();
-    await nina.page.waitForURL(`${portal.url}/orgs/globex`);
+    await nina.page.waitForURL(`${e2e.portal.url}/orgs/globex`);
     // A client-side navigation: the URL can change a moment before the new page renders.
     await nina.page.getByRole("heading", { level: 1, name: "Globex", exact: true }).waitFor();
     expect(await nina.page.getByRole("table").first().textContent()).toContain("nina@globex.test");

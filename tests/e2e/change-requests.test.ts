@@ -1,11 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
-import { axeViolations, launchChromium } from "../support/browser";
-import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/browser";
+import { hydrated, portalInBrowser } from "../support/e2e";
+import { newCheckedPage } from "../support/portal";
 
 /**
  * Change requests in Chromium, as Alice (Acme's administrator) and Lena (the vendor's support
@@ -20,35 +20,17 @@ const SHOTS = join(import.meta.dirname, "../../test-results/change-requests");
 const FIXTURES = join(import.meta.dirname, "../fixtures/idp-documents");
 const NEW_CERT = join(import.meta.dirname, "../../app/services/idp-documents/testdata/test-cert.pem");
 
-let portal: TestPortal;
-let browser: Browser;
+const e2e = portalInBrowser({ demoIdps: true });
 let alice: { page: Page; problems: string[] };
 let lena: { page: Page; problems: string[] };
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  [portal, browser] = await Promise.all([startTestPortal({ demoIdps: true }), launchChromium()]);
-  alice = await newCheckedPage(browser);
-  lena = await newCheckedPage(browser);
-  await signIn(alice.page, "alice@acme.test", "/orgs/acme/sso");
-  await signIn(lena.page, "lena@vendor.test", "/support/changes");
+  alice = await newCheckedPage(e2e.browser);
+  lena = await newCheckedPage(e2e.browser);
+  await e2e.signIn(alice.page, "/orgs/acme/sso", "alice@acme.test");
+  await e2e.signIn(lena.page, "/support/changes", "lena@vendor.test");
 });
-afterAll(async () => {
-  await browser?.close();
-  await portal?.stop();
-});
-
-async function signIn(page: Page, email: string, path: string) {
-  await page.goto(`${portal.url}/auth/login?returnTo=${encodeURIComponent(path)}`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(DEFAULT_DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.waitForURL(`${portal.url}${path}`);
-}
-
-async function hydrated(page: Page) {
-  await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
-}
 
 /** The page is accessible (axe) and photographed for a person to look at. */
 async function checkPage(page: Page, name: string) {
@@ -70,7 +52,7 @@ async function stillSameDocument(page: Page): Promise<boolean> {
 
 /** Through the wizard as "Other SAML 2.0": the IdP's details given by `details`, checked, saved and submitted. */
 async function submitThroughWizard(page: Page, details: (page: Page) => Promise<void>, name: string) {
-  await page.goto(`${portal.url}/orgs/acme/sso/setup?step=idp`);
+  await page.goto(`${e2e.portal.url}/orgs/acme/sso/setup?step=idp`);
   await hydrated(page);
   await page.getByRole("radio", { name: "Other SAML 2.0", exact: true }).check();
   await page.getByRole("button", { name: "Continue" }).click();
@@ -86,12 +68,12 @@ async function submitThroughWizard(page: Page, details: (page: Page) => Promise<
   await page.getByLabel(/Submit for review as soon as it is saved/).check();
   await checkPage(page, `${name}-wizard-check`);
   await page.getByRole("button", { name: /^Save/ }).click();
-  await page.waitForURL(`${portal.url}/orgs/acme/sso`);
+  await page.waitForURL(`${e2e.portal.url}/orgs/acme/sso`);
 }
 
 async function byMetadataUrl(page: Page) {
   await page.getByRole("radio", { name: "By its metadata URL" }).check();
-  await page.getByLabel("Metadata URL", { exact: true }).fill(portal.demoIdps!.saml.metadataUrl);
+  await page.getByLabel("Metadata URL", { exact: true }).fill(e2e.portal.demoIdps!.saml.metadataUrl);
 }
 
 function byMetadataFile(path: string) {
@@ -103,7 +85,7 @@ function byMetadataFile(path: string) {
 
 /** The open change of Acme's, from the database: its id and state. */
 async function latestChange() {
-  return portal.database.db
+  return e2e.portal.database.db
     .selectFrom("change_requests")
     .select(["id", "state", "version", "policy_rule"])
     .orderBy("id", "desc")
@@ -112,7 +94,7 @@ async function latestChange() {
 }
 
 function connection(name: string) {
-  return portal.tenant!.context.store.connectionByName(name);
+  return e2e.portal.tenant!.context.store.connectionByName(name);
 }
 
 describe("a change from the wizard to the staged connection", () => {
@@ -128,7 +110,7 @@ describe("a change from the wizard to the staged connection", () => {
     await markDocument(page);
 
     // Lena: the queue shows Acme's change with its author, risk and the report's verdict.
-    await lena.page.goto(`${portal.url}/support/changes`);
+    await lena.page.goto(`${e2e.portal.url}/support/changes`);
     const row = lena.page.getByRole("row").filter({ hasText: "Acme" });
     await row.waitFor();
     expect(await row.textContent()).toMatch(/alice@acme\.test/);
@@ -137,7 +119,7 @@ describe("a change from the wizard to the staged connection", () => {
     await row.getByRole("link").first().click();
     await lena.page.getByRole("heading", { name: new RegExp(`Change #${change.id}`) }).waitFor();
     const diff = lena.page.getByRole("table", { name: /Field-by-field difference/ });
-    expect(await diff.textContent()).toContain(portal.demoIdps!.saml.entityId);
+    expect(await diff.textContent()).toContain(e2e.portal.demoIdps!.saml.entityId);
     expect(await lena.page.getByText("First connection:").isVisible()).toBe(true);
     await checkPage(lena.page, "04-support-change-diff");
     await lena.page.getByRole("button", { name: "Approve" }).click();
@@ -157,7 +139,7 @@ describe("a change from the wizard to the staged connection", () => {
     // ADR 009: the version went to the staged connection, for the test application only; nothing is live.
     const staged = connection("sso-acme-saml-test");
     expect(staged?.metadata).toMatchObject({ portal_stage: "test", portal_version: "1" });
-    expect(staged?.enabled_clients).toEqual([portal.tenant!.testLoginClient.clientId]);
+    expect(staged?.enabled_clients).toEqual([e2e.portal.tenant!.testLoginClient.clientId]);
     expect(connection("sso-acme-saml")).toBeUndefined();
     // Lena's page followed too.
     await lena.page.getByText("Applied to the test connection").waitFor();
@@ -168,25 +150,25 @@ describe("a change from the wizard to the staged connection", () => {
     expect(await page.getByText("Version 1 (SAML) on").textContent()).toContain("sso-acme-saml-test");
     await hydrated(page);
     await page.getByRole("link", { name: "Test login" }).click();
-    await page.waitForURL((u) => u.href.startsWith(portal.demoIdps!.saml.url));
+    await page.waitForURL((u) => u.href.startsWith(e2e.portal.demoIdps!.saml.url));
     await page.getByLabel("Email address").fill("ada@saml-idp.test");
-    await page.getByLabel("Password").fill(portal.demoIdps!.saml.password);
+    await page.getByLabel("Password").fill(e2e.portal.demoIdps!.saml.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/\/orgs\/acme\/sso\/tests\/[0-9a-f-]{36}$/);
     await page.getByRole("heading", { name: /Result: Passed/ }).waitFor();
     // Counted for the operator (local mode serves /metrics without a token).
-    expect(await (await fetch(`${portal.url}/metrics`)).text()).toContain(
+    expect(await (await fetch(`${e2e.portal.url}/metrics`)).text()).toContain(
       'sso_portal_test_logins_total{outcome="succeeded"} 1',
     );
-    await page.goto(`${portal.url}/orgs/acme/sso/live`);
+    await page.goto(`${e2e.portal.url}/orgs/acme/sso/live`);
     await hydrated(page);
     await page.getByRole("button", { name: "Go live" }).click();
     await page.getByText("Putting version 1 live: Done").waitFor();
     expect(connection("sso-acme-saml")?.metadata).toMatchObject({ portal_stage: "live", portal_version: "1" });
-    await page.goto(`${portal.url}/orgs/acme/sso`);
+    await page.goto(`${e2e.portal.url}/orgs/acme/sso`);
     await page.getByRole("heading", { name: /Status: Live/ }).waitFor();
     // Alice's mail tells each step: approved, applied, the test's result, the go-live.
-    await page.goto(`${portal.url}/outbox`);
+    await page.goto(`${e2e.portal.url}/outbox`);
     const subjects = await page.locator("summary strong").allTextContents();
     expect(subjects.slice(0, 4)).toEqual([
       "Going live: Acme single sign-on version 1",
@@ -207,12 +189,12 @@ describe("a rejected change", () => {
     await article.getByText("Waiting for review by support").waitFor();
     await markDocument(page);
 
-    await lena.page.goto(`${portal.url}/support/changes/${change.id}`);
+    await lena.page.goto(`${e2e.portal.url}/support/changes/${change.id}`);
     await hydrated(lena.page);
     // The entity ID changes from the demo IdP's to Okta's: high risk, and the diff shows both.
     expect(await lena.page.getByText("High risk").isVisible()).toBe(true);
     const diff = lena.page.getByRole("table", { name: /Field-by-field difference/ });
-    expect(await diff.textContent()).toContain(portal.demoIdps!.saml.entityId);
+    expect(await diff.textContent()).toContain(e2e.portal.demoIdps!.saml.entityId);
     expect(await diff.textContent()).toContain("http://www.okta.com/");
     // A rejection needs a reason.
     await lena.page.getByRole("button", { name: "Reject" }).click();
@@ -232,14 +214,14 @@ describe("a rejected change", () => {
     expect(await page.getByRole("link", { name: "Edit draft" }).isVisible()).toBe(true);
     await checkPage(page, "09-sso-rejected");
 
-    await page.goto(`${portal.url}/outbox`);
+    await page.goto(`${e2e.portal.url}/outbox`);
     const mail = page.locator("li").filter({ hasText: `Not approved: your single sign-on change #${change.id}` });
     await mail.locator("summary").click();
     expect(await mail.locator("pre").textContent()).toContain(`Reason: ${reason}`);
     expect(await page.locator("main").textContent()).not.toContain("Review needed");
     await checkPage(page, "10-outbox-alice");
     // The rejected draft is discarded: the next change starts from what is applied.
-    await page.goto(`${portal.url}/orgs/acme/sso`);
+    await page.goto(`${e2e.portal.url}/orgs/acme/sso`);
     await hydrated(page);
     await page.getByRole("button", { name: "Discard draft" }).click();
     await page.getByText("The draft was discarded.").waitFor();
@@ -250,7 +232,7 @@ describe("a certificate-only rotation", () => {
   it("is approved by the policy at once and applied as the next version", async () => {
     const { page } = alice;
     // The demo IdP's metadata with a second, new signing certificate beside the current one.
-    const metadata = await (await fetch(portal.demoIdps!.saml.metadataUrl)).text();
+    const metadata = await (await fetch(e2e.portal.demoIdps!.saml.metadataUrl)).text();
     const pem = readFileSync(NEW_CERT, "utf8");
     const body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, "");
     const added = `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
@@ -271,9 +253,9 @@ describe("a certificate-only rotation", () => {
     await checkPage(page, "12-sso-rotation-applied");
     expect(connection("sso-acme-saml-test")?.metadata).toMatchObject({ portal_version: "2" });
     // Support sees which rule decided, and why, in the change and the audit log.
-    await lena.page.goto(`${portal.url}/support/changes/${change.id}`);
+    await lena.page.goto(`${e2e.portal.url}/support/changes/${change.id}`);
     expect(await lena.page.getByText(/Certificate rotation: Only signing certificates changed/).isVisible()).toBe(true);
-    const audit = await portal.database.db
+    const audit = await e2e.portal.database.db
       .selectFrom("audit_events")
       .select(["actor_label", "details"])
       .where("action", "=", "change.auto_approved")
@@ -287,7 +269,7 @@ describe("a certificate-only rotation", () => {
 describe("versions", () => {
   it("Alice restores version 1 from the versions page; it is reviewed, applied as version 3, and nothing is overwritten", async () => {
     const { page } = alice;
-    await page.goto(`${portal.url}/orgs/acme/sso/versions`);
+    await page.goto(`${e2e.portal.url}/orgs/acme/sso/versions`);
     await hydrated(page);
     const table = page.getByRole("table").filter({ has: page.getByRole("columnheader", { name: "Approved by" }) });
     expect(await table.getByRole("row").count()).toBe(1 + 2);
@@ -299,7 +281,7 @@ describe("versions", () => {
 
     if (change.state === "pending_review") {
       // Restoring drops the certificate version 2 added: support looks at it.
-      await lena.page.goto(`${portal.url}/support/changes/${change.id}`);
+      await lena.page.goto(`${e2e.portal.url}/support/changes/${change.id}`);
       await hydrated(lena.page);
       expect(await lena.page.getByText(/Restore of the previous version/).isVisible()).toBe(true);
       await lena.page.getByRole("button", { name: "Approve" }).click();
@@ -318,7 +300,7 @@ describe("versions", () => {
     expect(await stillSameDocument(page)).toBe(true);
     await checkPage(page, "14-versions-restored");
     expect(connection("sso-acme-saml-test")?.metadata).toMatchObject({ portal_version: "3" });
-    const versions = await portal.database.db
+    const versions = await e2e.portal.database.db
       .selectFrom("change_requests")
       .select("version")
       .where("state", "=", "applied")

@@ -1,8 +1,8 @@
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { sessionCookieFor } from "../support/auth";
-import { axeViolations, launchChromium } from "../support/browser";
-import { startTestPortal, type TestPortal } from "../support/portal";
+import { axeViolations } from "../support/browser";
+import { portalInBrowser } from "../support/e2e";
 
 /**
  * The one form plumbing (ADR 010) as a person meets it: the same schema refuses bad input in the
@@ -11,25 +11,16 @@ import { startTestPortal, type TestPortal } from "../support/portal";
  * redirect with a message shown once.
  */
 
-let portal: TestPortal;
-let browser: Browser;
-
-beforeAll(async () => {
-  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await portal?.stop();
-});
+const e2e = portalInBrowser();
 
 async function signedIn(
   email: string,
   javaScriptEnabled: boolean,
 ): Promise<{ context: BrowserContext; problems: string[] }> {
-  const context = await browser.newContext({ javaScriptEnabled });
+  const context = await e2e.browser.newContext({ javaScriptEnabled });
   context.setDefaultTimeout(15_000);
-  const [name, value] = (await sessionCookieFor(portal.database.db, email)).split("=") as [string, string];
-  await context.addCookies([{ name, value, url: portal.url }]);
+  const [name, value] = (await sessionCookieFor(e2e.portal.database.db, email)).split("=") as [string, string];
+  await context.addCookies([{ name, value, url: e2e.portal.url }]);
   const problems: string[] = [];
   context.on("console", (msg) => {
     if (msg.type() === "error") problems.push(`console.error: ${msg.text()}`);
@@ -39,7 +30,7 @@ async function signedIn(
 }
 
 async function invitationCount(): Promise<number> {
-  const row = await portal.database.db
+  const row = await e2e.portal.database.db
     .selectFrom("invitations")
     .select((eb) => eb.fn.countAll<string>().as("n"))
     .executeTakeFirstOrThrow();
@@ -50,7 +41,7 @@ describe("forms on one schema", () => {
   it("with JavaScript: refused in the browser beside the field, focused, nothing sent; then created", async () => {
     const { context, problems } = await signedIn("alice@acme.test", true);
     const page = await context.newPage();
-    await page.goto(`${portal.url}/orgs/acme/links`);
+    await page.goto(`${e2e.portal.url}/orgs/acme/links`);
     await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
     const form = page.locator("form", { has: page.getByRole("button", { name: "Create setup link" }) });
     const before = await invitationCount();
@@ -95,9 +86,9 @@ describe("forms on one schema", () => {
   it("without JavaScript: refused by the action with the same messages, values kept, first wrong field focused", async () => {
     const { context, problems } = await signedIn("lena@vendor.test", false);
     const page = await context.newPage();
-    await page.goto(`${portal.url}/support`);
+    await page.goto(`${e2e.portal.url}/support`);
     const form = page.locator("form", { has: page.getByRole("button", { name: "Add organization" }) });
-    const before = await portal.database.db.selectFrom("organizations").select("slug").execute();
+    const before = await e2e.portal.database.db.selectFrom("organizations").select("slug").execute();
 
     await form.getByLabel("Name", { exact: true }).fill("Initech");
     await form.getByLabel("Slug").fill("Not A Slug!");
@@ -119,7 +110,7 @@ describe("forms on one schema", () => {
     expect(await form.getByLabel("Name", { exact: true }).inputValue()).toBe("Initech");
     expect(await slug.evaluate((el) => el === document.activeElement)).toBe(true);
     expect(await form.getByText(/An Auth0 organization id looks like org_abc123/).isVisible()).toBe(true);
-    expect(await portal.database.db.selectFrom("organizations").select("slug").execute()).toEqual(before);
+    expect(await e2e.portal.database.db.selectFrom("organizations").select("slug").execute()).toEqual(before);
     // (axe cannot run in a page without JavaScript: the refused state is checked with it above.)
     await page.screenshot({ path: "test-results/forms-nojs-refused.png", fullPage: true });
 

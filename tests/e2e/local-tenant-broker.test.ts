@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
+import { demoOidcConnectionOptions, startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { axeViolations, launchChromium } from "../support/browser";
 import { newCheckedPage } from "../support/portal";
@@ -36,13 +36,7 @@ beforeAll(async () => {
   await createConnection({
     name: "acme-oidc",
     strategy: "oidc",
-    options: {
-      type: "back_channel",
-      discovery_url: idps.oidc.discoveryUrl,
-      client_id: idps.oidc.client.clientId,
-      client_secret: idps.oidc.client.clientSecret,
-      scope: "openid profile email",
-    },
+    options: demoOidcConnectionOptions(idps.oidc),
   });
 });
 afterAll(async () => {

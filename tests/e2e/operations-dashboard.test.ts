@@ -1,8 +1,7 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
-import { axeViolations, launchChromium } from "../support/browser";
-import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+import { beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/browser";
+import { hydrated, portalInBrowser } from "../support/e2e";
+import { newCheckedPage } from "../support/portal";
 
 /**
  * What the monitoring jobs found, as support and a customer see it: the health dashboard puts the
@@ -13,13 +12,11 @@ import { newCheckedPage, startTestPortal, type TestPortal } from "../support/por
  * would leave them, with an IdP value that tries to be HTML.
  */
 
-let portal: TestPortal;
-let browser: Browser;
+const e2e = portalInBrowser();
 const DAY = 86_400_000;
 
 beforeAll(async () => {
-  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
-  const db = portal.database.db;
+  const db = e2e.portal.database.db;
   const orgs = await db.selectFrom("organizations").select(["id", "slug"]).execute();
   const id = (slug: string) => orgs.find((o) => o.slug === slug)!.id;
   const now = Date.now();
@@ -58,24 +55,12 @@ beforeAll(async () => {
     ])
     .execute();
 });
-afterAll(async () => {
-  await browser?.close();
-  await portal?.stop();
-});
-
-async function signIn(page: Page, email: string, path: string) {
-  await page.goto(`${portal.url}${path}`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(DEFAULT_DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.waitForURL(`${portal.url}${path}`);
-  await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
-}
 
 describe("operations pages", () => {
   it("support sees every organization's health, the one needing attention first, and its drift on its own page", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await signIn(page, "lena@vendor.test", "/support/health");
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await e2e.signIn(page, "/support/health", "lena@vendor.test");
+    await hydrated(page);
     const rows = page.locator("section[aria-labelledby=health-title] tbody tr");
     await rows.first().waitFor();
     expect(await rows.first().locator("td").first().textContent()).toContain("Acme");
@@ -91,7 +76,7 @@ describe("operations pages", () => {
     await page.waitForURL(/sort=name/);
     expect(await rows.first().locator("td").first().textContent()).toContain("Acme");
 
-    await page.goto(`${portal.url}/support/orgs/acme`);
+    await page.goto(`${e2e.portal.url}/support/orgs/acme`);
     const health = page.locator("section#drift");
     await health.getByRole("heading", { name: "Health" }).waitFor();
     expect(await health.textContent()).toContain("Changed in Auth0");
@@ -110,8 +95,9 @@ describe("operations pages", () => {
   });
 
   it("a support agent sees the drift but not the buttons", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await signIn(page, "sam@vendor.test", "/support/orgs/acme");
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await e2e.signIn(page, "/support/orgs/acme", "sam@vendor.test");
+    await hydrated(page);
     const health = page.locator("section#drift");
     await health.getByText("A support lead can re-apply").waitFor();
     expect(await health.getByRole("button").count()).toBe(0);
@@ -119,8 +105,9 @@ describe("operations pages", () => {
   });
 
   it("the customer's SSO page says the live certificate expired and where to replace it", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await signIn(page, "alice@acme.test", "/orgs/acme/sso");
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
+    await hydrated(page);
     const notice = page.getByText("Your live signing certificate expired on");
     await notice.waitFor();
     await page.getByRole("link", { name: "Upload the new metadata" }).waitFor();

@@ -1,42 +1,28 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashPassword } from "../../local-tenant/passwords";
-import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
-import { axeViolations, launchChromium } from "../support/browser";
+import { axeViolations } from "../support/browser";
+import { hydrated, portalInBrowser } from "../support/e2e";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
-import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+import { addTenantPasswordUser, newCheckedPage } from "../support/portal";
 
 /**
  * Lena, a support lead, adds an organization (its Auth0 organization made by the apply engine)
  * and issues its first administrator's setup link; Wanda accepts it, adds her e-mail domain and
  * verifies it through DNS (a real DNS server on the wire). axe on every new page.
  */
-let portal: TestPortal;
-let browser: Browser;
 let dns: TestDnsServer;
 const SHOTS = process.env.SCREENSHOT_DIR;
 
+// Before the portal starts: it reads DNS_SERVERS once; stopped after it (hooks run in reverse after).
 beforeAll(async () => {
   dns = await startDnsServer();
   process.env.DNS_SERVERS = dns.address;
-  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
 });
 afterAll(async () => {
-  await browser?.close();
-  await portal?.stop();
   await dns?.close();
   delete process.env.DNS_SERVERS;
 });
-
-async function signInOnTenantPage(page: Page, email: string, password: string) {
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-}
-
-async function hydrated(page: Page) {
-  await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
-}
+const e2e = portalInBrowser();
 
 async function shot(page: Page, name: string) {
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -44,29 +30,23 @@ async function shot(page: Page, name: string) {
 
 describe("a new organization, from the support console to a verified domain", () => {
   it("Lena creates Initech and its first admin link; Wanda joins, adds initech.test and verifies it", async () => {
-    const store = portal.tenant!.context.store;
-    const now = new Date().toISOString();
-    store.state.users.push({
-      user_id: "auth0|0000wanda0000000000000000001",
-      connection: "Username-Password-Authentication",
+    addTenantPasswordUser(e2e.portal, {
+      userId: "auth0|0000wanda0000000000000000001",
       email: "wanda@initech.test",
-      email_verified: true,
       name: "Wanda Admin",
-      password_hash: hashPassword("Wanda-Password-2026"),
-      created_at: now,
-      updated_at: now,
+      password: "Wanda-Password-2026",
     });
-    store.save();
+    const store = e2e.portal.tenant!.context.store;
 
-    const lena = await newCheckedPage(browser);
-    await lena.page.goto(`${portal.url}/auth/login?returnTo=${encodeURIComponent("/support")}`);
-    await signInOnTenantPage(lena.page, "lena@vendor.test", DEFAULT_DEMO_PASSWORD);
-    await lena.page.waitForURL(`${portal.url}/support`);
+    const lena = await newCheckedPage(e2e.browser);
+    await lena.page.goto(`${e2e.portal.url}/auth/login?returnTo=${encodeURIComponent("/support")}`);
+    await e2e.signInOnTenantPage(lena.page, "lena@vendor.test");
+    await lena.page.waitForURL(`${e2e.portal.url}/support`);
     await hydrated(lena.page);
     await lena.page.getByLabel("Name", { exact: true }).fill("Initech");
     await lena.page.getByLabel("Slug").fill("initech");
     await lena.page.getByRole("button", { name: "Add organization" }).click();
-    await lena.page.waitForURL(`${portal.url}/support/orgs/initech`);
+    await lena.page.waitForURL(`${e2e.portal.url}/support/orgs/initech`);
     await lena.page.getByRole("status").filter({ hasText: "Organization Initech created" }).waitFor();
     // The apply engine creates its Auth0 organization; the page shows it once done.
     await expect
@@ -85,18 +65,18 @@ describe("a new organization, from the support console to a verified domain", ()
       .getByRole("group", { name: /^Setup link/ })
       .locator("code")
       .textContent())!;
-    expect(link).toMatch(new RegExp(`^${portal.url}/invites/[A-Za-z0-9_-]{43}$`));
+    expect(link).toMatch(new RegExp(`^${e2e.portal.url}/invites/[A-Za-z0-9_-]{43}$`));
 
-    const wanda = await newCheckedPage(browser);
+    const wanda = await newCheckedPage(e2e.browser);
     await wanda.page.goto(link);
     await wanda.page.getByRole("link", { name: "Sign in to join" }).click();
-    await signInOnTenantPage(wanda.page, "wanda@initech.test", "Wanda-Password-2026");
+    await e2e.signInOnTenantPage(wanda.page, "wanda@initech.test", "Wanda-Password-2026");
     await wanda.page.waitForURL(link);
     await hydrated(wanda.page);
     await wanda.page.getByRole("button", { name: "Join Initech" }).click();
-    await wanda.page.waitForURL(`${portal.url}/orgs/initech`);
+    await wanda.page.waitForURL(`${e2e.portal.url}/orgs/initech`);
     await wanda.page.getByRole("link", { name: "Domains" }).click();
-    await wanda.page.waitForURL(`${portal.url}/orgs/initech/domains`);
+    await wanda.page.waitForURL(`${e2e.portal.url}/orgs/initech/domains`);
     await wanda.page.getByRole("heading", { level: 2, name: "Domains" }).waitFor();
     expect(await wanda.page.getByText("No domains yet.").isVisible()).toBe(true);
 

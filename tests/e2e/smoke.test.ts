@@ -1,23 +1,14 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { axeViolations, launchChromium } from "../support/browser";
-import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+import { describe, expect, it } from "vitest";
+import { axeViolations } from "../support/browser";
+import { portalInBrowser } from "../support/e2e";
+import { newCheckedPage } from "../support/portal";
 
-let portal: TestPortal;
-let browser: Browser;
-
-beforeAll(async () => {
-  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await portal?.stop();
-});
+const e2e = portalInBrowser();
 
 describe("portal smoke", () => {
   it("renders the home page with navigation, a main landmark and no accessibility violations", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    const response = await page.goto(portal.url);
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    const response = await page.goto(e2e.portal.url);
     expect(response?.status()).toBe(200);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toMatch(/single sign-on/i);
     expect(await page.getByRole("navigation", { name: "Main" }).isVisible()).toBe(true);
@@ -30,8 +21,8 @@ describe("portal smoke", () => {
   });
 
   it("answers an unknown URL with status 404 and the 404 page", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    const response = await page.goto(`${portal.url}/no/such/page`);
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    const response = await page.goto(`${e2e.portal.url}/no/such/page`);
     expect(response?.status()).toBe(404);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
     expect(await page.getByRole("link", { name: "Go to the home page" }).isVisible()).toBe(true);
@@ -57,11 +48,11 @@ describe("portal smoke", () => {
   });
 
   it("answers /healthz and /readyz with JSON", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    const health = await page.goto(`${portal.url}/healthz`);
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    const health = await page.goto(`${e2e.portal.url}/healthz`);
     expect(health?.status()).toBe(200);
     expect(await health?.json()).toMatchObject({ status: "ok" });
-    const ready = await page.goto(`${portal.url}/readyz`);
+    const ready = await page.goto(`${e2e.portal.url}/readyz`);
     expect(ready?.status()).toBe(200);
     expect(await ready?.json()).toMatchObject({ status: "ready", checks: { database: "ok" } });
     expect(problems).toEqual([]);

@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
-import { axeViolations, launchChromium } from "../support/browser";
-import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/browser";
+import { hydrated, portalInBrowser } from "../support/e2e";
+import { newCheckedPage } from "../support/portal";
 
 /**
  * The SSO setup wizard in Chromium, as Alice (Acme's administrator) and Victor (its viewer) meet
@@ -16,29 +16,11 @@ const FIXTURES = join(import.meta.dirname, "../fixtures/idp-documents");
 const TEST_CERT = join(import.meta.dirname, "../../app/services/idp-documents/testdata/test-cert.pem");
 const SHOTS = join(import.meta.dirname, "../../test-results/sso-setup");
 
-let portal: TestPortal;
-let browser: Browser;
+const e2e = portalInBrowser({ demoIdps: true });
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  [portal, browser] = await Promise.all([startTestPortal({ demoIdps: true }), launchChromium()]);
 });
-afterAll(async () => {
-  await browser?.close();
-  await portal?.stop();
-});
-
-async function signIn(page: Page, email: string, path: string) {
-  await page.goto(`${portal.url}/auth/login?returnTo=${encodeURIComponent(path)}`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(DEFAULT_DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.waitForURL(`${portal.url}${path}`);
-}
-
-async function hydrated(page: Page) {
-  await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
-}
 
 /** The page is accessible (axe) and photographed for a person to look at. */
 async function checkPage(page: Page, name: string) {
@@ -51,7 +33,7 @@ async function heading(page: Page): Promise<string> {
 }
 
 async function chooseIdp(page: Page, name: string) {
-  await page.goto(`${portal.url}/orgs/acme/sso/setup?step=idp`);
+  await page.goto(`${e2e.portal.url}/orgs/acme/sso/setup?step=idp`);
   await hydrated(page);
   await page.getByRole("radio", { name, exact: true }).check();
   await page.getByRole("button", { name: "Continue" }).click();
@@ -71,15 +53,15 @@ async function checkAndWait(page: Page) {
 
 async function saveDraft(page: Page) {
   await page.getByRole("button", { name: "Save draft" }).click();
-  await page.waitForURL(`${portal.url}/orgs/acme/sso`);
+  await page.waitForURL(`${e2e.portal.url}/orgs/acme/sso`);
   await page.getByText(/Draft saved \(version \d+\)/).waitFor();
 }
 
 describe("Alice sets up SSO for Acme", () => {
   it("with the demo SAML IdP's metadata URL: values to copy, the guide, the report, Back keeps what she typed", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: portal.url });
-    await signIn(page, "alice@acme.test", "/orgs/acme/sso");
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: e2e.portal.url });
+    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
     await page.getByText("Not configured").waitFor();
     await hydrated(page);
     await checkPage(page, "01-sso-not-configured");
@@ -109,11 +91,11 @@ describe("Alice sets up SSO for Acme", () => {
     await goToDetails(page);
     await checkPage(page, "04-details-saml");
     await page.getByRole("radio", { name: "By its metadata URL" }).check();
-    await page.getByLabel("Metadata URL", { exact: true }).fill(portal.demoIdps!.saml.metadataUrl);
+    await page.getByLabel("Metadata URL", { exact: true }).fill(e2e.portal.demoIdps!.saml.metadataUrl);
     await checkAndWait(page);
     const report = page.locator(".report");
     await report.getByText("Everything checks out.").waitFor();
-    expect(await report.textContent()).toContain(portal.demoIdps!.saml.entityId);
+    expect(await report.textContent()).toContain(e2e.portal.demoIdps!.saml.entityId);
     expect(await page.locator(".certificates").textContent()).toMatch(/RSA 2048 bits/);
     expect(await page.locator(".certificates .fingerprint").first().textContent()).toMatch(
       /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/,
@@ -124,7 +106,9 @@ describe("Alice sets up SSO for Acme", () => {
     // The browser's Back returns to the details with the URL still there.
     await page.goBack();
     await page.getByRole("button", { name: "Check" }).waitFor();
-    expect(await page.getByLabel("Metadata URL", { exact: true }).inputValue()).toBe(portal.demoIdps!.saml.metadataUrl);
+    expect(await page.getByLabel("Metadata URL", { exact: true }).inputValue()).toBe(
+      e2e.portal.demoIdps!.saml.metadataUrl,
+    );
     await page.goForward();
     await page.getByRole("heading", { name: "Check and save" }).waitFor();
     await hydrated(page);
@@ -137,8 +121,8 @@ describe("Alice sets up SSO for Acme", () => {
   });
 
   it("with a metadata file, then by manual fields (IdP strings shown as text), then a private address refused", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await signIn(page, "alice@acme.test", "/orgs/acme/sso");
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
     await chooseIdp(page, "Okta");
     await goToDetails(page);
     await page.getByRole("radio", { name: "By uploading its metadata file" }).check();
@@ -178,8 +162,8 @@ describe("Alice sets up SSO for Acme", () => {
   });
 
   it("an expired certificate's warning must be acknowledged; an XXE file and an oversized one are refused", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await signIn(page, "alice@acme.test", "/orgs/acme/sso");
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
     await chooseIdp(page, "AD FS");
     await goToDetails(page);
     await page.getByRole("radio", { name: "By uploading its metadata file" }).check();
@@ -195,7 +179,7 @@ describe("Alice sets up SSO for Acme", () => {
       .getByText(/The file is 1\.5 MB/)
       .waitFor();
     expect(page.url()).toContain("step=details");
-    const progress = await portal.database.db.selectFrom("connection_setup_progress").select("input").execute();
+    const progress = await e2e.portal.database.db.selectFrom("connection_setup_progress").select("input").execute();
     expect(JSON.stringify(progress)).not.toContain("too-big.xml");
     await checkPage(page, "09-details-oversized-file");
 
@@ -221,9 +205,9 @@ describe("Alice sets up SSO for Acme", () => {
   });
 
   it("with the demo OIDC IdP's discovery URL and client: the secret is stored, never shown back", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await signIn(page, "alice@acme.test", "/orgs/acme/sso");
-    const oidc = portal.demoIdps!.oidc;
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
+    const oidc = e2e.portal.demoIdps!.oidc;
     await chooseIdp(page, "Other OpenID Connect");
     expect(await page.locator(".sp-values").textContent()).toContain("/login/callback");
     await checkPage(page, "11-values-oidc");
@@ -242,14 +226,14 @@ describe("Alice sets up SSO for Acme", () => {
     expect(await page.content()).not.toContain(oidc.client.clientSecret);
 
     // Editing: the secret field is empty, says one is stored, and an empty field keeps it.
-    await page.goto(`${portal.url}/orgs/acme/sso/setup?step=details`);
+    await page.goto(`${e2e.portal.url}/orgs/acme/sso/setup?step=details`);
     await hydrated(page);
     expect(await page.getByLabel("Replace the client secret").inputValue()).toBe("");
     expect(await page.getByText("A secret is stored").isVisible()).toBe(true);
     await checkAndWait(page);
     await hydrated(page);
     await saveDraft(page);
-    const raw = await portal.database.db
+    const raw = await e2e.portal.database.db
       .selectFrom("connection_drafts")
       .select("configuration")
       .executeTakeFirstOrThrow();
@@ -260,21 +244,21 @@ describe("Alice sets up SSO for Acme", () => {
   });
 
   it("works without JavaScript: choose, read the values, give the URL, check and save", async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await e2e.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await signIn(page, "alice@acme.test", "/orgs/acme/sso");
-    await page.goto(`${portal.url}/orgs/acme/sso/setup?step=idp`);
+    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
+    await page.goto(`${e2e.portal.url}/orgs/acme/sso/setup?step=idp`);
     await page.getByRole("radio", { name: "Keycloak", exact: true }).check();
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByRole("heading", { name: "Values for Keycloak" }).waitFor();
     await page.getByRole("link", { name: /^Continue to/ }).click();
     await page.getByRole("radio", { name: "By its metadata URL" }).check();
-    await page.getByLabel("Metadata URL", { exact: true }).fill(portal.demoIdps!.saml.metadataUrl);
+    await page.getByLabel("Metadata URL", { exact: true }).fill(e2e.portal.demoIdps!.saml.metadataUrl);
     await page.getByRole("button", { name: "Check" }).click();
     await page.getByRole("heading", { name: "Check and save" }).waitFor();
     expect(await heading(page)).toBe("Check and save");
     await page.getByRole("button", { name: "Save draft" }).click();
-    await page.waitForURL(`${portal.url}/orgs/acme/sso`);
+    await page.waitForURL(`${e2e.portal.url}/orgs/acme/sso`);
     await page.getByText(/Draft saved/).waitFor();
     await context.close();
   });
@@ -282,14 +266,14 @@ describe("Alice sets up SSO for Acme", () => {
 
 describe("Victor, a viewer", () => {
   it("sees the SSO page and the draft without any action, and cannot open the wizard", async () => {
-    const { page, problems } = await newCheckedPage(browser);
-    await signIn(page, "victor@acme.test", "/orgs/acme/sso");
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await e2e.signIn(page, "/orgs/acme/sso", "victor@acme.test");
     await page.getByRole("heading", { name: "Draft", exact: true }).waitFor();
     expect(await page.getByRole("link", { name: /Set up SSO|Edit draft/ }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Discard draft" }).count()).toBe(0);
     await hydrated(page);
     await checkPage(page, "14-sso-viewer");
-    const setup = await page.goto(`${portal.url}/orgs/acme/sso/setup`);
+    const setup = await page.goto(`${e2e.portal.url}/orgs/acme/sso/setup`);
     expect(setup?.status()).toBe(403);
     expect(problems.filter((p) => !/403/.test(p))).toEqual([]);
     await page.context().close();

@@ -1,11 +1,11 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
-import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
+import { demoOidcConnectionOptions, startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { enqueueStagedApply } from "~/services/go-live/stages.server";
 import { drained, systemScope } from "../support/apply-fixtures";
-import { axeViolations, launchChromium } from "../support/browser";
-import { newCheckedPage, startTestPortal, type TestPortal } from "../support/portal";
+import { axeViolations } from "../support/browser";
+import { hydrated, portalInBrowser } from "../support/e2e";
+import { newCheckedPage } from "../support/portal";
 
 /**
  * Test login → go live → roll back in Chromium, against the local tenant and the demo IdPs: a
@@ -13,22 +13,18 @@ import { newCheckedPage, startTestPortal, type TestPortal } from "../support/por
  * the result page, go-live refused until a test passes (button and action), then live.
  */
 
-let portal: TestPortal;
-let browser: Browser;
+const e2e = portalInBrowser();
 let idps: DemoIdps;
 
 beforeAll(async () => {
-  [portal, browser] = await Promise.all([startTestPortal(), launchChromium()]);
-  idps = await startDemoIdps({ tenantUrl: portal.tenant!.url });
+  idps = await startDemoIdps({ tenantUrl: e2e.portal.tenant!.url });
 });
 afterAll(async () => {
   await idps?.close();
-  await browser?.close();
-  await portal?.stop();
 });
 
 async function orgScope(slug: string) {
-  const row = await portal.database.db
+  const row = await e2e.portal.database.db
     .selectFrom("organizations")
     .select(["id", "slug", "name", "auth0_org_id"])
     .where("slug", "=", slug)
@@ -38,7 +34,7 @@ async function orgScope(slug: string) {
 
 /** An approved version reaching the staged connection (what a change request's apply does). */
 async function stageSaml(version: number) {
-  await enqueueStagedApply(portal.database.db, await orgScope("acme"), {
+  await enqueueStagedApply(e2e.portal.database.db, await orgScope("acme"), {
     connection: {
       protocol: "saml",
       strategy: "samlp",
@@ -54,43 +50,25 @@ async function stageSaml(version: number) {
       },
     },
   });
-  await drained(portal.database.db);
+  await drained(e2e.portal.database.db);
 }
 
 async function stageOidc(version: number) {
-  await enqueueStagedApply(portal.database.db, await orgScope("globex"), {
+  await enqueueStagedApply(e2e.portal.database.db, await orgScope("globex"), {
     connection: {
       protocol: "oidc",
       strategy: "oidc",
       version,
       displayName: "Globex",
-      options: {
-        type: "back_channel",
-        discovery_url: idps.oidc.discoveryUrl,
-        client_id: idps.oidc.client.clientId,
-        client_secret: idps.oidc.client.clientSecret,
-        scope: "openid profile email",
-      },
+      options: demoOidcConnectionOptions(idps.oidc),
     },
   });
-  await drained(portal.database.db);
-}
-
-async function signIn(page: Page, path: string, email = "alice@acme.test") {
-  await page.goto(`${portal.url}${path}`);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(DEFAULT_DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.waitForURL(`${portal.url}${path}`);
-}
-
-async function hydrated(page: Page) {
-  await page.waitForFunction(() => (window as unknown as { __remixContext?: unknown }).__remixContext !== undefined);
+  await drained(e2e.portal.database.db);
 }
 
 /** Test login through the demo SAML IdP with a behaviour (or "cancel"); lands on the result page. */
 async function samlTest(page: Page, behaviour: string) {
-  await page.goto(`${portal.url}/orgs/acme/sso/live`);
+  await page.goto(`${e2e.portal.url}/orgs/acme/sso/live`);
   await hydrated(page);
   await page.getByRole("link", { name: "Test login" }).click();
   await page
@@ -113,20 +91,20 @@ async function samlTest(page: Page, behaviour: string) {
 describe("SAML: test login, failures explained, go live", () => {
   it("refuses go-live before a passing test, explains every failure, passes, and goes live", async () => {
     await stageSaml(1);
-    const { page, problems } = await newCheckedPage(browser);
-    await signIn(page, "/orgs/acme/sso/live");
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await e2e.signIn(page, "/orgs/acme/sso/live", "alice@acme.test");
     expect(await page.getByText("Version 1 (SAML) on").textContent()).toContain("sso-acme-saml-test");
     expect(await page.getByRole("button", { name: "Go live" }).isDisabled()).toBe(true);
     expect(await page.getByText("Run a test login of the version now staged").isVisible()).toBe(true);
     await hydrated(page);
     expect(await axeViolations(page)).toEqual([]);
     // The action refuses too, whatever the page shows.
-    const refused = await page.request.post(`${portal.url}/orgs/acme/sso/live`, {
+    const refused = await page.request.post(`${e2e.portal.url}/orgs/acme/sso/live`, {
       form: { intent: "go-live" },
-      headers: { origin: portal.url },
+      headers: { origin: e2e.portal.url },
     });
     expect(refused.status()).toBe(400);
-    expect(await portal.database.db.selectFrom("live_events").selectAll().execute()).toEqual([]);
+    expect(await e2e.portal.database.db.selectFrom("live_events").selectAll().execute()).toEqual([]);
 
     const causes: [string, RegExp][] = [
       ["wrong-signing-key", /signed the response with a certificate the connection does not know/],
@@ -147,7 +125,7 @@ describe("SAML: test login, failures explained, go live", () => {
       expect(await page.getByText("Failed", { exact: true }).first().isVisible()).toBe(true);
     }
     // Each result is mailed to Acme's administrators, a failure with its cause and fix.
-    const results = await portal.database.db
+    const results = await e2e.portal.database.db
       .selectFrom("outbox_messages")
       .select(["to_address", "subject", "text_body"])
       .where("kind", "=", "test_login.failed")
@@ -172,16 +150,16 @@ describe("SAML: test login, failures explained, go live", () => {
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: "/tmp/test-login-passed.png", fullPage: true });
 
-    await page.goto(`${portal.url}/orgs/acme/sso/live`);
+    await page.goto(`${e2e.portal.url}/orgs/acme/sso/live`);
     await hydrated(page);
     await page.getByRole("button", { name: "Go live" }).click();
     await page.getByText("Version 1 is being put live").waitFor();
     await page.getByText("Putting version 1 live: Done").waitFor();
     expect(await page.getByText("Users can sign in").isVisible()).toBe(true);
-    const live = portal.tenant!.context.store.connectionByName("sso-acme-saml");
+    const live = e2e.portal.tenant!.context.store.connectionByName("sso-acme-saml");
     expect(live?.metadata).toMatchObject({ portal_stage: "live", portal_version: "1" });
-    expect(live?.enabled_clients).toContain(portal.tenant!.demoAppClient.clientId);
-    expect(live?.enabled_clients).not.toContain(portal.tenant!.testLoginClient.clientId);
+    expect(live?.enabled_clients).toContain(e2e.portal.tenant!.demoAppClient.clientId);
+    expect(live?.enabled_clients).not.toContain(e2e.portal.tenant!.testLoginClient.clientId);
     await page.screenshot({ path: "/tmp/go-live.png", fullPage: true });
     expect(problems).toEqual([]);
     await page.context().close();
@@ -190,7 +168,7 @@ describe("SAML: test login, failures explained, go live", () => {
 
 /** The demo vendor application: sign in through an organization's live connection at a demo IdP. */
 async function demoAppSignIn(page: Page, how: { email?: string; org?: string }, idp: "saml" | "oidc", user: string) {
-  await page.goto(`${portal.url}/demo-app`);
+  await page.goto(`${e2e.portal.url}/demo-app`);
   if (how.email) {
     await page.getByLabel("Work e-mail").fill(how.email);
     await page.getByRole("button", { name: "Find my organization" }).click();
@@ -202,19 +180,19 @@ async function demoAppSignIn(page: Page, how: { email?: string; org?: string }, 
   await page.getByLabel("Email address").fill(user);
   await page.getByLabel("Password").fill(idps.saml.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${portal.url}/demo-app`);
+  await page.waitForURL(`${e2e.portal.url}/demo-app`);
   return (await page.getByRole("heading", { level: 2 }).first().textContent()) ?? "";
 }
 
 async function liveVersion(name: string) {
-  return portal.tenant!.context.store.connectionByName(name)?.metadata?.portal_version;
+  return e2e.portal.tenant!.context.store.connectionByName(name)?.metadata?.portal_version;
 }
 
 describe("SAML: the live connection keeps working while a new version is tested; roll back", () => {
   it("signs a customer's user in through the live connection, stages v2, goes live with it, rolls back", async () => {
     const acme = await orgScope("acme");
     // Home-realm discovery by a verified domain (the organization proved it owns saml-idp.test).
-    await portal.database.db
+    await e2e.portal.database.db
       .insertInto("organization_domains")
       .values({
         organization_id: acme.org.id,
@@ -227,9 +205,9 @@ describe("SAML: the live connection keeps working while a new version is tested;
         manual_reason: "test",
       })
       .execute();
-    const { page, problems } = await newCheckedPage(browser);
+    const { page, problems } = await newCheckedPage(e2e.browser);
     // Alice first: the demo application's sign-ins below replace the tenant's session, not the portal's.
-    await signIn(page, "/orgs/acme/sso/live");
+    await e2e.signIn(page, "/orgs/acme/sso/live", "alice@acme.test");
     expect(await demoAppSignIn(page, { email: "ada@saml-idp.test" }, "saml", "ada@saml-idp.test")).toBe(
       "You are Ada Lovelace",
     );
@@ -238,7 +216,7 @@ describe("SAML: the live connection keeps working while a new version is tested;
     expect(await axeViolations(page)).toEqual([]);
 
     await stageSaml(2);
-    await page.goto(`${portal.url}/orgs/acme/sso/live`);
+    await page.goto(`${e2e.portal.url}/orgs/acme/sso/live`);
     expect(await page.getByText("Version 2 (SAML) on").isVisible()).toBe(true);
     expect(await page.getByRole("button", { name: "Go live" }).isDisabled()).toBe(true);
     expect(await liveVersion("sso-acme-saml")).toBe("1");
@@ -246,7 +224,7 @@ describe("SAML: the live connection keeps working while a new version is tested;
     expect(await demoAppSignIn(page, { org: "Acme" }, "saml", "grace@saml-idp.test")).toBe("You are Grace Hopper");
 
     await samlTest(page, "none");
-    await page.goto(`${portal.url}/orgs/acme/sso/live`);
+    await page.goto(`${e2e.portal.url}/orgs/acme/sso/live`);
     await hydrated(page);
     await page.getByRole("button", { name: "Go live" }).click();
     await page.getByText("Putting version 2 live: Done").waitFor();
@@ -256,7 +234,7 @@ describe("SAML: the live connection keeps working while a new version is tested;
     await page.getByText("Rolling back: version 1").waitFor();
     await page.getByText("Putting version 1 live: Done").waitFor();
     expect(await liveVersion("sso-acme-saml")).toBe("1");
-    const audit = await portal.database.db
+    const audit = await e2e.portal.database.db
       .selectFrom("audit_events")
       .select("action")
       .where("action", "in", ["connection.roll_back", "connection.go_live"])
@@ -264,7 +242,7 @@ describe("SAML: the live connection keeps working while a new version is tested;
       .execute();
     expect(audit.map((a) => a.action)).toContain("connection.roll_back");
     // Rolled back and told: Acme's administrators and support get the mail.
-    const rollBackMail = await portal.database.db
+    const rollBackMail = await e2e.portal.database.db
       .selectFrom("outbox_messages")
       .select(["to_address", "subject", "text_body"])
       .where("kind", "=", "live.roll_back")
@@ -278,27 +256,27 @@ describe("SAML: the live connection keeps working while a new version is tested;
     await page.context().close();
 
     // Emergency: a support lead disables Acme's live connection with a reason, then enables it.
-    const lead = await newCheckedPage(browser);
-    await signIn(lead.page, "/support/live", "lena@vendor.test");
+    const lead = await newCheckedPage(e2e.browser);
+    await e2e.signIn(lead.page, "/support/live", "lena@vendor.test");
     await hydrated(lead.page);
     expect(await axeViolations(lead.page)).toEqual([]);
     await lead.page.getByLabel("Reason").fill("Acme reported a compromised IdP account");
     await lead.page.getByRole("button", { name: /Disable the live connection/ }).click();
     await lead.page.getByText("The live connection is disabled").waitFor();
-    expect(portal.tenant!.context.store.connectionByName("sso-acme-saml")?.enabled_clients).not.toContain(
-      portal.tenant!.demoAppClient.clientId,
+    expect(e2e.portal.tenant!.context.store.connectionByName("sso-acme-saml")?.enabled_clients).not.toContain(
+      e2e.portal.tenant!.demoAppClient.clientId,
     );
-    await lead.page.goto(`${portal.url}/demo-app`);
+    await lead.page.goto(`${e2e.portal.url}/demo-app`);
     expect(await lead.page.getByRole("link", { name: "Sign in with Acme" }).count()).toBe(0);
-    await lead.page.goto(`${portal.url}/support/live`);
+    await lead.page.goto(`${e2e.portal.url}/support/live`);
     await hydrated(lead.page);
     await lead.page.getByLabel("Reason").fill("Acme rotated the account");
     await lead.page.getByRole("button", { name: /Enable the live connection/ }).click();
     await lead.page.getByText("The live connection is enabled again").waitFor();
-    expect(portal.tenant!.context.store.connectionByName("sso-acme-saml")?.enabled_clients).toContain(
-      portal.tenant!.demoAppClient.clientId,
+    expect(e2e.portal.tenant!.context.store.connectionByName("sso-acme-saml")?.enabled_clients).toContain(
+      e2e.portal.tenant!.demoAppClient.clientId,
     );
-    const reasons = await portal.database.db
+    const reasons = await e2e.portal.database.db
       .selectFrom("live_events")
       .select("reason")
       .where("action", "in", ["disable", "enable"])
@@ -307,7 +285,7 @@ describe("SAML: the live connection keeps working while a new version is tested;
       "Acme reported a compromised IdP account",
       "Acme rotated the account",
     ]);
-    const switched = await portal.database.db
+    const switched = await e2e.portal.database.db
       .selectFrom("outbox_messages")
       .select(["to_address", "subject", "text_body"])
       .where("kind", "in", ["live.disabled", "live.enabled"])
@@ -326,10 +304,10 @@ describe("SAML: the live connection keeps working while a new version is tested;
 describe("OIDC: test login, failures explained, go live, demo app", () => {
   it("explains each OIDC failure, passes, goes live and signs a user in to the demo application", async () => {
     await stageOidc(1);
-    const { page, problems } = await newCheckedPage(browser);
-    await signIn(page, "/orgs/globex/sso/live", "bob@globex.test");
+    const { page, problems } = await newCheckedPage(e2e.browser);
+    await e2e.signIn(page, "/orgs/globex/sso/live", "bob@globex.test");
     const oidcTest = async (behaviour: string) => {
-      await page.goto(`${portal.url}/orgs/globex/sso/live`);
+      await page.goto(`${e2e.portal.url}/orgs/globex/sso/live`);
       await hydrated(page);
       await page.getByRole("link", { name: "Test login" }).click();
       await page.waitForURL((u) => u.href.startsWith(idps.oidc.url));
@@ -354,7 +332,7 @@ describe("OIDC: test login, failures explained, go live, demo app", () => {
     }
     // A redirect URI the IdP does not know: it stops on its own page; the test stays unfinished.
     idps.oidc.setMisbehaviour("unregistered-redirect-uri");
-    await page.goto(`${portal.url}/orgs/globex/sso/live`);
+    await page.goto(`${e2e.portal.url}/orgs/globex/sso/live`);
     await page.getByRole("link", { name: "Test login" }).click();
     await page.getByText("redirect_uri did not match").waitFor();
     idps.oidc.setMisbehaviour("none");
@@ -362,7 +340,7 @@ describe("OIDC: test login, failures explained, go live, demo app", () => {
     expect(problems.splice(0)).toEqual([
       "console.error: Failed to load resource: the server responded with a status of 400 (Bad Request)",
     ]);
-    await page.goto(`${portal.url}/orgs/globex/sso/live`);
+    await page.goto(`${e2e.portal.url}/orgs/globex/sso/live`);
     // The newest test in the history (its time reads UTC before hydration, local time after).
     const history = page.getByRole("table").filter({ has: page.getByRole("columnheader", { name: "When" }) });
     await history.getByRole("link").first().click();
@@ -371,7 +349,7 @@ describe("OIDC: test login, failures explained, go live, demo app", () => {
 
     await oidcTest("none");
     expect(await page.getByRole("heading", { name: /Result: Passed/ }).isVisible()).toBe(true);
-    await page.goto(`${portal.url}/orgs/globex/sso/live`);
+    await page.goto(`${e2e.portal.url}/orgs/globex/sso/live`);
     await hydrated(page);
     await page.getByRole("button", { name: "Go live" }).click();
     await page.getByText("Putting version 1 live: Done").waitFor();

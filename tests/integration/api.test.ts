@@ -268,6 +268,7 @@ describe("change requests and versions", () => {
         {
           version: 1,
           changeRequestId: changeId,
+          source: "change-request",
           protocol: "saml",
           summary: expect.any(String),
           author: expect.stringMatching(/^api key "Test acme"/),

@@ -1,22 +1,19 @@
-import { ConnectionsClient } from "auth0/connections";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { drainBudget, tryTakeBudget } from "~/services/apply/budget.server";
 import { enqueueApply, normalizeJob, type DesiredApply } from "~/services/apply/jobs.server";
 import { lockResource, resourceLocks } from "~/services/apply/locks.server";
 import { createApplyWorker, SimulatedCrash, type ApplyWorkerOptions } from "~/services/apply/worker.server";
-import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
-import type { OpenDatabase } from "~/services/platform/db.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
 import {
+  applyEngineFixture,
   createOrganizations,
+  desiredSaml,
   drained,
-  samlOptions,
+  expectConverged,
   systemScope,
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
-import { startHarness, type Harness } from "../support/local-tenant-contract.js";
-import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database.js";
 
 /**
  * The apply engine at Auth0's pace (ADR 013): every Management API request takes 60 ± 40 ms, so
@@ -26,22 +23,7 @@ import { createTestDatabase, openSecondPool, type TestDatabase } from "../suppor
  */
 const LATENCY = { latencyMs: 60, jitterMs: 40 };
 
-let h: Harness;
-let database: TestDatabase;
-let second: OpenDatabase | null;
-let raw: ConnectionsClient;
-
-beforeAll(async () => {
-  h = await startHarness({ rateLimit: "off" });
-  database = await createTestDatabase();
-  second = await openSecondPool(database);
-  raw = new ConnectionsClient(h.clientOptions(await h.token()));
-});
-afterAll(async () => {
-  await second?.close();
-  await database?.destroy();
-  await h?.close();
-});
+const engine = applyEngineFixture();
 
 /** A fetch that counts the Management API requests in flight at once. */
 function countingFetch() {
@@ -50,7 +32,7 @@ function countingFetch() {
     const api = String(input instanceof Request ? input.url : input).includes("/api/v2/");
     if (api) state.max = Math.max(state.max, ++state.inFlight);
     try {
-      return await h.fetch(input, init);
+      return await engine.h.fetch(input, init);
     } finally {
       if (api) state.inFlight--;
     }
@@ -58,53 +40,39 @@ function countingFetch() {
   return { state, fetch };
 }
 
-function desired(org: ScopedOrganization, version: number): DesiredApply {
-  return {
-    connection: {
-      protocol: "saml",
-      strategy: "samlp",
-      version,
-      displayName: `${org.name} v${version}`,
-      options: samlOptions(org.slug, version),
-      managedOptionKeys: ["signInEndpoint", "signOutEndpoint", "signSAMLRequest", "domain_aliases"],
-    },
-    // v1 enables one application, v2 another: both must be enabled at the end.
-    enabledClients: [version === 1 ? PORTAL_CLIENT_ID : TEST_LOGIN_CLIENT_ID],
-    organization: { assignMembershipOnLogin: version === 2, showAsButton: version === 2 },
-  };
-}
-
 async function runTwoWorkers(overrides: Partial<ApplyWorkerOptions>) {
-  const base = (db = database.db) => testWorkerOptions(h, db, { concurrency: 4, ...overrides });
+  const base = (db = engine.database.db) => testWorkerOptions(engine.h, db, { concurrency: 4, ...overrides });
   const a = createApplyWorker({ ...base(), workerId: `a-${Math.random()}` });
-  const b = createApplyWorker({ ...base(second?.db), workerId: `b-${Math.random()}` });
-  h.tenant.setLatency(LATENCY);
+  const b = createApplyWorker({ ...base(engine.second?.db), workerId: `b-${Math.random()}` });
+  engine.h.tenant.setLatency(LATENCY);
   a.start();
   b.start();
   try {
-    await drained(database.db, 40_000);
+    await drained(engine.database.db, 40_000);
   } finally {
     await Promise.all([a.stop(), b.stop()]);
-    h.tenant.setLatency({ latencyMs: 0 });
+    engine.h.tenant.setLatency({ latencyMs: 0 });
   }
 }
 
-/** The organization's connection as Auth0 has it: version 2's options, both applications, enabled for its organization. */
-async function expectConverged(org: ScopedOrganization) {
+/** Version 1 enables one application, version 2 another and membership on login: both must hold at the end. */
+function desired(org: ScopedOrganization, version: 1 | 2): DesiredApply {
+  return desiredSaml(org, version, [version === 1 ? PORTAL_CLIENT_ID : TEST_LOGIN_CLIENT_ID], {
+    assignMembershipOnLogin: version === 2,
+    showAsButton: version === 2,
+  });
+}
+
+/** Version 2's options, both applications, enabled for its organization; the connection created once. */
+async function expectBothVersionsLanded(org: ScopedOrganization) {
+  await expectConverged(engine, org, 2, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
+  expectCreatedOnce(org);
+}
+
+/** The organization's connection was created by one request, never twice. */
+function expectCreatedOnce(org: ScopedOrganization) {
   const name = `sso-${org.slug}-saml`;
-  const all = await h.management().connections.list({ name });
-  expect(all.data.map((c) => c.name)).toEqual([name]); // exactly one, never a duplicate
-  const c = await raw.get(all.data[0]!.id!);
-  expect(c.options).toMatchObject(samlOptions(org.slug, 2));
-  expect(c.display_name).toBe(`${org.name} v2`);
-  expect(c.metadata).toMatchObject({ [OWNER_KEY]: org.id, [VERSION_KEY]: "2" });
-  const enabled = (await raw.clients.get(c.id!)).data.map((x) => x.client_id);
-  expect(enabled.sort()).toEqual([PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID].sort());
-  const orgConns = await h.management().organizations.enabledConnections.list(org.auth0OrgId!);
-  expect(orgConns.data.map((e) => [e.connection_id, e.assign_membership_on_login, e.show_as_button])).toEqual([
-    [c.id, true, true],
-  ]);
-  const creates = h.exchanges.filter(
+  const creates = engine.h.exchanges.filter(
     (e) => e.method === "POST" && e.path === "/connections" && (e.requestBody as { name?: string }).name === name,
   );
   expect(creates.map((e) => e.status)).toEqual([201]);
@@ -113,39 +81,39 @@ async function expectConverged(org: ScopedOrganization) {
 describe(`apply engine at Auth0's latency (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   it("two workers with four jobs in flight each, 16 organizations changing options, applications and organization enablement at once: every change lands, nothing twice", async () => {
     const orgs = await createOrganizations(
-      database.db,
-      h,
+      engine.database.db,
+      engine.h,
       Array.from({ length: 16 }, (_, i) => `lat-${i}`),
     );
     // Both versions of every organization queued at once, next to each other.
     for (const org of orgs) {
-      await enqueueApply(database.db, systemScope(org), desired(org, 1));
-      await enqueueApply(database.db, systemScope(org), desired(org, 2));
+      await enqueueApply(engine.database.db, systemScope(org), desired(org, 1));
+      await enqueueApply(engine.database.db, systemScope(org), desired(org, 2));
     }
     const counting = countingFetch();
     await runTwoWorkers({ fetch: counting.fetch });
 
-    const jobs = await database.db.selectFrom("apply_jobs").select(["status", "attempts"]).execute();
+    const jobs = await engine.database.db.selectFrom("apply_jobs").select(["status", "attempts"]).execute();
     expect(jobs.map((j) => j.status)).toEqual(Array(32).fill("succeeded"));
-    for (const org of orgs) await expectConverged(org);
+    for (const org of orgs) await expectBothVersionsLanded(org);
     // Different organizations' jobs did not wait for each other: requests overlapped.
     expect(counting.state.max).toBeGreaterThan(2);
-    expect(h.violations()).toEqual([]);
+    expect(engine.h.violations()).toEqual([]);
   });
 
   it("APPLY_LOCK_SCOPE=tenant: one step at a time on the whole tenant, whatever the workers' concurrency", async () => {
     const orgs = await createOrganizations(
-      database.db,
-      h,
+      engine.database.db,
+      engine.h,
       Array.from({ length: 4 }, (_, i) => `one-${i}`),
     );
     for (const org of orgs) {
-      await enqueueApply(database.db, systemScope(org), desired(org, 1));
-      await enqueueApply(database.db, systemScope(org), desired(org, 2));
+      await enqueueApply(engine.database.db, systemScope(org), desired(org, 1));
+      await enqueueApply(engine.database.db, systemScope(org), desired(org, 2));
     }
     const counting = countingFetch();
     await runTwoWorkers({ fetch: counting.fetch, lockScope: "tenant" });
-    for (const org of orgs) await expectConverged(org);
+    for (const org of orgs) await expectBothVersionsLanded(org);
     expect(counting.state.max).toBe(1);
   });
 });
@@ -155,37 +123,44 @@ describe(`resource locks (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite
     // PATCH /clients/{id} replaces `callbacks` whole, as on Auth0: adding one URL reads the list,
     // adds to it and writes it back. Six organizations do it at once, each through its own
     // transaction (and, on PostgreSQL, half of them through another pool).
-    const token = await h.token();
+    const token = await engine.h.token();
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-    const clientUrl = `${h.tenant.managementApiUrl}/clients/${TEST_LOGIN_CLIENT_ID}`;
-    const before = ((await (await h.fetch(clientUrl, { headers })).json()) as { callbacks: string[] }).callbacks;
-    const tenantKey = h.tenant.managementApiUrl;
-    const pools = [resourceLocks(database.db, tenantKey), resourceLocks(second?.db ?? database.db, tenantKey)];
+    const clientUrl = `${engine.h.tenant.managementApiUrl}/clients/${TEST_LOGIN_CLIENT_ID}`;
+    const before = ((await (await engine.h.fetch(clientUrl, { headers })).json()) as { callbacks: string[] }).callbacks;
+    const tenantKey = engine.h.tenant.managementApiUrl;
+    const pools = [
+      resourceLocks(engine.database.db, tenantKey),
+      resourceLocks(engine.second?.db ?? engine.database.db, tenantKey),
+    ];
     const slugs = Array.from({ length: 6 }, (_, i) => `cb-${i}`);
-    h.tenant.setLatency(LATENCY);
+    engine.h.tenant.setLatency(LATENCY);
     try {
       await Promise.all(
         slugs.map((slug, i) =>
           pools[i % 2]!.hold([lockResource.shared(`client:${TEST_LOGIN_CLIENT_ID}:callbacks`)], async () => {
-            const client = (await (await h.fetch(clientUrl, { headers })).json()) as { callbacks: string[] };
+            const client = (await (await engine.h.fetch(clientUrl, { headers })).json()) as { callbacks: string[] };
             const callbacks = [...client.callbacks, `https://${slug}.example/callback`];
-            const res = await h.fetch(clientUrl, { method: "PATCH", headers, body: JSON.stringify({ callbacks }) });
+            const res = await engine.h.fetch(clientUrl, {
+              method: "PATCH",
+              headers,
+              body: JSON.stringify({ callbacks }),
+            });
             expect(res.status).toBe(200);
           }),
         ),
       );
     } finally {
-      h.tenant.setLatency({ latencyMs: 0 });
+      engine.h.tenant.setLatency({ latencyMs: 0 });
     }
-    const after = ((await (await h.fetch(clientUrl, { headers })).json()) as { callbacks: string[] }).callbacks;
+    const after = ((await (await engine.h.fetch(clientUrl, { headers })).json()) as { callbacks: string[] }).callbacks;
     expect(after.sort()).toEqual([...before, ...slugs.map((s) => `https://${s}.example/callback`)].sort());
-    expect(h.violations()).toEqual([]); // PATCH /clients/{id} as Auth0's schema has it
+    expect(engine.h.violations()).toEqual([]); // PATCH /clients/{id} as Auth0's schema has it
   });
 
   it("two organizations' connections are locked apart: one holder does not wait for the other", async () => {
-    const tenantKey = h.tenant.managementApiUrl;
-    const first = resourceLocks(database.db, tenantKey);
-    const other = resourceLocks(second?.db ?? database.db, tenantKey);
+    const tenantKey = engine.h.tenant.managementApiUrl;
+    const first = resourceLocks(engine.database.db, tenantKey);
+    const other = resourceLocks(engine.second?.db ?? engine.database.db, tenantKey);
     const order: string[] = [];
     // acme holds its lock until globex has taken (and released) its own: would never end if they waited for each other.
     await first.hold([lockResource.connection("sso-acme-saml")], async () => {
@@ -201,16 +176,16 @@ describe(`resource locks (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite
 
 describe(`leases while waiting for the budget (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   it("a job waiting longer than its lease for the shared budget, step after step, is not taken over while its worker lives; once the worker dies, it is", async () => {
-    const [org] = await createOrganizations(database.db, h, ["patient"]);
-    await enqueueApply(database.db, systemScope(org!), desired(org!, 1));
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["patient"]);
+    await enqueueApply(engine.database.db, systemScope(org!), desired(org!, 1));
     const leaseMs = 1500;
-    const options = (db = database.db) => testWorkerOptions(h, db, { leaseMs, concurrency: 1 });
+    const options = (db = engine.database.db) => testWorkerOptions(engine.h, db, { leaseMs, concurrency: 1 });
     // The shared budget empty for three leases (as on the free plan behind 15 other jobs): the
     // job's first request waits that long for its token. (The "off" budget is full again after.)
     const tenantKey = options().tenant.managementApiUrl;
-    await tryTakeBudget(database.db, tenantKey, options().rateBudget!);
+    await tryTakeBudget(engine.database.db, tenantKey, options().rateBudget!);
     const emptied = Date.now();
-    await drainBudget(database.db, tenantKey, emptied + 3 * leaseMs);
+    await drainBudget(engine.database.db, tenantKey, emptied + 3 * leaseMs);
     let firstAnswer = 0;
     const waiting = createApplyWorker({
       ...options(),
@@ -221,18 +196,21 @@ describe(`leases while waiting for the budget (${process.env.TEST_DATABASE_URL ?
           // The first step recorded after three leases (a lease counted from the step's start had
           // run out by then), the next one waits two leases more for the budget…
           if (p.step === "connection" && p.phase === "after-commit") {
-            await drainBudget(database.db, tenantKey, Date.now() + 2 * leaseMs);
+            await drainBudget(engine.database.db, tenantKey, Date.now() + 2 * leaseMs);
           }
           // …and its worker dies once that step's write is made, before recording it.
           if (p.step === "clients" && p.phase === "after-write") throw new SimulatedCrash();
         },
       },
     });
-    const other = createApplyWorker({ ...options(second?.db ?? database.db), workerId: `other-${Math.random()}` });
+    const other = createApplyWorker({
+      ...options(engine.second?.db ?? engine.database.db),
+      workerId: `other-${Math.random()}`,
+    });
 
     const job = async () =>
       normalizeJob(
-        await database.db
+        await engine.database.db
           .selectFrom("apply_jobs")
           .selectAll()
           .where("organization_id", "=", org!.id)
@@ -262,10 +240,6 @@ describe(`leases while waiting for the budget (${process.env.TEST_DATABASE_URL ?
       locked_by: null,
       steps_done: ["connection", "clients", "organization"],
     });
-    const name = `sso-${org!.slug}-saml`;
-    const creates = h.exchanges.filter(
-      (e) => e.method === "POST" && e.path === "/connections" && (e.requestBody as { name?: string }).name === name,
-    );
-    expect(creates.map((e) => e.status)).toEqual([201]);
+    expectCreatedOnce(org!);
   });
 });

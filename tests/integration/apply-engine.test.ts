@@ -1,8 +1,7 @@
-import { ConnectionsClient } from "auth0/connections";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { drainBudget, tryTakeBudget } from "~/services/apply/budget.server";
-import { enqueueApply, enqueueRemove, normalizeJob, type DesiredApply } from "~/services/apply/jobs.server";
+import { enqueueApply, enqueueRemove, normalizeJob } from "~/services/apply/jobs.server";
 import {
   createApplyWorker,
   SimulatedCrash,
@@ -10,57 +9,26 @@ import {
   type CrashPoint,
 } from "~/services/apply/worker.server";
 import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
-import type { OpenDatabase } from "~/services/platform/db.server";
-import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
 import {
+  applyEngineFixture,
   createOrganizations,
+  desiredSaml,
   drained,
-  samlOptions,
+  expectConverged,
   systemScope,
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
-import { startHarness, type Harness } from "../support/local-tenant-contract.js";
-import { createTestDatabase, openSecondPool, type TestDatabase, raceTest } from "../support/test-database.js";
+import { raceTest } from "../support/test-database.js";
 
-let h: Harness;
-let database: TestDatabase;
-let second: OpenDatabase | null;
-let raw: ConnectionsClient;
-
-beforeAll(async () => {
-  h = await startHarness({ rateLimit: "off" });
-  database = await createTestDatabase();
-  second = await openSecondPool(database);
-  raw = new ConnectionsClient(h.clientOptions(await h.token()));
-});
-afterAll(async () => {
-  await second?.close();
-  await database?.destroy();
-  await h?.close();
-});
+const engine = applyEngineFixture();
 
 function workerOptions(overrides: Partial<ApplyWorkerOptions> = {}): ApplyWorkerOptions {
-  return testWorkerOptions(h, database.db, overrides);
-}
-
-function desired(org: ScopedOrganization, version: number, clients: string[]): DesiredApply {
-  return {
-    connection: {
-      protocol: "saml",
-      strategy: "samlp",
-      version,
-      displayName: `${org.name} v${version}`,
-      options: samlOptions(org.slug, version),
-      managedOptionKeys: ["signInEndpoint", "signOutEndpoint", "signSAMLRequest", "domain_aliases"],
-    },
-    enabledClients: clients,
-    organization: { assignMembershipOnLogin: true, showAsButton: true },
-  };
+  return testWorkerOptions(engine.h, engine.database.db, overrides);
 }
 
 async function jobs(orgId: string) {
-  const rows = await database.db
+  const rows = await engine.database.db
     .selectFrom("apply_jobs")
     .selectAll()
     .where("organization_id", "=", orgId)
@@ -69,29 +37,13 @@ async function jobs(orgId: string) {
   return rows.map(normalizeJob);
 }
 
-/** The organization's connection as Auth0 has it, with its clients and organizations. */
-async function converged(org: ScopedOrganization, version: number, clients: string[]) {
-  const name = `sso-${org.slug}-saml`;
-  const all = await h.management().connections.list({ name });
-  expect(all.data.map((c) => c.name)).toEqual([name]); // exactly one, never a duplicate
-  const c = await raw.get(all.data[0]!.id!);
-  expect(c.options).toMatchObject(samlOptions(org.slug, version));
-  expect(c.display_name).toBe(`${org.name} v${version}`);
-  expect(c.metadata).toMatchObject({ [OWNER_KEY]: org.id, [VERSION_KEY]: String(version) });
-  const enabled = (await raw.clients.get(c.id!)).data.map((x) => x.client_id);
-  expect(enabled.sort()).toEqual([...clients].sort());
-  const orgConns = await h.management().organizations.enabledConnections.list(org.auth0OrgId!);
-  expect(orgConns.data.map((e) => e.connection_id)).toEqual([c.id]);
-  return c;
-}
-
 describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   raceTest(
     "two workers on two database connections, 20 organizations each enabling clients and changing options at once: every change lands",
     async () => {
       const orgs = await createOrganizations(
-        database.db,
-        h,
+        engine.database.db,
+        engine.h,
         Array.from({ length: 20 }, (_, i) => `par-${i}`),
       );
       // Both versions of every organization are queued at once; v1 enables one application, v2
@@ -99,8 +51,8 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
       // Queued next to each other, so the two workers would take both versions of one organization
       // at the same time if nothing stopped them.
       for (const org of orgs) {
-        await enqueueApply(database.db, systemScope(org), desired(org, 1, [PORTAL_CLIENT_ID]));
-        await enqueueApply(database.db, systemScope(org), desired(org, 2, [TEST_LOGIN_CLIENT_ID]));
+        await enqueueApply(engine.database.db, systemScope(org), desiredSaml(org, 1, [PORTAL_CLIENT_ID]));
+        await enqueueApply(engine.database.db, systemScope(org), desiredSaml(org, 2, [TEST_LOGIN_CLIENT_ID]));
       }
       // PostgreSQL: two pools, i.e. two independent sessions racing for jobs and for the tenant lock.
       // PGlite: one in-process session, so both workers share it through our dialect's queue.
@@ -108,36 +60,42 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
       // would overlap and lose each other's changes.
       const slowFetch: typeof fetch = async (input, init) => {
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
-        return h.fetch(input, init);
+        return engine.h.fetch(input, init);
       };
       const a = createApplyWorker(workerOptions({ workerId: "a", fetch: slowFetch }));
-      const b = createApplyWorker(workerOptions({ workerId: "b", db: second?.db ?? database.db, fetch: slowFetch }));
+      const b = createApplyWorker(
+        workerOptions({ workerId: "b", db: engine.second?.db ?? engine.database.db, fetch: slowFetch }),
+      );
       a.start();
       b.start();
-      await drained(database.db);
+      await drained(engine.database.db);
       await Promise.all([a.stop(), b.stop()]);
 
-      const all = await database.db.selectFrom("apply_jobs").select(["status", "locked_by", "attempts"]).execute();
+      const all = await engine.database.db
+        .selectFrom("apply_jobs")
+        .select(["status", "locked_by", "attempts"])
+        .execute();
       expect(all.filter((j) => j.status === "succeeded")).toHaveLength(40);
-      for (const org of orgs) await converged(org, 2, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
+      for (const org of orgs) await expectConverged(engine, org, 2, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
       // Both workers did work.
-      const audit = await database.db
+      const audit = await engine.database.db
         .selectFrom("audit_events")
         .select(["action"])
         .where("action", "=", "connection.apply")
         .execute();
       expect(audit).toHaveLength(40);
-      expect(h.violations()).toEqual([]);
+      expect(engine.h.violations()).toEqual([]);
     },
   );
 
   raceTest("both workers took jobs (SKIP LOCKED shares the queue)", async () => {
     const orgs = await createOrganizations(
-      database.db,
-      h,
+      engine.database.db,
+      engine.h,
       Array.from({ length: 6 }, (_, i) => `share-${i}`),
     );
-    for (const org of orgs) await enqueueApply(database.db, systemScope(org), desired(org, 1, [PORTAL_CLIENT_ID]));
+    for (const org of orgs)
+      await enqueueApply(engine.database.db, systemScope(org), desiredSaml(org, 1, [PORTAL_CLIENT_ID]));
     const taken: Record<string, number> = { a: 0, b: 0 };
     const slow = (who: string): ApplyWorkerOptions["hooks"] => ({
       crash: async (p: CrashPoint) => {
@@ -149,11 +107,11 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
     });
     const a = createApplyWorker(workerOptions({ workerId: "share-a", hooks: slow("a") }));
     const b = createApplyWorker(
-      workerOptions({ workerId: "share-b", db: second?.db ?? database.db, hooks: slow("b") }),
+      workerOptions({ workerId: "share-b", db: engine.second?.db ?? engine.database.db, hooks: slow("b") }),
     );
     a.start();
     b.start();
-    await drained(database.db);
+    await drained(engine.database.db);
     await Promise.all([a.stop(), b.stop()]);
     expect(taken.a! + taken.b!).toBe(6);
     expect(taken.a).toBeGreaterThan(0);
@@ -165,8 +123,12 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
   for (const step of steps) {
     for (const phase of points) {
       it(`a worker killed at ${step}/${phase}, then restarted, converges without duplicates`, async () => {
-        const [org] = await createOrganizations(database.db, h, [`crash-${step}-${phase}`]);
-        await enqueueApply(database.db, systemScope(org!), desired(org!, 1, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]));
+        const [org] = await createOrganizations(engine.database.db, engine.h, [`crash-${step}-${phase}`]);
+        await enqueueApply(
+          engine.database.db,
+          systemScope(org!),
+          desiredSaml(org!, 1, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]),
+        );
         const crashing = createApplyWorker(
           workerOptions({
             workerId: `crash-${step}-${phase}`,
@@ -189,8 +151,8 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
         expect(await restarted.runOnce()).toBe(true);
         const [after] = await jobs(org!.id);
         expect(after).toMatchObject({ status: "succeeded", attempts: 2, steps_done: [...steps] });
-        await converged(org!, 1, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
-        const creates = h.exchanges.filter(
+        await expectConverged(engine, org!, 1, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
+        const creates = engine.h.exchanges.filter(
           (e) =>
             e.method === "POST" &&
             e.path === "/connections" &&
@@ -202,8 +164,8 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
   }
 
   it("another worker takes over a crashed worker's job once its lease runs out", async () => {
-    const [org] = await createOrganizations(database.db, h, ["lease"]);
-    await enqueueApply(database.db, systemScope(org!), desired(org!, 1, [PORTAL_CLIENT_ID]));
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["lease"]);
+    await enqueueApply(engine.database.db, systemScope(org!), desiredSaml(org!, 1, [PORTAL_CLIENT_ID]));
     const crashing = createApplyWorker(
       workerOptions({
         workerId: "lease-1",
@@ -216,29 +178,31 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
       }),
     );
     await crashing.runOnce();
-    const other = createApplyWorker(workerOptions({ workerId: "lease-2", db: second?.db ?? database.db }));
+    const other = createApplyWorker(
+      workerOptions({ workerId: "lease-2", db: engine.second?.db ?? engine.database.db }),
+    );
     expect(await other.runOnce()).toBe(false); // still leased
     await new Promise((r) => setTimeout(r, 400));
     expect(await other.runOnce()).toBe(true);
     expect((await jobs(org!.id))[0]).toMatchObject({ status: "succeeded", locked_by: null });
-    await converged(org!, 1, [PORTAL_CLIENT_ID]);
+    await expectConverged(engine, org!, 1, [PORTAL_CLIENT_ID]);
   });
 
   it("refuses a connection whose metadata names another organization, fails the job and audits it", async () => {
-    const [mine, theirs] = await createOrganizations(database.db, h, ["victim", "intruder"]);
-    const foreign = await raw.create({
+    const [mine, theirs] = await createOrganizations(engine.database.db, engine.h, ["victim", "intruder"]);
+    const foreign = await engine.raw.create({
       name: "sso-victim-saml",
       strategy: "samlp",
       options: { signInEndpoint: "https://idp.intruder.test/sso" },
       metadata: { [OWNER_KEY]: theirs!.id, [VERSION_KEY]: "7" },
     });
-    await enqueueApply(database.db, systemScope(mine!), desired(mine!, 1, [PORTAL_CLIENT_ID]));
+    await enqueueApply(engine.database.db, systemScope(mine!), desiredSaml(mine!, 1, [PORTAL_CLIENT_ID]));
     const w = createApplyWorker(workerOptions());
     await w.runOnce();
     const [job] = await jobs(mine!.id);
     expect(job).toMatchObject({ status: "failed", error_kind: "not_owned", attempts: 1 });
     expect(job!.last_error).toMatch(/belongs to another organization/);
-    const audit = await database.db
+    const audit = await engine.database.db
       .selectFrom("audit_events")
       .selectAll()
       .where("organization_id", "=", mine!.id)
@@ -249,16 +213,16 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
         ["connection.apply", "denied"],
       ]),
     );
-    const untouched = await raw.get(foreign.id!);
+    const untouched = await engine.raw.get(foreign.id!);
     expect(untouched.options).toEqual({ signInEndpoint: "https://idp.intruder.test/sso" });
-    expect((await raw.clients.get(foreign.id!)).data).toEqual([]);
+    expect((await engine.raw.clients.get(foreign.id!)).data).toEqual([]);
   });
 
   it("does not retry what Auth0 refuses as invalid: the job fails at once with a message for the user", async () => {
-    const [org] = await createOrganizations(database.db, h, ["invalid"]);
-    const bad = desired(org!, 1, []);
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["invalid"]);
+    const bad = desiredSaml(org!, 1, []);
     bad.connection.options = { signingCert: "not a certificate" };
-    await enqueueApply(database.db, systemScope(org!), bad);
+    await enqueueApply(engine.database.db, systemScope(org!), bad);
     await createApplyWorker(workerOptions()).runOnce();
     const [job] = await jobs(org!.id);
     expect(job).toMatchObject({ status: "failed", error_kind: "invalid_options", attempts: 1 });
@@ -266,7 +230,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
   });
 
   it("retries network errors and 5xx with backoff, then succeeds; gives up as dead after max attempts", async () => {
-    const [org, doomed] = await createOrganizations(database.db, h, ["flaky", "doomed"]);
+    const [org, doomed] = await createOrganizations(engine.database.db, engine.h, ["flaky", "doomed"]);
     let failures = 0;
     const flaky: typeof fetch = async (input, init) => {
       const url = String(input);
@@ -279,45 +243,45 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
           });
         throw new TypeError("fetch failed");
       }
-      return h.fetch(input, init);
+      return engine.h.fetch(input, init);
     };
-    await enqueueApply(database.db, systemScope(org!), desired(org!, 1, [PORTAL_CLIENT_ID]));
+    await enqueueApply(engine.database.db, systemScope(org!), desiredSaml(org!, 1, [PORTAL_CLIENT_ID]));
     const w = createApplyWorker(workerOptions({ fetch: flaky }));
     w.start();
-    await drained(database.db);
+    await drained(engine.database.db);
     await w.stop();
     expect((await jobs(org!.id))[0]).toMatchObject({ status: "succeeded", attempts: 4, error_kind: null });
-    await converged(org!, 1, [PORTAL_CLIENT_ID]);
+    await expectConverged(engine, org!, 1, [PORTAL_CLIENT_ID]);
 
-    await enqueueApply(database.db, systemScope(doomed!), desired(doomed!, 1, []));
-    await sql`update apply_jobs set max_attempts = 2 where organization_id = ${doomed!.id}`.execute(database.db);
+    await enqueueApply(engine.database.db, systemScope(doomed!), desiredSaml(doomed!, 1, []));
+    await sql`update apply_jobs set max_attempts = 2 where organization_id = ${doomed!.id}`.execute(engine.database.db);
     const down: typeof fetch = async (input, init) => {
       if (String(input).includes("/api/v2/")) throw new TypeError("fetch failed");
-      return h.fetch(input, init);
+      return engine.h.fetch(input, init);
     };
     const d = createApplyWorker(workerOptions({ fetch: down }));
     d.start();
-    await drained(database.db);
+    await drained(engine.database.db);
     await d.stop();
     expect((await jobs(doomed!.id))[0]).toMatchObject({ status: "dead", attempts: 2, error_kind: "unavailable" });
   });
 
   it("removes the organization's connection: out of the organization, then deleted", async () => {
-    const [org] = await createOrganizations(database.db, h, ["leaving"]);
-    await enqueueApply(database.db, systemScope(org!), desired(org!, 1, [PORTAL_CLIENT_ID]));
-    await enqueueRemove(database.db, systemScope(org!), { protocol: "saml" });
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["leaving"]);
+    await enqueueApply(engine.database.db, systemScope(org!), desiredSaml(org!, 1, [PORTAL_CLIENT_ID]));
+    await enqueueRemove(engine.database.db, systemScope(org!), { protocol: "saml" });
     const w = createApplyWorker(workerOptions());
     w.start();
-    await drained(database.db);
+    await drained(engine.database.db);
     await w.stop();
     expect((await jobs(org!.id)).map((j) => j.status)).toEqual(["succeeded", "succeeded"]);
-    expect((await h.management().connections.list({ name: "sso-leaving-saml" })).data).toEqual([]);
-    expect((await h.management().organizations.enabledConnections.list(org!.auth0OrgId!)).data).toEqual([]);
+    expect((await engine.h.management().connections.list({ name: "sso-leaving-saml" })).data).toEqual([]);
+    expect((await engine.h.management().organizations.enabledConnections.list(org!.auth0OrgId!)).data).toEqual([]);
   });
 
   it("a finished job keeps no secret: the OIDC client secret reaches Auth0 and leaves the job row", async () => {
-    const [org] = await createOrganizations(database.db, h, ["secretive"]);
-    await enqueueApply(database.db, systemScope(org!), {
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["secretive"]);
+    await enqueueApply(engine.database.db, systemScope(org!), {
       connection: {
         protocol: "oidc",
         strategy: "oidc",
@@ -331,9 +295,9 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
     expect(job!.status).toBe("succeeded");
     expect(JSON.stringify(job!.desired)).not.toContain("s3cr3t-value");
     expect(job!.desired).toMatchObject({ connection: { options: { client_id: "abc" } } });
-    const stored = (await h.management().connections.list({ name: "sso-secretive-oidc" })).data[0]!;
+    const stored = (await engine.h.management().connections.list({ name: "sso-secretive-oidc" })).data[0]!;
     expect(stored.options).toMatchObject({ client_secret: "s3cr3t-value" });
-    const audit = await database.db.selectFrom("audit_events").select("details").execute();
+    const audit = await engine.database.db.selectFrom("audit_events").select("details").execute();
     expect(JSON.stringify(audit)).not.toContain("s3cr3t-value");
   });
 });
@@ -341,7 +305,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
 describe(`shared rate budget (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   raceTest("two connections taking at once never get more than the burst plus the refill", async () => {
     const budget = { burst: 5, perSecond: 10, utilization: 1, headroom: 0 };
-    const dbs = [database.db, second?.db ?? database.db];
+    const dbs = [engine.database.db, engine.second?.db ?? engine.database.db];
     const started = Date.now();
     const waits = await Promise.all(
       Array.from({ length: 40 }, (_, i) => tryTakeBudget(dbs[i % 2]!, "tenant-a", budget)),
@@ -356,18 +320,18 @@ describe(`shared rate budget (${process.env.TEST_DATABASE_URL ? "postgres" : "pg
 
   it("refills at the configured rate and keeps tenants apart", async () => {
     const budget = { burst: 2, perSecond: 20, utilization: 1, headroom: 0 };
-    expect(await tryTakeBudget(database.db, "tenant-b", budget, 2)).toBe(0);
-    expect(await tryTakeBudget(database.db, "tenant-b", budget)).toBeGreaterThan(0);
-    expect(await tryTakeBudget(database.db, "tenant-c", budget)).toBe(0);
+    expect(await tryTakeBudget(engine.database.db, "tenant-b", budget, 2)).toBe(0);
+    expect(await tryTakeBudget(engine.database.db, "tenant-b", budget)).toBeGreaterThan(0);
+    expect(await tryTakeBudget(engine.database.db, "tenant-c", budget)).toBe(0);
     await new Promise((r) => setTimeout(r, 120));
-    expect(await tryTakeBudget(database.db, "tenant-b", budget)).toBe(0);
+    expect(await tryTakeBudget(engine.database.db, "tenant-b", budget)).toBe(0);
   });
 
   it("after a 429 nobody takes a token before the tenant's reset", async () => {
     const budget = { burst: 10, perSecond: 100, utilization: 1, headroom: 0 };
-    expect(await tryTakeBudget(database.db, "tenant-d", budget)).toBe(0);
-    await drainBudget(database.db, "tenant-d", Date.now() + 400);
-    const wait = await tryTakeBudget(second?.db ?? database.db, "tenant-d", budget);
+    expect(await tryTakeBudget(engine.database.db, "tenant-d", budget)).toBe(0);
+    await drainBudget(engine.database.db, "tenant-d", Date.now() + 400);
+    const wait = await tryTakeBudget(engine.second?.db ?? engine.database.db, "tenant-d", budget);
     expect(wait).toBeGreaterThan(300);
     expect(wait).toBeLessThan(500);
   });

@@ -1,10 +1,10 @@
 import { createVerify, X509Certificate } from "node:crypto";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
+import { demoOidcConnectionOptions, startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { explainLoginFailure } from "../../app/services/test-login/failure-explanations.js";
-import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
+import { demoSamlIdpLogin, HttpBrowser, hiddenInput, samlPostForm } from "../../harness/http-browser";
 import { discoverTenantClient, managementToken } from "../support/test-application.js";
 
 /**
@@ -45,13 +45,7 @@ beforeAll(async () => {
   await api("POST", "/connections", {
     name: "demo-oidc",
     strategy: "oidc",
-    options: {
-      type: "back_channel",
-      discovery_url: idps.oidc.discoveryUrl,
-      client_id: idps.oidc.client.clientId,
-      client_secret: idps.oidc.client.clientSecret,
-      scope: "openid profile email",
-    },
+    options: demoOidcConnectionOptions(idps.oidc),
     enabled_clients: enabled,
   });
   await api("POST", "/connections", {
@@ -95,23 +89,9 @@ async function authorize(browser: HttpBrowser, connection: string, prompt = "log
 /** Posts the SAML IdP's login form; returns the auto-post form (action and fields) it answers with. */
 async function samlIdpLogin(browser: HttpBrowser, idpPage: { url: string; res?: Response }, behaviour = "none") {
   const html = await idpPage.res!.text();
-  const res = await browser.request(`${idps.saml.url}/sso/login`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      request: hiddenInput(html, "request")!,
-      email: "ada@saml-idp.test",
-      password: idps.saml.password,
-      ...(behaviour === "cancel" ? { cancel: "1" } : { behaviour }),
-    }),
-  });
+  const res = await demoSamlIdpLogin(browser, idps.saml, html, "ada@saml-idp.test", behaviour);
   expect(res.status).toBe(200);
-  const post = await res.text();
-  return {
-    action: /<form method="post" action="([^"]+)"/.exec(post)![1]!.replace(/&amp;/g, "&"),
-    SAMLResponse: hiddenInput(post, "SAMLResponse")!,
-    RelayState: hiddenInput(post, "RelayState")!,
-  };
+  return samlPostForm(await res.text());
 }
 
 async function samlLogin(behaviour = "none") {

@@ -3,8 +3,6 @@ import https from "node:https";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApplyWorker } from "~/services/apply/worker.server";
-import { followApplyJobs } from "~/services/change-requests/apply-progress.server";
 import { updatePolicySettings } from "~/services/change-requests/policy-settings.server";
 import { approveChange } from "~/services/change-requests/review.server";
 import { submitChange } from "~/services/change-requests/submit.server";
@@ -18,9 +16,10 @@ import { refreshMetadataUrls } from "~/services/monitoring/metadata-refresh.serv
 import { installDatabase } from "~/services/platform/db.server";
 import { registerLocalTenant } from "~/services/platform/tenant-config.server";
 import { selfSignedCertificate, type CertifiedKey } from "../../local-tenant/x509.js";
-import { createOrganizations, drained, tenantConfigOf, testWorkerOptions } from "../support/apply-fixtures.js";
+import { createOrganizations, tenantConfigOf } from "../support/apply-fixtures.js";
 import { createUser, member, support } from "../support/change-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { applyAndFollow, monitorReads } from "../support/monitoring-fixtures.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /**
@@ -95,6 +94,7 @@ beforeAll(async () => {
   registerLocalTenant(tenantConfigOf(h.tenant));
   database = await createTestDatabase();
   installDatabase(database);
+  reads = monitorReads(database.db, () => acme.id);
   acme = (await createOrganizations(database.db, h, ["meta-acme"]))[0]!;
   alice = await member(database.db, await createUser(database.db, "alice@meta-acme.test"), acme, "org_admin");
   lena = support(await createUser(database.db, "lena@vendor.test"), "support_admin");
@@ -124,41 +124,13 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function applyAll() {
-  const worker = createApplyWorker(testWorkerOptions(h, database.db));
-  worker.start();
-  await drained(database.db);
-  await worker.stop();
-  await followApplyJobs(database.db);
-}
+const applyAll = () => applyAndFollow(h, database.db);
 
-const health = () =>
-  database.db
-    .selectFrom("organization_health")
-    .selectAll()
-    .where("organization_id", "=", acme.id)
-    .executeTakeFirstOrThrow();
-const changes = () =>
-  database.db
-    .selectFrom("change_requests")
-    .select(["id", "state", "version", "author_label", "policy_rule"])
-    .where("organization_id", "=", acme.id)
-    .orderBy("id")
-    .execute();
-const mails = () =>
-  database.db
-    .selectFrom("outbox_messages")
-    .select(["to_address", "subject", "text_body", "link"])
-    .where("kind", "=", "metadata.changed")
-    .orderBy("id")
-    .execute();
-const jobCount = async () =>
-  Number(
-    (await database.db
-      .selectFrom("apply_jobs")
-      .select((eb) => eb.fn.countAll<string>().as("n"))
-      .executeTakeFirst())!.n,
-  );
+let reads: ReturnType<typeof monitorReads>;
+const health = () => reads.health();
+const changes = () => reads.changes();
+const mails = () => reads.mails();
+const jobCount = () => reads.jobCount();
 
 describe("metadata URL monitoring", () => {
   it("records an unchanged document and asks for it conditionally next time (304)", async () => {

@@ -14,6 +14,10 @@ import {
   type DriftCheckOptions,
 } from "~/services/monitoring/drift.server";
 import { installDatabase } from "~/services/platform/db.server";
+import { listVersions } from "~/services/change-requests/queries.server";
+import { versionItems, VersionsTable } from "~/components/versions-table";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { registerLocalTenant } from "~/services/platform/tenant-config.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
@@ -246,6 +250,25 @@ describe("drift detection", () => {
       .where("action", "=", "connection.drift_accepted")
       .execute();
     expect(accepted).toEqual([{ actor_label: "lena@vendor.test", target: "version 3" }]);
+
+    // The accepted version is on the versions page (customer's and support's), marked as taken from Auth0.
+    const versions = await listVersions(systemScope(acme));
+    expect(versions).toHaveLength(1); // versions 1 and 2 were queued without change requests
+    expect(versions[0]).toMatchObject({
+      version: 3,
+      source: "auth0",
+      changeId: null,
+      staged: true,
+      live: false,
+      protocol: "saml",
+      approvedBy: "lena@vendor.test",
+      accepted: { by: "lena@vendor.test", stage: "test" },
+      summary: "Taken from Auth0's test connection: display_name",
+    });
+    expect(versions[0]!.appliedAt).toBeInstanceOf(Date);
+    const html = renderToStaticMarkup(createElement(VersionsTable, { versions: versionItems(versions) }));
+    expect(html).toContain("Taken from Auth0");
+    expect(html).toContain("Accepted from Auth0 by lena@vendor.test on");
   });
 
   it("reports a connection deleted in Auth0 as missing", async () => {

@@ -5,7 +5,7 @@ import { request as httpRequest } from "node:http";
 import { loginCookie, type PendingLogin } from "~/services/identity/oidc.server";
 import { call, cookiePair, sessionCookieFor } from "../support/auth";
 import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
-import { startTestPortal, type TestPortal } from "../support/portal";
+import { addTenantPasswordUser, startTestPortal, type TestPortal } from "../support/portal";
 
 /**
  * The real sign-in over HTTP: the portal's /auth/login → the local tenant's login page → the
@@ -272,20 +272,12 @@ describe("signing in through the tenant", () => {
   });
 
   it("a person new to the portal gets a user record and no organization", async () => {
-    const { hashPassword } = await import("../../local-tenant/passwords");
-    const now = new Date().toISOString();
-    const store = portal.tenant!.context.store;
-    store.state.users.push({
-      user_id: "auth0|newperson000000000000001",
-      connection: "Username-Password-Authentication",
+    addTenantPasswordUser(portal, {
+      userId: "auth0|newperson000000000000001",
       email: "newperson@initech.test",
-      email_verified: true,
       name: "New Person",
-      password_hash: hashPassword("Another-Password-1"),
-      created_at: now,
-      updated_at: now,
+      password: "Another-Password-1",
     });
-    store.save();
     const browser = new HttpBrowser();
     const done = await signIn(browser, "newperson@initech.test", undefined, "Another-Password-1");
     expect(done.url).toBe(`${portal.url}/orgs`);
@@ -299,26 +291,18 @@ describe("signing in through the tenant", () => {
   });
 
   it("refuses a second tenant identity that claims an e-mail already in the portal", async () => {
-    const { hashPassword } = await import("../../local-tenant/passwords");
-    const now = new Date().toISOString();
-    const store = portal.tenant!.context.store;
     // Dana is in the portal from another identity (say, her company's SAML login); a new
     // database user with her address must not take over her memberships.
     await portal.database.db
       .insertInto("users")
       .values({ email: "dana@initech.test", sub: "samlp|initech|dana", name: "Dana", last_login_at: null })
       .execute();
-    store.state.users.push({
-      user_id: "auth0|impostor0000000000000001",
-      connection: "Username-Password-Authentication",
+    addTenantPasswordUser(portal, {
+      userId: "auth0|impostor0000000000000001",
       email: "dana@initech.test",
-      email_verified: true,
       name: "Impostor",
-      password_hash: hashPassword("Impostor-Password-1"),
-      created_at: now,
-      updated_at: now,
+      password: "Impostor-Password-1",
     });
-    store.save();
     const browser = new HttpBrowser();
     const login = await browser.follow(`${portal.url}/auth/login`, () => false);
     const html = await login.res!.text();

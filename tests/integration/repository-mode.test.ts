@@ -15,7 +15,7 @@ import {
   suspendOrganization,
 } from "~/services/organizations/organizations.server";
 import { sealSecretOptions } from "~/services/apply/kinds/connection-apply.server";
-import { createApplyWorker } from "~/services/apply/worker.server";
+import { createApplyWorker, SimulatedCrash, type ApplyWorkerOptions } from "~/services/apply/worker.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { installDatabase } from "~/services/platform/db.server";
 import { resetEnvForTests } from "~/services/platform/env.server";
@@ -82,8 +82,8 @@ function oidcVersion(version: number, secret: string) {
   };
 }
 
-async function runAll(): Promise<void> {
-  const w = createApplyWorker(testWorkerOptions(h, database.db, { backoff: { baseMs: 5, maxMs: 10 } }));
+async function runAll(overrides: Partial<ApplyWorkerOptions> = {}): Promise<void> {
+  const w = createApplyWorker(testWorkerOptions(h, database.db, { backoff: { baseMs: 5, maxMs: 10 }, ...overrides }));
   while (await w.runOnce()) {
     /* until the queue is empty */
   }
@@ -367,6 +367,61 @@ describe("repository mode: domains and the organization lifecycle write the file
     expect((await initech()).status).toBe("removed");
     // Acme's files from the first tests are untouched.
     expect(existsSync(join(repo, "connections/sso-acme-oidc-test.json"))).toBe(true);
+  });
+
+  it("remove with detach: a crash after the commit converges on one commit; the connection kept disabled", async () => {
+    expect(
+      await createOrganizationAs(lena, { slug: "umbrella", name: "Umbrella", createAuth0Organization: true }),
+    ).toMatchObject({ ok: true });
+    const umbrella = (await findOrganization(lena, "umbrella"))!;
+    await enqueueApply(database.db, systemScope(umbrella), {
+      connection: {
+        protocol: "saml",
+        stage: "live",
+        strategy: "samlp",
+        version: 1,
+        displayName: "Umbrella",
+        options: samlOptions("umbrella", 1),
+      },
+      enabledClients: [TEST_LOGIN_CLIENT_ID],
+      organization: { assignMembershipOnLogin: false, showAsButton: true },
+      aliasVerifiedDomains: true,
+    });
+    await runAll();
+    expect(read("organizations/sso-umbrella.json").connections).toHaveLength(1);
+
+    expect(
+      await removeOrganization(lena, umbrella, {
+        connections: "detach",
+        auth0Organization: "detach",
+        confirmation: "umbrella",
+      }),
+    ).toMatchObject({ ok: true });
+    const crashing = createApplyWorker(
+      testWorkerOptions(h, database.db, {
+        workerId: "crash-repo",
+        hooks: {
+          crash: (p) => {
+            if (p.step === "commit" && p.phase === "after-write") throw new SimulatedCrash();
+          },
+        },
+      }),
+    );
+    await crashing.runOnce();
+    expect(crashing.crashed).toBe(true);
+    const job = await lastJob();
+    expect(job).toMatchObject({ kind: "repository-organization-remove", status: "running" });
+    await runAll({ workerId: "crash-repo" });
+    expect(await lastJob()).toMatchObject({ kind: "repository-organization-remove", status: "succeeded", attempts: 2 });
+    expect(git("log", "--all", "--format=%H", `--grep=^Portal-Job: ${job.id}$`).trim().split("\n")).toHaveLength(1);
+    // Detached: the connection stays in the files, off; the organization file is no longer the portal's.
+    expect(read("connections/sso-umbrella-saml.json")).toMatchObject({ enabled_clients: [] });
+    expect(existsSync(join(repo, "organizations/sso-umbrella.json"))).toBe(false);
+    expect(deployed()).toMatchObject({
+      files: ["./connections/sso-umbrella-saml.json"],
+      removed: { connections: [], organizations: [] },
+    });
+    expect((await findOrganization(lena, "umbrella"))!.status).toBe("removed");
   });
 
   it("not one Management API request was made by any of it", () => {

@@ -2,11 +2,10 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOrgInvitation } from "~/services/identity/invitations.server";
 import { changeMemberRole, removeMember } from "~/services/identity/memberships.server";
-import { hashPassword } from "../../local-tenant/passwords";
 import { selfSignedCertificate } from "../../local-tenant/x509";
 import { call, sessionCookieFor } from "../support/auth";
 import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
-import { startTestPortal, type TestPortal } from "../support/portal";
+import { addTenantPasswordUser, startTestPortal, type TestPortal } from "../support/portal";
 import { managementToken } from "../support/test-application";
 
 /**
@@ -249,22 +248,9 @@ describe("security headers on every page the local tenant renders", () => {
 });
 
 describe("vendor roles by e-mail cannot be claimed through an identity the vendor does not control", () => {
-  /** A tenant user who signs in with the password form; user_id names the connection it stands for. */
+  /** Mallory, a tenant user who signs in with the password form; user_id names the connection it stands for. */
   function addTenantUser(userId: string, email: string, emailVerified: boolean, password: string) {
-    const now = new Date().toISOString();
-    const store = portal.tenant!.context.store;
-    store.state.users = store.state.users.filter((u) => u.email !== email);
-    store.state.users.push({
-      user_id: userId,
-      connection: "Username-Password-Authentication",
-      email,
-      email_verified: emailVerified,
-      name: "Mallory",
-      password_hash: hashPassword(password),
-      created_at: now,
-      updated_at: now,
-    });
-    store.save();
+    addTenantPasswordUser(portal, { userId, email, emailVerified, password, name: "Mallory" });
   }
 
   async function signInAndOpenSupport(email: string, password: string): Promise<number> {

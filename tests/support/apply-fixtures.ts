@@ -1,10 +1,18 @@
+import { ConnectionsClient } from "auth0/connections";
 import type { Kysely } from "kysely";
+import { afterAll, beforeAll, expect } from "vitest";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
+import type { DesiredApply } from "~/services/apply/jobs.server";
 import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
+import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
+import type { OpenDatabase } from "~/services/platform/db.server";
 import type { Database } from "~/services/platform/db/schema";
 import type { ScopedOrganization, SystemOrgScope } from "~/services/identity/scope.server";
 import { localTenantConfig } from "../../server/local-tenant-config.js";
-import type { Harness } from "./local-tenant-contract.js";
+import { startHarness, type Harness } from "./local-tenant-contract.js";
+import { createTestDatabase, openSecondPool, type TestDatabase } from "./test-database.js";
+
+export { drained } from "../../harness/apply-queue.js";
 
 /** Tenant config for a local tenant started by a test (what server/portal.ts registers). */
 export { localTenantConfig as tenantConfigOf };
@@ -70,21 +78,6 @@ export function samlOptions(org: string, version: number): Record<string, unknow
   };
 }
 
-/** Waits until no job is queued or running (or fails the test after `timeoutMs`). */
-export async function drained(db: Kysely<Database>, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await db
-      .selectFrom("apply_jobs")
-      .select((eb) => eb.fn.countAll<string>().as("n"))
-      .where("status", "in", ["queued", "running"])
-      .executeTakeFirstOrThrow();
-    if (Number(open.n) === 0) return;
-    if (Date.now() > until) throw new Error(`${open.n} apply jobs still open after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Runs the apply queue on one worker until it is empty (each job in turn, no polling). */
 export async function runQueue(
   h: Harness,
@@ -102,4 +95,97 @@ export function domainAliasesOf(h: Harness, connectionName: string): unknown {
   const c = h.tenant.context.store.state.connections.find((x) => x.name === connectionName);
   if (!c) throw new Error(`no connection ${connectionName}`);
   return (c.options as Record<string, unknown>).domain_aliases;
+}
+
+/** What the apply engine's tests run against (see `applyEngineFixture`). */
+export interface ApplyEngineFixture {
+  /** The local tenant, rate limit off, with its contract checks. */
+  readonly h: Harness;
+  readonly database: TestDatabase;
+  /** A second pool on the same database (PostgreSQL); null on PGlite, which is one session. */
+  readonly second: OpenDatabase | null;
+  /** The Management API's connections, read past the gateway (what Auth0 holds). */
+  readonly raw: ConnectionsClient;
+}
+
+/** Registers the file's beforeAll (start the tenant, the database and a second pool) and afterAll (stop them). */
+export function applyEngineFixture(): ApplyEngineFixture {
+  let started: ApplyEngineFixture | undefined;
+  beforeAll(async () => {
+    const h = await startHarness({ rateLimit: "off" });
+    const database = await createTestDatabase();
+    const second = await openSecondPool(database);
+    started = { h, database, second, raw: new ConnectionsClient(h.clientOptions(await h.token())) };
+  });
+  afterAll(async () => {
+    await started?.second?.close();
+    await started?.database.destroy();
+    await started?.h.close();
+  });
+  const get = <K extends keyof ApplyEngineFixture>(key: K): ApplyEngineFixture[K] => {
+    if (!started) throw new Error("the apply engine fixture starts in beforeAll: use it in a test or hook");
+    return started[key];
+  };
+  return {
+    get h() {
+      return get("h");
+    },
+    get database() {
+      return get("database");
+    },
+    get second() {
+      return get("second");
+    },
+    get raw() {
+      return get("raw");
+    },
+  };
+}
+
+/** Version `version` of an organization's SAML connection (options from `samlOptions`), for `enabledClients`. */
+export function desiredSaml(
+  org: ScopedOrganization,
+  version: number,
+  enabledClients: string[],
+  organization: DesiredApply["organization"] = { assignMembershipOnLogin: true, showAsButton: true },
+): DesiredApply {
+  return {
+    connection: {
+      protocol: "saml",
+      strategy: "samlp",
+      version,
+      displayName: `${org.name} v${version}`,
+      options: samlOptions(org.slug, version),
+      managedOptionKeys: ["signInEndpoint", "signOutEndpoint", "signSAMLRequest", "domain_aliases"],
+    },
+    enabledClients,
+    organization,
+  };
+}
+
+/**
+ * The organization's connection as Auth0 has it: exactly one, version `version` of `desiredSaml`,
+ * enabled for `clients` and for the organization (membership on login, shown as a button).
+ */
+export async function expectConverged(
+  fixture: Pick<ApplyEngineFixture, "h" | "raw">,
+  org: ScopedOrganization,
+  version: number,
+  clients: string[],
+) {
+  const { h, raw } = fixture;
+  const name = `sso-${org.slug}-saml`;
+  const all = await h.management().connections.list({ name });
+  expect(all.data.map((c) => c.name)).toEqual([name]); // exactly one, never a duplicate
+  const c = await raw.get(all.data[0]!.id!);
+  expect(c.options).toMatchObject(samlOptions(org.slug, version));
+  expect(c.display_name).toBe(`${org.name} v${version}`);
+  expect(c.metadata).toMatchObject({ [OWNER_KEY]: org.id, [VERSION_KEY]: String(version) });
+  const enabled = (await raw.clients.get(c.id!)).data.map((x) => x.client_id);
+  expect(enabled.sort()).toEqual([...clients].sort());
+  const orgConns = await h.management().organizations.enabledConnections.list(org.auth0OrgId!);
+  expect(orgConns.data.map((e) => [e.connection_id, e.assign_membership_on_login, e.show_as_button])).toEqual([
+    [c.id, true, true],
+  ]);
+  return c;
 }

@@ -1,4 +1,5 @@
 import type { Browser, Page } from "playwright-core";
+import { hashPassword } from "../../local-tenant/passwords";
 import { startPortal, type RunningPortal } from "../../server/portal";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
@@ -41,4 +42,29 @@ export async function newCheckedPage(browser: Browser): Promise<{ page: Page; pr
   });
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
   return { page, problems };
+}
+
+/**
+ * A person who signs in with the tenant's password form (as if they had signed up, or an IdP had
+ * brokered them): replaces any tenant user with the same e-mail. `userId` names the connection
+ * the identity stands for (`auth0|…` a database user).
+ */
+export function addTenantPasswordUser(
+  portal: TestPortal,
+  user: { userId: string; email: string; name: string; password: string; emailVerified?: boolean },
+): void {
+  const store = portal.tenant!.context.store;
+  const now = new Date().toISOString();
+  store.state.users = store.state.users.filter((u) => u.email !== user.email);
+  store.state.users.push({
+    user_id: user.userId,
+    connection: "Username-Password-Authentication",
+    email: user.email,
+    email_verified: user.emailVerified ?? true,
+    name: user.name,
+    password_hash: hashPassword(user.password),
+    created_at: now,
+    updated_at: now,
+  });
+  store.save();
 }

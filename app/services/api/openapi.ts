@@ -294,6 +294,7 @@ export const openApiDocument = {
         required: [
           "version",
           "changeRequestId",
+          "source",
           "protocol",
           "summary",
           "author",
@@ -304,7 +305,13 @@ export const openApiDocument = {
         ],
         properties: {
           version: { type: "integer", minimum: 1 },
-          changeRequestId: { type: "string" },
+          changeRequestId: { ...nullableString, description: "Null for a version taken from Auth0." },
+          source: {
+            type: "string",
+            enum: ["change-request", "auth0"],
+            description:
+              "change-request: reviewed in the portal; auth0: Auth0's settings accepted as a new version by support (approvedBy names who).",
+          },
           protocol: { type: "string", enum: ["saml", "oidc"] },
           summary: { type: "string" },
           author: { type: "string" },

@@ -213,6 +213,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
           versions: versions.map((v) => ({
             version: v.version,
             changeRequestId: v.changeId,
+            source: v.source,
             protocol: v.protocol,
             summary: v.summary,
             author: v.author,

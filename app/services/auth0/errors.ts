@@ -9,23 +9,34 @@ import { ManagementError, ManagementTimeoutError } from "auth0";
 export type Auth0ErrorKind =
   "conflict" | "invalid_options" | "rate_limited" | "not_found" | "missing_scope" | "unavailable" | "not_owned";
 
+/** Whether trying the same thing again later can succeed: only when Auth0 was busy or away. */
+const RETRYABLE: Record<Auth0ErrorKind, boolean> = {
+  conflict: false,
+  invalid_options: false,
+  rate_limited: true,
+  not_found: false,
+  missing_scope: false,
+  unavailable: true,
+  not_owned: false,
+};
+
 export abstract class Auth0GatewayError extends Error {
   abstract readonly kind: Auth0ErrorKind;
   /** Whether trying the same thing again later can succeed. */
-  abstract readonly retryable: boolean;
+  get retryable(): boolean {
+    return RETRYABLE[this.kind];
+  }
 }
 
 /** 409: e.g. a connection with the same name already exists. */
 export class ConflictError extends Auth0GatewayError {
   readonly kind = "conflict";
-  readonly retryable = false;
   override name = "ConflictError";
 }
 
 /** 400/422: Auth0 refused the payload; `field` names the property when Auth0 says which. */
 export class InvalidOptionsError extends Auth0GatewayError {
   readonly kind = "invalid_options";
-  readonly retryable = false;
   override name = "InvalidOptionsError";
   constructor(
     message: string,
@@ -38,7 +49,6 @@ export class InvalidOptionsError extends Auth0GatewayError {
 /** 429: the tenant's Management API budget is spent until `resetAt` (epoch ms). */
 export class RateLimitedError extends Auth0GatewayError {
   readonly kind = "rate_limited";
-  readonly retryable = true;
   override name = "RateLimitedError";
   constructor(
     message: string,
@@ -50,14 +60,12 @@ export class RateLimitedError extends Auth0GatewayError {
 
 export class NotFoundError extends Auth0GatewayError {
   readonly kind = "not_found";
-  readonly retryable = false;
   override name = "NotFoundError";
 }
 
 /** 403: the portal's Machine-to-Machine application lacks a Management API scope. */
 export class MissingScopeError extends Auth0GatewayError {
   readonly kind = "missing_scope";
-  readonly retryable = false;
   override name = "MissingScopeError";
   constructor(
     message: string,
@@ -70,14 +78,12 @@ export class MissingScopeError extends Auth0GatewayError {
 /** 5xx, timeouts, network failures, 401 after a fresh token: try again later. */
 export class UnavailableError extends Auth0GatewayError {
   readonly kind = "unavailable";
-  readonly retryable = true;
   override name = "UnavailableError";
 }
 
 /** The connection's metadata names another portal organization, or none: never touched. */
 export class NotOwnedError extends Auth0GatewayError {
   readonly kind = "not_owned";
-  readonly retryable = false;
   override name = "NotOwnedError";
   constructor(
     message: string,

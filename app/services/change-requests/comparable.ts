@@ -25,6 +25,10 @@ export interface ComparableConnection {
   certificates: ComparableCertificate[];
   issuer?: string;
   discoveryUrl?: string;
+  /** OIDC endpoints beside the authorization endpoint (signInUrl): a change to any needs a new version. */
+  tokenUrl?: string;
+  userinfoUrl?: string;
+  jwksUrl?: string;
   clientId?: string;
   /** Portal attribute → IdP claim or attribute name. */
   attributeMapping: Record<string, string>;
@@ -63,6 +67,9 @@ export function comparableFromReport(
       ...(report.facts.issuer ? { issuer: report.facts.issuer } : {}),
       ...(report.facts.discoveryUrl ? { discoveryUrl: report.facts.discoveryUrl } : {}),
       ...(report.options?.authorization_endpoint ? { signInUrl: report.options.authorization_endpoint } : {}),
+      ...(report.options?.token_endpoint ? { tokenUrl: report.options.token_endpoint } : {}),
+      ...(report.options?.userinfo_endpoint ? { userinfoUrl: report.options.userinfo_endpoint } : {}),
+      ...(report.options?.jwks_uri ? { jwksUrl: report.options.jwks_uri } : {}),
       ...(extra.clientId ? { clientId: extra.clientId } : {}),
       bindings: [],
       certificates: [],
@@ -105,6 +112,9 @@ export function comparableFor(configuration: ConnectionConfiguration, report: Va
     issuer: configuration.options.issuer,
     ...(configuration.options.discovery_url ? { discoveryUrl: configuration.options.discovery_url } : {}),
     signInUrl: configuration.options.authorization_endpoint,
+    tokenUrl: configuration.options.token_endpoint,
+    ...(configuration.options.userinfo_endpoint ? { userinfoUrl: configuration.options.userinfo_endpoint } : {}),
+    jwksUrl: configuration.options.jwks_uri,
     clientId: configuration.clientId,
     bindings: [],
     certificates: [],

@@ -2,7 +2,7 @@ import type { ComparableCertificate, ComparableConnection } from "./comparable";
 
 /**
  * The field-by-field difference a reviewer reads: sign-in URL, entity ID, certificates (by
- * fingerprint and expiry), bindings, attribute mapping, OIDC issuer and client id. A secret is
+ * fingerprint and expiry), bindings, attribute mapping, OIDC issuer, endpoints and client id. A secret is
  * never shown, only that it changed. Pure: the same two configurations give the same rows.
  */
 export type DiffChange = "added" | "removed" | "changed" | "unchanged";
@@ -23,6 +23,9 @@ const SCALARS: { field: keyof ComparableConnection; label: string }[] = [
   { field: "signOutUrl", label: "Sign-out URL" },
   { field: "issuer", label: "OIDC issuer" },
   { field: "discoveryUrl", label: "Discovery URL" },
+  { field: "tokenUrl", label: "Token endpoint" },
+  { field: "userinfoUrl", label: "Userinfo endpoint" },
+  { field: "jwksUrl", label: "Key set URL (jwks_uri)" },
   { field: "clientId", label: "Client ID" },
 ];
 

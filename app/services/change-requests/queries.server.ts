@@ -1,8 +1,8 @@
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
 import type { OrganizationScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
-import type { ChangeRequestRow, ChangeState } from "../platform/db/schema";
+import type { ChangeRequestRow, ChangeState, Database } from "../platform/db/schema";
 import { liveEvents, liveVersionFrom } from "../go-live/stages.server";
 import { readApplyProgress, type ApplyProgress } from "./apply-progress.server";
 import { diffConnections, type DiffRow } from "./diff";
@@ -184,23 +184,65 @@ export async function listOrgChanges(scope: OrganizationScope, limit = 10): Prom
 
 export interface VersionRow {
   version: number;
-  changeId: string;
+  /** The change request that made it; null for a version taken from Auth0 (drift, "Accept Auth0's version"). */
+  changeId: string | null;
+  /** "change-request": reviewed in the portal; "auth0": Auth0's settings accepted by support as a version. */
+  source: "change-request" | "auth0";
   author: string;
   approvedBy: string | null;
   appliedAt: Date | null;
   summary: string;
-  /** The newest applied version: what the staged `-test` connection holds now (ADR 009). */
+  /** The newest version written to the staged `-test` connection (ADR 009). */
   staged: boolean;
-  /** The version on the live connection (put there by go-live or a roll back), if any. */
+  /** The version on the live connection (put there by go-live, a roll back, or an accepted Auth0 version), if any. */
   live: boolean;
   protocol: "saml" | "oidc";
+  /** Taken from Auth0: who accepted it and when, and which connection it came from. */
+  accepted: { by: string; at: Date; stage: "live" | "test" } | null;
 }
 
-/** Every applied version of the organization's connection, newest first: which one is staged, which one live. */
+/** Versions support took from Auth0 ("Accept Auth0's version as a new version") that were applied. */
+async function acceptedAuth0Versions(db: Kysely<Database>, organizationId: string) {
+  const rows = await sql<{
+    version: number;
+    finished_at: Date | string | null;
+    stage: string | null;
+    protocol: string | null;
+    actor_label: string;
+    occurred_at: Date | string;
+    fields: unknown;
+  }>`
+    select j.version, j.finished_at, j.desired->'connection'->>'stage' as stage,
+           j.desired->'connection'->>'protocol' as protocol, a.actor_label, a.occurred_at, a.details->'fields' as fields
+      from audit_events a
+      join apply_jobs j on j.id = (a.details->>'jobId')::bigint and j.organization_id = a.organization_id
+     where a.organization_id = ${organizationId}
+       and a.action = 'connection.drift_accepted'
+       and a.details ? 'jobId'
+       and j.status = 'succeeded'`.execute(db);
+  return rows.rows.map((r) => {
+    const fields = typeof r.fields === "string" ? (JSON.parse(r.fields) as unknown) : r.fields;
+    const stage: "live" | "test" = r.stage === "live" ? "live" : "test";
+    return {
+      version: Number(r.version),
+      protocol: (r.protocol === "oidc" ? "oidc" : "saml") as "saml" | "oidc",
+      stage,
+      appliedAt: r.finished_at ? new Date(r.finished_at) : null,
+      by: r.actor_label,
+      at: new Date(r.occurred_at),
+      fields: Array.isArray(fields) ? fields.map(String) : [],
+    };
+  });
+}
+
+/**
+ * Every applied version of the organization's connection, newest first — those reviewed in the
+ * portal and those support took from Auth0 — and which one the staged and the live connection hold.
+ */
 export async function listVersions(scope: OrganizationScope): Promise<VersionRow[]> {
   if (scope.kind === "org") assertOrgPermission(scope, "org:sso:read");
   const db = await getDb();
-  const [rows, events] = await Promise.all([
+  const [rows, events, accepted] = await Promise.all([
     db
       .selectFrom("change_requests")
       .select(["id", "version", "author_label", "reviewer_label", "applied_at", "summary", "protocol"])
@@ -210,17 +252,45 @@ export async function listVersions(scope: OrganizationScope): Promise<VersionRow
       .orderBy("version", "desc")
       .execute(),
     liveEvents(db, scope, 20),
+    acceptedAuth0Versions(db, scope.org.id),
   ]);
-  const live = liveVersionFrom(scope, events);
-  return rows.map((r, i) => ({
-    version: r.version!,
-    changeId: String(r.id),
-    author: r.author_label,
-    approvedBy: r.reviewer_label,
-    appliedAt: r.applied_at ? new Date(r.applied_at) : null,
-    summary: r.summary,
-    staged: i === 0,
-    live: live !== null && live.version === r.version && live.protocol === r.protocol,
-    protocol: r.protocol,
+  // The live connection holds what was written there last: a go-live / roll back, or an accepted Auth0 version.
+  const event = liveVersionFrom(scope, events);
+  let live = event ? { version: event.version, protocol: event.protocol, at: new Date(event.since) } : null;
+  for (const a of accepted) {
+    if (a.stage === "live" && a.appliedAt && (!live || a.appliedAt > live.at)) {
+      live = { version: a.version, protocol: a.protocol, at: a.appliedAt };
+    }
+  }
+  const all: Omit<VersionRow, "staged" | "live">[] = [
+    ...rows.map((r) => ({
+      version: r.version!,
+      changeId: String(r.id),
+      source: "change-request" as const,
+      author: r.author_label,
+      approvedBy: r.reviewer_label,
+      appliedAt: r.applied_at ? new Date(r.applied_at) : null,
+      summary: r.summary,
+      protocol: r.protocol,
+      accepted: null,
+    })),
+    ...accepted.map((a) => ({
+      version: a.version,
+      changeId: null,
+      source: "auth0" as const,
+      author: "Auth0 (changed outside the portal)",
+      approvedBy: a.by,
+      appliedAt: a.appliedAt,
+      summary: `Taken from Auth0's ${a.stage === "live" ? "live" : "test"} connection${a.fields.length ? `: ${a.fields.join(", ")}` : ""}`,
+      protocol: a.protocol,
+      accepted: { by: a.by, at: a.at, stage: a.stage },
+    })),
+  ].sort((x, y) => y.version - x.version);
+  // Every reviewed version is applied to the staged connection first; an accepted one names its own.
+  const stagedVersion = all.find((v) => v.source === "change-request" || v.accepted?.stage === "test")?.version;
+  return all.map((v) => ({
+    ...v,
+    staged: v.version === stagedVersion,
+    live: live !== null && live.version === v.version && live.protocol === v.protocol,
   }));
 }

@@ -1,15 +1,16 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
 import type { OrgScope, SupportScope } from "../identity/scope.server";
 import type { DriftField, DriftStatus, MetadataStatus } from "../platform/db/schema";
 import { getDb } from "../platform/db.server";
 
 /**
- * Every organization's health in one query (support dashboard): the last applied version, the
- * soonest signing certificate expiry, drift, pending changes, failed apply jobs and the last
- * metadata check. Per-organization facts come from indexed lookups (organization_health by key,
- * apply_jobs by (organization, id) for succeeded/failed jobs, change_requests by (organization,
- * state)), so a page costs the same at 10 or 10,000 organizations, with no query per row.
+ * Every organization's health (support dashboard): the last applied version, the soonest signing
+ * certificate expiry, drift, pending changes, failed apply jobs and the last metadata check. Paged
+ * in SQL: the page's organizations are chosen first (only the flagged ones are scored for "needs
+ * attention"), then their facts are read by indexed lookups (organization_health by key, apply_jobs
+ * by (organization, id) for succeeded/failed jobs, change_requests by (organization, state)), so a
+ * page costs about the same at 10 or 10,000 organizations, with no query per row.
  */
 
 export const HEALTH_SORTS = ["attention", "name", "certificate"] as const;
@@ -40,6 +41,7 @@ export interface HealthPage {
 }
 
 interface Row {
+  id: string;
   slug: string;
   name: string;
   applied_version: number | null;
@@ -52,11 +54,80 @@ interface Row {
   metadata_status: MetadataStatus | null;
   metadata_checked_at: Date | string | null;
   attention: string | number;
-  total: string | number;
 }
 
 const date = (v: Date | string | null) => (v === null ? null : new Date(v));
 
+/**
+ * The attention score of organization `o` joined to its health row `h`, given whether it has
+ * failed apply jobs and pending changes (SQL booleans).
+ */
+function attentionScore(now: Date, soon: Date, failed: RawBuilder<boolean>, pending: RawBuilder<boolean>) {
+  return sql<number>`(case when h.cert_not_after <= ${now} then 1000 else 0 end)
+    + (case when h.drift_status in ('drifted', 'missing') then 300 else 0 end)
+    + (case when h.metadata_status in ('unreachable', 'invalid') then 200 else 0 end)
+    + (case when ${failed} then 100 else 0 end)
+    + (case when h.cert_not_after > ${now} and h.cert_not_after <= ${soon} then 50 else 0 end)
+    + (case when ${pending} then 10 else 0 end)`;
+}
+
+/**
+ * Whether organization `o` has a failed apply job (`fj`) / a change waiting for review (`pc`): one
+ * probe of a partial index each (apply_jobs_org_failed, change_requests_pending_org), joined as
+ * `attentionFacts`; a lateral with LIMIT keeps the planner from reading every pending change.
+ */
+const hasFailedJobs = sql<boolean>`(fj.yes is not null)`;
+const hasPendingChanges = sql<boolean>`(pc.yes is not null)`;
+const attentionFacts = sql`
+  left join lateral (select true as yes from apply_jobs j
+                      where j.organization_id = o.id and j.status in ('failed', 'dead') limit 1) fj on true
+  left join lateral (select true as yes from change_requests c
+                      where c.organization_id = o.id and c.state = 'pending_review' limit 1) pc on true`;
+
+/**
+ * "Needs attention first" in bands whose scores do not overlap, each read from the indexes that
+ * hold only its organizations, so a page scores only the band(s) it shows:
+ * 1. an expired certificate (1000 and more; organization_health_cert);
+ * 2. otherwise drift, a failing metadata URL or a failed apply job (100 to 660;
+ *    organization_health_attention, apply_jobs_org_failed);
+ * 3. otherwise a certificate expiring within 30 days or a pending change (10 to 60;
+ *    organization_health_cert, change_requests_pending_org);
+ * 4. everyone else (0), by certificate expiry and name.
+ */
+function attentionBands(now: Date, soon: Date) {
+  const expired = sql`coalesce(h.cert_not_after <= ${now}, false)`;
+  const troubled = sql`(coalesce(h.drift_status in ('drifted', 'missing'), false)
+    or coalesce(h.metadata_status in ('unreachable', 'invalid'), false) or ${hasFailedJobs})`;
+  const minor = sql`(coalesce(h.cert_not_after <= ${soon}, false) or ${hasPendingChanges})`;
+  return [
+    {
+      candidates: sql`select organization_id from organization_health where cert_not_after <= ${now}`,
+      where: sql`true`,
+    },
+    {
+      candidates: sql`select organization_id from organization_health
+                       where drift_status in ('drifted', 'missing') or metadata_status in ('unreachable', 'invalid')
+                      union
+                      select organization_id from apply_jobs
+                       where status in ('failed', 'dead') and organization_id is not null`,
+      where: sql`not ${expired}`,
+    },
+    {
+      candidates: sql`select organization_id from organization_health
+                       where cert_not_after > ${now} and cert_not_after <= ${soon}
+                      union
+                      select organization_id from change_requests where state = 'pending_review'`,
+      where: sql`not ${expired} and not ${troubled}`,
+    },
+    { candidates: null, where: sql`not ${expired} and not ${troubled} and not ${minor}` },
+  ];
+}
+
+/**
+ * One page of organizations in the chosen order, paged in SQL: "needs attention first" scores only
+ * the band(s) the page falls in (see attentionBands); the facts shown (applied version, counts)
+ * are read for the page's rows only.
+ */
 export async function listOrganizationHealth(
   scope: SupportScope,
   options: { sort?: HealthSort; attentionOnly?: boolean; search?: string; page?: number; now?: Date } = {},
@@ -66,51 +137,113 @@ export async function listOrganizationHealth(
   const now = options.now ?? new Date();
   const soon = new Date(now.getTime() + 30 * 86_400_000);
   const page = Math.max(1, Math.floor(options.page ?? 1));
+  const offset = (page - 1) * HEALTH_PAGE_SIZE;
   const search = options.search?.trim().toLowerCase();
-  const order =
-    options.sort === "name"
-      ? sql`name, slug`
-      : options.sort === "certificate"
-        ? sql`cert_not_after asc nulls last, name`
-        : sql`attention desc, cert_not_after asc nulls last, name`;
-  const result = await sql<Row>`
-    with health as (
-      select o.slug, o.name, h.cert_not_after, h.drift_status, h.drift_fields, h.drift_checked_at,
-             h.metadata_status, h.metadata_checked_at,
-             applied.version as applied_version,
-             coalesce(pending.n, 0) as pending_changes,
-             coalesce(failed.n, 0) as failed_jobs,
-             (case when h.cert_not_after <= ${now} then 1000 else 0 end)
-             + (case when h.drift_status in ('drifted', 'missing') then 300 else 0 end)
-             + (case when h.metadata_status in ('unreachable', 'invalid') then 200 else 0 end)
-             + (case when coalesce(failed.n, 0) > 0 then 100 else 0 end)
-             + (case when h.cert_not_after > ${now} and h.cert_not_after <= ${soon} then 50 else 0 end)
-             + (case when coalesce(pending.n, 0) > 0 then 10 else 0 end) as attention
-        from organizations o
-        left join organization_health h on h.organization_id = o.id
-        left join lateral (
-          select j.version from apply_jobs j
-           where j.organization_id = o.id and j.status = 'succeeded' and j.kind in ('apply', 'repository-apply')
-           order by j.id desc limit 1) applied on true
-        left join lateral (
-          select count(*) as n from change_requests c
-           where c.organization_id = o.id and c.state = 'pending_review') pending on true
-        left join lateral (
-          select count(*) as n from apply_jobs j
-           where j.organization_id = o.id and j.status in ('failed', 'dead')) failed on true
-       ${search ? sql`where lower(o.name) like ${`%${search}%`} or o.slug like ${`%${search}%`}` : sql``}
-    )
-    select o.*, count(*) over () as total from health o
-     ${options.attentionOnly ? sql`where attention > 0` : sql``}
-     order by ${order}
-     limit ${HEALTH_PAGE_SIZE} offset ${(page - 1) * HEALTH_PAGE_SIZE}
-  `.execute(db);
-  const total = Number(result.rows[0]?.total ?? 0);
+  const matches = search ? sql`(lower(o.name) like ${`%${search}%`} or o.slug like ${`%${search}%`})` : sql`true`;
+  const attentionOnly = options.attentionOnly === true;
+  const bands = attentionBands(now, soon);
+  const needsAttention = sql`not (${bands[3]!.where})`;
+  const count = async (where: RawBuilder<unknown>) =>
+    Number(
+      (
+        await sql<{ n: string | number }>`
+          select count(*) as n from organizations o left join organization_health h on h.organization_id = o.id
+           ${attentionFacts} where ${matches} and ${where}`.execute(db)
+      ).rows[0]?.n ?? 0,
+    );
+
+  let ids: string[] = [];
+  let total: number;
+  if (options.sort === "name" || options.sort === "certificate") {
+    const order = options.sort === "name" ? sql`o.name, o.slug` : sql`h.cert_not_after asc nulls last, o.name, o.slug`;
+    const where = attentionOnly ? needsAttention : sql`true`;
+    const [found, n] = await Promise.all([
+      sql<{ id: string }>`
+        select o.id from organizations o left join organization_health h on h.organization_id = o.id ${attentionFacts}
+         where ${matches} and ${where}
+         order by ${order} limit ${HEALTH_PAGE_SIZE} offset ${offset}`.execute(db),
+      count(where),
+    ]);
+    ids = found.rows.map((r) => r.id);
+    total = n;
+  } else {
+    const score = attentionScore(now, soon, hasFailedJobs, hasPendingChanges);
+    let skip = offset;
+    let flagged = 0;
+    for (const band of attentionOnly ? bands.slice(0, 3) : bands) {
+      const need = HEALTH_PAGE_SIZE - ids.length;
+      const from = band.candidates
+        ? sql`(${band.candidates}) x
+              join lateral (select * from organizations o where o.id = x.organization_id limit 1) o on true
+              left join lateral (select * from organization_health h where h.organization_id = o.id limit 1) h on true
+              ${attentionFacts}`
+        : sql`organizations o left join organization_health h on h.organization_id = o.id ${attentionFacts}`;
+      const bandCount = async () =>
+        Number(
+          (
+            await sql<{
+              n: string | number;
+            }>`select count(*) as n from ${from} where ${matches} and ${band.where}`.execute(db)
+          ).rows[0]?.n ?? 0,
+        );
+      if (need === 0) {
+        // The page is full; the bands past it count only for "Only organizations that need attention".
+        if (!attentionOnly) break;
+        flagged += await bandCount();
+        continue;
+      }
+      const found = await sql<{ id: string; n: string | number }>`
+        select o.id, count(*) over () as n from ${from}
+         where ${matches} and ${band.where}
+         order by ${band.candidates ? sql`${score} desc,` : sql``} h.cert_not_after asc nulls last, o.name, o.slug
+         limit ${need} offset ${skip}`.execute(db);
+      const inBand = found.rows.length > 0 ? Number(found.rows[0]!.n) : skip === 0 ? 0 : await bandCount();
+      ids = [...ids, ...found.rows.map((r) => r.id)];
+      flagged += inBand;
+      skip = Math.max(0, skip - inBand);
+    }
+    total = attentionOnly
+      ? flagged
+      : Number(
+          (await sql<{ n: string | number }>`select count(*) as n from organizations o where ${matches}`.execute(db))
+            .rows[0]?.n ?? 0,
+        );
+  }
+
+  // The page's rows in full: a few indexed lookups for each of at most 50 organizations.
+  const details =
+    ids.length === 0
+      ? []
+      : (
+          await sql<Row>`
+            select o.id, o.slug, o.name, h.cert_not_after, h.drift_status, h.drift_fields, h.drift_checked_at,
+                   h.metadata_status, h.metadata_checked_at,
+                   applied.version as applied_version,
+                   coalesce(pending.n, 0) as pending_changes,
+                   coalesce(failed.n, 0) as failed_jobs,
+                   ${attentionScore(now, soon, sql<boolean>`coalesce(failed.n, 0) > 0`, sql<boolean>`coalesce(pending.n, 0) > 0`)} as attention
+              from organizations o
+              left join lateral (
+                select * from organization_health h where h.organization_id = o.id limit 1) h on true
+              left join lateral (
+                select j.version from apply_jobs j
+                 where j.organization_id = o.id and j.status = 'succeeded' and j.kind in ('apply', 'repository-apply')
+                 order by j.id desc limit 1) applied on true
+              left join lateral (
+                select count(*) as n from change_requests c
+                 where c.organization_id = o.id and c.state = 'pending_review') pending on true
+              left join lateral (
+                select count(*) as n from apply_jobs j
+                 where j.organization_id = o.id and j.status in ('failed', 'dead')) failed on true
+             where o.id in (${sql.join(ids)})`.execute(db)
+        ).rows;
+  const byId = new Map(details.map((r) => [r.id, r]));
+  const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
   return {
     total,
     page,
     pages: Math.max(1, Math.ceil(total / HEALTH_PAGE_SIZE)),
-    rows: result.rows.map((r) => ({
+    rows: rows.map((r) => ({
       slug: r.slug,
       name: r.name,
       appliedVersion: r.applied_version,

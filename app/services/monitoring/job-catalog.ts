@@ -33,7 +33,7 @@ export const SCHEDULED_JOB_CATALOG = {
   "metadata-refresh": {
     title: "Metadata URLs",
     description:
-      "Fetches every metadata URL a live SAML configuration came from (conditionally, through the SSRF-safe fetcher); a new signing certificate becomes a change request, an unreachable or invalid document is reported and never applied.",
+      "Fetches every metadata URL a SAML configuration came from and every OIDC discovery URL with its key set (conditionally, through the SSRF-safe fetcher); a new SAML signing certificate or a changed OIDC issuer or endpoint becomes a change request, an OIDC key rotation is only recorded, an unreachable or invalid document is reported and never applied.",
     defaultPeriodSeconds: 6 * 3600,
   },
   "session-sweep": {

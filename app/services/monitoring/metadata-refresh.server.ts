@@ -1,6 +1,14 @@
 import { isDeepStrictEqual } from "node:util";
 import { sql, type Kysely } from "kysely";
-import { FetchRefused, type DocumentFetcher, type ValidationReport } from "~/validators/index";
+import { createHash } from "node:crypto";
+import {
+  discoveryUrlFor,
+  FetchRefused,
+  validateJwks,
+  type DocumentFetcher,
+  type FetchedDocument,
+  type ValidationReport,
+} from "~/validators/index";
 import { comparableFor } from "../change-requests/comparable";
 import { parseDesired, type ParsedChangeDesired } from "../change-requests/desired";
 import { changedRows, diffConnections } from "../change-requests/diff";
@@ -8,7 +16,8 @@ import { supportAddresses } from "../change-requests/notify.server";
 import { checkCertificateRotation } from "../change-requests/policies";
 import { submitSystemChange } from "../change-requests/submit.server";
 import { configurationFromReport } from "../connections/configuration.server";
-import { judgeMetadataDocument } from "../idp-documents/idp-validation.server";
+import { judgeMetadataDocument, judgeOidcProvider } from "../idp-documents/idp-validation.server";
+import type { ConnectionConfiguration, OidcConfiguration } from "../connections/configuration";
 import { createSafeFetcher } from "../idp-documents/safe-fetch.server";
 import type { ScopedOrganization } from "../identity/scope.server";
 import { queueMail, type QueuedMail } from "../notifications/outbox.server";
@@ -20,8 +29,11 @@ import type { Clock } from "./clock";
 
 /**
  * The metadata-refresh job: for every organization whose applied SAML configuration came from a
- * metadata URL, fetch that URL again through the one SSRF-safe fetcher (conditionally: ETag /
- * Last-Modified of the last copy) and judge it with the validators.
+ * metadata URL, or whose OIDC configuration came from a discovery URL (ADR 015), fetch that URL
+ * again through the one SSRF-safe fetcher (conditionally: ETag / Last-Modified of the last copy)
+ * and judge it with the validators — for OIDC the discovery document and its key set (jwks_uri).
+ * An OIDC key rotation needs no change (Auth0 fetches the key set itself): it is recorded only; a
+ * changed issuer or endpoint is proposed as a change request for review.
  * - unchanged (304, or the same configuration): recorded;
  * - a new signing certificate or other new values: a change request submitted by the monitor —
  *   the policies may approve a certificate-only rotation at once — and the organization's
@@ -46,11 +58,16 @@ interface Watched {
   desired: ParsedChangeDesired;
   etag: string | null;
   lastModified: string | null;
+  jwksEtag: string | null;
+  jwksLastModified: string | null;
   status: MetadataStatus | null;
   fingerprints: string[];
 }
 
-/** Organizations whose newest applied configuration is SAML from a metadata URL, with their last check. */
+/**
+ * Organizations whose newest applied configuration is SAML from a metadata URL or OIDC from a
+ * discovery URL, with their last check.
+ */
 async function watched(db: Kysely<Database>): Promise<Watched[]> {
   const rows = await sql<{
     organization_id: string;
@@ -63,9 +80,12 @@ async function watched(db: Kysely<Database>): Promise<Watched[]> {
     metadata_last_modified: string | null;
     metadata_status: MetadataStatus | null;
     metadata_fingerprints: string[] | string | null;
+    jwks_etag: string | null;
+    jwks_last_modified: string | null;
   }>`
     select latest.*, o.slug, o.name, o.auth0_org_id,
-           h.metadata_etag, h.metadata_last_modified, h.metadata_status, h.metadata_fingerprints
+           h.metadata_etag, h.metadata_last_modified, h.metadata_status, h.metadata_fingerprints,
+           h.jwks_etag, h.jwks_last_modified
       from (
         select distinct on (c.organization_id) c.organization_id, c.version, c.desired
           from change_requests c
@@ -74,23 +94,36 @@ async function watched(db: Kysely<Database>): Promise<Watched[]> {
       ) latest
       join organizations o on o.id = latest.organization_id
       left join organization_health h on h.organization_id = latest.organization_id
-     where latest.desired->'configuration'->>'protocol' = 'saml'
-       and latest.desired->'configuration'->'source'->>'kind' = 'url'
+     where (latest.desired->'configuration'->>'protocol' = 'saml'
+            and latest.desired->'configuration'->'source'->>'kind' = 'url')
+        or (latest.desired->'configuration'->>'protocol' = 'oidc'
+            and latest.desired->'configuration'->'source'->>'kind' = 'discovery')
      order by h.metadata_checked_at asc nulls first, o.slug
   `.execute(db);
   const out: Watched[] = [];
   for (const r of rows.rows) {
     const desired = parseDesired(r.desired);
-    if (desired.configuration.source.kind !== "url") continue;
+    const c = desired.configuration;
+    const url =
+      c.protocol === "saml"
+        ? c.source.kind === "url"
+          ? c.source.url
+          : null
+        : c.source.kind === "discovery"
+          ? (c.options.discovery_url ?? discoveryUrlFor(c.source.url))
+          : null;
+    if (!url) continue;
     const fps =
       typeof r.metadata_fingerprints === "string" ? JSON.parse(r.metadata_fingerprints) : r.metadata_fingerprints;
     out.push({
       org: { id: r.organization_id, slug: r.slug, name: r.name, auth0OrgId: r.auth0_org_id },
-      url: desired.configuration.source.url,
+      url,
       version: r.version,
       desired,
       etag: r.metadata_etag,
       lastModified: r.metadata_last_modified,
+      jwksEtag: r.jwks_etag,
+      jwksLastModified: r.jwks_last_modified,
       status: r.metadata_status,
       fingerprints: Array.isArray(fps) ? fps : [],
     });
@@ -103,13 +136,32 @@ interface Finding {
   error: string | null;
   etag: string | null;
   lastModified: string | null;
+  jwksEtag: string | null;
+  jwksLastModified: string | null;
   fingerprints: string[];
   /** A new configuration to propose (rotated / changed, raised for the first time). */
-  propose?: { report: ValidationReport; rotation: boolean; summary: string };
+  propose?: { report: ValidationReport; configuration: ConnectionConfiguration; rotation: boolean; summary: string };
 }
 
-async function check(w: Watched, fetch: DocumentFetcher, now: Date, localMode: boolean): Promise<Finding> {
-  const keep = { etag: w.etag, lastModified: w.lastModified, fingerprints: w.fingerprints };
+/** After a 304: the last verdict stands, except that a document answering again is no longer unreachable or invalid. */
+function statusAfterNotModified(w: Watched): MetadataStatus {
+  return w.status === "unreachable" || w.status === "invalid" ? "unchanged" : (w.status ?? "unchanged");
+}
+
+function check(w: Watched, fetch: DocumentFetcher, now: Date, localMode: boolean): Promise<Finding> {
+  return w.desired.configuration.protocol === "oidc"
+    ? checkOidc(w, w.desired.configuration, fetch, now, localMode)
+    : checkSaml(w, fetch, now, localMode);
+}
+
+async function checkSaml(w: Watched, fetch: DocumentFetcher, now: Date, localMode: boolean): Promise<Finding> {
+  const keep = {
+    etag: w.etag,
+    lastModified: w.lastModified,
+    jwksEtag: null,
+    jwksLastModified: null,
+    fingerprints: w.fingerprints,
+  };
   let doc;
   try {
     doc = await fetch(w.url, "xml", { etag: w.etag, lastModified: w.lastModified });
@@ -117,14 +169,13 @@ async function check(w: Watched, fetch: DocumentFetcher, now: Date, localMode: b
     const message = err instanceof FetchRefused ? err.message : "The metadata URL could not be fetched.";
     return { ...keep, status: "unreachable", error: message };
   }
-  if (doc.notModified) {
-    return {
-      ...keep,
-      status: w.status === "unreachable" || w.status === "invalid" ? "unchanged" : (w.status ?? "unchanged"),
-      error: null,
-    };
-  }
-  const validators = { etag: doc.etag ?? null, lastModified: doc.lastModified ?? null };
+  if (doc.notModified) return { ...keep, status: statusAfterNotModified(w), error: null };
+  const validators = {
+    etag: doc.etag ?? null,
+    lastModified: doc.lastModified ?? null,
+    jwksEtag: null,
+    jwksLastModified: null,
+  };
   const entityId = w.desired.configuration.protocol === "saml" ? w.desired.configuration.entityId : undefined;
   const report = judgeMetadataDocument(doc.body, { now, localMode, ...(entityId ? { entityId } : {}) });
   if (report.verdict === "error" || report.kind !== "saml-metadata") {
@@ -160,7 +211,132 @@ async function check(w: Watched, fetch: DocumentFetcher, now: Date, localMode: b
     fingerprints,
     status,
     error: null,
-    propose: { report, rotation, summary: rows.map((r) => r.label).join(", ") },
+    propose: { report, configuration, rotation, summary: rows.map((r) => r.label).join(", ") },
+  };
+}
+
+/** The OIDC options whose change needs a new version (the key set is fetched by Auth0 itself). */
+const OIDC_FIELDS = [
+  ["issuer", "Issuer"],
+  ["authorization_endpoint", "Authorization endpoint"],
+  ["token_endpoint", "Token endpoint"],
+  ["userinfo_endpoint", "Userinfo endpoint"],
+  ["jwks_uri", "Key set URL (jwks_uri)"],
+] as const;
+
+/** The key set's signing keys, as recorded: `kid:<kid>` (or the key's position when it has no kid). */
+function keyFingerprints(keys: { kid?: string; usable: boolean }[]): string[] {
+  return keys
+    .filter((k) => k.usable)
+    .map((k, i) => `kid:${k.kid ?? `#${i}`}`)
+    .sort();
+}
+
+async function checkOidc(
+  w: Watched,
+  config: OidcConfiguration,
+  fetch: DocumentFetcher,
+  now: Date,
+  localMode: boolean,
+): Promise<Finding> {
+  const keep = {
+    etag: w.etag,
+    lastModified: w.lastModified,
+    jwksEtag: w.jwksEtag,
+    jwksLastModified: w.jwksLastModified,
+    fingerprints: w.fingerprints,
+  };
+  let discovery;
+  try {
+    discovery = await fetch(w.url, "json", { etag: w.etag, lastModified: w.lastModified });
+  } catch (err) {
+    const message = err instanceof FetchRefused ? err.message : "The discovery document could not be fetched.";
+    return { ...keep, status: "unreachable", error: message };
+  }
+  if (discovery.notModified) {
+    // The endpoints are as last judged: only the key set may have changed (a rotation needs nothing from us).
+    let jwks;
+    try {
+      jwks = await fetch(config.options.jwks_uri, "json", { etag: w.jwksEtag, lastModified: w.jwksLastModified });
+    } catch (err) {
+      const message = err instanceof FetchRefused ? err.message : "The key set (jwks_uri) could not be fetched.";
+      return { ...keep, status: "unreachable", error: message };
+    }
+    if (jwks.notModified) return { ...keep, status: statusAfterNotModified(w), error: null };
+    const judged = validateJwks(jwks.body, { now });
+    const jwksValidators = { jwksEtag: jwks.etag ?? null, jwksLastModified: jwks.lastModified ?? null };
+    const first = judged.errors[0];
+    if (first) {
+      return { ...keep, ...jwksValidators, status: "invalid", error: `${first.message} ${first.fix}`.slice(0, 1000) };
+    }
+    return {
+      ...keep,
+      ...jwksValidators,
+      fingerprints: keyFingerprints(judged.facts.keys),
+      status: statusAfterNotModified(w),
+      error: null,
+    };
+  }
+  // A new discovery document: judged whole, as when it was set up (discovery, then its key set).
+  let jwksDoc: FetchedDocument | null = null;
+  let unreachable: string | null = null;
+  const once: DocumentFetcher = async (url, expect) => {
+    if (url === w.url) return discovery;
+    try {
+      jwksDoc = await fetch(url, expect);
+      return jwksDoc;
+    } catch (err) {
+      unreachable = err instanceof FetchRefused ? err.message : "The key set (jwks_uri) could not be fetched.";
+      throw err;
+    }
+  };
+  const report = await judgeOidcProvider(w.url, { now, localMode, fetch: once, clientId: config.clientId });
+  const validators = {
+    etag: discovery.etag ?? null,
+    lastModified: discovery.lastModified ?? null,
+    jwksEtag: (jwksDoc as FetchedDocument | null)?.etag ?? null,
+    jwksLastModified: (jwksDoc as FetchedDocument | null)?.lastModified ?? null,
+  };
+  if (unreachable) return { ...validators, fingerprints: w.fingerprints, status: "unreachable", error: unreachable };
+  if (report.verdict === "error" || report.kind !== "oidc-discovery" || !report.options) {
+    const first = report.errors[0];
+    return {
+      ...validators,
+      fingerprints: w.fingerprints,
+      status: "invalid",
+      error: first
+        ? `${first.message} ${first.fix}`.slice(0, 1000)
+        : "The document is not a usable OpenID Connect provider.",
+    };
+  }
+  const keys = keyFingerprints(report.facts.jwks?.keys ?? []);
+  const configuration = configurationFromReport(report, {
+    idp: config.idp,
+    source: config.source,
+    mapping: config.mapping,
+    oidc: { clientType: config.clientType, clientId: config.clientId, clientSecret: config.clientSecret },
+  });
+  if (configuration.protocol !== "oidc") throw new Error("an OIDC report made a SAML configuration");
+  const changed = OIDC_FIELDS.filter(([key]) => (config.options[key] ?? null) !== (configuration.options[key] ?? null));
+  if (changed.length === 0) return { ...validators, fingerprints: keys, status: "unchanged", error: null };
+  const summary = changed
+    .map(([key, label]) => `${label}: ${config.options[key] ?? "(none)"} → ${configuration.options[key] ?? "(none)"}`)
+    .join("; ");
+  const endpoints = `endpoints:${createHash("sha256")
+    .update(JSON.stringify(changed.map(([key]) => [key, configuration.options[key] ?? null])))
+    .digest("hex")
+    .slice(0, 32)}`;
+  const fingerprints = [endpoints, ...keys];
+  // Raised already for these endpoints: nothing new to propose (a later key rotation is no news).
+  if (w.status === "changed" && w.fingerprints.includes(endpoints)) {
+    return { ...validators, fingerprints, status: "changed", error: null };
+  }
+  return {
+    ...validators,
+    fingerprints,
+    status: "changed",
+    error: null,
+    propose: { report, configuration, rotation: false, summary },
   };
 }
 
@@ -184,6 +360,8 @@ export async function refreshMetadataUrls(options: MetadataRefreshOptions): Prom
         metadata_etag: found.etag,
         metadata_last_modified: found.lastModified,
         metadata_fingerprints: JSON.stringify(found.fingerprints),
+        jwks_etag: found.jwksEtag,
+        jwks_last_modified: found.jwksLastModified,
         metadata_checked_at: now,
         updated_at: now,
       };
@@ -193,16 +371,11 @@ export async function refreshMetadataUrls(options: MetadataRefreshOptions): Prom
         .onConflict((oc) => oc.column("organization_id").doUpdateSet(values))
         .execute();
       let changeId: string | null = null;
-      if (found.propose && w.desired.configuration.protocol === "saml") {
-        const configuration = configurationFromReport(found.propose.report, {
-          idp: w.desired.configuration.idp,
-          source: w.desired.configuration.source,
-          mapping: w.desired.configuration.mapping,
-        });
+      if (found.propose) {
         const result = await submitSystemChange(
           trx,
           { kind: "system", actor: METADATA_MONITOR, org: w.org },
-          { configuration, report: found.propose.report },
+          { configuration: found.propose.configuration, report: found.propose.report },
           now,
         );
         if (result.ok) changeId = String(result.change.id);
@@ -224,6 +397,16 @@ const WORDS: Record<MetadataStatus, string> = {
   invalid: "no longer holds valid SAML metadata",
 };
 
+const OIDC_WORDS: Record<MetadataStatus, string> = {
+  ...WORDS,
+  changed: "names a changed issuer or endpoint",
+  invalid: "no longer describes a valid OpenID Connect provider (discovery document or key set)",
+};
+
+function wordsFor(w: Watched, status: MetadataStatus): string {
+  return (w.desired.configuration.protocol === "oidc" ? OIDC_WORDS : WORDS)[status];
+}
+
 async function metadataMails(
   db: Kysely<Database>,
   w: Watched,
@@ -232,9 +415,11 @@ async function metadataMails(
   now: Date,
 ): Promise<QueuedMail[]> {
   const base = getPublicUrl();
-  const subject = `${w.org.name}'s identity provider metadata ${WORDS[found.status]}`;
+  const oidc = w.desired.configuration.protocol === "oidc";
+  const document = oidc ? "OpenID Connect discovery document" : "metadata";
+  const subject = `${w.org.name}'s identity provider ${document} ${wordsFor(w, found.status)}`;
   const lines: [string, string | undefined][] = [
-    ["Metadata URL", w.url],
+    [oidc ? "Discovery URL" : "Metadata URL", w.url],
     ["Applied version", String(w.version)],
     ["What changed", found.propose?.summary],
     ["Problem", found.error ?? undefined],
@@ -260,7 +445,7 @@ async function metadataMails(
   const forAdmins = renderMail(
     {
       subject,
-      lead: `The metadata URL your single sign-on was set up from ${WORDS[found.status]}.`,
+      lead: `The ${oidc ? "discovery" : "metadata"} URL your single sign-on was set up from ${wordsFor(w, found.status)}.`,
       lines,
       action: "Open single sign-on",
     },
@@ -280,7 +465,7 @@ async function metadataMails(
   const forSupport = renderMail(
     {
       subject: `[Support] ${subject}`,
-      lead: `${w.org.name}'s identity provider metadata ${WORDS[found.status]}.`,
+      lead: `${w.org.name}'s identity provider ${document} ${wordsFor(w, found.status)}.`,
       lines,
       action: changeId ? "Open the change request" : "Open the organization's support page",
     },

@@ -319,6 +319,9 @@ export interface OrganizationHealthTable {
   metadata_last_modified: string | null;
   metadata_fingerprints: ColumnType<string[], string | undefined, string>;
   metadata_checked_at: Timestamp | null;
+  /** An OIDC connection's key set (jwks_uri): its validators for the next conditional request (migration 015). */
+  jwks_etag: string | null;
+  jwks_last_modified: string | null;
   updated_at: Timestamp;
 }
 

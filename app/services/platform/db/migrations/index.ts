@@ -13,6 +13,8 @@ import * as m011 from "./011-test-logins";
 import * as m012 from "./012-security-log";
 import * as m013 from "./013-organization-lifecycle";
 import * as m014 from "./014-domain-recheck";
+import * as m015 from "./015-oidc-discovery-monitoring";
+import * as m016 from "./016-page-indexes";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -33,4 +35,6 @@ export const migrations: Record<string, Migration> = {
   "012-security-log": m012,
   "013-organization-lifecycle": m013,
   "014-domain-recheck": m014,
+  "015-oidc-discovery-monitoring": m015,
+  "016-page-indexes": m016,
 };

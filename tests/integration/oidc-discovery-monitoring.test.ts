@@ -1,0 +1,244 @@
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approveChange } from "~/services/change-requests/review.server";
+import { submitChange } from "~/services/change-requests/submit.server";
+import { configurationFromReport } from "~/services/connections/configuration.server";
+import { IDENTITY_PROVIDERS } from "~/services/connections/identity-providers";
+import { judgeOidcProvider } from "~/services/idp-documents/idp-validation.server";
+import { createSafeFetcher } from "~/services/idp-documents/safe-fetch.server";
+import type { ScopedOrganization } from "~/services/identity/scope.server";
+import { manualClock } from "~/services/monitoring/clock";
+import { refreshMetadataUrls } from "~/services/monitoring/metadata-refresh.server";
+import { installDatabase } from "~/services/platform/db.server";
+import { registerLocalTenant } from "~/services/platform/tenant-config.server";
+import { createOrganizations, tenantConfigOf } from "../support/apply-fixtures.js";
+import { createUser, member, support } from "../support/change-fixtures.js";
+import { startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { applyAndFollow, monitorReads } from "../support/monitoring-fixtures.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+
+/**
+ * The metadata monitor on an OIDC connection set up from a discovery URL, served by a local HTTPS
+ * server (trusted through the test CA): the discovery document and its key set are asked for
+ * conditionally; a key rotation is recorded and needs nothing (Auth0 reads the key set itself); a
+ * changed endpoint becomes a change request for review (never applied by the monitor) and is told
+ * once; an unreachable document or a broken key set is reported and nothing is applied.
+ */
+
+const CA = readFileSync(new URL("../../app/services/idp-documents/testdata/test-cert.pem", import.meta.url), "utf8");
+const KEY = readFileSync(new URL("../../app/services/idp-documents/testdata/test-key.pem", import.meta.url), "utf8");
+
+function signingJwk(kid: string): Record<string, unknown> {
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return { ...publicKey.export({ format: "jwk" }), kid, use: "sig", alg: "RS256" };
+}
+const k1 = signingJwk("k1");
+const k2 = signingJwk("k2");
+
+let h: Harness;
+let database: TestDatabase;
+let acme: ScopedOrganization;
+let server: https.Server;
+let origin = "";
+
+/** What the IdP serves now, and what it was asked (path and If-None-Match). */
+const idp = {
+  mode: "ok" as "ok" | "down",
+  tokenPath: "/token",
+  discoveryEtag: '"d1"',
+  keys: [k1] as Record<string, unknown>[],
+  jwksEtag: '"j1"',
+  requests: [] as string[],
+};
+
+function discovery(): Record<string, unknown> {
+  return {
+    issuer: origin,
+    authorization_endpoint: `${origin}/authorize`,
+    token_endpoint: `${origin}${idp.tokenPath}`,
+    userinfo_endpoint: `${origin}/userinfo`,
+    jwks_uri: `${origin}/jwks`,
+    response_types_supported: ["code"],
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: ["RS256"],
+    scopes_supported: ["openid", "email", "profile"],
+    code_challenge_methods_supported: ["S256"],
+    token_endpoint_auth_methods_supported: ["client_secret_post"],
+  };
+}
+
+const resolver = async (host: string) =>
+  host === "idp.test" ? [{ address: "127.0.0.1", family: 4 }] : [{ address: "10.0.0.7", family: 4 }];
+const fetcher = createSafeFetcher({ localMode: true, resolver, ca: CA, timeoutMs: 2_000 });
+const clock = manualClock(new Date());
+const refresh = () => refreshMetadataUrls({ db: database.db, clock, fetch: fetcher, localMode: true });
+
+beforeAll(async () => {
+  server = https.createServer({ cert: CA, key: KEY }, (req, res) => {
+    const condition = req.headers["if-none-match"];
+    idp.requests.push(`${req.url} ${condition ?? "-"}`);
+    if (idp.mode === "down") return res.writeHead(503).end("maintenance");
+    const [etag, body] =
+      req.url === "/.well-known/openid-configuration"
+        ? [idp.discoveryEtag, discovery()]
+        : req.url === "/jwks"
+          ? [idp.jwksEtag, { keys: idp.keys }]
+          : [null, null];
+    if (!etag) return res.writeHead(404).end();
+    if (condition === etag) return res.writeHead(304, { etag }).end();
+    res.writeHead(200, { "content-type": "application/json", etag }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `https://idp.test:${(server.address() as AddressInfo).port}`;
+
+  h = await startHarness({ rateLimit: "off" });
+  registerLocalTenant(tenantConfigOf(h.tenant));
+  database = await createTestDatabase();
+  installDatabase(database);
+  reads = monitorReads(database.db, () => acme.id);
+  acme = (await createOrganizations(database.db, h, ["oidc-acme"]))[0]!;
+  const alice = await member(database.db, await createUser(database.db, "alice@oidc-acme.test"), acme, "org_admin");
+  const lena = support(await createUser(database.db, "lena@vendor.test"), "support_admin");
+
+  // Alice sets SSO up from the discovery URL; support approves; it is applied (version 1).
+  const discoveryUrl = `${origin}/.well-known/openid-configuration`;
+  const report = await judgeOidcProvider(discoveryUrl, { now: clock.now(), localMode: true, fetch: fetcher });
+  if (report.verdict === "error") throw new Error(JSON.stringify(report.errors));
+  const configuration = configurationFromReport(report, {
+    idp: "oidc",
+    source: { kind: "discovery", url: discoveryUrl },
+    mapping: IDENTITY_PROVIDERS.oidc.attributes,
+    oidc: { clientType: "back_channel", clientId: "portal-client", clientSecret: "a-client-secret-of-some-length" },
+  });
+  const submitted = await submitChange(alice, { configuration, report });
+  if (!submitted.ok) throw new Error(submitted.error);
+  const approved = await approveChange(lena, String(submitted.change.id));
+  if (!approved.ok) throw new Error(approved.error);
+  await applyAndFollow(h, database.db);
+});
+afterAll(async () => {
+  server?.close();
+  await database?.destroy();
+  await h?.close();
+});
+
+let reads: ReturnType<typeof monitorReads>;
+const health = () => reads.health();
+const changes = () => reads.changes();
+const mails = () => reads.mails();
+const jobCount = () => reads.jobCount();
+
+const tokenEndpointInAuth0 = () =>
+  (
+    h.tenant.context.store.state.connections.find((c) => c.name === "sso-oidc-acme-oidc-test")?.options as
+      Record<string, unknown> | undefined
+  )?.token_endpoint;
+
+describe(`OIDC discovery URL monitoring (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
+  it("records an unchanged provider and asks for the document and the key set conditionally next time", async () => {
+    expect((await changes()).map((c) => c.state)).toEqual(["applied"]);
+    expect(tokenEndpointInAuth0()).toBe(`${origin}/token`);
+    expect(await refresh()).toBe("1 metadata URL checked: 1 unchanged");
+    const found = await health();
+    expect(found).toMatchObject({
+      metadata_status: "unchanged",
+      metadata_url: `${origin}/.well-known/openid-configuration`,
+      metadata_etag: '"d1"',
+      jwks_etag: '"j1"',
+      metadata_fingerprints: ["kid:k1"],
+    });
+    idp.requests.length = 0;
+    clock.advance(6 * 3600_000);
+    expect(await refresh()).toBe("1 metadata URL checked: 1 unchanged");
+    expect(idp.requests).toEqual(['/.well-known/openid-configuration "d1"', '/jwks "j1"']);
+    expect(await mails()).toEqual([]);
+  });
+
+  it("a key rotation is recorded and needs no change: Auth0 reads the key set itself", async () => {
+    idp.keys = [k1, k2];
+    idp.jwksEtag = '"j2"';
+    clock.advance(6 * 3600_000);
+    expect(await refresh()).toBe("1 metadata URL checked: 1 unchanged");
+    expect(await health()).toMatchObject({
+      metadata_status: "unchanged",
+      jwks_etag: '"j2"',
+      metadata_fingerprints: ["kid:k1", "kid:k2"],
+    });
+    expect(await changes()).toHaveLength(1);
+    expect(await mails()).toEqual([]);
+  });
+
+  it("a changed endpoint becomes a change request for review, told once, and nothing is applied", async () => {
+    const jobsBefore = await jobCount();
+    idp.tokenPath = "/oauth2/v2/token";
+    idp.discoveryEtag = '"d2"';
+    clock.advance(6 * 3600_000);
+    expect(await refresh()).toBe("1 metadata URL checked: 1 changed");
+    expect(await health()).toMatchObject({ metadata_status: "changed", metadata_etag: '"d2"' });
+    const [, proposed] = await changes();
+    expect(proposed).toMatchObject({ state: "pending_review", author_label: "metadata-monitor" });
+    const told = await mails();
+    expect(told.map((m) => m.to_address)).toContain("alice@oidc-acme.test");
+    expect(told.some((m) => m.subject.startsWith("[Support]"))).toBe(true);
+    expect(told[0]!.subject).toBe(
+      "Org oidc-acme's identity provider OpenID Connect discovery document names a changed issuer or endpoint",
+    );
+    expect(told[0]!.text_body).toContain(`Token endpoint: ${origin}/token → ${origin}/oauth2/v2/token`);
+    expect(told[0]!.text_body).not.toContain("a-client-secret-of-some-length");
+    // The proposal keeps the client's sealed secret and carries the new endpoint.
+    const row = await database.db
+      .selectFrom("change_requests")
+      .select("desired")
+      .where("id", "=", proposed!.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(row.desired)).toContain(`${origin}/oauth2/v2/token`);
+    expect(JSON.stringify(row.desired)).not.toContain("a-client-secret-of-some-length");
+
+    // The next runs (304, or the same document again) raise nothing new.
+    clock.advance(6 * 3600_000);
+    expect(await refresh()).toBe("1 metadata URL checked: 1 changed");
+    await database.db
+      .updateTable("organization_health")
+      .set({ metadata_etag: null })
+      .where("organization_id", "=", acme.id)
+      .execute();
+    clock.advance(6 * 3600_000);
+    expect(await refresh()).toBe("1 metadata URL checked: 1 changed");
+    expect(await changes()).toHaveLength(2);
+    expect(await mails()).toHaveLength(told.length);
+    expect(await jobCount()).toBe(jobsBefore);
+    expect(tokenEndpointInAuth0()).toBe(`${origin}/token`);
+  });
+
+  it("an unreachable provider and a broken key set are reported once each; nothing is applied", async () => {
+    const jobsBefore = await jobCount();
+    const before = (await mails()).length;
+    idp.mode = "down";
+    clock.advance(6 * 3600_000);
+    expect(await refresh()).toBe("1 metadata URL checked: 1 unreachable");
+    expect(await health()).toMatchObject({
+      metadata_status: "unreachable",
+      metadata_error: "The server answered HTTP 503.",
+    });
+    const afterDown = (await mails()).length;
+    expect(afterDown).toBeGreaterThan(before);
+    await refresh();
+    expect(await mails()).toHaveLength(afterDown); // still down: not told again
+
+    idp.mode = "ok";
+    idp.keys = [{ kty: "oct", k: "c2VjcmV0", kid: "sym" }];
+    idp.jwksEtag = '"j3"';
+    clock.advance(6 * 3600_000);
+    expect(await refresh()).toBe("1 metadata URL checked: 1 invalid");
+    const found = await health();
+    expect(found.metadata_status).toBe("invalid");
+    expect(found.metadata_error).toMatch(/key/i);
+    expect((await mails()).length).toBeGreaterThan(afterDown);
+    expect((await mails()).at(-1)!.subject).toContain("no longer describes a valid OpenID Connect provider");
+    expect(await changes()).toHaveLength(2);
+    expect(await jobCount()).toBe(jobsBefore);
+  });
+});
