@@ -481,26 +481,39 @@ async function probe(actor: string | null, p: Probe, expected: Expectation | 200
   expect(await snapshot(portal.database.db)).toBe(before);
 }
 
-describe("tenant isolation: organization routes", () => {
-  for (const row of ORG_MATRIX) {
-    for (const p of ORG_PROBES) {
-      const expected = p.form ? row.post : p.adminOnly && row.get === 200 ? 403 : row.get;
-      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
-        await probe(row.actor, p, expected);
+/**
+ * A test per actor (a matrix row) and probe, each expecting what `expected` says. `probes` is
+ * called again inside each test, so a probe may name ids the file's beforeAll hooks create.
+ */
+function probeMatrix<Row extends { actor: string | null }>(
+  rows: Row[],
+  probes: () => Probe[],
+  expected: (row: Row, p: Probe) => Expectation | 200,
+) {
+  for (const row of rows) {
+    probes().forEach((named, i) => {
+      const e = expected(row, named);
+      it(`${row.actor ?? "anonymous"}: ${named.name} → ${e}`, async () => {
+        await probe(row.actor, probes()[i]!, e);
       });
-    }
+    });
   }
+}
+
+describe("tenant isolation: organization routes", () => {
+  probeMatrix(
+    ORG_MATRIX,
+    () => ORG_PROBES,
+    (row, p) => (p.form ? row.post : p.adminOnly && row.get === 200 ? 403 : row.get),
+  );
 });
 
 describe("tenant isolation: the SSO page and setup wizard", () => {
-  for (const row of ORG_MATRIX) {
-    for (const p of SSO_PROBES) {
-      const expected = p.form ? row.post : p.adminOnly && row.get === 200 ? 403 : row.get;
-      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
-        await probe(row.actor, p, expected);
-      });
-    }
-  }
+  probeMatrix(
+    ORG_MATRIX,
+    () => SSO_PROBES,
+    (row, p) => (p.form ? row.post : p.adminOnly && row.get === 200 ? 403 : row.get),
+  );
 
   it("an administrator reaches only her own organization's draft: Globex's stays as Bob saved it", async () => {
     const globex = await portal.database.db
@@ -518,14 +531,11 @@ describe("tenant isolation: the SSO page and setup wizard", () => {
 });
 
 describe("tenant isolation: the support console", () => {
-  for (const row of SUPPORT_MATRIX) {
-    for (const p of SUPPORT_PROBES) {
-      const expected = p.form ? row.post : p.leadOnly && row.get === 200 ? 403 : row.get;
-      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
-        await probe(row.actor, p, expected);
-      });
-    }
-  }
+  probeMatrix(
+    SUPPORT_MATRIX,
+    () => SUPPORT_PROBES,
+    (row, p) => (p.form ? row.post : p.leadOnly && row.get === 200 ? 403 : row.get),
+  );
 });
 
 describe("tenant isolation: ids of another organization inside one's own", () => {
@@ -955,14 +965,7 @@ describe("tenant isolation: change requests, review, policies, versions and the 
     },
   ];
 
-  for (const row of ORG_MATRIX) {
-    for (const p of orgProbes()) {
-      const expected = p.form ? row.post : row.get;
-      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
-        await probe(row.actor, p, expected);
-      });
-    }
-  }
+  probeMatrix(ORG_MATRIX, orgProbes, (row, p) => (p.form ? row.post : row.get));
 
   const reviewProbes = (): Probe[] => [
     { name: "GET the changes queue", path: "/support/changes" },
@@ -990,43 +993,32 @@ describe("tenant isolation: change requests, review, policies, versions and the 
     { actor: "victor", get: 404, post: 404 },
     { actor: "bob", get: 404, post: 404 },
   ];
-  for (const row of REVIEW_MATRIX) {
-    for (const make of reviewProbes().map((_, i) => () => reviewProbes()[i]!)) {
-      const p0 = make();
-      const expected = p0.form ? row.post : row.get;
-      it(`${row.actor ?? "anonymous"}: ${p0.name} → ${expected}`, async () => {
-        await probe(row.actor, make(), expected);
-      });
-    }
-  }
+  probeMatrix(REVIEW_MATRIX, reviewProbes, (row, p) => (p.form ? row.post : row.get));
 
-  for (const row of SUPPORT_MATRIX) {
-    const probes: Probe[] = [
-      { name: "GET the review policies", path: "/support/policies" },
-      {
-        name: "POST change the review policies",
-        path: "/support/policies",
-        form: () => ({
-          intent: "policies",
-          autoApproveCertificateRotation: "off",
-          autoApproveTrustedOrganizations: "on",
-          autoApproveRestorePrevious: "on",
-        }),
-      },
-      {
-        name: "POST trust an organization",
-        path: "/support/policies",
-        form: () => ({ intent: "trust", slug: "acme" }),
-      },
-    ];
-    for (const p of probes) {
-      // Only a support lead may open the policies, so an agent gets 403 for the page too.
-      const expected = row.actor === "sam" ? 403 : p.form ? row.post : row.get;
-      it(`${row.actor ?? "anonymous"}: ${p.name} → ${expected}`, async () => {
-        await probe(row.actor, p, expected);
-      });
-    }
-  }
+  const policyProbes = (): Probe[] => [
+    { name: "GET the review policies", path: "/support/policies" },
+    {
+      name: "POST change the review policies",
+      path: "/support/policies",
+      form: () => ({
+        intent: "policies",
+        autoApproveCertificateRotation: "off",
+        autoApproveTrustedOrganizations: "on",
+        autoApproveRestorePrevious: "on",
+      }),
+    },
+    {
+      name: "POST trust an organization",
+      path: "/support/policies",
+      form: () => ({ intent: "trust", slug: "acme" }),
+    },
+  ];
+  probeMatrix(
+    SUPPORT_MATRIX,
+    policyProbes,
+    // Only a support lead may open the policies, so an agent gets 403 for the page too.
+    (row, p) => (row.actor === "sam" ? 403 : p.form ? row.post : row.get),
+  );
 
   it("nobody reviews a change they submitted themselves", async () => {
     await probe(

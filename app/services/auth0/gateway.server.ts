@@ -95,6 +95,16 @@ async function call<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
+/** As `call`, with null where Auth0 answers 404 (the object is not there). */
+async function callOrNull<T>(op: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call(op);
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+}
+
 export class Auth0Gateway {
   private readonly clients: ManagementClients;
 
@@ -137,25 +147,14 @@ export class Auth0Gateway {
     const meta = c.metadata ?? {};
     const owner = typeof meta[OWNER_KEY] === "string" ? (meta[OWNER_KEY] as string) : null;
     if (owner !== scope.org.id) {
-      await recordAudit(this.options.db, {
-        ...auditActor(scope),
-        organizationId: scope.org.id,
-        action: "connection.refused",
-        target: c.id,
-        outcome: "denied",
-        details: {
-          operation,
-          connectionName: c.name,
-          reason: owner ? "owned by another organization" : "not managed by the portal",
-        },
-      });
-      throw new NotOwnedError(
+      return this.refuseNotOwned(
+        scope,
+        { action: "connection.refused", target: c.id, details: { operation, connectionName: c.name } },
+        owner,
         owner
           ? `The Auth0 connection "${c.name}" belongs to another organization; the portal will not change it.`
           : `An Auth0 connection named "${c.name}" already exists and was not created by this portal; ` +
               "an Auth0 administrator must rename or delete it before this organization can use that name.",
-        c.id,
-        owner,
       );
     }
     const versionText = meta[VERSION_KEY];
@@ -261,19 +260,15 @@ export class Auth0Gateway {
     owned: OwnedConnection,
   ): Promise<OrganizationConnectionSettings | null> {
     this.checkHandle(scope, owned);
-    try {
-      const c = await call(async () =>
-        parseAnswer(
-          organizationConnectionSchema,
-          await this.clients.organizationConnections.get(this.auth0OrgId(scope), owned.id),
-          "organization connection",
-        ),
-      );
-      return { assignMembershipOnLogin: c.assign_membership_on_login ?? false, showAsButton: c.show_as_button ?? true };
-    } catch (err) {
-      if (err instanceof NotFoundError) return null;
-      throw err;
-    }
+    const c = await callOrNull(async () =>
+      parseAnswer(
+        organizationConnectionSchema,
+        await this.clients.organizationConnections.get(this.auth0OrgId(scope), owned.id),
+        "organization connection",
+      ),
+    );
+    if (!c) return null;
+    return { assignMembershipOnLogin: c.assign_membership_on_login ?? false, showAsButton: c.show_as_button ?? true };
   }
 
   /** Client ids the connection is enabled for. */
@@ -400,14 +395,9 @@ export class Auth0Gateway {
   }
 
   private async getOrganization(id: string): Promise<Auth0Organization | null> {
-    try {
-      return await call(async () =>
-        parseAnswer(auth0OrganizationSchema, await this.clients.organizations.get(id), "organization"),
-      );
-    } catch (err) {
-      if (err instanceof NotFoundError) return null;
-      throw err;
-    }
+    return callOrNull(async () =>
+      parseAnswer(auth0OrganizationSchema, await this.clients.organizations.get(id), "organization"),
+    );
   }
 
   /** Refuses (and audits) an Auth0 organization whose metadata names another portal organization, or none. */
@@ -418,25 +408,35 @@ export class Auth0Gateway {
   ): Promise<Auth0Organization> {
     const owner = org.metadata?.[OWNER_KEY] ?? null;
     if (owner === scope.org.id) return org;
-    await recordAudit(this.options.db, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
-      action: "auth0_organization.refused",
-      target: org.id,
-      outcome: "denied",
-      details: {
-        operation,
-        name: org.name,
-        reason: owner ? "owned by another organization" : "not managed by the portal",
-      },
-    });
-    throw new NotOwnedError(
+    return this.refuseNotOwned(
+      scope,
+      { action: "auth0_organization.refused", target: org.id, details: { operation, name: org.name } },
+      owner,
       owner
         ? `The Auth0 organization "${org.name}" belongs to another organization; the portal will not change it.`
         : `An Auth0 organization named "${org.name}" already exists and was not created or linked by this portal.`,
-      org.id,
-      owner,
     );
+  }
+
+  /**
+   * Audits the refusal to touch an Auth0 object that `owner` (another portal organization, or
+   * null: none) owns, and throws the NotOwnedError that tells the user `message`.
+   */
+  private async refuseNotOwned(
+    scope: OrganizationScope,
+    audit: { action: string; target: string; details: Record<string, unknown> },
+    owner: string | null,
+    message: string,
+  ): Promise<never> {
+    await recordAudit(this.options.db, {
+      ...auditActor(scope),
+      organizationId: scope.org.id,
+      action: audit.action,
+      target: audit.target,
+      outcome: "denied",
+      details: { ...audit.details, reason: owner ? "owned by another organization" : "not managed by the portal" },
+    });
+    throw new NotOwnedError(message, audit.target, owner);
   }
 
   /**
@@ -468,14 +468,9 @@ export class Auth0Gateway {
   }
 
   async findOrganizationByName(name: string): Promise<Auth0Organization | null> {
-    try {
-      return await call(async () =>
-        parseAnswer(auth0OrganizationSchema, await this.clients.organizations.getByName(name), "organization"),
-      );
-    } catch (err) {
-      if (err instanceof NotFoundError) return null;
-      throw err;
-    }
+    return callOrNull(async () =>
+      parseAnswer(auth0OrganizationSchema, await this.clients.organizations.getByName(name), "organization"),
+    );
   }
 
   /**

@@ -84,16 +84,19 @@ export async function moveChange(
   const refusal = refuse(actor, change, move);
   const check = checkMove(change.state, move, actorKind(actor));
   const error = refusal ?? (check.ok ? null : { status: 409 as const, error: check.error });
-  if (error || !check.ok) {
-    await recordAudit(trx, {
+  // Every move, made or refused, is audited alike: who, which move, on which change.
+  const audit = (outcome: "success" | "denied", details: Record<string, unknown>) =>
+    recordAudit(trx, {
       actorUserId: actorUserId(actor),
       actorLabel: actorLabel(actor),
       organizationId: change.organization_id,
       action: MOVES[move].action,
       target: `change #${change.id}`,
-      outcome: "denied",
-      details: { state: change.state, reason: error?.error },
+      outcome,
+      details,
     });
+  if (error || !check.ok) {
+    await audit("denied", { state: change.state, reason: error?.error });
     return { ok: false, status: error?.status ?? 409, error: error?.error ?? "Refused." };
   }
 
@@ -105,14 +108,7 @@ export async function moveChange(
     .returningAll()
     .executeTakeFirstOrThrow();
   const after = normalizeChange(moved);
-  await recordAudit(trx, {
-    actorUserId: actorUserId(actor),
-    actorLabel: actorLabel(actor),
-    organizationId: change.organization_id,
-    action: MOVES[move].action,
-    target: `change #${change.id}`,
-    details: { from: change.state, to: after.state, ...details },
-  });
+  await audit("success", { from: change.state, to: after.state, ...details });
   const audience = MOVES[move].notify;
   if (audience) await queueChangeMail(trx, after, move, audience, actorLabel(actor));
   return { ok: true, change: after, from: change.state };

@@ -6,6 +6,7 @@ import { portalGateway } from "../auth0/portal-gateway.server";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
 import type { OrgScope, SupportScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
+import { actingFor } from "../organizations/organizations.server";
 import type { LiveEvent } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import { getSecretsKey } from "../platform/secrets.server";
@@ -269,17 +270,8 @@ export async function setLiveConnectionEnabled(
   if (why.length < 3)
     return { ok: false, message: "Give a reason (it is shown to the organization and kept in the audit log)." };
   const db = await getDb();
-  const org = await db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where("id", "=", organizationId)
-    .executeTakeFirst();
-  if (!org) return { ok: false, message: "There is no such organization." };
-  const system: SystemOrgScope = {
-    kind: "system",
-    actor: scope.user.email,
-    org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
-  };
+  const system = await supportActingOn(scope, organizationId);
+  if (!system) return { ok: false, message: "There is no such organization." };
   const live = liveVersionFrom(system, await liveEvents(db, system));
   if (!live) return { ok: false, message: "This organization has no live connection." };
   if (!!live.disabled === !enabled) {
@@ -295,7 +287,7 @@ export async function setLiveConnectionEnabled(
   try {
     if (enabled) {
       if (clients.length) await gw.setClients(system, owned, clients, true);
-      if (org.auth0_org_id) {
+      if (system.org.auth0OrgId) {
         await gw.enableForOrganization(system, owned, { assignMembershipOnLogin: true, showAsButton: true });
       }
     } else {
@@ -309,7 +301,7 @@ export async function setLiveConnectionEnabled(
     const event = await trx
       .insertInto("live_events")
       .values({
-        organization_id: org.id,
+        organization_id: system.org.id,
         protocol: live.protocol,
         action: enabled ? "enable" : "disable",
         version: live.version,
@@ -322,13 +314,13 @@ export async function setLiveConnectionEnabled(
     await recordAudit(trx, {
       actorUserId: scope.user.id,
       actorLabel: scope.user.email,
-      organizationId: org.id,
+      organizationId: system.org.id,
       action: enabled ? "connection.enable" : "connection.disable",
       target: owned.id,
       details: { reason: why.slice(0, 1000), connection: owned.name },
     });
     await queueLiveMail(trx, {
-      organizationId: org.id,
+      organizationId: system.org.id,
       kind: enabled ? "live.enabled" : "live.disabled",
       eventKey: event.id,
       page: "sso/live",
@@ -358,17 +350,17 @@ export async function listLiveConnections(
 /** Support: an organization's live state, by its id. */
 export async function liveStateForSupport(scope: SupportScope, organizationId: string): Promise<LiveVersion | null> {
   assertSupportPermission(scope, "support:orgs:read");
+  const system = await supportActingOn(scope, organizationId);
+  return system ? liveVersionFrom(system, await liveEvents(await getDb(), system)) : null;
+}
+
+/** Support acting on an organization named by id (as the services of its own resources take it); null if none. */
+async function supportActingOn(scope: SupportScope, organizationId: string): Promise<SystemOrgScope | null> {
   const db = await getDb();
   const org = await db
     .selectFrom("organizations")
     .select(["id", "slug", "name", "auth0_org_id"])
     .where("id", "=", organizationId)
     .executeTakeFirst();
-  if (!org) return null;
-  const system: SystemOrgScope = {
-    kind: "system",
-    actor: scope.user.email,
-    org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
-  };
-  return liveVersionFrom(system, await liveEvents(db, system));
+  return org ? actingFor(scope, { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id }) : null;
 }

@@ -41,13 +41,17 @@ type Locked = { user_id: string; role: OrgRole; email: string };
  * The shared start of every membership change: in one transaction, lock the organization's
  * memberships (so two admins demoting each other cannot leave none), re-check that the actor is
  * still an administrator (the guard read their role before the lock), find the target member and
- * refuse to take away the last administrator. `apply` runs only when all of that holds.
+ * refuse to take away the last administrator. `apply` runs only when all of that holds; the audit
+ * row it returns (none when nothing changed) is written in the same transaction.
  */
 async function changeMembership(
   scope: OrgScope,
   userId: string,
   options: { demotes: (target: Locked) => boolean },
-  apply: (trx: Transaction<Database>, target: Locked) => Promise<void>,
+  apply: (
+    trx: Transaction<Database>,
+    target: Locked,
+  ) => Promise<{ action: string; details: Record<string, unknown> } | null>,
 ): Promise<MembershipResult> {
   assertOrgPermission(scope, "org:members:manage");
   const db = await getDb();
@@ -66,7 +70,16 @@ async function changeMembership(
     if (target.role === "org_admin" && admins <= 1 && options.demotes(target)) {
       return { ok: false, error: "An organization needs at least one administrator. Make someone else one first." };
     }
-    await apply(trx, target);
+    const audit = await apply(trx, target);
+    if (audit) {
+      await recordAudit(trx, {
+        ...auditActor(scope),
+        organizationId: scope.org.id,
+        action: audit.action,
+        target: target.email,
+        details: audit.details,
+      });
+    }
     return { ok: true };
   });
 }
@@ -74,20 +87,14 @@ async function changeMembership(
 /** Changes a member's role; the last administrator cannot be demoted. */
 export function changeMemberRole(scope: OrgScope, userId: string, role: OrgRole): Promise<MembershipResult> {
   return changeMembership(scope, userId, { demotes: (target) => target.role !== role }, async (trx, target) => {
-    if (target.role === role) return;
+    if (target.role === role) return null;
     await trx
       .updateTable("memberships")
       .set({ role })
       .where("organization_id", "=", scope.org.id)
       .where("user_id", "=", userId)
       .execute();
-    await recordAudit(trx, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
-      action: "membership.role_changed",
-      target: target.email,
-      details: { from: target.role, to: role },
-    });
+    return { action: "membership.role_changed", details: { from: target.role, to: role } };
   });
 }
 
@@ -99,12 +106,6 @@ export function removeMember(scope: OrgScope, userId: string): Promise<Membershi
       .where("organization_id", "=", scope.org.id)
       .where("user_id", "=", userId)
       .execute();
-    await recordAudit(trx, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
-      action: "membership.removed",
-      target: target.email,
-      details: { role: target.role },
-    });
+    return { action: "membership.removed", details: { role: target.role } };
   });
 }

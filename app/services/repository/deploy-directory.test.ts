@@ -26,18 +26,21 @@ const signingKey = {
   cert: "-----BEGIN CERTIFICATE-----\nxyz\n-----END CERTIFICATE-----\n",
 };
 
+/** The connection's options, secrets in the clear: what the directory must give back once its keywords are replaced. */
+const options = {
+  client_id: "abc",
+  client_secret: secret,
+  signing_key: signingKey,
+  domain_aliases: ["acme.com"],
+  type: "back_channel",
+};
+
 const dir = deployDirectory(
   {
     name: "sso-acme-oidc",
     strategy: "oidc",
     displayName: "Acme",
-    options: {
-      client_id: "abc",
-      client_secret: secret,
-      signing_key: signingKey,
-      domain_aliases: ["acme.com"],
-      type: "back_channel",
-    },
+    options,
     showAsButton: true,
     enabledClients: ["client-b", "client-a"],
     metadata: { portal_org: "0000-org", portal_version: "3" },
@@ -71,13 +74,7 @@ describe("the Deploy CLI directory of one organization", () => {
       strategy: "oidc",
       display_name: "Acme",
       show_as_button: true,
-      options: {
-        client_id: "abc",
-        client_secret: secret,
-        signing_key: signingKey,
-        domain_aliases: ["acme.com"],
-        type: "back_channel",
-      },
+      options,
       enabled_clients: ["client-a", "client-b"],
       metadata: { portal_org: "0000-org", portal_version: "3" },
     });
