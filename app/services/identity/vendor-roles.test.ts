@@ -25,17 +25,9 @@ describe("vendor roles from configuration", () => {
   it("reads e-mails (any case) and user ids from the environment; the higher role wins", async () => {
     const { parseEnv } = await import("../platform/env.server");
     const { configuredSupportRole } = await import("./vendor-roles.server");
+    const { REAL_TENANT_ENV } = await import("../platform/env.fixtures");
     const env = parseEnv({
-      AUTH0_DOMAIN: "acme.eu.auth0.com",
-      SESSION_SECRET: "x".repeat(32),
-      SECRETS_KEY: "ab".repeat(32),
-      AUTH0_MGMT_CLIENT_ID: "m",
-      AUTH0_MGMT_CLIENT_SECRET: "m",
-      AUTH0_PORTAL_CLIENT_ID: "p",
-      AUTH0_PORTAL_CLIENT_SECRET: "p",
-      AUTH0_TEST_CLIENT_ID: "t",
-      AUTH0_TEST_CLIENT_SECRET: "t",
-      PUBLIC_URL: "https://sso.example.com",
+      ...REAL_TENANT_ENV,
       SUPPORT_AGENT_EMAILS: "Agent@Vendor.example, both@vendor.example",
       SUPPORT_ADMIN_EMAILS: "lead@vendor.example,both@vendor.example",
       SUPPORT_AGENT_USER_IDS: "google-oauth2|1234",

@@ -168,6 +168,12 @@ export async function listOrganizationHealth(
     total = n;
   } else {
     const score = attentionScore(now, soon, hasFailedJobs, hasPendingChanges);
+    // Every organization the filter lets through (the pager's total), counted while the bands are read.
+    const everyone = attentionOnly
+      ? null
+      : sql<{ n: string | number }>`select count(*) as n from organizations o where ${matches}`.execute(db);
+    // (Handled here too, so a band's failure does not also leave this one unhandled.)
+    everyone?.catch(() => undefined);
     let skip = offset;
     let flagged = 0;
     for (const band of attentionOnly ? bands.slice(0, 3) : bands) {
@@ -202,12 +208,7 @@ export async function listOrganizationHealth(
       flagged += inBand;
       skip = Math.max(0, skip - inBand);
     }
-    total = attentionOnly
-      ? flagged
-      : Number(
-          (await sql<{ n: string | number }>`select count(*) as n from organizations o where ${matches}`.execute(db))
-            .rows[0]?.n ?? 0,
-        );
+    total = everyone ? Number((await everyone).rows[0]?.n ?? 0) : flagged;
   }
 
   // The page's rows in full: a few indexed lookups for each of at most 50 organizations.

@@ -1,20 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "../platform/env.server";
+import { REAL_TENANT_ENV } from "../platform/env.fixtures";
 import { metricsAllowed } from "./metrics-access.server";
 
-const REAL_TENANT = {
-  AUTH0_DOMAIN: "acme.eu.auth0.com",
-  AUTH0_MGMT_CLIENT_ID: "m",
-  AUTH0_MGMT_CLIENT_SECRET: "m",
-  AUTH0_PORTAL_CLIENT_ID: "p",
-  AUTH0_PORTAL_CLIENT_SECRET: "p",
-  AUTH0_TEST_CLIENT_ID: "t",
-  AUTH0_TEST_CLIENT_SECRET: "t",
-  PUBLIC_URL: "https://sso.example.com",
-  SESSION_SECRET: "s".repeat(32),
-  SECRETS_KEY: "a".repeat(64),
-  LOG_LEVEL: "silent",
-};
+const REAL_TENANT = { ...REAL_TENANT_ENV, LOG_LEVEL: "silent" };
 const saved = { ...process.env };
 
 function withEnv(vars: Record<string, string>): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EnvError, listenHost, parseEnv, parseTrustProxy } from "./env.server";
+import { REAL_TENANT_ENV } from "./env.fixtures";
 
 function problems(source: Record<string, string>): string[] {
   try {
@@ -10,19 +11,6 @@ function problems(source: Record<string, string>): string[] {
   }
   return [];
 }
-
-/** What every real-tenant deployment must set (the portal's three Auth0 applications, its secrets). */
-const REAL_TENANT = {
-  AUTH0_DOMAIN: "acme.eu.auth0.com",
-  SESSION_SECRET: "x".repeat(40),
-  SECRETS_KEY: "ab".repeat(32),
-  AUTH0_MGMT_CLIENT_ID: "m",
-  AUTH0_MGMT_CLIENT_SECRET: "ms",
-  AUTH0_PORTAL_CLIENT_ID: "p",
-  AUTH0_PORTAL_CLIENT_SECRET: "ps",
-  AUTH0_TEST_CLIENT_ID: "t",
-  AUTH0_TEST_CLIENT_SECRET: "ts",
-};
 
 describe("environment", () => {
   it("needs nothing in local mode and says so", () => {
@@ -105,7 +93,7 @@ describe("environment", () => {
 
   it("accepts a complete real-tenant configuration", () => {
     const env = parseEnv({
-      ...REAL_TENANT,
+      ...REAL_TENANT_ENV,
       PUBLIC_URL: "https://sso.example.com/",
       DATABASE_URL: "postgres://portal@db.example.com:5432/portal",
       SUPPORT_ADMIN_EMAILS: "Lena@Vendor.test, ops@vendor.test",
@@ -126,7 +114,7 @@ describe("environment", () => {
   });
 
   it("makes a real deployment say where it listens", () => {
-    const real = { ...REAL_TENANT, PUBLIC_URL: "https://sso.example.com" };
+    const real = { ...REAL_TENANT_ENV };
     expect(() => listenHost(parseEnv(real))).toThrow(/HOST is required with AUTH0_DOMAIN.*0\.0\.0\.0.*127\.0\.0\.1/);
     expect(listenHost(parseEnv({ ...real, HOST: "0.0.0.0" }))).toBe("0.0.0.0");
   });
