@@ -189,7 +189,7 @@ async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise")
     // Verification, rate limit and latency off: every change present, nothing twice.
     tenant.setRateLimit("off");
     tenant.setLatency({ latencyMs: 0 });
-    const jobs = await db.selectFrom("apply_jobs").select(["status"]).execute();
+    const jobs = await db.selectFrom("apply_jobs").select(["status", "attempts"]).execute();
     let lost = 0;
     let duplicated = 0;
     for (const org of orgs) {
@@ -215,6 +215,16 @@ async function run(engine: "pglite" | "postgres", preset: "free" | "enterprise")
       const orgConns = await get<{ connection_id: string }[]>(`/organizations/${org.auth0OrgId}/enabled_connections`);
       if (orgConns.length !== 1 || orgConns[0]!.connection_id !== c.id) lost++;
     }
+    // Where extra writes came from: jobs taken more than once, and answers that were not a success.
+    const unsuccessful = new Map<string, number>();
+    for (const s of seen.filter((s) => s.status === undefined || (s.status >= 300 && s.status !== 429))) {
+      const key = `${s.method} ${s.path.replace(/\/(con|org)_[^/]+/g, "/$1_…")} ${s.status ?? "no answer"}`;
+      unsuccessful.set(key, (unsuccessful.get(key) ?? 0) + 1);
+    }
+    console.log({
+      takenAgain: jobs.filter((j) => j.attempts > 1).length,
+      unsuccessful: Object.fromEntries(unsuccessful),
+    });
     const ok = seen.filter((s) => s.status !== undefined && s.status < 400);
     const writes = ok.filter((s) => s.method !== "GET").length;
     const minimumWrites = ORGS * 3; // create, clients, organization

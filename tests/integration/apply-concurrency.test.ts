@@ -175,7 +175,7 @@ describe(`resource locks (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite
 });
 
 describe(`leases while waiting for the budget (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
-  it("a job waiting longer than its lease for the shared budget is not taken over while its worker lives; once the worker dies, it is", async () => {
+  it("a job waiting longer than its lease for the shared budget, step after step, is not taken over while its worker lives; once the worker dies, it is", async () => {
     const [org] = await createOrganizations(engine.database.db, engine.h, ["patient"]);
     await enqueueApply(engine.database.db, systemScope(org!), desired(org!, 1));
     const leaseMs = 1500;
@@ -192,9 +192,14 @@ describe(`leases while waiting for the budget (${process.env.TEST_DATABASE_URL ?
       workerId: `patient-${Math.random()}`,
       hooks: {
         onResponse: () => void (firstAnswer ||= Date.now()),
-        // Once its first write is made it dies, before recording it: the job is left running.
-        crash: (p) => {
-          if (p.step === "connection" && p.phase === "after-write") throw new SimulatedCrash();
+        crash: async (p) => {
+          // The first step recorded after three leases (a lease counted from the step's start had
+          // run out by then), the next one waits two leases more for the budget…
+          if (p.step === "connection" && p.phase === "after-commit") {
+            await drainBudget(engine.database.db, tenantKey, Date.now() + 2 * leaseMs);
+          }
+          // …and its worker dies once that step's write is made, before recording it.
+          if (p.step === "clients" && p.phase === "after-write") throw new SimulatedCrash();
         },
       },
     });

@@ -26,6 +26,15 @@ export type JobMove =
 type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
+ * A lease's end: `leaseMs` from the moment it is written. `clock_timestamp()`, not `now()`: inside
+ * a step's transaction (PostgreSQL) `now()` is when the step began — after a long wait for the
+ * budget, a lease counted from then had already run out when the step recorded itself done.
+ */
+export function leaseUntil(leaseMs: number) {
+  return sql<Date>`clock_timestamp() + ${`${leaseMs} milliseconds`}::interval`;
+}
+
+/**
  * The one function that changes an apply job's status. The move must be allowed from the state
  * the caller saw (job-states.ts), and it only happens if the row is still in that state and —
  * for a running job — still leased to `worker` (fencing: a worker whose lease ran out and was
@@ -42,7 +51,7 @@ export async function moveJob(db: Executor, job: ApplyJob, move: JobMove, worker
     Object.assign(set, {
       attempts: sql`attempts + 1`,
       locked_by: worker,
-      locked_until: sql`now() + ${`${move.leaseMs} milliseconds`}::interval`,
+      locked_until: leaseUntil(move.leaseMs),
     });
   } else {
     Object.assign(set, {

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { ApplyJob } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
-import { moveJob } from "./move-job.server";
+import { leaseUntil, moveJob } from "./move-job.server";
 import { normalizeJob } from "./jobs.server";
 
 /**
@@ -91,7 +91,7 @@ export async function recordStepDone(
     .set({
       steps_done: JSON.stringify([...job.steps_done, step]),
       connection_id: connectionId,
-      locked_until: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
+      locked_until: leaseUntil(leaseMs),
       updated_at: sql`now()`,
     })
     .where("id", "=", job.id)
@@ -115,7 +115,7 @@ export async function renewLeases(
   if (held.length === 0) return 0;
   const r = await db
     .updateTable("apply_jobs")
-    .set({ locked_until: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+    .set({ locked_until: leaseUntil(leaseMs) })
     .where("status", "=", "running")
     .where((eb) => eb.or(held.map((h) => eb.and([eb("id", "=", h.jobId), eb("locked_by", "=", h.worker)]))))
     .executeTakeFirst();
