@@ -145,4 +145,12 @@ describe("support health dashboard paging", () => {
     for (const size of sizes) expect(size % HEALTH_PAGE_SIZE).not.toBe(0);
     expect(sizes.every((s) => s > 0)).toBe(true);
   });
+
+  it("a search's % and _ are the characters themselves, not wildcards (no organization's name or slug has them)", async () => {
+    expect(reference.some((r) => /[%_]/.test(r.name + r.slug))).toBe(false);
+    for (const search of ["_", "%", "1_"]) {
+      const found = await listOrganizationHealth(lena, { sort: "name", now, search });
+      expect({ search, total: found.total }).toEqual({ search, total: 0 });
+    }
+  });
 });

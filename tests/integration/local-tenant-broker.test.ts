@@ -5,7 +5,7 @@ import { demoOidcConnectionOptions, startDemoIdps, type DemoIdps } from "../../l
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { explainLoginFailure } from "../../app/services/test-login/failure-explanations.js";
 import { demoSamlIdpLogin, HttpBrowser, hiddenInput, samlPostForm } from "../../harness/http-browser";
-import { discoverTenantClient, managementToken } from "../support/test-application.js";
+import { discoverTenantClient, managementToken, startAuthorization } from "../support/test-application.js";
 
 /**
  * Enterprise brokering over plain HTTP: SAML and OIDC connections created through the Management
@@ -68,22 +68,8 @@ afterAll(async () => {
 
 const atCallback = (url: string) => url.startsWith(CALLBACK);
 
-async function authorize(browser: HttpBrowser, connection: string, prompt = "login") {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: CALLBACK,
-    scope: "openid profile email",
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-    state,
-    nonce,
-    connection,
-    ...(prompt ? { prompt } : {}),
-  });
-  const step = await browser.follow(url.href, atCallback);
-  return { verifier, state, nonce, step };
+function authorize(browser: HttpBrowser, connection: string, prompt = "login") {
+  return startAuthorization(browser, config, CALLBACK, { connection, ...(prompt ? { prompt } : {}) });
 }
 
 /** Posts the SAML IdP's login form; returns the auto-post form (action and fields) it answers with. */

@@ -2,11 +2,11 @@ import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Management, ManagementError } from "auth0";
+import { Management } from "auth0";
 import { ConnectionsClient } from "auth0/connections";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
-import { startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { managementFailure, startHarness, type Harness } from "../support/local-tenant-contract.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/saml-metadata/${name}`, import.meta.url), "utf8");
 const OKTA_XML = fixture("saml-okta-1.xml");
@@ -14,17 +14,6 @@ const KEYCLOAK_XML = fixture("saml-keycloak-1.xml");
 
 function certOf(xml: string): string {
   return /<(?:ds:)?X509Certificate>([\s\S]*?)<\/(?:ds:)?X509Certificate>/.exec(xml)![1]!.replace(/\s+/g, "");
-}
-
-/** The SDK's error, for asserting what a caller sees. */
-async function failure(promise: Promise<unknown>): Promise<ManagementError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ManagementError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
 }
 
 let h: Harness;
@@ -68,7 +57,7 @@ describe("connections: create, read, delete", () => {
     const read = await connections.get(created.id!);
     expect(read).toEqual(created);
     await connections.delete(created.id!);
-    const gone = await failure(connections.get(created.id!));
+    const gone = await managementFailure(connections.get(created.id!));
     expect(gone).toBeInstanceOf(Management.NotFoundError);
     expect(gone.body).toEqual({
       statusCode: 404,
@@ -95,7 +84,7 @@ describe("connections: create, read, delete", () => {
     ["with a space", "acme saml"],
     ["longer than 128 characters", "a".repeat(129)],
   ])("refuses a name %s with Auth0's payload validation error", async (_why, name) => {
-    const err = await failure(connections.create({ name, strategy: "samlp" }));
+    const err = await managementFailure(connections.create({ name, strategy: "samlp" }));
     expect(err).toBeInstanceOf(Management.BadRequestError);
     expect(err.body).toMatchObject({ statusCode: 400, error: "Bad Request", errorCode: "invalid_body" });
     expect((err.body as { message: string }).message).toMatch(/^Payload validation error: '.*' on property name\.$/);
@@ -108,15 +97,15 @@ describe("connections: create, read, delete", () => {
   });
 
   it("refuses an unknown strategy and unknown properties", async () => {
-    const bad = await failure(connections.create({ name: "x1", strategy: "auth0-adldap" as never }));
+    const bad = await managementFailure(connections.create({ name: "x1", strategy: "auth0-adldap" as never }));
     expect((bad.body as { message: string }).message).toBe(
       "Payload validation error: 'Invalid value \"auth0-adldap\"' on property strategy.",
     );
-    const extra = await failure(connections.create({ name: "x2", strategy: "oidc", colour: "red" } as never));
+    const extra = await managementFailure(connections.create({ name: "x2", strategy: "oidc", colour: "red" } as never));
     expect((extra.body as { message: string }).message).toBe(
       "Payload validation error: 'Additional properties not allowed: colour'.",
     );
-    const missing = await failure(connections.create({ name: "x3" } as never));
+    const missing = await managementFailure(connections.create({ name: "x3" } as never));
     expect((missing.body as { message: string }).message).toBe(
       "Payload validation error: 'Missing required property: strategy'.",
     );
@@ -124,7 +113,7 @@ describe("connections: create, read, delete", () => {
 
   it("answers 409 connection_conflict for a duplicate name", async () => {
     await connections.create({ name: "dupe", strategy: "samlp" });
-    const err = await failure(connections.create({ name: "dupe", strategy: "oidc" }));
+    const err = await managementFailure(connections.create({ name: "dupe", strategy: "oidc" }));
     expect(err).toBeInstanceOf(Management.ConflictError);
     expect(err.body).toEqual({
       statusCode: 409,
@@ -136,17 +125,19 @@ describe("connections: create, read, delete", () => {
 
   it("limits metadata to 10 keys of strings up to 255 characters", async () => {
     const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, "v"]));
-    const tooMany = await failure(connections.create({ name: "meta-many", strategy: "samlp", metadata: eleven }));
+    const tooMany = await managementFailure(
+      connections.create({ name: "meta-many", strategy: "samlp", metadata: eleven }),
+    );
     expect((tooMany.body as { message: string }).message).toBe(
       "Payload validation error: 'Too many properties defined (11), maximum 10' on property metadata.",
     );
-    const tooLong = await failure(
+    const tooLong = await managementFailure(
       connections.create({ name: "meta-long", strategy: "samlp", metadata: { org: "x".repeat(256) } }),
     );
     expect((tooLong.body as { message: string }).message).toBe(
       "Payload validation error: 'String is too long (256 chars), maximum 255' on property metadata.org.",
     );
-    const notString = await failure(
+    const notString = await managementFailure(
       connections.create({ name: "meta-num", strategy: "samlp", metadata: { org: 5 as never } }),
     );
     expect((notString.body as { message: string }).message).toBe(
@@ -161,7 +152,7 @@ describe("connections: create, read, delete", () => {
   });
 
   it("caps bodies at 1 MB with a 413", async () => {
-    const err = await failure(
+    const err = await managementFailure(
       connections.create({ name: "huge", strategy: "samlp", options: { metadataXml: "x".repeat(1024 * 1024 + 10) } }),
     );
     expect(err.statusCode).toBe(413);
@@ -188,7 +179,7 @@ describe("connections: PATCH semantics", () => {
 
   it("refuses name, strategy, enabled_clients (past its end of life) and unknown keys", async () => {
     const created = await connections.create({ name: "immutable", strategy: "samlp" });
-    const err = await failure(connections.update(created.id!, { name: "other", strategy: "oidc" } as never));
+    const err = await managementFailure(connections.update(created.id!, { name: "other", strategy: "oidc" } as never));
     expect(err).toBeInstanceOf(Management.BadRequestError);
     expect(err.body).toEqual({
       statusCode: 400,
@@ -196,18 +187,18 @@ describe("connections: PATCH semantics", () => {
       message: "Payload validation error: 'Additional properties not allowed: name,strategy'.",
       errorCode: "invalid_body",
     });
-    const legacy = await failure(connections.update(created.id!, { enabled_clients: [PORTAL_CLIENT_ID] }));
+    const legacy = await managementFailure(connections.update(created.id!, { enabled_clients: [PORTAL_CLIENT_ID] }));
     expect((legacy.body as { message: string }).message).toBe(
       "Payload validation error: 'Additional properties not allowed: enabled_clients'.",
     );
-    const empty = await failure(connections.update(created.id!, {}));
+    const empty = await managementFailure(connections.update(created.id!, {}));
     expect((empty.body as { message: string }).message).toBe(
       "Payload validation error: 'Too few properties defined (0), minimum 1'.",
     );
   });
 
   it("answers 404 for an unknown connection", async () => {
-    const err = await failure(connections.update("con_DoesNotExist0000", { display_name: "x" }));
+    const err = await managementFailure(connections.update("con_DoesNotExist0000", { display_name: "x" }));
     expect(err.statusCode).toBe(404);
     expect((err.body as { errorCode: string }).errorCode).toBe("inexistent_connection");
   });
@@ -262,11 +253,11 @@ describe("connections: samlp metadata", () => {
       signingCert: certOf(OKTA_XML),
       signSAMLRequest: false,
     });
-    const missing = await failure(
+    const missing = await managementFailure(
       connections.create({ name: "okta-404", strategy: "samlp", options: { metadataUrl: `${metadataUrl}/nope.xml` } }),
     );
     expect(missing.statusCode).toBe(400);
-    const ftp = await failure(
+    const ftp = await managementFailure(
       connections.create({ name: "okta-ftp", strategy: "samlp", options: { metadataUrl: "file:///etc/passwd" } }),
     );
     expect(ftp.statusCode).toBe(400);
@@ -274,7 +265,9 @@ describe("connections: samlp metadata", () => {
 
   it("refuses metadata with a DOCTYPE and computes thumbprints for a base64 PEM signingCert", async () => {
     const evil = `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>${OKTA_XML.replace(/^<\?xml[^>]*>/, "")}`;
-    const err = await failure(connections.create({ name: "evil", strategy: "samlp", options: { metadataXml: evil } }));
+    const err = await managementFailure(
+      connections.create({ name: "evil", strategy: "samlp", options: { metadataXml: evil } }),
+    );
     expect(err.statusCode).toBe(400);
     const der = certOf(OKTA_XML);
     const pem = `-----BEGIN CERTIFICATE-----\n${der.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`;
@@ -371,17 +364,19 @@ describe("connections: enabled clients", () => {
 
   it("refuses unknown clients, empty lists and more than 50 changes", async () => {
     const created = await connections.create({ name: "enable-bad", strategy: "samlp" });
-    const unknown = await failure(connections.clients.update(created.id!, [{ client_id: "nope", status: true }]));
+    const unknown = await managementFailure(
+      connections.clients.update(created.id!, [{ client_id: "nope", status: true }]),
+    );
     expect(unknown.statusCode).toBe(404);
     expect((unknown.body as { message: string }).message).toBe("The client does not exist");
-    const empty = await failure(connections.clients.update(created.id!, []));
+    const empty = await managementFailure(connections.clients.update(created.id!, []));
     expect(empty.statusCode).toBe(400);
     const many = Array.from({ length: 51 }, () => ({ client_id: PORTAL_CLIENT_ID, status: true }));
-    const tooMany = await failure(connections.clients.update(created.id!, many));
+    const tooMany = await managementFailure(connections.clients.update(created.id!, many));
     expect((tooMany.body as { message: string }).message).toBe(
       "Payload validation error: 'Array is too long (51), maximum 50'.",
     );
-    const noConn = await failure(connections.clients.get("con_DoesNotExist0000"));
+    const noConn = await managementFailure(connections.clients.get("con_DoesNotExist0000"));
     expect(noConn.statusCode).toBe(404);
   });
 });
@@ -400,7 +395,7 @@ describe("connections: scopes", () => {
     const listed: string[] = [];
     for await (const c of await client.connections.list()) listed.push(...Object.keys(c));
     expect(listed).not.toContain("options");
-    const err = await failure(
+    const err = await managementFailure(
       client.connections.update(created.id!, { display_name: "x", options: { client_id: "def" } }),
     );
     expect(err).toBeInstanceOf(Management.ForbiddenError);
@@ -413,14 +408,14 @@ describe("connections: scopes", () => {
 
   it("answers 403 insufficient_scope naming the scope that was needed", async () => {
     const readOnly = h.management(h.machineClient(["read:connections"]));
-    const err = await failure(readOnly.connections.create({ name: "nope", strategy: "oidc" }));
+    const err = await managementFailure(readOnly.connections.create({ name: "nope", strategy: "oidc" }));
     expect(err.body).toEqual({
       statusCode: 403,
       error: "Forbidden",
       message: "Insufficient scope, expected any of: create:connections",
       errorCode: "insufficient_scope",
     });
-    const del = await failure(readOnly.connections.delete("con_LocalDatabase0001"));
+    const del = await managementFailure(readOnly.connections.delete("con_LocalDatabase0001"));
     expect((del.body as { message: string }).message).toBe("Insufficient scope, expected any of: delete:connections");
   });
 });

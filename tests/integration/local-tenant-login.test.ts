@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { DATABASE_CONNECTION_ID, DEFAULT_DEMO_PASSWORD, demoUserId } from "../../local-tenant/seed.js";
 import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
-import { discoverTenantClient } from "../support/test-application.js";
+import { discoverTenantClient, startAuthorization } from "../support/test-application.js";
 
 /** Database-user logins against the local tenant with openid-client 6, over plain HTTP. */
 
@@ -23,20 +23,8 @@ afterAll(async () => {
 const atCallback = (url: string) => url.startsWith(CALLBACK);
 
 async function startLogin(browser: HttpBrowser, extra: Record<string, string> = {}) {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: CALLBACK,
-    scope: "openid profile email",
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-    state,
-    nonce,
-    ...extra,
-  });
-  const { url: loginUrl, res } = await browser.follow(url.href, atCallback);
-  return { verifier, state, nonce, loginUrl, res };
+  const { step, ...start } = await startAuthorization(browser, config, CALLBACK, extra);
+  return { ...start, loginUrl: step.url, res: step.res };
 }
 
 async function loginAs(email: string, password: string, extra: Record<string, string> = {}) {

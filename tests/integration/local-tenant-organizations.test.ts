@@ -1,21 +1,12 @@
-import { Management, ManagementError } from "auth0";
+import { Management, type ManagementError } from "auth0";
 import { ClientsClient } from "auth0/clients";
 import { ConnectionsClient } from "auth0/connections";
 import { OrganizationsClient } from "auth0/organizations";
 import { EnabledConnectionsClient } from "auth0/organizations/enabledConnections";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_CONNECTION_ID, MGMT_CLIENT_ID, PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
-import { startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { managementFailure, startHarness, type Harness } from "../support/local-tenant-contract.js";
 
-async function failure(promise: Promise<unknown>): Promise<ManagementError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ManagementError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 const messageOf = (err: ManagementError) => (err.body as { message: string }).message;
 
 let h: Harness;
@@ -59,17 +50,17 @@ describe("organizations", () => {
 
   it("refuses duplicate names, invalid names and unknown properties; 404s unknown ids", async () => {
     await orgs.create({ name: "dupe-org" });
-    const dupe = await failure(orgs.create({ name: "dupe-org" }));
+    const dupe = await managementFailure(orgs.create({ name: "dupe-org" }));
     expect(dupe).toBeInstanceOf(Management.ConflictError);
     expect(messageOf(dupe)).toBe("An organization with this name already exists.");
-    const upper = await failure(orgs.create({ name: "Acme Corp" }));
+    const upper = await managementFailure(orgs.create({ name: "Acme Corp" }));
     expect(upper.statusCode).toBe(400);
     expect(messageOf(upper)).toBe(
       "Payload validation error: 'Object didn't pass validation for format organization-name: Acme Corp' on property name.",
     );
-    const extra = await failure(orgs.create({ name: "extra", colour: "red" } as never));
+    const extra = await managementFailure(orgs.create({ name: "extra", colour: "red" } as never));
     expect(messageOf(extra)).toBe("Payload validation error: 'Additional properties not allowed: colour'.");
-    const missing = await failure(orgs.get("org_DoesNotExist0000"));
+    const missing = await managementFailure(orgs.get("org_DoesNotExist0000"));
     expect(missing.body).toMatchObject({ statusCode: 404, message: "The organization does not exist." });
   });
 
@@ -97,7 +88,7 @@ describe("organizations", () => {
 
   it("answers 403 with the organization endpoints' wording of insufficient scope", async () => {
     const readOnly = h.management(h.machineClient(["read:organizations"]));
-    const err = await failure(readOnly.organizations.create({ name: "nope" }));
+    const err = await managementFailure(readOnly.organizations.create({ name: "nope" }));
     expect(err.body).toEqual({
       statusCode: 403,
       error: "Forbidden",
@@ -133,7 +124,7 @@ describe("organization enabled connections", () => {
 
     const del = await orgConnections.delete(org.id!, conn.id!).withRawResponse();
     expect(del.rawResponse.status).toBe(204);
-    const gone = await failure(orgConnections.get(org.id!, conn.id!));
+    const gone = await managementFailure(orgConnections.get(org.id!, conn.id!));
     expect(gone.statusCode).toBe(404);
     expect(messageOf(gone)).toBe("The organization connection does not exist.");
     // Removing it from the organization leaves the connection itself in the tenant.
@@ -156,13 +147,13 @@ describe("organization enabled connections", () => {
   it("refuses duplicates, unknown connections, unknown organizations and unknown properties", async () => {
     const org = await orgs.create({ name: "initech" });
     await orgConnections.add(org.id!, { connection_id: DATABASE_CONNECTION_ID });
-    const dupe = await failure(orgConnections.add(org.id!, { connection_id: DATABASE_CONNECTION_ID }));
+    const dupe = await managementFailure(orgConnections.add(org.id!, { connection_id: DATABASE_CONNECTION_ID }));
     expect(dupe).toBeInstanceOf(Management.ConflictError);
-    const unknownConn = await failure(orgConnections.add(org.id!, { connection_id: "con_DoesNotExist0000" }));
+    const unknownConn = await managementFailure(orgConnections.add(org.id!, { connection_id: "con_DoesNotExist0000" }));
     expect(unknownConn.statusCode).toBe(404);
-    const unknownOrg = await failure(orgConnections.list("org_DoesNotExist0000"));
+    const unknownOrg = await managementFailure(orgConnections.list("org_DoesNotExist0000"));
     expect(messageOf(unknownOrg)).toBe("The organization does not exist.");
-    const extra = await failure(
+    const extra = await managementFailure(
       orgConnections.update(org.id!, DATABASE_CONNECTION_ID, { signupEnabled: true } as never),
     );
     expect(messageOf(extra)).toBe("Payload validation error: 'Additional properties not allowed: signupEnabled'.");
@@ -213,10 +204,10 @@ describe("clients", () => {
     const listed = await reader.clients.list({ app_type: "non_interactive" });
     expect(listed.data.map((c) => c.client_id)).toContain(MGMT_CLIENT_ID);
     expect(listed.data.every((c) => c.client_secret === undefined)).toBe(true);
-    const missing = await failure(reader.clients.get("nope"));
+    const missing = await managementFailure(reader.clients.get("nope"));
     expect(missing.body).toMatchObject({ statusCode: 404, message: "Client not found." });
     const none = h.management(h.machineClient(["read:connections"]));
-    const forbidden = await failure(none.clients.get(PORTAL_CLIENT_ID));
+    const forbidden = await managementFailure(none.clients.get(PORTAL_CLIENT_ID));
     expect(messageOf(forbidden)).toBe(
       "Insufficient scope; expected any of: read:clients, read:client_keys, read:client_credentials, read:client_summary.",
     );

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { ManagementClient } from "auth0";
+import { ManagementClient, ManagementError } from "auth0";
 import { addMachineClient } from "../../local-tenant/management/clients.js";
 import { startLocalTenant, type LocalTenant, type LocalTenantOptions } from "../../local-tenant/server.js";
 import { fetchManagementToken } from "../../local-tenant/management-token";
@@ -236,4 +236,15 @@ export async function startHarness(options: LocalTenantOptions = {}): Promise<Ha
     violations: () => exchanges.flatMap(contractViolations),
     close: () => tenant.close(),
   };
+}
+
+/** The SDK's error from a call that must fail, for asserting what a caller sees. */
+export async function managementFailure(promise: Promise<unknown>): Promise<ManagementError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ManagementError) return err;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
 }

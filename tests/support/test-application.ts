@@ -4,6 +4,7 @@ import express from "express";
 import * as oidc from "openid-client";
 import type { LocalTenant } from "../../local-tenant/server.js";
 import { fetchManagementToken } from "../../local-tenant/management-token";
+import type { HttpBrowser } from "../../harness/http-browser";
 
 /**
  * A stand-in relying party for browser tests of the local tenant: `/login?connection=…` starts a
@@ -114,4 +115,31 @@ export function discoverTenantClient(
   return oidc.discovery(new URL(tenant.issuer), client.clientId, client.clientSecret, undefined, {
     execute: [oidc.allowInsecureRequests],
   });
+}
+
+/**
+ * An authorization request for `config`'s application (code flow with PKCE, state and nonce;
+ * `extra` parameters such as connection, prompt or organization), followed in `browser` until it
+ * reaches `callback` or a page answers. Returns what finishing it needs and where it got to.
+ */
+export async function startAuthorization(
+  browser: HttpBrowser,
+  config: oidc.Configuration,
+  callback: string,
+  extra: Record<string, string> = {},
+) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: callback,
+    scope: "openid profile email",
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    nonce,
+    ...extra,
+  });
+  const step = await browser.follow(url.href, (u) => u.startsWith(callback));
+  return { verifier, state, nonce, step };
 }

@@ -68,13 +68,7 @@ export async function queueChangeMail(
   const recipients: { email: string; userId: string | null }[] =
     audience === "support"
       ? supportAddresses().map((email) => ({ email, userId: null }))
-      : await trx
-          .selectFrom("memberships")
-          .innerJoin("users", "users.id", "memberships.user_id")
-          .select(["users.email", "users.id as userId"])
-          .where("memberships.organization_id", "=", change.organization_id)
-          .where("memberships.role", "=", "org_admin")
-          .execute();
+      : await organizationAdmins(trx, change.organization_id);
   const reason =
     move === "reject"
       ? (change.reason ?? undefined)

@@ -1,5 +1,5 @@
 import type { Transaction } from "kysely";
-import { supportAddresses } from "../change-requests/notify.server";
+import { organizationAdmins, supportAddresses } from "../change-requests/notify.server";
 import { queueMail } from "../notifications/outbox.server";
 import { renderLiveMail, type LiveMailFacts, type LiveMailKind } from "../notifications/templates";
 import type { Database } from "../platform/db/schema";
@@ -28,13 +28,7 @@ export async function queueLiveMail(
     .where("id", "=", event.organizationId)
     .executeTakeFirstOrThrow();
   const link = `${getPublicUrl()}/orgs/${org.slug}/${event.page}`;
-  const admins = await trx
-    .selectFrom("memberships")
-    .innerJoin("users", "users.id", "memberships.user_id")
-    .select(["users.email", "users.id as userId"])
-    .where("memberships.organization_id", "=", event.organizationId)
-    .where("memberships.role", "=", "org_admin")
-    .execute();
+  const admins = await organizationAdmins(trx, event.organizationId);
   const mail = renderLiveMail(event.kind, { ...event.facts, organizationName: org.name, link });
   const recipients = [
     ...admins.map((a) => ({ email: a.email, userId: a.userId as string | null })),

@@ -77,24 +77,33 @@ export async function oidcConfiguration(application: TenantApplication = "portal
 
 /** Where to send the browser to sign in, and the pending login to keep in the cookie. */
 export async function startLogin(returnTo: string): Promise<{ url: URL; pending: PendingLogin }> {
-  const config = await oidcConfiguration();
+  const { url, secrets } = await authorizationRequest(await oidcConfiguration(), callbackUrl());
+  return { url, pending: { ...secrets, returnTo } };
+}
+
+/**
+ * A code-flow authorization request with PKCE at the tenant (sign-in and test login alike): the
+ * URL, and the state, nonce and code verifier to keep until the callback. `extra` adds
+ * parameters (a connection, a prompt).
+ */
+export async function authorizationRequest(
+  config: client.Configuration,
+  redirectUri: string,
+  extra: Record<string, string> = {},
+): Promise<{ url: URL; secrets: { state: string; nonce: string; codeVerifier: string } }> {
   const codeVerifier = client.randomPKCECodeVerifier();
-  const pending: PendingLogin = {
-    state: client.randomState(),
-    nonce: client.randomNonce(),
-    codeVerifier,
-    returnTo,
-  };
+  const secrets = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier };
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: callbackUrl(),
+    redirect_uri: redirectUri,
     scope: "openid profile email",
     response_type: "code",
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: "S256",
-    state: pending.state,
-    nonce: pending.nonce,
+    state: secrets.state,
+    nonce: secrets.nonce,
+    ...extra,
   });
-  return { url, pending };
+  return { url, secrets };
 }
 
 export function isPendingLogin(value: unknown): value is PendingLogin {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { rotationSteps } from "~/guides/certificate-rotation";
 import { IDP_IDS, type IdpId } from "../connections/identity-providers";
-import { supportAddresses } from "../change-requests/notify.server";
+import { organizationAdmins, supportAddresses } from "../change-requests/notify.server";
 import { queueMail, type QueuedMail } from "../notifications/outbox.server";
 import { renderMail } from "../notifications/templates";
 import type { Database } from "../platform/db/schema";
@@ -95,13 +95,7 @@ async function reminders(
   const dedupeKey = `certificate-expiry:${applied.org.id}:${fingerprint}:${stage}`;
   const mails: QueuedMail[] = [];
   if (audience.admins) {
-    const admins = await db
-      .selectFrom("memberships")
-      .innerJoin("users", "users.id", "memberships.user_id")
-      .select(["users.email", "users.id"])
-      .where("memberships.organization_id", "=", applied.org.id)
-      .where("memberships.role", "=", "org_admin")
-      .execute();
+    const admins = await organizationAdmins(db, applied.org.id);
     const link = `${base}/orgs/${applied.org.slug}/sso/setup`;
     const mail = renderMail(
       {
@@ -117,7 +111,7 @@ async function reminders(
         ...mail,
         dedupeKey,
         to: a.email,
-        toUserId: a.id,
+        toUserId: a.userId,
         organizationId: applied.org.id,
         kind: "certificate.expiry",
         link,

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from "kysely";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
+import { likePattern } from "../identity/organizations.server";
 import type { OrgScope, SupportScope } from "../identity/scope.server";
 import type { DriftField, DriftStatus, MetadataStatus } from "../platform/db/schema";
 import { getDb } from "../platform/db.server";
@@ -138,8 +139,8 @@ export async function listOrganizationHealth(
   const soon = new Date(now.getTime() + 30 * 86_400_000);
   const page = Math.max(1, Math.floor(options.page ?? 1));
   const offset = (page - 1) * HEALTH_PAGE_SIZE;
-  const search = options.search?.trim().toLowerCase();
-  const matches = search ? sql`(lower(o.name) like ${`%${search}%`} or o.slug like ${`%${search}%`})` : sql`true`;
+  const search = likePattern(options.search);
+  const matches = search ? sql`(o.name ilike ${search} or o.slug ilike ${search})` : sql`true`;
   const attentionOnly = options.attentionOnly === true;
   const bands = attentionBands(now, soon);
   const needsAttention = sql`not (${bands[3]!.where})`;

@@ -12,7 +12,7 @@ import {
 import { comparableFor } from "../change-requests/comparable";
 import { parseDesired, type ParsedChangeDesired } from "../change-requests/desired";
 import { changedRows, diffConnections } from "../change-requests/diff";
-import { supportAddresses } from "../change-requests/notify.server";
+import { organizationAdmins, supportAddresses } from "../change-requests/notify.server";
 import { checkCertificateRotation } from "../change-requests/policies";
 import { submitSystemChange } from "../change-requests/submit.server";
 import { configurationFromReport } from "../connections/configuration.server";
@@ -435,13 +435,7 @@ async function metadataMails(
   const key = `metadata:${w.org.id}:${found.status}:${found.fingerprints.join(",") || now.toISOString()}`;
   const mails: QueuedMail[] = [];
   const orgLink = `${base}/orgs/${w.org.slug}/sso`;
-  const admins = await db
-    .selectFrom("memberships")
-    .innerJoin("users", "users.id", "memberships.user_id")
-    .select(["users.email", "users.id"])
-    .where("memberships.organization_id", "=", w.org.id)
-    .where("memberships.role", "=", "org_admin")
-    .execute();
+  const admins = await organizationAdmins(db, w.org.id);
   const forAdmins = renderMail(
     {
       subject,
@@ -456,7 +450,7 @@ async function metadataMails(
       ...forAdmins,
       dedupeKey: key,
       to: a.email,
-      toUserId: a.id,
+      toUserId: a.userId,
       organizationId: w.org.id,
       kind: "metadata.changed",
       link: orgLink,

@@ -8,7 +8,7 @@ import { stagedVersion } from "../go-live/stages.server";
 import { countTestLogin } from "../monitoring/metrics.server";
 import { assertOrgPermission } from "../identity/authorize.server";
 import type { Viewer } from "../identity/guards.server";
-import { oidcConfiguration } from "../identity/oidc.server";
+import { authorizationRequest, oidcConfiguration } from "../identity/oidc.server";
 import type { OrgScope } from "../identity/scope.server";
 import { cookieSecret } from "../identity/session.server";
 import { verifiedDomains } from "../organizations/domains.server";
@@ -119,25 +119,12 @@ export async function startTestLogin(scope: OrgScope): Promise<StartResult> {
     target: row.id,
     details: { version: staged.version, connection: staged.connectionName },
   });
-  const codeVerifier = client.randomPKCECodeVerifier();
-  const pending: PendingTest = {
-    testId: row.id,
-    state: client.randomState(),
-    nonce: client.randomNonce(),
-    codeVerifier,
-  };
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: testLoginCallbackUrl(),
-    scope: "openid profile email",
-    response_type: "code",
-    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: "S256",
-    state: pending.state,
-    nonce: pending.nonce,
+  const { url, secrets } = await authorizationRequest(config, testLoginCallbackUrl(), {
     connection: staged.connectionName,
     // A fresh sign-in at the IdP every time: a test must not pass on an old session.
     prompt: "login",
   });
+  const pending: PendingTest = { testId: row.id, ...secrets };
   return { ok: true, url, pending, testId: row.id };
 }
 
