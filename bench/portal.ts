@@ -7,15 +7,20 @@
  * audit rows and 50,000 change requests, then runs 50 signed-in users for `--seconds`, each
  * requesting a page, waiting 1 s (think time), and again: half are organization administrators on
  * their organization's SSO page, half support leads alternating between the health dashboard and
- * the change queue. Reports p50 / p95 / p99 per page and the CPU time of this process (portal,
- * database and the simulated users together: an upper bound of the portal's) per request.
+ * the change queue. Reports p50 / p95 / p99 per page and the CPU time of this process (the portal
+ * and its database client, or PGlite) per request. The simulated users run in a child process
+ * (bench/portal-users.ts), off the portal's event loop and out of its CPU; `--users-in-process`
+ * runs them here as before (their CPU then counted too).
  * PGlite in memory, or a fresh PostgreSQL database when BENCH_DATABASE_URL (or TEST_DATABASE_URL)
  * is set.
  */
 import "./quiet-env";
 import { parseArgs } from "node:util";
 import type { OpenDatabase } from "~/services/platform/db.server";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { call, sessionCookieFor } from "../harness/portal-requests";
+import { runSimulatedUsers, type SimulatedUser, type UsersResult, type UsersRun } from "../harness/simulated-users";
 import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/bench-seed";
 
 const { values } = parseArgs({
@@ -26,6 +31,8 @@ const { values } = parseArgs({
     users: { type: "string", default: "50" },
     seconds: { type: "string", default: "30" },
     think: { type: "string", default: "1000" },
+    // The simulated users in this process (as before 2026-12-06 evening): their CPU counted with the portal's.
+    "users-in-process": { type: "boolean", default: false },
   },
 });
 const ORGS = Number(values.orgs);
@@ -40,13 +47,22 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(s.length * q))] ?? NaN;
 };
 
-interface User {
-  cookie: string;
-  pages: { label: string; path: string; expect: string }[];
+/** The simulated users in a child process of their own (bench/portal-users.ts). */
+function inChildProcess(run: UsersRun): Promise<UsersResult> {
+  const child = fork(fileURLToPath(new URL("./portal-users.ts", import.meta.url)), {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("message", (result) => resolve(result as UsersResult));
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the simulated users' process ended (${code}) without a result`)));
+    child.send(run);
+  });
 }
 
-async function users(db: OpenDatabase["db"]): Promise<User[]> {
-  const out: User[] = [];
+async function users(db: OpenDatabase["db"]): Promise<SimulatedUser[]> {
+  const out: SimulatedUser[] = [];
   for (let u = 0; u < USERS; u++) {
     if (u % 2 === 0) {
       const slug = `org-${1 + u * 7}`;
@@ -90,37 +106,14 @@ async function main() {
     for (const p of people.slice(0, 2))
       for (const page of p.pages) await call(portal.url, page.path, { cookie: p.cookie });
 
-    const times = new Map<string, number[]>();
-    let requests = 0;
-    let failures = 0;
-    const reasons = new Map<string, number>();
-    const until = performance.now() + SECONDS * 1000;
+    const run: UsersRun = { url: portal.url, users: people, seconds: SECONDS, thinkMs: THINK_MS };
     const cpu0 = process.cpuUsage();
-    const wall0 = performance.now();
-    await Promise.all(
-      people.map(async (p, u) => {
-        // Spread the first requests over the think time, as people do not all click at once.
-        await new Promise((r) => setTimeout(r, (u * THINK_MS) / people.length));
-        for (let i = 0; performance.now() < until; i++) {
-          const page = p.pages[i % p.pages.length]!;
-          const start = performance.now();
-          const res = await call(portal.url, page.path, { cookie: p.cookie }).catch((err: Error) => err);
-          const ms = performance.now() - start;
-          requests++;
-          if (res instanceof Error || res.status !== 200 || !res.text.includes(page.expect)) {
-            failures++;
-            const why =
-              res instanceof Error
-                ? String((res.cause as Error | undefined)?.message ?? res.message)
-                : `HTTP ${res.status}`;
-            reasons.set(why, (reasons.get(why) ?? 0) + 1);
-          } else times.set(page.label, [...(times.get(page.label) ?? []), ms]);
-          await new Promise((r) => setTimeout(r, THINK_MS));
-        }
-      }),
-    );
+    const result = values["users-in-process"] ? await runSimulatedUsers(run) : await inChildProcess(run);
     const cpu = process.cpuUsage(cpu0);
-    const wall = performance.now() - wall0;
+    const { requests, failures } = result;
+    const times = new Map(Object.entries(result.times));
+    const reasons = new Map(Object.entries(result.reasons));
+    const wall = result.wallMs;
 
     const cpuMs = (cpu.user + cpu.system) / 1000;
     console.log(`\n## Portal under load (${new Date().toISOString().slice(0, 10)})\n`);
@@ -144,7 +137,7 @@ async function main() {
         `\n**${failures} of ${requests} requests failed** (${[...reasons].map(([k, n]) => `${n} × ${k}`).join(", ")}): the portal could not keep up.`,
       );
     console.log(
-      `\nCPU of the process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"} and the simulated users): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
+      `\nCPU of the portal's process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"}${values["users-in-process"] ? " and the simulated users" : "; the simulated users ran in a child process"}): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
     );
   } finally {
     await bench.close();
