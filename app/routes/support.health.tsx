@@ -1,10 +1,16 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Pager } from "~/components/pager";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { requireSupport } from "~/services/identity/guards.server";
 import { expiryStage, expiryTone } from "~/services/monitoring/certificate-expiry";
-import { HEALTH_SORTS, listOrganizationHealth, type HealthSort } from "~/services/monitoring/health.server";
+import {
+  HEALTH_PAGE_SIZE,
+  HEALTH_SORTS,
+  listOrganizationHealth,
+  type HealthSort,
+} from "~/services/monitoring/health.server";
 
 /**
  * /support/health — every organization's health in one table: last applied version, soonest
@@ -31,7 +37,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     sort,
     total: page.total,
     page: page.page,
-    pages: page.pages,
+    pageSize: HEALTH_PAGE_SIZE,
     rows: page.rows.map((r) => ({
       ...r,
       certNotAfter: r.certNotAfter?.toISOString() ?? null,
@@ -51,13 +57,8 @@ const DRIFT_LABEL = {
 } as const;
 
 export default function SupportHealth() {
-  const { rows, total, page, pages, sort } = useLoaderData<typeof loader>();
+  const { rows, total, page, pageSize, sort } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
-  const pageLink = (n: number) => {
-    const next = new URLSearchParams(params);
-    next.set("page", String(n));
-    return `?${next.toString()}`;
-  };
   return (
     <section className="card" aria-labelledby="health-title">
       <h2 id="health-title">Organization health</h2>
@@ -167,13 +168,7 @@ export default function SupportHealth() {
           </tbody>
         </table>
       )}
-      <nav aria-label="Pages" className="inline-form">
-        <span>
-          {total} organization{total === 1 ? "" : "s"} · page {page} of {pages}
-        </span>
-        {page > 1 ? <Link to={pageLink(page - 1)}>Previous page</Link> : null}
-        {page < pages ? <Link to={pageLink(page + 1)}>Next page</Link> : null}
-      </nav>
+      <Pager total={total} page={page} pageSize={pageSize} noun="organization" />
     </section>
   );
 }
