@@ -2,16 +2,12 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { drainBudget, tryTakeBudget } from "~/services/apply/budget.server";
 import { enqueueApply, enqueueRemove, normalizeJob } from "~/services/apply/jobs.server";
-import {
-  createApplyWorker,
-  SimulatedCrash,
-  type ApplyWorkerOptions,
-  type CrashPoint,
-} from "~/services/apply/worker.server";
+import { createApplyWorker, type ApplyWorkerOptions, type CrashPoint } from "~/services/apply/worker.server";
 import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
 import {
   applyEngineFixture,
+  crashAt,
   createOrganizations,
   desiredSaml,
   drained,
@@ -132,11 +128,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
         const crashing = createApplyWorker(
           workerOptions({
             workerId: `crash-${step}-${phase}`,
-            hooks: {
-              crash: (p) => {
-                if (p.step === step && p.phase === phase) throw new SimulatedCrash();
-              },
-            },
+            hooks: crashAt(step, phase),
           }),
         );
         expect(await crashing.runOnce()).toBe(true);
@@ -170,11 +162,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
       workerOptions({
         workerId: "lease-1",
         leaseMs: 300,
-        hooks: {
-          crash: (p) => {
-            if (p.step === "clients" && p.phase === "after-commit") throw new SimulatedCrash();
-          },
-        },
+        hooks: crashAt("clients", "after-commit"),
       }),
     );
     await crashing.runOnce();

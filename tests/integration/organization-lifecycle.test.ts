@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueApply, normalizeJob } from "~/services/apply/jobs.server";
-import { createApplyWorker, SimulatedCrash, type ApplyWorkerOptions } from "~/services/apply/worker.server";
+import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
 import { OWNER_KEY } from "~/services/auth0/gateway.server";
 import type { ApiKeyScope, SupportScope } from "~/services/identity/scope.server";
 import {
@@ -13,7 +13,7 @@ import {
 } from "~/services/organizations/organizations.server";
 import { installDatabase } from "~/services/platform/db.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
-import { samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
+import { crashAt, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -101,11 +101,7 @@ describe("creating an organization with its Auth0 organization", () => {
     expect(created.ok).toBe(true);
     const crashing = worker({
       workerId: "crash-create",
-      hooks: {
-        crash: (p) => {
-          if (p.step === "auth0-organization" && p.phase === "after-write") throw new SimulatedCrash();
-        },
-      },
+      hooks: crashAt("auth0-organization", "after-write"),
     });
     await crashing.runOnce();
     expect(crashing.crashed).toBe(true);
@@ -251,11 +247,7 @@ describe("renaming, suspending and removing", () => {
     expect((await org("initech")).status).toBe("removing");
     const crashing = worker({
       workerId: "crash-remove",
-      hooks: {
-        crash: (p) => {
-          if (p.step === "connections" && p.phase === "after-commit") throw new SimulatedCrash();
-        },
-      },
+      hooks: crashAt("connections", "after-commit"),
     });
     await crashing.runOnce();
     expect(crashing.crashed).toBe(true);

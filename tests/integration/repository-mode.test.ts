@@ -15,13 +15,19 @@ import {
   suspendOrganization,
 } from "~/services/organizations/organizations.server";
 import { sealSecretOptions } from "~/services/apply/kinds/connection-apply.server";
-import { createApplyWorker, SimulatedCrash, type ApplyWorkerOptions } from "~/services/apply/worker.server";
+import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { installDatabase } from "~/services/platform/db.server";
 import { resetEnvForTests } from "~/services/platform/env.server";
 import { getSecretsKey } from "~/services/platform/secrets.server";
 import { TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
-import { createOrganizations, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
+import {
+  crashAt,
+  createOrganizations,
+  samlOptions,
+  systemScope,
+  testWorkerOptions,
+} from "../support/apply-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -400,11 +406,7 @@ describe("repository mode: domains and the organization lifecycle write the file
     const crashing = createApplyWorker(
       testWorkerOptions(h, database.db, {
         workerId: "crash-repo",
-        hooks: {
-          crash: (p) => {
-            if (p.step === "commit" && p.phase === "after-write") throw new SimulatedCrash();
-          },
-        },
+        hooks: crashAt("commit", "after-write"),
       }),
     );
     await crashing.runOnce();

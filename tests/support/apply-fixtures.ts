@@ -3,7 +3,12 @@ import type { Kysely } from "kysely";
 import { afterAll, beforeAll, expect } from "vitest";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import type { DesiredApply } from "~/services/apply/jobs.server";
-import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
+import {
+  createApplyWorker,
+  SimulatedCrash,
+  type ApplyWorkerOptions,
+  type CrashPoint,
+} from "~/services/apply/worker.server";
 import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
 import type { OpenDatabase } from "~/services/platform/db.server";
 import type { Database } from "~/services/platform/db/schema";
@@ -16,6 +21,15 @@ export { drained } from "../../harness/apply-queue.js";
 
 /** Tenant config for a local tenant started by a test (what server/portal.ts registers). */
 export { localTenantConfig as tenantConfigOf };
+
+/** Worker hooks that kill the worker at one step's phase, as a crashed process would stop there. */
+export function crashAt(step: string, phase: CrashPoint["phase"]): NonNullable<ApplyWorkerOptions["hooks"]> {
+  return {
+    crash: (p) => {
+      if (p.step === step && p.phase === phase) throw new SimulatedCrash();
+    },
+  };
+}
 
 /**
  * Options for an apply worker against the test's local tenant and database: no rate budget, fast
