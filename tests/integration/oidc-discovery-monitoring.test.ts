@@ -8,16 +8,13 @@ import { submitChange } from "~/services/change-requests/submit.server";
 import { configurationFromReport } from "~/services/connections/configuration.server";
 import { IDENTITY_PROVIDERS } from "~/services/connections/identity-providers";
 import { judgeOidcProvider } from "~/services/idp-documents/idp-validation.server";
-import { createSafeFetcher } from "~/services/idp-documents/safe-fetch.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
-import { manualClock } from "~/services/monitoring/clock";
-import { refreshMetadataUrls } from "~/services/monitoring/metadata-refresh.server";
 import { installDatabase } from "~/services/platform/db.server";
 import { registerLocalTenant } from "~/services/platform/tenant-config.server";
 import { createOrganizations, tenantConfigOf } from "../support/apply-fixtures.js";
 import { createUser, member, support } from "../support/change-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
-import { applyAndFollow, monitorReads } from "../support/monitoring-fixtures.js";
+import { applyAndFollow, monitorReads, monitoringRun } from "../support/monitoring-fixtures.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /**
@@ -70,11 +67,8 @@ function discovery(): Record<string, unknown> {
   };
 }
 
-const resolver = async (host: string) =>
-  host === "idp.test" ? [{ address: "127.0.0.1", family: 4 }] : [{ address: "10.0.0.7", family: 4 }];
-const fetcher = createSafeFetcher({ localMode: true, resolver, ca: CA, timeoutMs: 2_000 });
-const clock = manualClock(new Date());
-const refresh = () => refreshMetadataUrls({ db: database.db, clock, fetch: fetcher, localMode: true });
+// idp.test is our HTTPS server on loopback (allowed in local mode); evil.test is an internal address.
+const { fetcher, clock, refresh } = monitoringRun(CA, () => database.db);
 
 beforeAll(async () => {
   server = https.createServer({ cert: CA, key: KEY }, (req, res) => {
