@@ -8,7 +8,7 @@ import type { Database } from "../platform/db/schema";
 import { getPublicUrl } from "../platform/public-url.server";
 import { DOMAIN_RECHECK_GRACE } from "./domain-grace";
 import { verificationRecordName } from "./domain-names";
-import { dnsResolver, lookupProblem, queueDomainAliases, type TxtResolver } from "./domains.server";
+import { dnsResolver, lookUpVerificationRecord, queueDomainAliases, type TxtResolver } from "./domains.server";
 
 /**
  * The "domain-recheck" scheduled job (ADR 014): every domain verified by its DNS record is looked
@@ -28,27 +28,6 @@ export interface DomainRecheckOptions {
   clock: Clock;
   resolver?: TxtResolver;
   signal?: AbortSignal;
-}
-
-type Lookup = { found: true } | { found: false; definite: boolean; problem: string };
-
-async function lookUp(resolver: TxtResolver, domain: string, token: string): Promise<Lookup> {
-  const name = verificationRecordName(domain);
-  try {
-    const values = (await resolver.resolveTxt(name)).map((chunks) => chunks.join("").trim());
-    if (values.includes(token)) return { found: true };
-    return {
-      found: false,
-      definite: true,
-      problem:
-        values.length === 0
-          ? `No TXT record was found at ${name}.`
-          : `The TXT record at ${name} no longer holds this domain's value.`,
-    };
-  } catch (err) {
-    const code = (err as { code?: string } | null)?.code;
-    return { found: false, definite: code === "ENOTFOUND" || code === "ENODATA", problem: lookupProblem(err, name) };
-  }
 }
 
 export async function recheckVerifiedDomains(options: DomainRecheckOptions): Promise<string> {
@@ -79,7 +58,7 @@ export async function recheckVerifiedDomains(options: DomainRecheckOptions): Pro
   for (const row of rows) {
     if (options.signal?.aborted) break;
     const now = clock.now();
-    const result = await lookUp(resolver, row.domain, row.token);
+    const result = await lookUpVerificationRecord(resolver, row.domain, row.token);
     if (result.found) {
       stillVerified++;
       await db

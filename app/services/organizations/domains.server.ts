@@ -186,6 +186,40 @@ export function lookupProblem(err: unknown, recordName: string): string {
 }
 
 /**
+ * What the domain's TXT record proves now: found (one of its strings is the domain's token), or
+ * not, with the problem in words and whether the answer is definite (no such name, no TXT
+ * record, or records without the token) or DNS did not answer (timeout, SERVFAIL, refused).
+ */
+export type RecordLookup = { found: true } | { found: false; definite: boolean; problem: string };
+
+export async function lookUpVerificationRecord(
+  resolver: TxtResolver,
+  domain: string,
+  token: string,
+): Promise<RecordLookup> {
+  const recordName = verificationRecordName(domain);
+  try {
+    const values = (await resolver.resolveTxt(recordName)).map((chunks) => chunks.join("").trim());
+    if (values.includes(token)) return { found: true };
+    return {
+      found: false,
+      definite: true,
+      problem:
+        values.length === 0
+          ? `No TXT record was found at ${recordName}.`
+          : `The TXT record at ${recordName} does not hold this domain's value. Publish exactly the value shown (it starts with sso-portal-verification=).`,
+    };
+  } catch (err) {
+    const code = (err as { code?: string } | null)?.code;
+    return {
+      found: false,
+      definite: code === "ENOTFOUND" || code === "ENODATA",
+      problem: lookupProblem(err, recordName),
+    };
+  }
+}
+
+/**
  * Looks up the domain's TXT record and marks it verified when one of the record's strings is the
  * domain's token. Null when the id is not one of the scope's organization's domains.
  */
@@ -205,21 +239,8 @@ export async function checkDomain(
     .executeTakeFirst();
   if (!row) return null;
   if (row.verified_at) return { ok: true, domain: toView(row) };
-  const recordName = verificationRecordName(row.domain);
-  let problem: string | null = null;
-  try {
-    const records = await (options.resolver ?? dnsResolver()).resolveTxt(recordName);
-    const values = records.map((chunks) => chunks.join("").trim());
-    if (!values.includes(row.token)) {
-      problem =
-        values.length === 0
-          ? `No TXT record was found at ${recordName}.`
-          : `The TXT record at ${recordName} does not hold this domain's value. Publish exactly the value shown (it starts with sso-portal-verification=).`;
-    }
-  } catch (err) {
-    problem = lookupProblem(err, recordName);
-  }
-  if (!problem) {
+  const lookup = await lookUpVerificationRecord(options.resolver ?? dnsResolver(), row.domain, row.token);
+  if (lookup.found) {
     return markVerified(scope.org.id, row.id, {
       actorUserId: scope.user.id,
       actorLabel: scope.user.email,
@@ -227,6 +248,7 @@ export async function checkDomain(
       reason: null,
     });
   }
+  const { problem } = lookup;
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable("organization_domains")
