@@ -87,9 +87,17 @@ export const ORGANIZATION_CHOICES_MAX = 200;
  * list to help — the form then asks for the organization's slug.
  */
 export async function organizationChoices(scope: SupportScope): Promise<{ slug: string; name: string }[] | null> {
-  const { rows } = await pageOfOrganizations(scope, { limit: ORGANIZATION_CHOICES_MAX + 1 });
-  if (rows.length > ORGANIZATION_CHOICES_MAX) return null;
-  return rows.map((o) => ({ slug: o.slug, name: o.name }));
+  assertSupportPermission(scope, "support:orgs:read");
+  const db = await getDb();
+  // Names only (no member counts), and one more than a list offers: enough to know it is too many.
+  const rows = await db
+    .selectFrom("organizations")
+    .select(["slug", "name"])
+    .orderBy(sql`lower(name)`)
+    .orderBy("slug")
+    .limit(ORGANIZATION_CHOICES_MAX + 1)
+    .execute();
+  return rows.length > ORGANIZATION_CHOICES_MAX ? null : rows;
 }
 
 /** `%text%` for ILIKE with the text's own `%`, `_` and `\\` matched literally; null for no text. */
