@@ -4,6 +4,7 @@ import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import type { ApiKeyScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
+import { getScopedOrganization } from "../organizations/scoped-organization.server";
 import { currentRequest } from "../platform/request-context.server";
 
 /**
@@ -199,15 +200,7 @@ export async function authenticateApiRequest(
   if (row.window_count > limitPerMinute) {
     return { ok: false, status: 429, retryAfterSeconds: Math.max(1, Number(row.reset_in)) };
   }
-  let organization: ApiKeyScope["organization"] = null;
-  if (row.organization_id) {
-    const org = await db
-      .selectFrom("organizations")
-      .select(["id", "slug", "name", "auth0_org_id"])
-      .where("id", "=", row.organization_id)
-      .executeTakeFirstOrThrow();
-    organization = { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id };
-  }
+  const organization = row.organization_id ? await getScopedOrganization(db, row.organization_id) : null;
   return {
     ok: true,
     scope: { kind: "api", keyId: row.id, actor: `api key "${row.name}" (${row.prefix}…)`, organization },

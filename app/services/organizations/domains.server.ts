@@ -7,8 +7,10 @@ import { enqueueJob, modeJobKind } from "../apply/jobs.server";
 import type { OrganizationScope, OrgScope, SupportScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { Database, OrganizationDomain } from "../platform/db/schema";
+import { organizationRow } from "../platform/db/row-queries.server";
 import { getEnv } from "../platform/env.server";
 import { normalizeDomain, verificationRecordName } from "./domain-names";
+import { getScopedOrganization } from "./scoped-organization.server";
 import { verifiedDomainNames } from "./verified-domains.server";
 
 /**
@@ -124,16 +126,7 @@ export async function queueDomainAliases(
   organizationId: string,
   actor: string,
 ): Promise<void> {
-  const org = await trx
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where("id", "=", organizationId)
-    .executeTakeFirstOrThrow();
-  const scope: SystemOrgScope = {
-    kind: "system",
-    actor,
-    org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
-  };
+  const scope: SystemOrgScope = { kind: "system", actor, org: await getScopedOrganization(trx, organizationId) };
   await enqueueJob(trx, scope, modeJobKind("domain-aliases"), 0, {});
 }
 
@@ -231,12 +224,7 @@ export async function checkDomain(
   assertOrgPermission(scope, "org:domains:manage");
   if (!UUID.test(domainId)) return null;
   const db = await getDb();
-  const row = await db
-    .selectFrom("organization_domains")
-    .selectAll()
-    .where("id", "=", domainId)
-    .where("organization_id", "=", scope.org.id)
-    .executeTakeFirst();
+  const row = await organizationRow(db, "organization_domains", scope.org.id, domainId);
   if (!row) return null;
   if (row.verified_at) return { ok: true, domain: toView(row) };
   const lookup = await lookUpVerificationRecord(options.resolver ?? dnsResolver(), row.domain, row.token);

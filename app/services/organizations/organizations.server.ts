@@ -3,6 +3,7 @@ import { enqueueJob, modeJobKind } from "../apply/jobs.server";
 import { getEnv } from "../platform/env.server";
 import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
+import { membersOf } from "../identity/memberships.server";
 import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
 import type { SupportPermission } from "../identity/permissions";
 import type { ApiKeyScope, ScopedOrganization, SupportScope, SystemOrgScope } from "../identity/scope.server";
@@ -299,13 +300,5 @@ export async function listOrganizationMembers(
   org: OrganizationRecord,
 ): Promise<OrganizationMember[]> {
   assertStaffPermission(scope, "support:orgs:read");
-  const db = await getDb();
-  const rows = await db
-    .selectFrom("memberships")
-    .innerJoin("users", "users.id", "memberships.user_id")
-    .select(["users.id", "users.email", "users.name", "memberships.role", "memberships.created_at"])
-    .where("memberships.organization_id", "=", org.id)
-    .orderBy(sql`lower(users.email)`)
-    .execute();
-  return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role, since: new Date(r.created_at) }));
+  return membersOf(await getDb(), org.id);
 }
