@@ -15,32 +15,25 @@
  * is set.
  */
 import "./quiet-env";
-import { parseArgs } from "node:util";
 import type { OpenDatabase } from "~/services/platform/db.server";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { benchOptions } from "../harness/bench-options";
 import { call, sessionCookieFor } from "../harness/portal-requests";
 import { runSimulatedUsers, type SimulatedUser, type UsersResult, type UsersRun } from "../harness/simulated-users";
 import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/bench-seed";
 
-const { values } = parseArgs({
-  options: {
-    orgs: { type: "string", default: "10000" },
-    audit: { type: "string", default: "100000" },
-    changes: { type: "string", default: "50000" },
-    users: { type: "string", default: "50" },
-    seconds: { type: "string", default: "30" },
-    think: { type: "string", default: "1000" },
-    // The simulated users in this process (as before 2026-12-06 evening): their CPU counted with the portal's.
-    "users-in-process": { type: "boolean", default: false },
-  },
-});
-const ORGS = Number(values.orgs);
-const AUDIT = Number(values.audit);
-const CHANGES = Number(values.changes);
-const USERS = Number(values.users);
-const SECONDS = Number(values.seconds);
-const THINK_MS = Number(values.think);
+const options = benchOptions(
+  { orgs: 10000, audit: 100000, changes: 50000, users: 50, seconds: 30, think: 1000 },
+  // --users-in-process: the simulated users in this process (as before 2026-12-06 evening), their CPU counted with the portal's.
+  ["users-in-process"],
+);
+const ORGS = options.orgs;
+const AUDIT = options.audit;
+const CHANGES = options.changes;
+const USERS = options.users;
+const SECONDS = options.seconds;
+const THINK_MS = options.think;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -108,7 +101,7 @@ async function main() {
 
     const run: UsersRun = { url: portal.url, users: people, seconds: SECONDS, thinkMs: THINK_MS };
     const cpu0 = process.cpuUsage();
-    const result = values["users-in-process"] ? await runSimulatedUsers(run) : await inChildProcess(run);
+    const result = options["users-in-process"] ? await runSimulatedUsers(run) : await inChildProcess(run);
     const cpu = process.cpuUsage(cpu0);
     const { requests, failures } = result;
     const times = new Map(Object.entries(result.times));
@@ -137,7 +130,7 @@ async function main() {
         `\n**${failures} of ${requests} requests failed** (${[...reasons].map(([k, n]) => `${n} × ${k}`).join(", ")}): the portal could not keep up.`,
       );
     console.log(
-      `\nCPU of the portal's process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"}${values["users-in-process"] ? " and the simulated users" : "; the simulated users ran in a child process"}): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
+      `\nCPU of the portal's process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"}${options["users-in-process"] ? " and the simulated users" : "; the simulated users ran in a child process"}): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
     );
   } finally {
     await bench.close();
