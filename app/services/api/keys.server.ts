@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAuditOf } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import type { ApiKeyScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
@@ -74,8 +74,7 @@ export async function createApiKey(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: org?.id ?? null,
       action: "api_key.created",
       target: inserted.id,
@@ -141,8 +140,7 @@ export async function revokeApiKey(scope: SupportScope, keyId: string): Promise<
       .returning(["id", "organization_id", "name", "prefix"])
       .executeTakeFirst();
     if (!row) return false;
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: row.organization_id,
       action: "api_key.revoked",
       target: row.id,

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import { isDeepStrictEqual } from "node:util";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAuditOf } from "../audit/audit.server";
 import type { Database } from "../platform/db/schema";
 import type { OrganizationScope } from "../identity/scope.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
@@ -432,9 +432,7 @@ export class Auth0Gateway {
     owner: string | null,
   ): Promise<never> {
     const refused = NOT_OWNED[kind];
-    await recordAudit(this.options.db, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
+    await recordAuditOf(this.options.db, scope, {
       action: refused.auditAction,
       target: object.id,
       outcome: "denied",

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAuditOf } from "../audit/audit.server";
 import { assertOrgPermission } from "./authorize.server";
 import { getDb } from "../platform/db.server";
 import type { Database, OrgRole } from "../platform/db/schema";
@@ -76,13 +76,7 @@ async function changeMembership(
     }
     const audit = await apply(trx, target);
     if (audit) {
-      await recordAudit(trx, {
-        ...auditActor(scope),
-        organizationId: scope.org.id,
-        action: audit.action,
-        target: target.email,
-        details: audit.details,
-      });
+      await recordAuditOf(trx, scope, { action: audit.action, target: target.email, details: audit.details });
     }
     return { ok: true };
   });

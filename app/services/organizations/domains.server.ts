@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import { randomBytes } from "node:crypto";
 import { Resolver } from "node:dns/promises";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAudit, recordAuditOf } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
 import { enqueueJob, modeJobKind } from "../apply/jobs.server";
 import type { OrganizationScope, OrgScope, SupportScope, SystemOrgScope } from "../identity/scope.server";
@@ -156,12 +156,7 @@ export async function addDomain(scope: OrgScope, input: string): Promise<DomainR
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
-      action: "domain.added",
-      target: name.domain,
-    });
+    await recordAuditOf(trx, scope, { action: "domain.added", target: name.domain });
     return { ok: true as const, domain: toView(row) };
   });
 }
@@ -243,9 +238,7 @@ export async function checkDomain(
       .set({ last_checked_at: new Date(), last_check_error: problem })
       .where("id", "=", row.id)
       .execute();
-    await recordAudit(trx, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
+    await recordAuditOf(trx, scope, {
       action: "domain.check_failed",
       target: row.domain,
       outcome: "failure",
@@ -364,9 +357,7 @@ export async function removeDomain(scope: OrgScope, domainId: string): Promise<b
       .returning(["domain", "verified_at"])
       .executeTakeFirst();
     if (!row) return false;
-    await recordAudit(trx, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
+    await recordAuditOf(trx, scope, {
       action: "domain.removed",
       target: row.domain,
       details: { wasVerified: row.verified_at !== null },

@@ -1,7 +1,7 @@
 import { sql, type Transaction } from "kysely";
 import { enqueueJob, modeJobKind } from "../apply/jobs.server";
 import { getEnv } from "../platform/env.server";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { auditActor, recordAuditOf } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import { membersOf } from "../identity/memberships.server";
 import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
@@ -153,8 +153,7 @@ export async function createOrganizationAs(scope: StaffScope, input: CreateOrgan
         error: `An organization called “${slug}” already exists.`,
         conflict: true,
       };
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: row.id,
       action: "organization.created",
       target: slug,
@@ -207,7 +206,7 @@ async function moveStatus(
       .returning("id")
       .executeTakeFirst();
     if (!moved) return { ok: false as const, error: `${org.name} is ${org.status}; it cannot be ${to} now.` };
-    await recordAudit(trx, { ...auditActor(scope), organizationId: org.id, action, target: org.slug, details });
+    await recordAuditOf(trx, scope, { organizationId: org.id, action, target: org.slug, details });
     return { ok: true as const, jobId: await after(trx) };
   });
 }
@@ -225,8 +224,7 @@ export async function renameOrganization(
   const db = await getDb();
   return db.transaction().execute(async (trx) => {
     await trx.updateTable("organizations").set({ name }).where("id", "=", org.id).execute();
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: org.id,
       action: "organization.renamed",
       target: org.slug,
