@@ -31,6 +31,12 @@ export interface AuditFilter {
   org?: string;
 }
 
+/** An organization's members with the audit permission read its log; support reads every organization's. */
+function assertMayReadAuditLog(scope: OrgScope | SupportScope): void {
+  if (scope.kind === "org") assertOrgPermission(scope, "org:audit:read");
+  else assertSupportPermission(scope, "support:audit:read");
+}
+
 /**
  * A page of the audit log, newest first: an organization's own events for its members with the
  * audit permission, every organization's for support. Paged by a cursor (the last row's id), so a
@@ -41,8 +47,7 @@ export async function readAuditLog(
   filter: AuditFilter = {},
   page: { after?: string; limit?: number } = {},
 ): Promise<{ rows: AuditEventView[]; next?: string }> {
-  if (scope.kind === "org") assertOrgPermission(scope, "org:audit:read");
-  else assertSupportPermission(scope, "support:audit:read");
+  assertMayReadAuditLog(scope);
   const db = await getDb();
   let q = db
     .selectFrom("audit_events as a")
@@ -107,8 +112,7 @@ export async function readAuditLog(
 export async function auditFilterChoices(
   scope: OrgScope | SupportScope,
 ): Promise<{ actors: { value: string; label: string }[]; actions: { value: string; label: string }[] }> {
-  if (scope.kind === "org") assertOrgPermission(scope, "org:audit:read");
-  else assertSupportPermission(scope, "support:audit:read");
+  assertMayReadAuditLog(scope);
   const db = await getDb();
   let actors = db
     .selectFrom("audit_events as a")
