@@ -48,6 +48,12 @@ export const notFound = {
     new ApiError(404, "The organization connection does not exist.", "inexistent_organization_connection"),
 };
 
+/** 409: another connection or organization has the name (on create, or on a rename). */
+export const nameTaken = {
+  connection: () => new ApiError(409, "A connection with the same name already exists", "connection_conflict"),
+  organization: () => new ApiError(409, "An organization with this name already exists.", "organization_conflict"),
+};
+
 export function invalidBody(reason: string, property?: string): ApiError {
   const where = property ? ` on property ${property}` : "";
   return new ApiError(400, `Payload validation error: '${reason}'${where}.`, "invalid_body");
