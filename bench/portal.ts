@@ -10,7 +10,8 @@
  * the change queue. Reports p50 / p95 / p99 per page and the CPU time of this process (the portal
  * and its database client, or PGlite) per request. The simulated users run in a child process
  * (bench/portal-users.ts), off the portal's event loop and out of its CPU; `--users-in-process`
- * runs them here as before (their CPU then counted too).
+ * runs them here as before (their CPU then counted too). `--navigations` makes them use the portal
+ * as a browser does: the first page a whole document, the rest client-side navigations.
  * PGlite in memory, or a fresh PostgreSQL database when BENCH_DATABASE_URL (or TEST_DATABASE_URL)
  * is set.
  */
@@ -33,6 +34,9 @@ const { values } = parseArgs({
     think: { type: "string", default: "1000" },
     // The simulated users in this process (as before 2026-12-06 evening): their CPU counted with the portal's.
     "users-in-process": { type: "boolean", default: false },
+    // As browsers do: each user's first page a whole document, the rest client-side navigations
+    // (the route's data only, `<path>.data`); without it every page is a whole document.
+    navigations: { type: "boolean", default: false },
   },
 });
 const ORGS = Number(values.orgs);
@@ -106,7 +110,13 @@ async function main() {
     for (const p of people.slice(0, 2))
       for (const page of p.pages) await call(portal.url, page.path, { cookie: p.cookie });
 
-    const run: UsersRun = { url: portal.url, users: people, seconds: SECONDS, thinkMs: THINK_MS };
+    const run: UsersRun = {
+      url: portal.url,
+      users: people,
+      seconds: SECONDS,
+      thinkMs: THINK_MS,
+      navigations: values.navigations,
+    };
     const cpu0 = process.cpuUsage();
     const result = values["users-in-process"] ? await runSimulatedUsers(run) : await inChildProcess(run);
     const cpu = process.cpuUsage(cpu0);
@@ -124,7 +134,7 @@ async function main() {
       ),
     );
     console.log(
-      `- Command: \`npm run bench:portal\`: ${USERS} signed-in users, ${THINK_MS} ms think time, ${SECONDS} s; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)\n`,
+      `- Command: \`npm run bench:portal${values.navigations ? " -- --navigations" : ""}\`: ${USERS} signed-in users, ${THINK_MS} ms think time, ${SECONDS} s; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)${values.navigations ? "; each user's first page a whole document, the rest client-side navigations (the route's data)" : "; every page a whole document"}\n`,
     );
     console.log("| page | requests | p50 | p95 | p99 |\n| --- | --- | --- | --- | --- |");
     for (const [label, xs] of times) {
