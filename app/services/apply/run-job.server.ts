@@ -1,7 +1,8 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import { InvalidOptionsError } from "../auth0/errors";
 import type { Auth0Gateway } from "../auth0/gateway.server";
 import type { SystemOrgScope } from "../identity/scope.server";
+import { findScopedOrganization } from "../organizations/scoped-organization.server";
 import type { ApplyJob } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
 import type { Logger } from "pino";
@@ -12,6 +13,7 @@ import type { JobRun, StepResult } from "./kinds/job-kind";
 import { moveJob } from "./move-job.server";
 import { holdsLease, recordStepDone } from "./queue.server";
 import { moveAfterError, type Backoff } from "./retry-policy.server";
+import type { Executor } from "../platform/db.server";
 
 /**
  * Runs one claimed job: its kind's steps not yet recorded, each holding the locks of the resources
@@ -30,8 +32,6 @@ export interface CrashPoint {
   /** after-write: Auth0 changed, not yet recorded (rolled back); after-commit: recorded. */
   phase: "after-write" | "after-commit";
 }
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface JobRunner {
   db: Kysely<Database>;
@@ -53,17 +53,8 @@ export interface JobRunner {
 type StepOutcome = { done: StepResult } | { error: unknown } | { lost: true };
 
 async function scopeOf(db: Kysely<Database>, job: ApplyJob): Promise<SystemOrgScope | undefined> {
-  const org = await db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where("id", "=", job.organization_id)
-    .executeTakeFirst();
-  if (!org) return undefined;
-  return {
-    kind: "system",
-    actor: "apply-worker",
-    org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
-  };
+  const org = await findScopedOrganization(db, { id: job.organization_id });
+  return org && { kind: "system", actor: "apply-worker", org };
 }
 
 /**
