@@ -1,4 +1,5 @@
 import { Form, Link, useLocation } from "@remix-run/react";
+import { DataTable } from "./data-table";
 import { Time } from "./time";
 
 /**
@@ -114,44 +115,33 @@ export function AuditEvents({
   showOrg?: boolean;
   filtered: boolean;
 }) {
-  if (rows.length === 0)
-    return (
-      <p className="empty-state">
-        {filtered ? "No events match these filters. Clear them to see everything." : "Nothing recorded yet."}
-      </p>
-    );
   return (
-    <div className="table-scroll">
-      <table className="audit-events">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            {showOrg ? <th scope="col">Organization</th> : null}
-            <th scope="col">What happened</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.id}>
-              <td className="when">
-                <Time value={r.at} />
-              </td>
-              {showOrg ? <td>{r.orgName ?? "—"}</td> : null}
-              <td>
-                {r.sentence}
-                {r.outcome !== "success" ? (
-                  <>
-                    {" "}
-                    <span className={`badge ${r.outcome === "denied" ? "warn" : "error"}`}>
-                      {r.outcome === "denied" ? "refused" : "failed"}
-                    </span>
-                  </>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={rows}
+      rowKey={(r) => r.id}
+      scroll
+      className="audit-events"
+      empty={filtered ? "No events match these filters. Clear them to see everything." : "Nothing recorded yet."}
+      columns={[
+        { header: "When", className: "when", cell: (r) => <Time value={r.at} /> },
+        showOrg && { header: "Organization", cell: (r) => r.orgName ?? "—" },
+        {
+          header: "What happened",
+          cell: (r) => (
+            <>
+              {r.sentence}
+              {r.outcome !== "success" ? (
+                <>
+                  {" "}
+                  <span className={`badge ${r.outcome === "denied" ? "warn" : "error"}`}>
+                    {r.outcome === "denied" ? "refused" : "failed"}
+                  </span>
+                </>
+              ) : null}
+            </>
+          ),
+        },
+      ]}
+    />
   );
 }

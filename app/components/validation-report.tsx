@@ -1,4 +1,5 @@
 import type { CertificateFacts, Finding, ValidationReport } from "~/validators/report";
+import { DataTable } from "./data-table";
 import { Time } from "./time";
 
 /**
@@ -36,44 +37,42 @@ function keyLabel(c: CertificateFacts): string {
 }
 
 export function CertificateTable({ certificates }: { certificates: CertificateFacts[] }) {
-  if (certificates.length === 0) return <p className="empty-state">No certificates.</p>;
   return (
-    <div className="table-scroll">
-      <table className="certificates">
-        <thead>
-          <tr>
-            <th scope="col">Certificate</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Key</th>
-            <th scope="col">SHA-256 fingerprint</th>
-          </tr>
-        </thead>
-        <tbody>
-          {certificates.map((c) => (
-            <tr key={`${c.use}-${c.fingerprintSha256}`}>
-              <td>
-                <span className="cert-subject">{c.subject || "(no subject)"}</span>
-                <span className="hint"> {c.use.replace(/-/g, " ")}</span>
-              </td>
-              <td>
-                <Time value={c.notAfter} />{" "}
-                {c.expired ? (
-                  <span className="badge error">expired</span>
-                ) : c.daysLeft <= 30 ? (
-                  <span className="badge warn">{c.daysLeft} days left</span>
-                ) : (
-                  <span className="hint">({c.daysLeft} days left)</span>
-                )}
-              </td>
-              <td>{keyLabel(c)}</td>
-              <td>
-                <code className="fingerprint">{c.fingerprintSha256}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={certificates}
+      rowKey={(c) => `${c.use}-${c.fingerprintSha256}`}
+      scroll
+      className="certificates"
+      empty="No certificates."
+      columns={[
+        {
+          header: "Certificate",
+          cell: (c) => (
+            <>
+              <span className="cert-subject">{c.subject || "(no subject)"}</span>
+              <span className="hint"> {c.use.replace(/-/g, " ")}</span>
+            </>
+          ),
+        },
+        {
+          header: "Expires",
+          cell: (c) => (
+            <>
+              <Time value={c.notAfter} />{" "}
+              {c.expired ? (
+                <span className="badge error">expired</span>
+              ) : c.daysLeft <= 30 ? (
+                <span className="badge warn">{c.daysLeft} days left</span>
+              ) : (
+                <span className="hint">({c.daysLeft} days left)</span>
+              )}
+            </>
+          ),
+        },
+        { header: "Key", cell: keyLabel },
+        { header: "SHA-256 fingerprint", cell: (c) => <code className="fingerprint">{c.fingerprintSha256}</code> },
+      ]}
+    />
   );
 }
 
@@ -175,40 +174,31 @@ function OptionValue({ value }: { value: unknown }) {
 
 /** What the draft will write to Auth0's connection options, with long values shortened. */
 function Auth0Options({ options }: { options: Record<string, unknown> }) {
-  const rows = Object.entries(options).filter(([, v]) => v !== undefined);
   return (
-    <div className="table-scroll">
-      <table className="auth0-options">
-        <thead>
-          <tr>
-            <th scope="col">Auth0 option</th>
-            <th scope="col">Value</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(([k, v]) => (
-            <tr key={k}>
-              <th scope="row">
-                <code>{k}</code>
-              </th>
-              <td>
-                {v && typeof v === "object" && !Array.isArray(v) ? (
-                  <ul className="plain">
-                    {Object.entries(v).map(([field, value]) => (
-                      <li key={field}>
-                        <code>{field}</code> ← <OptionValue value={value} />
-                      </li>
-                    ))}
-                  </ul>
-                ) : (
-                  <OptionValue value={v} />
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={Object.entries(options).filter(([, v]) => v !== undefined)}
+      rowKey={([k]) => k}
+      scroll
+      className="auth0-options"
+      columns={[
+        { header: "Auth0 option", rowHeader: true, cell: ([k]) => <code>{k}</code> },
+        {
+          header: "Value",
+          cell: ([, v]) =>
+            v && typeof v === "object" && !Array.isArray(v) ? (
+              <ul className="plain">
+                {Object.entries(v).map(([field, value]) => (
+                  <li key={field}>
+                    <code>{field}</code> ← <OptionValue value={value} />
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <OptionValue value={v} />
+            ),
+        },
+      ]}
+    />
   );
 }
 

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
 import { Time } from "~/components/time";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
@@ -78,35 +79,20 @@ export default function OrganizationMembers() {
   return (
     <section className="card" aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
-      <table className="stack-on-narrow">
-        <thead>
-          <tr>
-            <th scope="col">Person</th>
-            <th scope="col">Role</th>
-            <th scope="col">Since</th>
-            {can.manageMembers ? <th scope="col">Actions</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {members.map((m) => (
-            <tr key={m.userId}>
-              <td data-label="Person">
-                {m.name ? `${m.name} · ` : ""}
-                {m.email}
-              </td>
-              <td data-label="Role">{ORG_ROLE_LABEL[m.role]}</td>
-              <td data-label="Since">
-                <Time value={m.since} />
-              </td>
-              {can.manageMembers ? (
-                <td data-label="Actions">
-                  {m.userId === me.id ? <span className="hint">you</span> : <MemberActions member={m} />}
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        rows={members}
+        rowKey={(m) => m.userId}
+        stackOnNarrow
+        columns={[
+          { header: "Person", cell: (m) => `${m.name ? `${m.name} · ` : ""}${m.email}` },
+          { header: "Role", cell: (m) => ORG_ROLE_LABEL[m.role] },
+          { header: "Since", cell: (m) => <Time value={m.since} /> },
+          can.manageMembers && {
+            header: "Actions",
+            cell: (m) => (m.userId === me.id ? <span className="hint">you</span> : <MemberActions member={m} />),
+          },
+        ]}
+      />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { AuditEvents } from "~/components/audit-log";
+import { DataTable } from "~/components/data-table";
 import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { NewSetupLink, PendingSetupLinks, pendingSetupLink, SetupLinkForm } from "~/components/setup-links";
 import { Time } from "~/components/time";
@@ -286,31 +287,17 @@ function Health({ health, canResolve }: { health: Data["health"]; canResolve: bo
         </dd>
       </dl>
       {health.driftFields.length > 0 ? (
-        <table>
-          <caption>What differs between the portal and Auth0</caption>
-          <thead>
-            <tr>
-              <th scope="col">Connection</th>
-              <th scope="col">Field</th>
-              <th scope="col">The portal&apos;s version</th>
-              <th scope="col">Auth0 now</th>
-            </tr>
-          </thead>
-          <tbody>
-            {health.driftFields.map((f) => (
-              <tr key={`${f.connection ?? ""}:${f.field}`}>
-                <td className="mono">{f.connection ?? "—"}</td>
-                <td className="mono">{f.field}</td>
-                <td>
-                  <code>{JSON.stringify(f.ours)}</code>
-                </td>
-                <td>
-                  <code>{JSON.stringify(f.auth0)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={health.driftFields}
+          rowKey={(f) => `${f.connection ?? ""}:${f.field}`}
+          caption="What differs between the portal and Auth0"
+          columns={[
+            { header: "Connection", className: "mono", cell: (f) => f.connection ?? "—" },
+            { header: "Field", className: "mono", cell: (f) => f.field },
+            { header: "The portal's version", cell: (f) => <code>{JSON.stringify(f.ours)}</code> },
+            { header: "Auth0 now", cell: (f) => <code>{JSON.stringify(f.auth0)}</code> },
+          ]}
+        />
       ) : null}
       {drifted && canResolve ? (
         <div className="inline-form">
@@ -411,33 +398,16 @@ export default function SupportOrganization() {
 
       <section className="card" aria-labelledby="members-title">
         <h3 id="members-title">Members</h3>
-        {members.length === 0 ? (
-          <p className="empty-state">Nobody yet. Issue the first administrator&apos;s setup link below.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Person</th>
-                <th scope="col">Role</th>
-                <th scope="col">Since</th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.map((m) => (
-                <tr key={m.userId}>
-                  <td>
-                    {m.name ? `${m.name} · ` : ""}
-                    {m.email}
-                  </td>
-                  <td>{ORG_ROLE_LABEL[m.role]}</td>
-                  <td>
-                    <Time value={m.since} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          rows={members}
+          rowKey={(m) => m.userId}
+          empty="Nobody yet. Issue the first administrator's setup link below."
+          columns={[
+            { header: "Person", cell: (m) => `${m.name ? `${m.name} · ` : ""}${m.email}` },
+            { header: "Role", cell: (m) => ORG_ROLE_LABEL[m.role] },
+            { header: "Since", cell: (m) => <Time value={m.since} /> },
+          ]}
+        />
       </section>
 
       <section className="card" aria-labelledby="links-title">
@@ -490,44 +460,30 @@ export default function SupportOrganization() {
 
       <section className="card" aria-labelledby="jobs-title">
         <h3 id="jobs-title">Recent work in Auth0</h3>
-        {jobs.length === 0 ? (
-          <p className="empty-state">Nothing sent to Auth0 yet.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">What</th>
-                <th scope="col">State</th>
-                <th scope="col">Asked by</th>
-                <th scope="col">When</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.map((j) => (
-                <tr key={j.id}>
-                  <td>{j.kind}</td>
-                  <td>
-                    {j.status}
-                    {j.error ? <span className="hint"> — {j.error}</span> : null}
-                  </td>
-                  <td>{j.requestedBy}</td>
-                  <td>
-                    <Time value={j.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          rows={jobs}
+          rowKey={(j) => j.id}
+          empty="Nothing sent to Auth0 yet."
+          columns={[
+            { header: "What", cell: (j) => j.kind },
+            {
+              header: "State",
+              cell: (j) => (
+                <>
+                  {j.status}
+                  {j.error ? <span className="hint"> — {j.error}</span> : null}
+                </>
+              ),
+            },
+            { header: "Asked by", cell: (j) => j.requestedBy },
+            { header: "When", cell: (j) => <Time value={j.createdAt} /> },
+          ]}
+        />
       </section>
 
       <section className="card" aria-labelledby="versions-title">
         <h3 id="versions-title">Applied versions</h3>
-        {versions.length === 0 ? (
-          <p className="empty-state">Nothing has been applied yet.</p>
-        ) : (
-          <VersionsTable versions={versions} />
-        )}
+        <VersionsTable versions={versions} empty="Nothing has been applied yet." />
       </section>
 
       <section className="card" aria-labelledby="history-title">

@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { sectionTitle } from "~/components/section-nav";
 import { useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { Time } from "~/components/time";
 import { policiesSchema, trustSchema } from "~/forms/changes";
@@ -133,34 +134,30 @@ export default function Policies() {
       </section>
       <section className="card" aria-labelledby="trusted-title">
         <h3 id="trusted-title">Trusted organizations</h3>
-        {trusted.length === 0 ? (
-          <p className="empty-state">No organization is trusted: every change they submit follows the rules above.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Organization</th>
-                <th scope="col">Trusted by</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {trusted.map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    {t.name} <span className="mono hint">({t.slug})</span>
-                  </td>
-                  <td>
-                    {t.markedBy} on <Time value={t.markedAt} />
-                  </td>
-                  <td>
-                    <Untrust slug={t.slug} name={t.name} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          rows={trusted}
+          rowKey={(t) => t.id}
+          empty="No organization is trusted: every change they submit follows the rules above."
+          columns={[
+            {
+              header: "Organization",
+              cell: (t) => (
+                <>
+                  {t.name} <span className="mono hint">({t.slug})</span>
+                </>
+              ),
+            },
+            {
+              header: "Trusted by",
+              cell: (t) => (
+                <>
+                  {t.markedBy} on <Time value={t.markedAt} />
+                </>
+              ),
+            },
+            { header: "Actions", cell: (t) => <Untrust slug={t.slug} name={t.name} /> },
+          ]}
+        />
         <SchemaForm form={trust} className="inline-form" aria-label="Trust an organization">
           <TextField name="slug" label="Organization slug" hint="e.g. acme" />
           <SubmitButton>Trust this organization</SubmitButton>
