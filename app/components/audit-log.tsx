@@ -1,5 +1,6 @@
 import { Form, Link, useLocation } from "@remix-run/react";
 import { DataTable } from "./data-table";
+import { SelectOptions } from "./form";
 import { Time } from "./time";
 
 /**
@@ -9,6 +10,31 @@ import { Time } from "./time";
 export interface Choice {
   value: string;
   label: string;
+}
+
+/** One filter's select: "any" (no filter) first, then the choices. */
+function FilterSelect({
+  label,
+  name,
+  any,
+  choices,
+  value,
+}: {
+  label: string;
+  name: string;
+  any: string;
+  choices: Choice[];
+  value: string | undefined;
+}) {
+  return (
+    <label>
+      {label}
+      <select name={name} defaultValue={value ?? ""}>
+        <option value="">{any}</option>
+        <SelectOptions options={choices} />
+      </select>
+    </label>
+  );
 }
 
 export function AuditFilters({
@@ -33,45 +59,15 @@ export function AuditFilters({
           Left out of the filter because it was not understood: {ignored.join(", ")}. Dates are written YYYY-MM-DD.
         </p>
       ) : null}
-      <label>
-        Person
-        <select name="actor" defaultValue={values.actor ?? ""}>
-          <option value="">Anyone</option>
-          {actors.map((a) => (
-            <option key={a.value} value={a.value}>
-              {a.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Action
-        <select name="action" defaultValue={values.action ?? ""}>
-          <option value="">Any action</option>
-          {actions.map((a) => (
-            <option key={a.value} value={a.value}>
-              {a.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect label="Person" name="actor" any="Anyone" choices={actors} value={values.actor} />
+      <FilterSelect label="Action" name="action" any="Any action" choices={actions} value={values.action} />
       {orgs === "by-slug" ? (
         <label>
           Organization (slug)
           <input name="org" defaultValue={values.org ?? ""} placeholder="e.g. acme" autoComplete="off" />
         </label>
       ) : orgs ? (
-        <label>
-          Organization
-          <select name="org" defaultValue={values.org ?? ""}>
-            <option value="">Every organization</option>
-            {orgs.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Organization" name="org" any="Every organization" choices={orgs} value={values.org} />
       ) : null}
       <label>
         From (UTC day)
@@ -118,7 +114,6 @@ export function AuditEvents({
   return (
     <DataTable
       rows={rows}
-      rowKey={(r) => r.id}
       scroll
       className="audit-events"
       empty={filtered ? "No events match these filters. Clear them to see everything." : "Nothing recorded yet."}

@@ -14,6 +14,11 @@ export interface Column<Row> {
   rowHeader?: boolean;
 }
 
+type RowKey = string | number;
+
+/** Rows with an `id` are keyed by it; others name their key. */
+type KeyOf<Row> = Row extends { id: RowKey } ? { rowKey?: (row: Row) => RowKey } : { rowKey: (row: Row) => RowKey };
+
 /**
  * The portal's tables: a header row of column headers, one row per item, an optional caption
  * (hidden when only screen readers need it) and, when there are no rows, the page's own sentence
@@ -22,7 +27,7 @@ export interface Column<Row> {
  */
 export function DataTable<Row>({
   rows,
-  rowKey,
+  rowKey = (row) => (row as { id: RowKey }).id,
   columns,
   caption,
   hiddenCaption = false,
@@ -30,9 +35,8 @@ export function DataTable<Row>({
   className,
   scroll = false,
   stackOnNarrow = false,
-}: {
+}: KeyOf<Row> & {
   rows: readonly Row[];
-  rowKey: (row: Row) => string | number;
   columns: readonly (Column<Row> | false | null)[];
   caption?: ReactNode;
   hiddenCaption?: boolean;

@@ -221,6 +221,19 @@ export function TextField({
   );
 }
 
+/** A select's options, each with its value and label. */
+export function SelectOptions({ options }: { options: readonly { value: string; label: string }[] }) {
+  return (
+    <>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
 /** A labelled select of the surrounding SchemaForm. */
 export function SelectField({
   name,
@@ -237,11 +250,7 @@ export function SelectField({
   return (
     <FieldShell id={id} label={label} hint={hint} message={message}>
       <select {...input}>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
+        <SelectOptions options={options} />
       </select>
     </FieldShell>
   );

@@ -111,7 +111,6 @@ export function PendingSetupLinks({ links, canRevoke }: { links: PendingSetupLin
   return (
     <DataTable
       rows={links}
-      rowKey={(l) => l.id}
       empty="No pending setup links."
       columns={[
         { header: "Role", cell: (l) => ORG_ROLE_LABEL[l.role] },

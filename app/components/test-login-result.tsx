@@ -1,4 +1,5 @@
 import { Link } from "@remix-run/react";
+import type { FailureExplanation } from "~/services/test-login/failure-explanations";
 import { DataTable } from "./data-table";
 import { Time } from "./time";
 
@@ -18,14 +19,6 @@ export interface CheckView {
   hint?: string;
 }
 
-export interface ExplanationView {
-  cause: string;
-  title: string;
-  fix: string;
-  facts: { label: string; value: string }[];
-  technical: { error: string; errorDescription: string };
-}
-
 export interface TestResultData {
   id: string;
   version: number;
@@ -39,7 +32,7 @@ export interface TestResultData {
   claims: [string, string][];
   attributes: [string, string][] | null;
   checks: CheckView[];
-  explanation: ExplanationView | null;
+  explanation: FailureExplanation | null;
 }
 
 const STATUS = {
@@ -143,7 +136,6 @@ export function TestResult({ result, slug }: { result: TestResultData; slug: str
           <h2 id="checks-title">Checks</h2>
           <DataTable
             rows={result.checks}
-            rowKey={(c) => c.id}
             columns={[
               { header: "Check", cell: (c) => c.label },
               {
@@ -205,7 +197,6 @@ export function TestList({ slug, tests }: { slug: string; tests: TestListRow[] }
   return (
     <DataTable
       rows={tests}
-      rowKey={(t) => t.id}
       empty="No test login yet. Use “Test login” to try the staged version."
       columns={[
         {

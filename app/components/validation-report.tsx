@@ -85,6 +85,11 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
+/** A fact that is a value from the document (an identifier or URL), or "none". */
+function CodeFact({ label, value }: { label: string; value: string | null | undefined }) {
+  return <Fact label={label}>{value ? <code>{value}</code> : "none"}</Fact>;
+}
+
 /** The detected product, and whether it is the one the administrator chose. */
 function ProductFact({ product, chosenIdp, matches }: { product: string; chosenIdp: string; matches: boolean }) {
   return (
@@ -113,7 +118,7 @@ function Facts({
     return (
       <dl className="facts">
         <ProductFact product={f.product} chosenIdp={chosenIdp} matches={productMatches} />
-        <Fact label="IdP entity ID">{f.entityId ? <code>{f.entityId}</code> : "none"}</Fact>
+        <CodeFact label="IdP entity ID" value={f.entityId} />
         <Fact label="Sign-in endpoints">
           {f.ssoServices.length ? (
             <ul className="plain">
@@ -151,11 +156,9 @@ function Facts({
     return (
       <dl className="facts">
         <ProductFact product={f.product} chosenIdp={chosenIdp} matches={productMatches} />
-        <Fact label="Issuer">{f.issuer ? <code>{f.issuer}</code> : "none"}</Fact>
-        <Fact label="Authorization endpoint">
-          {f.endpoints.authorization ? <code>{f.endpoints.authorization}</code> : "none"}
-        </Fact>
-        <Fact label="Token endpoint">{f.endpoints.token ? <code>{f.endpoints.token}</code> : "none"}</Fact>
+        <CodeFact label="Issuer" value={f.issuer} />
+        <CodeFact label="Authorization endpoint" value={f.endpoints.authorization} />
+        <CodeFact label="Token endpoint" value={f.endpoints.token} />
         <Fact label="Key set (JWKS)">
           {f.endpoints.jwks ? <code>{f.endpoints.jwks}</code> : "none"}
           {f.jwks ? <span className="hint"> · {f.jwks.usableSigningKeys} usable signing key(s)</span> : null}

@@ -114,7 +114,6 @@ export default function ApiKeys() {
       </SchemaForm>
       <DataTable
         rows={keys}
-        rowKey={(k) => k.id}
         scroll
         empty="No API keys yet."
         columns={[

@@ -2,6 +2,7 @@ import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { RiskBadge, StateBadge, useLiveRevalidation, VerdictBadge } from "~/components/change-status";
 import { DataTable } from "~/components/data-table";
+import { FilterButton } from "~/components/pager";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { requireSupport } from "~/services/identity/guards.server";
@@ -68,11 +69,7 @@ export default function ChangeQueue() {
           <label htmlFor="filter-org">Organization (slug)</label>
           <input id="filter-org" name="org" defaultValue={org} placeholder="e.g. acme" autoComplete="off" />
         </div>
-        <div className="field">
-          <button type="submit" className="secondary">
-            Filter
-          </button>
-        </div>
+        <FilterButton>Filter</FilterButton>
       </Form>
       <section className="card" aria-labelledby="queue-title">
         <h3 id="queue-title">
@@ -81,7 +78,6 @@ export default function ChangeQueue() {
         </h3>
         <DataTable
           rows={rows}
-          rowKey={(r) => r.id}
           scroll
           empty={
             state === "pending_review" && !org && !paged

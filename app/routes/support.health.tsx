@@ -5,13 +5,13 @@ import { Pager } from "~/components/pager";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { requireSupport } from "~/services/identity/guards.server";
-import { expiryStage, expiryTone } from "~/services/monitoring/certificate-expiry";
 import {
   HEALTH_PAGE_SIZE,
   HEALTH_SORTS,
   listOrganizationHealth,
   type HealthSort,
 } from "~/services/monitoring/health.server";
+import { healthView } from "~/services/monitoring/health-view";
 
 /**
  * /support/health — every organization's health in one table: last applied version, soonest
@@ -39,14 +39,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     total: page.total,
     page: page.page,
     pageSize: HEALTH_PAGE_SIZE,
-    rows: page.rows.map((r) => ({
-      ...r,
-      certNotAfter: r.certNotAfter?.toISOString() ?? null,
-      certTone: r.certNotAfter ? expiryTone(expiryStage(r.certNotAfter, now)) : null,
-      certExpired: r.certNotAfter ? r.certNotAfter <= now : false,
-      driftCheckedAt: r.driftCheckedAt?.toISOString() ?? null,
-      metadataCheckedAt: r.metadataCheckedAt?.toISOString() ?? null,
-    })),
+    rows: page.rows.map((r) => healthView(r, now)),
   };
 }
 

@@ -85,7 +85,6 @@ export default function SupportSetupLinks() {
       )}
       <DataTable
         rows={links}
-        rowKey={(l) => l.id}
         empty="You have not issued any setup links."
         columns={[
           { header: "Organization", cell: (l) => l.org },

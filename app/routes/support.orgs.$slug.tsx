@@ -19,11 +19,11 @@ import { setupLinkSchema } from "~/forms/setup-links";
 import { revokeSetupLinkAction, setupLinkCreated } from "~/forms/setup-links.server";
 import { listJobs } from "~/services/apply/jobs.server";
 import { readAuditLog } from "~/services/audit/audit-log.server";
-import { expiryStage, expiryTone } from "~/services/monitoring/certificate-expiry";
 import { acceptAuth0Version, reapplyOurVersion } from "~/services/monitoring/drift.server";
 import { listVersions } from "~/services/change-requests/queries.server";
 import { versionItems, VersionsTable } from "~/components/versions-table";
 import { organizationMonitoring } from "~/services/monitoring/health.server";
+import { healthView } from "~/services/monitoring/health-view";
 import { requireSupport } from "~/services/identity/guards.server";
 import {
   createSupportInvitation,
@@ -80,7 +80,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     readAuditLog(scope, { org: org.slug }, { limit: 20 }),
     listVersions(acting),
   ]);
-  const now = new Date();
   return {
     title: org.name,
     org: { slug: org.slug, name: org.name, status: org.status, auth0OrgId: org.auth0OrgId },
@@ -90,16 +89,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       verify: supportRoleCan(scope.role, "support:domains:verify"),
       resolveDrift: supportRoleCan(scope.role, "support:drift:resolve"),
     },
-    health: monitoring
-      ? {
-          ...monitoring,
-          certNotAfter: monitoring.certNotAfter?.toISOString() ?? null,
-          certTone: monitoring.certNotAfter ? expiryTone(expiryStage(monitoring.certNotAfter, now)) : null,
-          certExpired: monitoring.certNotAfter ? monitoring.certNotAfter <= now : false,
-          driftCheckedAt: monitoring.driftCheckedAt?.toISOString() ?? null,
-          metadataCheckedAt: monitoring.metadataCheckedAt?.toISOString() ?? null,
-        }
-      : null,
+    health: monitoring ? healthView(monitoring, new Date()) : null,
     history: history.rows,
     versions: versionItems(versions),
     moreHistory: Boolean(history.next),
@@ -462,7 +452,6 @@ export default function SupportOrganization() {
         <h3 id="jobs-title">Recent work in Auth0</h3>
         <DataTable
           rows={jobs}
-          rowKey={(j) => j.id}
           empty="Nothing sent to Auth0 yet."
           columns={[
             { header: "What", cell: (j) => j.kind },

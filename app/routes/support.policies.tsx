@@ -136,7 +136,6 @@ export default function Policies() {
         <h3 id="trusted-title">Trusted organizations</h3>
         <DataTable
           rows={trusted}
-          rowKey={(t) => t.id}
           empty="No organization is trusted: every change they submit follows the rules above."
           columns={[
             {

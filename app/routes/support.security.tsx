@@ -52,7 +52,6 @@ export default function SupportSecurityLog() {
       <AuditFilters actors={actors} actions={ACTIONS} values={values} ignored={ignored} />
       <DataTable
         rows={rows}
-        rowKey={(r) => r.id}
         scroll
         className="audit-events"
         empty={filtered ? "Nothing matches these filters. Clear them to see everything." : "Nothing refused yet."}
