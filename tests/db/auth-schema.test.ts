@@ -1,23 +1,14 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createOrg } from "../support/change-fixtures";
+import { testDatabaseForFile } from "../support/test-database";
 
 /** Migration 003-auth: what the database itself refuses, whatever the code above it does. */
-let testDb: TestDatabase;
+const testDb = testDatabaseForFile();
 let orgId: string;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  orgId = (
-    await testDb.db
-      .insertInto("organizations")
-      .values({ slug: "acme", name: "Acme", auth0_org_id: null })
-      .returning("id")
-      .executeTakeFirstOrThrow()
-  ).id;
-});
-afterAll(async () => {
-  await testDb?.destroy();
+  orgId = (await createOrg(testDb().db, "acme", "Acme")).id;
 });
 
 const link = (overrides: Record<string, unknown> = {}) => ({
@@ -36,12 +27,12 @@ const link = (overrides: Record<string, unknown> = {}) => ({
 
 describe(`setup links table (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   it("refuses a second link with the same token hash", async () => {
-    await testDb.db
+    await testDb().db
       .insertInto("invitations")
       .values(link({ token_hash: "same" }))
       .execute();
     await expect(
-      testDb.db
+      testDb().db
         .insertInto("invitations")
         .values(link({ token_hash: "same" }))
         .execute(),
@@ -50,21 +41,21 @@ describe(`setup links table (${process.env.TEST_DATABASE_URL ? "postgres" : "pgl
 
   it("refuses a role that is not an organization role, and uses beyond the maximum", async () => {
     await expect(
-      testDb.db
+      testDb().db
         .insertInto("invitations")
         .values(link({ role: "support_admin" as never }))
         .execute(),
     ).rejects.toThrow(/check constraint/);
     await expect(
-      testDb.db
+      testDb().db
         .insertInto("invitations")
         .values(link({ max_uses: 0 }))
         .execute(),
     ).rejects.toThrow(/check constraint/);
-    const row = await testDb.db.insertInto("invitations").values(link()).returning("id").executeTakeFirstOrThrow();
-    await testDb.db.updateTable("invitations").set({ uses: 1 }).where("id", "=", row.id).execute();
+    const row = await testDb().db.insertInto("invitations").values(link()).returning("id").executeTakeFirstOrThrow();
+    await testDb().db.updateTable("invitations").set({ uses: 1 }).where("id", "=", row.id).execute();
     await expect(
-      testDb.db
+      testDb().db
         .updateTable("invitations")
         .set({ uses: sql`uses + 1` })
         .where("id", "=", row.id)
@@ -73,17 +64,13 @@ describe(`setup links table (${process.env.TEST_DATABASE_URL ? "postgres" : "pgl
   });
 
   it("removes an organization's links with the organization", async () => {
-    const other = await testDb.db
-      .insertInto("organizations")
-      .values({ slug: "gone", name: "Gone", auth0_org_id: null })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await testDb.db
+    const other = await createOrg(testDb().db, "gone", "Gone");
+    await testDb().db
       .insertInto("invitations")
       .values(link({ organization_id: other.id }))
       .execute();
-    await testDb.db.deleteFrom("organizations").where("id", "=", other.id).execute();
-    const left = await testDb.db
+    await testDb().db.deleteFrom("organizations").where("id", "=", other.id).execute();
+    const left = await testDb().db
       .selectFrom("invitations")
       .select("id")
       .where("organization_id", "=", other.id)

@@ -1,9 +1,10 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { drainBudget, tryTakeBudget } from "~/services/apply/budget.server";
-import { enqueueApply, enqueueRemove, normalizeJob } from "~/services/apply/jobs.server";
+import { enqueueApply, enqueueRemove } from "~/services/apply/jobs.server";
 import { createApplyWorker, type ApplyWorkerOptions, type CrashPoint } from "~/services/apply/worker.server";
 import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
+import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
 import {
   applyEngineFixture,
@@ -12,6 +13,7 @@ import {
   desiredSaml,
   drained,
   expectConverged,
+  jobsOf,
   systemScope,
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
@@ -23,14 +25,8 @@ function workerOptions(overrides: Partial<ApplyWorkerOptions> = {}): ApplyWorker
   return testWorkerOptions(engine.h, engine.database.db, overrides);
 }
 
-async function jobs(orgId: string) {
-  const rows = await engine.database.db
-    .selectFrom("apply_jobs")
-    .selectAll()
-    .where("organization_id", "=", orgId)
-    .orderBy("id")
-    .execute();
-  return rows.map(normalizeJob);
+function jobs(org: ScopedOrganization) {
+  return jobsOf(engine.database.db, org);
 }
 
 describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
@@ -133,7 +129,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
         );
         expect(await crashing.runOnce()).toBe(true);
         expect(crashing.crashed).toBe(true);
-        const [left] = await jobs(org!.id);
+        const [left] = await jobs(org!);
         expect(left!.status).toBe("running"); // what a killed process leaves behind
         const doneBefore = steps.indexOf(step) + (phase === "after-commit" ? 1 : 0);
         expect(left!.steps_done).toEqual(steps.slice(0, doneBefore));
@@ -141,7 +137,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
         // The same worker slot restarts and takes its own job back at once.
         const restarted = createApplyWorker(workerOptions({ workerId: `crash-${step}-${phase}` }));
         expect(await restarted.runOnce()).toBe(true);
-        const [after] = await jobs(org!.id);
+        const [after] = await jobs(org!);
         expect(after).toMatchObject({ status: "succeeded", attempts: 2, steps_done: [...steps] });
         await expectConverged(engine, org!, 1, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
         const creates = engine.h.exchanges.filter(
@@ -172,7 +168,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
     expect(await other.runOnce()).toBe(false); // still leased
     await new Promise((r) => setTimeout(r, 400));
     expect(await other.runOnce()).toBe(true);
-    expect((await jobs(org!.id))[0]).toMatchObject({ status: "succeeded", locked_by: null });
+    expect((await jobs(org!))[0]).toMatchObject({ status: "succeeded", locked_by: null });
     await expectConverged(engine, org!, 1, [PORTAL_CLIENT_ID]);
   });
 
@@ -187,7 +183,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
     await enqueueApply(engine.database.db, systemScope(mine!), desiredSaml(mine!, 1, [PORTAL_CLIENT_ID]));
     const w = createApplyWorker(workerOptions());
     await w.runOnce();
-    const [job] = await jobs(mine!.id);
+    const [job] = await jobs(mine!);
     expect(job).toMatchObject({ status: "failed", error_kind: "not_owned", attempts: 1 });
     expect(job!.last_error).toMatch(/belongs to another organization/);
     const audit = await engine.database.db
@@ -212,7 +208,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
     bad.connection.options = { signingCert: "not a certificate" };
     await enqueueApply(engine.database.db, systemScope(org!), bad);
     await createApplyWorker(workerOptions()).runOnce();
-    const [job] = await jobs(org!.id);
+    const [job] = await jobs(org!);
     expect(job).toMatchObject({ status: "failed", error_kind: "invalid_options", attempts: 1 });
     expect(job!.last_error).toMatch(/^Auth0 refused the configuration/);
   });
@@ -238,7 +234,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
     w.start();
     await drained(engine.database.db);
     await w.stop();
-    expect((await jobs(org!.id))[0]).toMatchObject({ status: "succeeded", attempts: 4, error_kind: null });
+    expect((await jobs(org!))[0]).toMatchObject({ status: "succeeded", attempts: 4, error_kind: null });
     await expectConverged(engine, org!, 1, [PORTAL_CLIENT_ID]);
 
     await enqueueApply(engine.database.db, systemScope(doomed!), desiredSaml(doomed!, 1, []));
@@ -251,7 +247,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
     d.start();
     await drained(engine.database.db);
     await d.stop();
-    expect((await jobs(doomed!.id))[0]).toMatchObject({ status: "dead", attempts: 2, error_kind: "unavailable" });
+    expect((await jobs(doomed!))[0]).toMatchObject({ status: "dead", attempts: 2, error_kind: "unavailable" });
   });
 
   it("removes the organization's connection: out of the organization, then deleted", async () => {
@@ -262,7 +258,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
     w.start();
     await drained(engine.database.db);
     await w.stop();
-    expect((await jobs(org!.id)).map((j) => j.status)).toEqual(["succeeded", "succeeded"]);
+    expect((await jobs(org!)).map((j) => j.status)).toEqual(["succeeded", "succeeded"]);
     expect((await engine.h.management().connections.list({ name: "sso-leaving-saml" })).data).toEqual([]);
     expect((await engine.h.management().organizations.enabledConnections.list(org!.auth0OrgId!)).data).toEqual([]);
   });
@@ -279,7 +275,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
       },
     });
     await createApplyWorker(workerOptions()).runOnce();
-    const [job] = await jobs(org!.id);
+    const [job] = await jobs(org!);
     expect(job!.status).toBe("succeeded");
     expect(JSON.stringify(job!.desired)).not.toContain("s3cr3t-value");
     expect(job!.desired).toMatchObject({ connection: { options: { client_id: "abc" } } });

@@ -11,6 +11,7 @@ import {
 import { installDatabase } from "~/services/platform/db.server";
 import { TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
 import { createOrganizations, domainAliasesOf, runQueue, samlOptions, systemScope } from "../support/apply-fixtures.js";
+import { createUser, support } from "../support/change-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -48,21 +49,8 @@ beforeAll(async () => {
   database = await createTestDatabase();
   installDatabase(database);
   const [acme] = await createOrganizations(database.db, h, ["acme"]);
-  const users = await database.db
-    .insertInto("users")
-    .values([
-      { email: "alice@acme.test", sub: null, name: null, last_login_at: null },
-      { email: "lena@vendor.test", sub: null, name: null, last_login_at: null },
-    ])
-    .returning(["id", "email"])
-    .execute();
-  alice = {
-    kind: "org",
-    user: { id: users[0]!.id, email: "alice@acme.test", name: null },
-    org: acme!,
-    role: "org_admin",
-  };
-  lena = { kind: "support", user: { id: users[1]!.id, email: "lena@vendor.test", name: null }, role: "support_admin" };
+  alice = { kind: "org", user: await createUser(database.db, "alice@acme.test", null), org: acme!, role: "org_admin" };
+  lena = support(await createUser(database.db, "lena@vendor.test", null), "support_admin");
 });
 afterAll(async () => {
   await database?.destroy();

@@ -24,6 +24,7 @@ import {
   tenantConfigOf,
 } from "../support/apply-fixtures.js";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server.js";
+import { createUser, member, support } from "../support/change-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -76,16 +77,7 @@ beforeAll(async () => {
   dns = await startDnsServer();
   resolver = dnsResolver([dns.address]);
   const [acme] = await createOrganizations(database.db, h, ["recheck-acme"]);
-  const user = await database.db
-    .insertInto("users")
-    .values({ email: "alice@acme.test", sub: null, name: null, last_login_at: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  await database.db
-    .insertInto("memberships")
-    .values({ user_id: user.id, organization_id: acme!.id, role: "org_admin" })
-    .execute();
-  alice = { kind: "org", user: { id: user.id, email: "alice@acme.test", name: null }, org: acme!, role: "org_admin" };
+  alice = await member(database.db, await createUser(database.db, "alice@acme.test", null), acme!, "org_admin");
   for (const name of ["acme.test", "acme-corp.test"]) {
     const added = await addDomain(alice, name);
     if (!added.ok) throw new Error(added.error);
@@ -232,13 +224,9 @@ describe(`domain re-check (${process.env.TEST_DATABASE_URL ? "postgres" : "pglit
   it("a domain verified by hand is not looked up", async () => {
     const added = await addDomain(alice, "acme-by-hand.test");
     if (!added.ok) throw new Error(added.error);
-    const lena = await database.db
-      .insertInto("users")
-      .values({ email: "lena@vendor.test", sub: null, name: null, last_login_at: null })
-      .returning("id")
-      .executeTakeFirstOrThrow();
+    const lena = support(await createUser(database.db, "lena@vendor.test", null), "support_admin");
     await verifyDomainByHand(
-      { kind: "support", role: "support_admin", user: { id: lena.id, email: "lena@vendor.test", name: null } },
+      lena,
       alice.org.id,
       added.domain.id,
       "Registrar letter, ticket 7",

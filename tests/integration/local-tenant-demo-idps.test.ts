@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startPortal } from "../../server/portal";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { testDatabaseForFile } from "../support/test-database";
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.destroy();
-});
+const database = testDatabaseForFile();
 
 describe("npm start's local mode", () => {
   it("starts the demo SAML and OIDC IdPs beside the tenant, pointed at it, and stops them with the portal", async () => {
     const portal = await startPortal({
       port: 0,
-      database: { open: database },
+      database: { open: database() },
       localTenant: { port: 0, demoIdps: { samlPort: 0, oidcPort: 0 } },
     });
     const { saml, oidc } = portal.demoIdps!;

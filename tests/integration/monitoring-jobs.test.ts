@@ -29,6 +29,7 @@ import {
   tenantConfigOf,
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
+import { createUser, member, support } from "../support/change-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -64,12 +65,7 @@ beforeAll(async () => {
   const orgs = await createOrganizations(database.db, h, ["drift-acme", "drift-globex"]);
   acme = orgs[0]!;
   globex = orgs[1]!;
-  const user = await database.db
-    .insertInto("users")
-    .values({ email: "lena@vendor.test", sub: null, name: "Lena", last_login_at: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  lead = { kind: "support", role: "support_admin", user: { id: user.id, email: "lena@vendor.test", name: "Lena" } };
+  lead = support(await createUser(database.db, "lena@vendor.test", "Lena"), "support_admin");
   for (const org of orgs) await enqueueApply(database.db, systemScope(org), desired(org));
   await applyAll();
 });
@@ -323,15 +319,7 @@ describe("certificate expiry", () => {
   });
 
   it("reminds the administrators at 30, 7 and 1 days and on expiry, support from 7 days, each once", async () => {
-    const admin = await database.db
-      .insertInto("users")
-      .values({ email: "alice@drift-acme.test", sub: null, name: "Alice", last_login_at: null })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await database.db
-      .insertInto("memberships")
-      .values({ user_id: admin.id, organization_id: acme.id, role: "org_admin" })
-      .execute();
+    await member(database.db, await createUser(database.db, "alice@drift-acme.test", "Alice"), acme, "org_admin");
 
     await refreshCertificateExpiry(database.db, daysBefore(31));
     expect(await mails()).toEqual([]);

@@ -11,6 +11,7 @@ import {
   type TxtResolver,
 } from "~/services/organizations/domains.server";
 import { installDatabase } from "~/services/platform/db.server";
+import { createUser, support } from "../support/change-fixtures";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
@@ -34,14 +35,9 @@ async function orgScope(slug: string, email: string, role: OrgScope["role"] = "o
     .onConflict((oc) => oc.column("slug").doUpdateSet({ name: slug.toUpperCase() }))
     .returning(["id", "slug", "name"])
     .executeTakeFirstOrThrow();
-  const user = await db
-    .insertInto("users")
-    .values({ email, sub: null, name: null, last_login_at: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
   return {
     kind: "org",
-    user: { id: user.id, email, name: null },
+    user: await createUser(db, email, null),
     org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: null },
     role,
   };
@@ -65,16 +61,8 @@ beforeAll(async () => {
   scopes.acme = await orgScope("acme", "alice@acme.test");
   scopes.victor = { ...(await orgScope("acme", "victor@acme.test", "org_viewer")), org: scopes.acme.org };
   scopes.globex = await orgScope("globex", "bob@globex.test");
-  const staff = await database.db
-    .insertInto("users")
-    .values([
-      { email: "lena@vendor.test", sub: null, name: null, last_login_at: null },
-      { email: "sam@vendor.test", sub: null, name: null, last_login_at: null },
-    ])
-    .returning(["id", "email"])
-    .execute();
-  lead = { kind: "support", user: { id: staff[0]!.id, email: staff[0]!.email, name: null }, role: "support_admin" };
-  agent = { kind: "support", user: { id: staff[1]!.id, email: staff[1]!.email, name: null }, role: "support_agent" };
+  lead = support(await createUser(database.db, "lena@vendor.test", null), "support_admin");
+  agent = support(await createUser(database.db, "sam@vendor.test", null), "support_agent");
 });
 afterAll(async () => {
   await dns?.close();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enqueueApply, normalizeJob } from "~/services/apply/jobs.server";
+import { enqueueApply } from "~/services/apply/jobs.server";
 import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
 import { OWNER_KEY } from "~/services/auth0/gateway.server";
-import type { ApiKeyScope, SupportScope } from "~/services/identity/scope.server";
+import type { ApiKeyScope, ScopedOrganization, SupportScope } from "~/services/identity/scope.server";
 import {
   createOrganizationAs,
   findOrganization,
@@ -13,7 +13,8 @@ import {
 } from "~/services/organizations/organizations.server";
 import { installDatabase } from "~/services/platform/db.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
-import { crashAt, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
+import { crashAt, jobsOf, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
+import { createUser, member as addMember, support } from "../support/change-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -38,14 +39,8 @@ async function runAll(overrides: Partial<ApplyWorkerOptions> = {}): Promise<void
   }
 }
 
-async function jobsOf(organizationId: string) {
-  const rows = await database.db
-    .selectFrom("apply_jobs")
-    .selectAll()
-    .where("organization_id", "=", organizationId)
-    .orderBy("id")
-    .execute();
-  return rows.map(normalizeJob);
+function jobs(org: ScopedOrganization) {
+  return jobsOf(database.db, org);
 }
 
 async function org(slug: string) {
@@ -79,12 +74,7 @@ beforeAll(async () => {
   h = await startHarness({ rateLimit: "off" });
   database = await createTestDatabase();
   installDatabase(database);
-  const user = await database.db
-    .insertInto("users")
-    .values({ email: "lena@vendor.test", sub: null, name: null, last_login_at: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  lena = { kind: "support", user: { id: user.id, email: "lena@vendor.test", name: null }, role: "support_admin" };
+  lena = support(await createUser(database.db, "lena@vendor.test", null), "support_admin");
 });
 afterAll(async () => {
   await database?.destroy();
@@ -115,7 +105,7 @@ describe("creating an organization with its Auth0 organization", () => {
     expect(inAuth0).toHaveLength(1);
     expect(inAuth0[0]).toMatchObject({ id: initech.auth0OrgId, display_name: "Initech" });
     expect(inAuth0[0]!.metadata[OWNER_KEY]).toBe(initech.id);
-    expect(await jobsOf(initech.id)).toMatchObject([{ kind: "organization-create", status: "succeeded", attempts: 2 }]);
+    expect(await jobs(initech)).toMatchObject([{ kind: "organization-create", status: "succeeded", attempts: 2 }]);
   });
 
   it("links an existing Auth0 organization (its metadata then names the portal's), and refuses one another owns", async () => {
@@ -135,7 +125,7 @@ describe("creating an organization with its Auth0 organization", () => {
     const thief = await createOrganizationAs(lena, { slug: "thief", name: "Thief", auth0OrgId: theirs.id! });
     expect(thief.ok).toBe(true);
     await runAll();
-    const [job] = await jobsOf((await org("thief")).id);
+    const [job] = await jobs(await org("thief"));
     expect(job).toMatchObject({ status: "failed", error_kind: "not_owned" });
     expect(job!.last_error).toMatch(/belongs to another organization/);
     expect(auth0Organizations().find((o) => o.id === theirs.id)!.metadata[OWNER_KEY]).toBe(
@@ -157,15 +147,12 @@ describe("renaming, suspending and removing", () => {
   it("suspends: members signed out, connection disabled everywhere but kept, configuration intact", async () => {
     const connection = await withSamlConnection("initech");
     const initech = await org("initech");
-    const member = await database.db
-      .insertInto("users")
-      .values({ email: "peter@initech.test", sub: null, name: null, last_login_at: null })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await database.db
-      .insertInto("memberships")
-      .values({ user_id: member.id, organization_id: initech.id, role: "org_admin" })
-      .execute();
+    const { user: member } = await addMember(
+      database.db,
+      await createUser(database.db, "peter@initech.test", null),
+      initech,
+      "org_admin",
+    );
     const far = new Date(Date.now() + 3_600_000);
     await database.db
       .insertInto("sessions")
@@ -212,7 +199,7 @@ describe("renaming, suspending and removing", () => {
     expect([...resumed.enabled_clients].sort()).toEqual([PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID].sort());
     const auth0Org = auth0Organizations().find((o) => o.id === initech.auth0OrgId)!;
     expect(auth0Org.enabled_connections.map((c) => c.connection_id)).toEqual([resumed.id]);
-    expect((await jobsOf(initech.id)).at(-1)).toMatchObject({ kind: "organization-resume", status: "succeeded" });
+    expect((await jobs(initech)).at(-1)).toMatchObject({ kind: "organization-resume", status: "succeeded" });
     // Only a suspended organization resumes.
     expect(await resumeOrganization(lena, await org("initech"))).toEqual({
       ok: false,
@@ -264,7 +251,7 @@ describe("renaming, suspending and removing", () => {
       .where("organization_id", "=", initech.id)
       .execute();
     expect(members).toHaveLength(1);
-    const [last] = (await jobsOf(initech.id)).slice(-1);
+    const [last] = (await jobs(initech)).slice(-1);
     expect(last).toMatchObject({
       kind: "organization-remove",
       status: "succeeded",

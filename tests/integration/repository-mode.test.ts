@@ -28,6 +28,7 @@ import {
   systemScope,
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
+import { createUser, support } from "../support/change-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -242,12 +243,7 @@ describe("repository mode: domains and the organization lifecycle write the file
   }
 
   beforeAll(async () => {
-    const user = await database.db
-      .insertInto("users")
-      .values({ email: "lena@vendor.test", sub: null, name: "Lena", last_login_at: null })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    lena = { kind: "support", role: "support_admin", user: { id: user.id, email: "lena@vendor.test", name: "Lena" } };
+    lena = support(await createUser(database.db, "lena@vendor.test", "Lena"), "support_admin");
     exchangesBefore = h.exchanges.length;
   });
 

@@ -8,6 +8,7 @@ import {
   pageOfOrganizations,
 } from "~/services/identity/organizations.server";
 import { installDatabase } from "~/services/platform/db.server";
+import { createUser, support } from "../support/change-fixtures.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /**
@@ -24,12 +25,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   installDatabase(database);
   const db = database.db;
-  const user = await db
-    .insertInto("users")
-    .values({ email: "sam@vendor.test", sub: null, name: null, last_login_at: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  sam = { kind: "support", user: { id: user.id, email: "sam@vendor.test", name: null }, role: "support_agent" };
+  sam = support(await createUser(db, "sam@vendor.test", null), "support_agent");
   const orgs = await db
     .insertInto("organizations")
     .values(

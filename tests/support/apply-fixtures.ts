@@ -2,7 +2,7 @@ import { ConnectionsClient } from "auth0/connections";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, expect } from "vitest";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
-import type { DesiredApply } from "~/services/apply/jobs.server";
+import { listJobs, type DesiredApply } from "~/services/apply/jobs.server";
 import {
   createApplyWorker,
   SimulatedCrash,
@@ -80,6 +80,12 @@ export async function createOrganizations(
 
 export function systemScope(org: ScopedOrganization): SystemOrgScope {
   return { kind: "system", actor: "apply-worker", org };
+}
+
+/** An organization's apply jobs in the order they were queued (the pages' `listJobs` shows them newest first). */
+export async function jobsOf(db: Kysely<Database>, org: ScopedOrganization) {
+  // Far more than any test queues for one organization.
+  return (await listJobs(db, systemScope(org), 1000)).reverse();
 }
 
 /** A base64 PEM-ish certificate body is not needed: the local tenant stores options as sent. */

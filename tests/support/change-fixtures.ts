@@ -8,19 +8,28 @@ import type { OrgScope, ScopedOrganization, ScopedUser, SupportScope } from "~/s
  */
 export { FIXTURES, fixtureText, samlSubmission } from "../../harness/idp-documents";
 
-export async function createOrg(db: Kysely<Database>, slug: string): Promise<ScopedOrganization> {
+export async function createOrg(
+  db: Kysely<Database>,
+  slug: string,
+  name = `Org ${slug}`,
+): Promise<ScopedOrganization> {
   const row = await db
     .insertInto("organizations")
-    .values({ slug, name: `Org ${slug}` })
+    .values({ slug, name })
     .returning(["id", "slug", "name", "auth0_org_id"])
     .executeTakeFirstOrThrow();
   return { id: row.id, slug: row.slug, name: row.name, auth0OrgId: row.auth0_org_id };
 }
 
-export async function createUser(db: Kysely<Database>, email: string): Promise<ScopedUser> {
+/** A portal user who has not signed in yet; `name` null for one whose IdP sends none. */
+export async function createUser(
+  db: Kysely<Database>,
+  email: string,
+  name: string | null = email.split("@")[0]!,
+): Promise<ScopedUser> {
   const row = await db
     .insertInto("users")
-    .values({ email, name: email.split("@")[0]! })
+    .values({ email, name })
     .returning(["id", "email", "name"])
     .executeTakeFirstOrThrow();
   return row;

@@ -1,4 +1,4 @@
-import { it } from "vitest";
+import { afterAll, beforeAll, it } from "vitest";
 import { createScratchPostgres, openDatabase, openMigrated, type OpenDatabase } from "~/services/platform/db.server";
 
 /**
@@ -31,6 +31,24 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await open.close();
       await scratch.drop();
     },
+  };
+}
+
+/**
+ * Registers the file's beforeAll (a database from `createTestDatabase`) and afterAll (drop it);
+ * the function returned gives the database to a test or a later hook.
+ */
+export function testDatabaseForFile(): () => TestDatabase {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.destroy();
+  });
+  return () => {
+    if (!database) throw new Error("the test database is created in beforeAll: use it in a test or hook");
+    return database;
   };
 }
 
