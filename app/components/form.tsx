@@ -398,6 +398,33 @@ export function SubmitButton({
   );
 }
 
+/**
+ * A form that is one button (an action on one row: revoke, remove, run now): `form` holds its
+ * intent and hidden fields; `names`, heard by screen readers only, says which row it acts on.
+ */
+export function ButtonForm({
+  form,
+  children,
+  names,
+  className,
+  disabled,
+}: {
+  form: ReturnType<typeof useSchemaForm>;
+  children: ReactNode;
+  names?: string;
+  className?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <SchemaForm form={form}>
+      <SubmitButton className={className} disabled={disabled}>
+        {children}
+        {names ? <span className="visually-hidden">{names}</span> : null}
+      </SubmitButton>
+    </SchemaForm>
+  );
+}
+
 /** The flash message the root loader took from the cookie (after a POST-redirect-GET), if any. */
 export function useFlash(): Flash | null {
   const root = useRouteLoaderData<{ flash?: Flash | null }>("root");

@@ -1,7 +1,7 @@
 import { ORG_ROLE_LABEL } from "~/services/identity/permissions";
 import { MAX_TTL_HOURS, MAX_USES_LIMIT } from "~/services/identity/invitation-rules";
 import { revokeSetupLinkSchema, setupLinkDefaults, setupLinkSchema, supportSetupLinkSchema } from "~/forms/setup-links";
-import { SchemaForm, SelectField, SubmitButton, TextField, useFlash, useSchemaForm } from "./form";
+import { ButtonForm, SchemaForm, SelectField, SubmitButton, TextField, useFlash, useSchemaForm } from "./form";
 import { CopyValue } from "./copy-value";
 import { DataTable } from "./data-table";
 import { Time } from "./time";
@@ -91,9 +91,9 @@ export function SupportSetupLinkForm({ orgs }: { orgs: { slug: string; name: str
 export function RevokeSetupLink({ id }: { id: string }) {
   const form = useSchemaForm(revokeSetupLinkSchema, { intent: "revoke-invite", hidden: { invitationId: id } });
   return (
-    <SchemaForm form={form}>
-      <SubmitButton className="danger">Revoke</SubmitButton>
-    </SchemaForm>
+    <ButtonForm form={form} className="danger">
+      Revoke
+    </ButtonForm>
   );
 }
 
@@ -115,7 +115,14 @@ export function PendingSetupLinks({ links, canRevoke }: { links: PendingSetupLin
       columns={[
         { header: "Role", cell: (l) => ORG_ROLE_LABEL[l.role] },
         { header: "Created by", cell: (l) => l.createdBy },
-        { header: "Uses", cell: (l) => `${l.uses} of ${l.maxUses}` },
+        {
+          header: "Uses",
+          cell: (l) => (
+            <>
+              {l.uses} of {l.maxUses}
+            </>
+          ),
+        },
         { header: "Expires", cell: (l) => <Time value={l.expiresAt} /> },
         canRevoke && { header: "Actions", cell: (l) => <RevokeSetupLink id={l.id} /> },
       ]}

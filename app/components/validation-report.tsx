@@ -1,4 +1,4 @@
-import type { CertificateFacts, Finding, ValidationReport } from "~/validators/report";
+import type { CertificateFacts, Finding, OidcFacts, SamlFacts, ValidationReport } from "~/validators/report";
 import { DataTable } from "./data-table";
 import { Time } from "./time";
 
@@ -104,6 +104,57 @@ function ProductFact({ product, chosenIdp, matches }: { product: string; chosenI
   );
 }
 
+function SamlFactList({ facts: f }: { facts: SamlFacts }) {
+  return (
+    <>
+      <CodeFact label="IdP entity ID" value={f.entityId} />
+      <Fact label="Sign-in endpoints">
+        {f.ssoServices.length ? (
+          <ul className="plain">
+            {f.ssoServices.map((s, i) => (
+              <li key={i}>
+                <code>{s.location}</code> <span className="hint">{s.binding.split(":").pop()}</span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          "none"
+        )}
+      </Fact>
+      {f.sloServices.length ? (
+        <Fact label="Sign-out endpoint">
+          <code>{f.sloServices[0]!.location}</code>
+        </Fact>
+      ) : null}
+      {f.nameIdFormats.length ? <Fact label="NameID formats">{f.nameIdFormats.join(", ")}</Fact> : null}
+      <Fact label="Signed sign-in requests">{f.wantAuthnRequestsSigned ? "required by the IdP" : "not required"}</Fact>
+      <Fact label="Metadata signature">
+        {!f.signature.signed
+          ? "not signed"
+          : f.signature.valid
+            ? "signed, signature valid"
+            : "signed, signature not valid"}
+      </Fact>
+    </>
+  );
+}
+
+function OidcFactList({ facts: f }: { facts: OidcFacts }) {
+  return (
+    <>
+      <CodeFact label="Issuer" value={f.issuer} />
+      <CodeFact label="Authorization endpoint" value={f.endpoints.authorization} />
+      <CodeFact label="Token endpoint" value={f.endpoints.token} />
+      <Fact label="Key set (JWKS)">
+        {f.endpoints.jwks ? <code>{f.endpoints.jwks}</code> : "none"}
+        {f.jwks ? <span className="hint"> · {f.jwks.usableSigningKeys} usable signing key(s)</span> : null}
+      </Fact>
+      <Fact label="PKCE">{f.pkce.supported ? `supported (${f.pkce.methods.join(", ")})` : "not advertised"}</Fact>
+    </>
+  );
+}
+
+/** The facts of a SAML metadata or OIDC discovery document, the detected product first. */
 function Facts({
   report,
   chosenIdp,
@@ -113,61 +164,13 @@ function Facts({
   chosenIdp: string;
   productMatches: boolean;
 }) {
-  if (report.kind === "saml-metadata") {
-    const f = report.facts;
-    return (
-      <dl className="facts">
-        <ProductFact product={f.product} chosenIdp={chosenIdp} matches={productMatches} />
-        <CodeFact label="IdP entity ID" value={f.entityId} />
-        <Fact label="Sign-in endpoints">
-          {f.ssoServices.length ? (
-            <ul className="plain">
-              {f.ssoServices.map((s, i) => (
-                <li key={i}>
-                  <code>{s.location}</code> <span className="hint">{s.binding.split(":").pop()}</span>
-                </li>
-              ))}
-            </ul>
-          ) : (
-            "none"
-          )}
-        </Fact>
-        {f.sloServices.length ? (
-          <Fact label="Sign-out endpoint">
-            <code>{f.sloServices[0]!.location}</code>
-          </Fact>
-        ) : null}
-        {f.nameIdFormats.length ? <Fact label="NameID formats">{f.nameIdFormats.join(", ")}</Fact> : null}
-        <Fact label="Signed sign-in requests">
-          {f.wantAuthnRequestsSigned ? "required by the IdP" : "not required"}
-        </Fact>
-        <Fact label="Metadata signature">
-          {!f.signature.signed
-            ? "not signed"
-            : f.signature.valid
-              ? "signed, signature valid"
-              : "signed, signature not valid"}
-        </Fact>
-      </dl>
-    );
-  }
-  if (report.kind === "oidc-discovery") {
-    const f = report.facts;
-    return (
-      <dl className="facts">
-        <ProductFact product={f.product} chosenIdp={chosenIdp} matches={productMatches} />
-        <CodeFact label="Issuer" value={f.issuer} />
-        <CodeFact label="Authorization endpoint" value={f.endpoints.authorization} />
-        <CodeFact label="Token endpoint" value={f.endpoints.token} />
-        <Fact label="Key set (JWKS)">
-          {f.endpoints.jwks ? <code>{f.endpoints.jwks}</code> : "none"}
-          {f.jwks ? <span className="hint"> · {f.jwks.usableSigningKeys} usable signing key(s)</span> : null}
-        </Fact>
-        <Fact label="PKCE">{f.pkce.supported ? `supported (${f.pkce.methods.join(", ")})` : "not advertised"}</Fact>
-      </dl>
-    );
-  }
-  return null;
+  if (report.kind !== "saml-metadata" && report.kind !== "oidc-discovery") return null;
+  return (
+    <dl className="facts">
+      <ProductFact product={report.facts.product} chosenIdp={chosenIdp} matches={productMatches} />
+      {report.kind === "saml-metadata" ? <SamlFactList facts={report.facts} /> : <OidcFactList facts={report.facts} />}
+    </dl>
+  );
 }
 
 function OptionValue({ value }: { value: unknown }) {

@@ -1,7 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { DataTable } from "~/components/data-table";
-import { SchemaForm, SelectField, SubmitButton, TextField, useFlash, useSchemaForm } from "~/components/form";
+import {
+  ButtonForm,
+  SchemaForm,
+  SelectField,
+  SubmitButton,
+  TextField,
+  useFlash,
+  useSchemaForm,
+} from "~/components/form";
 import { Time } from "~/components/time";
 import { createApiKeySchema, revokeApiKeySchema } from "~/forms/api-keys";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
@@ -84,11 +92,9 @@ function NewKey() {
 function RevokeKey({ id, name }: { id: string; name: string }) {
   const form = useSchemaForm(revokeApiKeySchema, { intent: "revoke-key", hidden: { keyId: id } });
   return (
-    <SchemaForm form={form}>
-      <SubmitButton className="danger">
-        Revoke<span className="visually-hidden"> {name}</span>
-      </SubmitButton>
-    </SchemaForm>
+    <ButtonForm form={form} className="danger" names={` ${name}`}>
+      Revoke
+    </ButtonForm>
   );
 }
 
@@ -118,7 +124,7 @@ export default function ApiKeys() {
         empty="No API keys yet."
         columns={[
           { header: "Name", cell: (k) => k.name },
-          { header: "Key", className: "mono", cell: (k) => `${k.prefix}…` },
+          { header: "Key", className: "mono", cell: (k) => <>{k.prefix}…</> },
           { header: "Acts for", cell: (k) => k.organization ?? "Every organization" },
           {
             header: "Created",

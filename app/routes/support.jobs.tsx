@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { DataTable } from "~/components/data-table";
-import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
+import { ButtonForm, useSchemaForm } from "~/components/form";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
@@ -51,11 +51,9 @@ export async function action({ request }: ActionFunctionArgs) {
 function RunNow({ job }: { job: { name: string; title: string; running: boolean } }) {
   const form = useSchemaForm(runNowSchema, { intent: "run-now", hidden: { name: job.name } });
   return (
-    <SchemaForm form={form}>
-      <SubmitButton className="secondary" disabled={job.running}>
-        Run now<span className="visually-hidden">: {job.title}</span>
-      </SubmitButton>
-    </SchemaForm>
+    <ButtonForm form={form} className="secondary" disabled={job.running} names={`: ${job.title}`}>
+      Run now
+    </ButtonForm>
   );
 }
 
@@ -109,7 +107,14 @@ export default function ScheduledJobs() {
                 </>
               ),
             },
-            { header: "Runs (failed)", cell: (job) => `${job.runs} (${job.failures})` },
+            {
+              header: "Runs (failed)",
+              cell: (job) => (
+                <>
+                  {job.runs} ({job.failures})
+                </>
+              ),
+            },
             canRun && { header: "Actions", cell: (job) => <RunNow job={job} /> },
           ]}
         />

@@ -97,7 +97,14 @@ export default function SupportSetupLinks() {
               </span>
             ),
           },
-          { header: "Uses", cell: (l) => `${l.uses} of ${l.maxUses}` },
+          {
+            header: "Uses",
+            cell: (l) => (
+              <>
+                {l.uses} of {l.maxUses}
+              </>
+            ),
+          },
           { header: "Created", cell: (l) => <Time value={l.createdAt} /> },
           { header: "Expires", cell: (l) => <Time value={l.expiresAt} /> },
           can.manageInvitations && {

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Link, useLoaderData } from "@remix-run/react";
 import { AuditEvents } from "~/components/audit-log";
 import { DataTable } from "~/components/data-table";
+import { MembersTable } from "~/components/members-table";
 import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { NewSetupLink, PendingSetupLinks, pendingSetupLink, SetupLinkForm } from "~/components/setup-links";
 import { Time } from "~/components/time";
@@ -30,7 +31,7 @@ import {
   listPendingInvitationsOf,
   revokeInvitation,
 } from "~/services/identity/invitations.server";
-import { ORG_ROLE_LABEL, supportRoleCan } from "~/services/identity/permissions";
+import { supportRoleCan } from "~/services/identity/permissions";
 import type { SupportScope } from "~/services/identity/scope.server";
 import { listDomains, verifyDomainByHand } from "~/services/organizations/domains.server";
 import {
@@ -140,24 +141,20 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!result.ok) return refuse(submission, result.error);
       return redirectWithFlash(back, { tone: "ok", message: `${result.domain.domain} is verified (by hand).` });
     }
-    case "reapply-drift": {
-      const parsed = parseSubmission(submission, reapplyDriftSchema);
-      if (!parsed.ok) return parsed.reply;
-      const result = await reapplyOurVersion(scope, org.slug);
-      if (!result.ok) return refuse(submission, result.error);
-      return redirectWithFlash(back, {
-        tone: "ok",
-        message: `The portal's version ${result.versions.join(", ")} is being written to Auth0 again.`,
-      });
-    }
+    case "reapply-drift":
     case "accept-drift": {
-      const parsed = parseSubmission(submission, acceptDriftSchema);
+      // Either way out of a drift: the portal's version back in Auth0, or Auth0's as the next version.
+      const reapply = submission.intent === "reapply-drift";
+      const parsed = parseSubmission(submission, reapply ? reapplyDriftSchema : acceptDriftSchema);
       if (!parsed.ok) return parsed.reply;
-      const result = await acceptAuth0Version(scope, org.slug);
+      const result = await (reapply ? reapplyOurVersion : acceptAuth0Version)(scope, org.slug);
       if (!result.ok) return refuse(submission, result.error);
+      const versions = result.versions.join(", ");
       return redirectWithFlash(back, {
         tone: "ok",
-        message: `Auth0's settings become version ${result.versions.join(", ")}.`,
+        message: reapply
+          ? `The portal's version ${versions} is being written to Auth0 again.`
+          : `Auth0's settings become version ${versions}.`,
       });
     }
     case "rename": {
@@ -167,24 +164,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!result.ok) return refuse(submission, result.error, { name: result.error });
       return redirectWithFlash(back, { tone: "ok", message: `Renamed to ${parsed.value.name}.` });
     }
-    case "suspend": {
-      const parsed = parseSubmission(submission, suspendOrganizationSchema);
-      if (!parsed.ok) return parsed.reply;
-      const result = await suspendOrganization(scope, org);
-      if (!result.ok) return refuse(submission, result.error);
-      return redirectWithFlash(back, {
-        tone: "ok",
-        message: `${org.name} is suspended: its members were signed out; its connections are being disabled in Auth0.`,
-      });
-    }
+    case "suspend":
     case "resume": {
-      const parsed = parseSubmission(submission, resumeOrganizationSchema);
+      const suspend = submission.intent === "suspend";
+      const parsed = parseSubmission(submission, suspend ? suspendOrganizationSchema : resumeOrganizationSchema);
       if (!parsed.ok) return parsed.reply;
-      const result = await resumeOrganization(scope, org);
+      const result = await (suspend ? suspendOrganization : resumeOrganization)(scope, org);
       if (!result.ok) return refuse(submission, result.error);
       return redirectWithFlash(back, {
         tone: "ok",
-        message: `${org.name} is active again: its members may sign in; its live connections are being enabled in Auth0.`,
+        message: suspend
+          ? `${org.name} is suspended: its members were signed out; its connections are being disabled in Auth0.`
+          : `${org.name} is active again: its members may sign in; its live connections are being enabled in Auth0.`,
       });
     }
     case "remove": {
@@ -388,16 +379,7 @@ export default function SupportOrganization() {
 
       <section className="card" aria-labelledby="members-title">
         <h3 id="members-title">Members</h3>
-        <DataTable
-          rows={members}
-          rowKey={(m) => m.userId}
-          empty="Nobody yet. Issue the first administrator's setup link below."
-          columns={[
-            { header: "Person", cell: (m) => `${m.name ? `${m.name} · ` : ""}${m.email}` },
-            { header: "Role", cell: (m) => ORG_ROLE_LABEL[m.role] },
-            { header: "Since", cell: (m) => <Time value={m.since} /> },
-          ]}
-        />
+        <MembersTable members={members} empty="Nobody yet. Issue the first administrator's setup link below." />
       </section>
 
       <section className="card" aria-labelledby="links-title">

@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { sectionTitle } from "~/components/section-nav";
 import { useLoaderData } from "@remix-run/react";
 import { DataTable } from "~/components/data-table";
-import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
+import { ButtonForm, SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { Time } from "~/components/time";
 import { policiesSchema, trustSchema } from "~/forms/changes";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
@@ -72,11 +72,9 @@ const CHOICES = [
 function Untrust({ slug, name }: { slug: string; name: string }) {
   const form = useSchemaForm(trustSchema, { intent: "untrust", hidden: { slug } });
   return (
-    <SchemaForm form={form}>
-      <SubmitButton className="secondary">
-        Stop trusting<span className="visually-hidden"> {name}</span>
-      </SubmitButton>
-    </SchemaForm>
+    <ButtonForm form={form} className="secondary" names={` ${name}`}>
+      Stop trusting
+    </ButtonForm>
   );
 }
 
