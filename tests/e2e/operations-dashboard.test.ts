@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { axeViolations } from "../support/browser";
 import { hydrated, portalInBrowser } from "../support/e2e";
-import { newCheckedPage } from "../support/portal";
 
 /**
  * What the monitoring jobs found, as support and a customer see it: the health dashboard puts the
@@ -58,8 +57,7 @@ beforeAll(async () => {
 
 describe("operations pages", () => {
   it("support sees every organization's health, the one needing attention first, and its drift on its own page", async () => {
-    const { page, problems } = await newCheckedPage(e2e.browser);
-    await e2e.signIn(page, "/support/health", "lena@vendor.test");
+    const { page, problems } = await e2e.signedInPage("/support/health", "lena@vendor.test");
     await hydrated(page);
     const rows = page.locator("section[aria-labelledby=health-title] tbody tr");
     await rows.first().waitFor();
@@ -95,8 +93,7 @@ describe("operations pages", () => {
   });
 
   it("a support agent sees the drift but not the buttons", async () => {
-    const { page, problems } = await newCheckedPage(e2e.browser);
-    await e2e.signIn(page, "/support/orgs/acme", "sam@vendor.test");
+    const { page, problems } = await e2e.signedInPage("/support/orgs/acme", "sam@vendor.test");
     await hydrated(page);
     const health = page.locator("section#drift");
     await health.getByText("A support lead can re-apply").waitFor();
@@ -105,8 +102,7 @@ describe("operations pages", () => {
   });
 
   it("the customer's SSO page says the live certificate expired and where to replace it", async () => {
-    const { page, problems } = await newCheckedPage(e2e.browser);
-    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
+    const { page, problems } = await e2e.signedInPage("/orgs/acme/sso", "alice@acme.test");
     await hydrated(page);
     const notice = page.getByText("Your live signing certificate expired on");
     await notice.waitFor();

@@ -46,6 +46,13 @@ async function goToDetails(page: Page) {
   await hydrated(page);
 }
 
+/** The IdP chosen, on to the details step, and `way` chosen for giving them. */
+async function detailsBy(page: Page, idp: string, way: string) {
+  await chooseIdp(page, idp);
+  await goToDetails(page);
+  await page.getByRole("radio", { name: way }).check();
+}
+
 async function checkAndWait(page: Page) {
   await page.getByRole("button", { name: "Check" }).click();
   await page.getByRole("heading", { name: "Check and save" }).waitFor();
@@ -121,11 +128,8 @@ describe("Alice sets up SSO for Acme", () => {
   });
 
   it("with a metadata file, then by manual fields (IdP strings shown as text), then a private address refused", async () => {
-    const { page, problems } = await newCheckedPage(e2e.browser);
-    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
-    await chooseIdp(page, "Okta");
-    await goToDetails(page);
-    await page.getByRole("radio", { name: "By uploading its metadata file" }).check();
+    const { page, problems } = await e2e.signedInPage("/orgs/acme/sso", "alice@acme.test");
+    await detailsBy(page, "Okta", "By uploading its metadata file");
     await page.getByLabel("Metadata file", { exact: true }).setInputFiles(join(FIXTURES, "saml-okta-1.xml"));
     await checkAndWait(page);
     expect(await page.locator(".report").textContent()).toContain("matches Okta");
@@ -139,9 +143,7 @@ describe("Alice sets up SSO for Acme", () => {
       void d.dismiss();
     });
     const hostile = `<img src=x onerror=alert(1)>javascript:alert(2)`;
-    await chooseIdp(page, "Other SAML 2.0");
-    await goToDetails(page);
-    await page.getByRole("radio", { name: "By typing the details in" }).check();
+    await detailsBy(page, "Other SAML 2.0", "By typing the details in");
     await page.getByLabel("Sign-in URL", { exact: true }).fill("https://idp.example.com/sso");
     await page.getByLabel("IdP entity ID", { exact: true }).fill(hostile);
     await page.getByLabel("Signing certificate file", { exact: true }).setInputFiles(TEST_CERT);
@@ -162,11 +164,8 @@ describe("Alice sets up SSO for Acme", () => {
   });
 
   it("an expired certificate's warning must be acknowledged; an XXE file and an oversized one are refused", async () => {
-    const { page, problems } = await newCheckedPage(e2e.browser);
-    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
-    await chooseIdp(page, "AD FS");
-    await goToDetails(page);
-    await page.getByRole("radio", { name: "By uploading its metadata file" }).check();
+    const { page, problems } = await e2e.signedInPage("/orgs/acme/sso", "alice@acme.test");
+    await detailsBy(page, "AD FS", "By uploading its metadata file");
     await page.getByLabel("Metadata file", { exact: true }).setInputFiles({
       name: "too-big.xml",
       mimeType: "application/xml",
@@ -205,8 +204,7 @@ describe("Alice sets up SSO for Acme", () => {
   });
 
   it("with the demo OIDC IdP's discovery URL and client: the secret is stored, never shown back", async () => {
-    const { page, problems } = await newCheckedPage(e2e.browser);
-    await e2e.signIn(page, "/orgs/acme/sso", "alice@acme.test");
+    const { page, problems } = await e2e.signedInPage("/orgs/acme/sso", "alice@acme.test");
     const oidc = e2e.portal.demoIdps!.oidc;
     await chooseIdp(page, "Other OpenID Connect");
     expect(await page.locator(".sp-values").textContent()).toContain("/login/callback");
@@ -266,8 +264,7 @@ describe("Alice sets up SSO for Acme", () => {
 
 describe("Victor, a viewer", () => {
   it("sees the SSO page and the draft without any action, and cannot open the wizard", async () => {
-    const { page, problems } = await newCheckedPage(e2e.browser);
-    await e2e.signIn(page, "/orgs/acme/sso", "victor@acme.test");
+    const { page, problems } = await e2e.signedInPage("/orgs/acme/sso", "victor@acme.test");
     await page.getByRole("heading", { name: "Draft", exact: true }).waitFor();
     expect(await page.getByRole("link", { name: /Set up SSO|Edit draft/ }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Discard draft" }).count()).toBe(0);

@@ -32,37 +32,25 @@ async function orgScope(slug: string) {
   return systemScope({ id: row.id, slug: row.slug, name: row.name, auth0OrgId: row.auth0_org_id });
 }
 
-/** An approved version reaching the staged connection (what a change request's apply does). */
-async function stageSaml(version: number) {
-  await enqueueStagedApply(e2e.portal.database.db, await orgScope("acme"), {
-    connection: {
-      protocol: "saml",
-      strategy: "samlp",
-      version,
-      displayName: "Acme",
-      options: {
-        metadataUrl: idps.saml.metadataUrl,
-        fieldsMap: {
-          email: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
-          given_name: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
-          family_name: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
-        },
-      },
-    },
-  });
-  await drained(e2e.portal.database.db);
+/** The demo IdPs' connections: acme's through the SAML IdP, globex's through the OIDC one. */
+function demoConnection(protocol: "saml" | "oidc") {
+  if (protocol === "oidc") {
+    const options = demoOidcConnectionOptions(idps.oidc);
+    return { slug: "globex", connection: { protocol, strategy: "oidc", displayName: "Globex", options } } as const;
+  }
+  const fieldsMap = {
+    email: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+    given_name: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+    family_name: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+  };
+  const options = { metadataUrl: idps.saml.metadataUrl, fieldsMap };
+  return { slug: "acme", connection: { protocol, strategy: "samlp", displayName: "Acme", options } } as const;
 }
 
-async function stageOidc(version: number) {
-  await enqueueStagedApply(e2e.portal.database.db, await orgScope("globex"), {
-    connection: {
-      protocol: "oidc",
-      strategy: "oidc",
-      version,
-      displayName: "Globex",
-      options: demoOidcConnectionOptions(idps.oidc),
-    },
-  });
+/** An approved version reaching the organization's staged connection (what a change request's apply does). */
+async function stage(protocol: "saml" | "oidc", version: number) {
+  const { slug, connection } = demoConnection(protocol);
+  await enqueueStagedApply(e2e.portal.database.db, await orgScope(slug), { connection: { ...connection, version } });
   await drained(e2e.portal.database.db);
 }
 
@@ -90,9 +78,8 @@ async function samlTest(page: Page, behaviour: string) {
 
 describe("SAML: test login, failures explained, go live", () => {
   it("refuses go-live before a passing test, explains every failure, passes, and goes live", async () => {
-    await stageSaml(1);
-    const { page, problems } = await newCheckedPage(e2e.browser);
-    await e2e.signIn(page, "/orgs/acme/sso/live", "alice@acme.test");
+    await stage("saml", 1);
+    const { page, problems } = await e2e.signedInPage("/orgs/acme/sso/live", "alice@acme.test");
     expect(await page.getByText("Version 1 (SAML) on").textContent()).toContain("sso-acme-saml-test");
     expect(await page.getByRole("button", { name: "Go live" }).isDisabled()).toBe(true);
     expect(await page.getByText("Run a test login of the version now staged").isVisible()).toBe(true);
@@ -215,7 +202,7 @@ describe("SAML: the live connection keeps working while a new version is tested;
     await hydrated(page);
     expect(await axeViolations(page)).toEqual([]);
 
-    await stageSaml(2);
+    await stage("saml", 2);
     await page.goto(`${e2e.portal.url}/orgs/acme/sso/live`);
     expect(await page.getByText("Version 2 (SAML) on").isVisible()).toBe(true);
     expect(await page.getByRole("button", { name: "Go live" }).isDisabled()).toBe(true);
@@ -303,9 +290,8 @@ describe("SAML: the live connection keeps working while a new version is tested;
 
 describe("OIDC: test login, failures explained, go live, demo app", () => {
   it("explains each OIDC failure, passes, goes live and signs a user in to the demo application", async () => {
-    await stageOidc(1);
-    const { page, problems } = await newCheckedPage(e2e.browser);
-    await e2e.signIn(page, "/orgs/globex/sso/live", "bob@globex.test");
+    await stage("oidc", 1);
+    const { page, problems } = await e2e.signedInPage("/orgs/globex/sso/live", "bob@globex.test");
     const oidcTest = async (behaviour: string) => {
       await page.goto(`${e2e.portal.url}/orgs/globex/sso/live`);
       await hydrated(page);

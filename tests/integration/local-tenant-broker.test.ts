@@ -1,11 +1,16 @@
 import { createVerify, X509Certificate } from "node:crypto";
-import * as oidc from "openid-client";
+import type * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoOidcConnectionOptions, startDemoIdps, type DemoIdps } from "../../local-tenant/demo-idps/index.js";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { explainLoginFailure } from "../../app/services/test-login/failure-explanations.js";
 import { demoSamlIdpLogin, HttpBrowser, hiddenInput, samlPostForm } from "../../harness/http-browser";
-import { discoverTenantClient, managementToken, startAuthorization } from "../support/test-application.js";
+import {
+  discoverTenantClient,
+  finishAuthorization,
+  managementToken,
+  startAuthorization,
+} from "../support/test-application.js";
 
 /**
  * Enterprise brokering over plain HTTP: SAML and OIDC connections created through the Management
@@ -108,13 +113,9 @@ async function postEditedSamlResponse(edit: (xml: string) => string) {
 
 describe("SAML connections", () => {
   it("logs a user in through the demo IdP (Redirect binding) with Auth0's user id and mapped attributes", async () => {
-    const { done, verifier, state, nonce } = await samlLogin();
-    expect(atCallback(done.url)).toBe(true);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const login = await samlLogin();
+    expect(atCallback(login.done.url)).toBe(true);
+    const tokens = await finishAuthorization(config, login.done.url, login);
     expect(tokens.claims()).toMatchObject({
       sub: "samlp|demo-saml|saml-1001",
       email: "ada@saml-idp.test",
@@ -172,12 +173,8 @@ describe("SAML connections", () => {
   });
 
   it("lets a response without an e-mail through, as Auth0 does, with no email claim", async () => {
-    const { done, verifier, state, nonce } = await samlLogin("missing-email");
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const login = await samlLogin("missing-email");
+    const tokens = await finishAuthorization(config, login.done.url, login);
     expect(tokens.claims()?.sub).toBe("samlp|demo-saml|saml-1001");
     expect(tokens.claims()).not.toHaveProperty("email");
   });
@@ -219,11 +216,7 @@ describe("SAML connections", () => {
       return xml.replace(">saml-1001<", ">saml-<!---->1001<");
     });
     expect(commented.params.get("error")).toBeNull();
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(`${CALLBACK}?${commented.params}`), {
-      pkceCodeVerifier: commented.start.verifier,
-      expectedState: commented.start.state,
-      expectedNonce: commented.start.nonce,
-    });
+    const tokens = await finishAuthorization(config, `${CALLBACK}?${commented.params}`, commented.start);
     expect(tokens.claims()?.sub).toBe("samlp|demo-saml|saml-1001");
     expect(tenant.context.store.user("samlp|demo-saml|saml-")).toBeUndefined();
 
@@ -375,12 +368,8 @@ describe("OIDC connections", () => {
   });
 
   it("lets an ID token without an e-mail through, with no email claim", async () => {
-    const { done, verifier, state, nonce } = await oidcLogin("demo-oidc", "missing-email");
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const login = await oidcLogin("demo-oidc", "missing-email");
+    const tokens = await finishAuthorization(config, login.done.url, login);
     expect(tokens.claims()?.sub).toBe("oidc|demo-oidc|oidc-2001");
     expect(tokens.claims()).not.toHaveProperty("email");
   });
@@ -401,12 +390,8 @@ describe("OIDC connections", () => {
   });
 
   it("logs a user in through the demo OIDC IdP with a checked ID token", async () => {
-    const { done, verifier, state, nonce } = await oidcLogin("demo-oidc");
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const login = await oidcLogin("demo-oidc");
+    const tokens = await finishAuthorization(config, login.done.url, login);
     expect(tokens.claims()).toMatchObject({
       sub: "oidc|demo-oidc|oidc-2001",
       email: "alan@oidc-idp.test",

@@ -6,7 +6,7 @@ import { Management } from "auth0";
 import { ConnectionsClient } from "auth0/connections";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
-import { managementFailure, startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { auth0ErrorBody, managementFailure, startHarness, type Harness } from "../support/local-tenant-contract.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/saml-metadata/${name}`, import.meta.url), "utf8");
 const OKTA_XML = fixture("saml-okta-1.xml");
@@ -59,12 +59,9 @@ describe("connections: create, read, delete", () => {
     await connections.delete(created.id!);
     const gone = await managementFailure(connections.get(created.id!));
     expect(gone).toBeInstanceOf(Management.NotFoundError);
-    expect(gone.body).toEqual({
-      statusCode: 404,
-      error: "Not Found",
-      message: "The connection does not exist.",
-      errorCode: "inexistent_connection",
-    });
+    expect(gone.body).toEqual(
+      auth0ErrorBody(404, "Not Found", "The connection does not exist.", "inexistent_connection"),
+    );
   });
 
   it("answers 201 on create and 204 on delete, including for an id that is already gone", async () => {
@@ -115,12 +112,9 @@ describe("connections: create, read, delete", () => {
     await connections.create({ name: "dupe", strategy: "samlp" });
     const err = await managementFailure(connections.create({ name: "dupe", strategy: "oidc" }));
     expect(err).toBeInstanceOf(Management.ConflictError);
-    expect(err.body).toEqual({
-      statusCode: 409,
-      error: "Conflict",
-      message: "A connection with the same name already exists",
-      errorCode: "connection_conflict",
-    });
+    expect(err.body).toEqual(
+      auth0ErrorBody(409, "Conflict", "A connection with the same name already exists", "connection_conflict"),
+    );
   });
 
   it("limits metadata to 10 keys of strings up to 255 characters", async () => {
@@ -181,12 +175,14 @@ describe("connections: PATCH semantics", () => {
     const created = await connections.create({ name: "immutable", strategy: "samlp" });
     const err = await managementFailure(connections.update(created.id!, { name: "other", strategy: "oidc" } as never));
     expect(err).toBeInstanceOf(Management.BadRequestError);
-    expect(err.body).toEqual({
-      statusCode: 400,
-      error: "Bad Request",
-      message: "Payload validation error: 'Additional properties not allowed: name,strategy'.",
-      errorCode: "invalid_body",
-    });
+    expect(err.body).toEqual(
+      auth0ErrorBody(
+        400,
+        "Bad Request",
+        "Payload validation error: 'Additional properties not allowed: name,strategy'.",
+        "invalid_body",
+      ),
+    );
     const legacy = await managementFailure(connections.update(created.id!, { enabled_clients: [PORTAL_CLIENT_ID] }));
     expect((legacy.body as { message: string }).message).toBe(
       "Payload validation error: 'Additional properties not allowed: enabled_clients'.",
@@ -409,12 +405,9 @@ describe("connections: scopes", () => {
   it("answers 403 insufficient_scope naming the scope that was needed", async () => {
     const readOnly = h.management(h.machineClient(["read:connections"]));
     const err = await managementFailure(readOnly.connections.create({ name: "nope", strategy: "oidc" }));
-    expect(err.body).toEqual({
-      statusCode: 403,
-      error: "Forbidden",
-      message: "Insufficient scope, expected any of: create:connections",
-      errorCode: "insufficient_scope",
-    });
+    expect(err.body).toEqual(
+      auth0ErrorBody(403, "Forbidden", "Insufficient scope, expected any of: create:connections", "insufficient_scope"),
+    );
     const del = await managementFailure(readOnly.connections.delete("con_LocalDatabase0001"));
     expect((del.body as { message: string }).message).toBe("Insufficient scope, expected any of: delete:connections");
   });

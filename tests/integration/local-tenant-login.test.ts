@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalTenant, type LocalTenant } from "../../local-tenant/server.js";
 import { DATABASE_CONNECTION_ID, DEFAULT_DEMO_PASSWORD, demoUserId } from "../../local-tenant/seed.js";
 import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
-import { discoverTenantClient, startAuthorization } from "../support/test-application.js";
+import { discoverTenantClient, finishAuthorization, startAuthorization } from "../support/test-application.js";
 
 /** Database-user logins against the local tenant with openid-client 6, over plain HTTP. */
 
@@ -74,11 +74,7 @@ describe("code + PKCE login with a database user", () => {
       atCallback,
     );
     expect(done.url.startsWith(CALLBACK)).toBe(true);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
-      pkceCodeVerifier: start.verifier,
-      expectedState: start.state,
-      expectedNonce: start.nonce,
-    });
+    const tokens = await finishAuthorization(config, done.url, start);
     const claims = tokens.claims()!;
     expect(claims).toMatchObject({
       iss: `${tenant.url}/`,
@@ -110,14 +106,10 @@ describe("code + PKCE login with a database user", () => {
   });
 
   it("issues a refresh token for offline_access without a consent prompt, and refreshes", async () => {
-    const { done, verifier, state, nonce } = await loginAs("lena@vendor.test", DEFAULT_DEMO_PASSWORD, {
+    const login = await loginAs("lena@vendor.test", DEFAULT_DEMO_PASSWORD, {
       scope: "openid profile email offline_access",
     });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const tokens = await finishAuthorization(config, login.done.url, login);
     expect(tokens.refresh_token).toBeTruthy();
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     expect(refreshed.claims()?.sub).toBe(demoUserId("lena@vendor.test"));
@@ -205,12 +197,8 @@ describe("code + PKCE login with a database user", () => {
       oidc.ClientSecretBasic(tenant.portalClient.clientSecret),
       { execute: [oidc.allowInsecureRequests] },
     );
-    const { done, verifier, state, nonce } = await loginAs("victor@acme.test", DEFAULT_DEMO_PASSWORD);
-    const tokens = await oidc.authorizationCodeGrant(basic, new URL(done.url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const login = await loginAs("victor@acme.test", DEFAULT_DEMO_PASSWORD);
+    const tokens = await finishAuthorization(basic, login.done.url, login);
     expect(tokens.claims()?.email).toBe("victor@acme.test");
   });
 });
@@ -254,14 +242,10 @@ describe("organizations", () => {
   });
 
   it("puts org_id in the ID token for a member", async () => {
-    const { done, verifier, state, nonce } = await loginAs("alice@acme.test", DEFAULT_DEMO_PASSWORD, {
+    const login = await loginAs("alice@acme.test", DEFAULT_DEMO_PASSWORD, {
       organization: "org_AcmeLogin0000001",
     });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const tokens = await finishAuthorization(config, login.done.url, login);
     expect(tokens.claims()).toMatchObject({ org_id: "org_AcmeLogin0000001", email: "alice@acme.test" });
   });
 
@@ -273,11 +257,7 @@ describe("organizations", () => {
     expect(params.get("state")).toBe(refused.state);
 
     const admitted = await loginAs("bob@globex.test", DEFAULT_DEMO_PASSWORD, { organization: "open" });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(admitted.done.url), {
-      pkceCodeVerifier: admitted.verifier,
-      expectedState: admitted.state,
-      expectedNonce: admitted.nonce,
-    });
+    const tokens = await finishAuthorization(config, admitted.done.url, admitted);
     expect(tokens.claims()?.org_id).toBe("org_OpenLogin0000002");
     expect(tenant.context.store.organization("org_OpenLogin0000002")!.members).toContain(demoUserId("bob@globex.test"));
   });

@@ -5,7 +5,7 @@ import { OrganizationsClient } from "auth0/organizations";
 import { EnabledConnectionsClient } from "auth0/organizations/enabledConnections";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_CONNECTION_ID, MGMT_CLIENT_ID, PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
-import { managementFailure, startHarness, type Harness } from "../support/local-tenant-contract.js";
+import { auth0ErrorBody, managementFailure, startHarness, type Harness } from "../support/local-tenant-contract.js";
 
 const messageOf = (err: ManagementError) => (err.body as { message: string }).message;
 
@@ -89,12 +89,14 @@ describe("organizations", () => {
   it("answers 403 with the organization endpoints' wording of insufficient scope", async () => {
     const readOnly = h.management(h.machineClient(["read:organizations"]));
     const err = await managementFailure(readOnly.organizations.create({ name: "nope" }));
-    expect(err.body).toEqual({
-      statusCode: 403,
-      error: "Forbidden",
-      message: "Insufficient scope; expected any of: create:organizations.",
-      errorCode: "insufficient_scope",
-    });
+    expect(err.body).toEqual(
+      auth0ErrorBody(
+        403,
+        "Forbidden",
+        "Insufficient scope; expected any of: create:organizations.",
+        "insufficient_scope",
+      ),
+    );
   });
 });
 

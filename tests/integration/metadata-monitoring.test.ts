@@ -4,20 +4,19 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { updatePolicySettings } from "~/services/change-requests/policy-settings.server";
-import { approveChange } from "~/services/change-requests/review.server";
-import { submitChange } from "~/services/change-requests/submit.server";
 import { configurationFromReport } from "~/services/connections/configuration.server";
 import { IDENTITY_PROVIDERS } from "~/services/connections/identity-providers";
 import { judgeMetadataDocument } from "~/services/idp-documents/idp-validation.server";
-import type { OrgScope, ScopedOrganization, SupportScope } from "~/services/identity/scope.server";
-import { installDatabase } from "~/services/platform/db.server";
-import { registerLocalTenant } from "~/services/platform/tenant-config.server";
 import { selfSignedCertificate, type CertifiedKey } from "../../local-tenant/x509.js";
-import { createOrganizations, tenantConfigOf } from "../support/apply-fixtures.js";
-import { createUser, member, support } from "../support/change-fixtures.js";
-import { startHarness, type Harness } from "../support/local-tenant-contract.js";
-import { applyAndFollow, monitorReads, monitoringRun } from "../support/monitoring-fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import type { Harness } from "../support/local-tenant-contract.js";
+import {
+  applyAndFollow,
+  IDP_SERVER_TLS,
+  monitoringRun,
+  startMonitoredOrganization,
+  type monitorReads,
+} from "../support/monitoring-fixtures.js";
+import type { TestDatabase } from "../support/test-database.js";
 
 /**
  * The metadata monitor against an IdP's metadata URL served by a local HTTPS server (trusted
@@ -28,15 +27,10 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
  * reported once and nothing is applied.
  */
 
-const CA = readFileSync(new URL("../../app/services/idp-documents/testdata/test-cert.pem", import.meta.url), "utf8");
-const KEY = readFileSync(new URL("../../app/services/idp-documents/testdata/test-key.pem", import.meta.url), "utf8");
 const XXE = readFileSync(new URL("../fixtures/idp-documents/evil-xxe-file-1.xml", import.meta.url), "utf8");
 
 let h: Harness;
 let database: TestDatabase;
-let acme: ScopedOrganization;
-let alice: OrgScope;
-let lena: SupportScope;
 let server: https.Server;
 let url: string;
 const certA = selfSignedCertificate("idp-a.test");
@@ -68,10 +62,10 @@ function metadata(certs: CertifiedKey[]): string {
 }
 
 // idp.test is our HTTPS server on loopback (allowed in local mode); evil.test is an internal address.
-const { clock, refresh } = monitoringRun(CA, () => database.db);
+const { clock, refresh, refreshSixHoursLater } = monitoringRun(() => database.db);
 
 beforeAll(async () => {
-  server = https.createServer({ cert: CA, key: KEY }, (req, res) => {
+  server = https.createServer(IDP_SERVER_TLS, (req, res) => {
     idp.requests.push({ ifNoneMatch: req.headers["if-none-match"] });
     if (idp.mode === "down") return res.writeHead(503).end("maintenance");
     if (idp.mode === "redirect-internal") return res.writeHead(302, { location: "https://evil.test/metadata" }).end();
@@ -83,15 +77,9 @@ beforeAll(async () => {
   url = `https://idp.test:${(server.address() as AddressInfo).port}/metadata`;
   idp.xml = metadata([certA]);
 
-  h = await startHarness({ rateLimit: "off" });
-  registerLocalTenant(tenantConfigOf(h.tenant));
-  database = await createTestDatabase();
-  installDatabase(database);
-  reads = monitorReads(database.db, () => acme.id);
-  acme = (await createOrganizations(database.db, h, ["meta-acme"]))[0]!;
-  alice = await member(database.db, await createUser(database.db, "alice@meta-acme.test"), acme, "org_admin");
-  lena = support(await createUser(database.db, "lena@vendor.test"), "support_admin");
-  await updatePolicySettings(lena, {
+  const started = await startMonitoredOrganization("meta-acme");
+  ({ h, database, reads } = started);
+  await updatePolicySettings(started.lena, {
     autoApproveCertificateRotation: true,
     autoApproveTrustedOrganizations: false,
     autoApproveRestorePrevious: false,
@@ -104,11 +92,7 @@ beforeAll(async () => {
     source: { kind: "url", url },
     mapping: IDENTITY_PROVIDERS.saml.attributes,
   });
-  const submitted = await submitChange(alice, { configuration, report });
-  if (!submitted.ok) throw new Error(submitted.error);
-  const approved = await approveChange(lena, String(submitted.change.id));
-  if (!approved.ok) throw new Error(approved.error);
-  await applyAll();
+  await started.submitApproveApply({ configuration, report });
 });
 
 afterAll(async () => {
@@ -135,8 +119,7 @@ describe("metadata URL monitoring", () => {
     expect(found.metadata_etag).toBe('"v1"');
     expect(found.metadata_fingerprints).toHaveLength(1);
 
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 unchanged");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 unchanged");
     expect(idp.requests.at(-1)).toEqual({ ifNoneMatch: '"v1"' });
     found = await health();
     expect(new Date(found.metadata_checked_at!).getTime()).toBe(clock.now().getTime());
@@ -146,8 +129,7 @@ describe("metadata URL monitoring", () => {
   it("turns a rotated certificate into a change request that the rotation policy approves and the engine applies", async () => {
     idp.xml = metadata([certA, certB]);
     idp.etag = '"v2"';
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 rotated");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 rotated");
     expect((await health()).metadata_status).toBe("rotated");
     expect((await health()).metadata_fingerprints).toHaveLength(2);
 
@@ -181,8 +163,7 @@ describe("metadata URL monitoring", () => {
     ).toBe(true);
 
     // The same document again: nothing new is proposed, nobody is told twice.
-    clock.advance(6 * 3600_000);
-    await refresh();
+    await refreshSixHoursLater();
     expect(await changes()).toHaveLength(2);
     expect(await mails()).toHaveLength(3);
   });
@@ -190,8 +171,7 @@ describe("metadata URL monitoring", () => {
   it("reports an unreachable, redirected-inside or hostile URL once each and applies nothing", async () => {
     const jobsBefore = await jobCount();
     idp.mode = "down";
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 unreachable");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 unreachable");
     let found = await health();
     expect(found.metadata_status).toBe("unreachable");
     expect(found.metadata_error).toBe("The server answered HTTP 503.");

@@ -1,21 +1,19 @@
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { approveChange } from "~/services/change-requests/review.server";
-import { submitChange } from "~/services/change-requests/submit.server";
 import { configurationFromReport } from "~/services/connections/configuration.server";
 import { IDENTITY_PROVIDERS } from "~/services/connections/identity-providers";
 import { judgeOidcProvider } from "~/services/idp-documents/idp-validation.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
-import { installDatabase } from "~/services/platform/db.server";
-import { registerLocalTenant } from "~/services/platform/tenant-config.server";
-import { createOrganizations, tenantConfigOf } from "../support/apply-fixtures.js";
-import { createUser, member, support } from "../support/change-fixtures.js";
-import { startHarness, type Harness } from "../support/local-tenant-contract.js";
-import { applyAndFollow, monitorReads, monitoringRun } from "../support/monitoring-fixtures.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import type { Harness } from "../support/local-tenant-contract.js";
+import {
+  IDP_SERVER_TLS,
+  monitoringRun,
+  startMonitoredOrganization,
+  type monitorReads,
+} from "../support/monitoring-fixtures.js";
+import type { TestDatabase } from "../support/test-database.js";
 
 /**
  * The metadata monitor on an OIDC connection set up from a discovery URL, served by a local HTTPS
@@ -24,9 +22,6 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
  * changed endpoint becomes a change request for review (never applied by the monitor) and is told
  * once; an unreachable document or a broken key set is reported and nothing is applied.
  */
-
-const CA = readFileSync(new URL("../../app/services/idp-documents/testdata/test-cert.pem", import.meta.url), "utf8");
-const KEY = readFileSync(new URL("../../app/services/idp-documents/testdata/test-key.pem", import.meta.url), "utf8");
 
 function signingJwk(kid: string): Record<string, unknown> {
   const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -68,10 +63,10 @@ function discovery(): Record<string, unknown> {
 }
 
 // idp.test is our HTTPS server on loopback (allowed in local mode); evil.test is an internal address.
-const { fetcher, clock, refresh } = monitoringRun(CA, () => database.db);
+const { fetcher, clock, refresh, refreshSixHoursLater } = monitoringRun(() => database.db);
 
 beforeAll(async () => {
-  server = https.createServer({ cert: CA, key: KEY }, (req, res) => {
+  server = https.createServer(IDP_SERVER_TLS, (req, res) => {
     const condition = req.headers["if-none-match"];
     idp.requests.push(`${req.url} ${condition ?? "-"}`);
     if (idp.mode === "down") return res.writeHead(503).end("maintenance");
@@ -88,14 +83,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `https://idp.test:${(server.address() as AddressInfo).port}`;
 
-  h = await startHarness({ rateLimit: "off" });
-  registerLocalTenant(tenantConfigOf(h.tenant));
-  database = await createTestDatabase();
-  installDatabase(database);
-  reads = monitorReads(database.db, () => acme.id);
-  acme = (await createOrganizations(database.db, h, ["oidc-acme"]))[0]!;
-  const alice = await member(database.db, await createUser(database.db, "alice@oidc-acme.test"), acme, "org_admin");
-  const lena = support(await createUser(database.db, "lena@vendor.test"), "support_admin");
+  const started = await startMonitoredOrganization("oidc-acme");
+  ({ h, database, acme, reads } = started);
 
   // Alice sets SSO up from the discovery URL; support approves; it is applied (version 1).
   const discoveryUrl = `${origin}/.well-known/openid-configuration`;
@@ -107,11 +96,7 @@ beforeAll(async () => {
     mapping: IDENTITY_PROVIDERS.oidc.attributes,
     oidc: { clientType: "back_channel", clientId: "portal-client", clientSecret: "a-client-secret-of-some-length" },
   });
-  const submitted = await submitChange(alice, { configuration, report });
-  if (!submitted.ok) throw new Error(submitted.error);
-  const approved = await approveChange(lena, String(submitted.change.id));
-  if (!approved.ok) throw new Error(approved.error);
-  await applyAndFollow(h, database.db);
+  await started.submitApproveApply({ configuration, report });
 });
 afterAll(async () => {
   server?.close();
@@ -145,8 +130,7 @@ describe(`OIDC discovery URL monitoring (${process.env.TEST_DATABASE_URL ? "post
       metadata_fingerprints: ["kid:k1"],
     });
     idp.requests.length = 0;
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 unchanged");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 unchanged");
     expect(idp.requests).toEqual(['/.well-known/openid-configuration "d1"', '/jwks "j1"']);
     expect(await mails()).toEqual([]);
   });
@@ -154,8 +138,7 @@ describe(`OIDC discovery URL monitoring (${process.env.TEST_DATABASE_URL ? "post
   it("a key rotation is recorded and needs no change: Auth0 reads the key set itself", async () => {
     idp.keys = [k1, k2];
     idp.jwksEtag = '"j2"';
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 unchanged");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 unchanged");
     expect(await health()).toMatchObject({
       metadata_status: "unchanged",
       jwks_etag: '"j2"',
@@ -169,8 +152,7 @@ describe(`OIDC discovery URL monitoring (${process.env.TEST_DATABASE_URL ? "post
     const jobsBefore = await jobCount();
     idp.tokenPath = "/oauth2/v2/token";
     idp.discoveryEtag = '"d2"';
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 changed");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 changed");
     expect(await health()).toMatchObject({ metadata_status: "changed", metadata_etag: '"d2"' });
     const [, proposed] = await changes();
     expect(proposed).toMatchObject({ state: "pending_review", author_label: "metadata-monitor" });
@@ -192,15 +174,13 @@ describe(`OIDC discovery URL monitoring (${process.env.TEST_DATABASE_URL ? "post
     expect(JSON.stringify(row.desired)).not.toContain("a-client-secret-of-some-length");
 
     // The next runs (304, or the same document again) raise nothing new.
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 changed");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 changed");
     await database.db
       .updateTable("organization_health")
       .set({ metadata_etag: null })
       .where("organization_id", "=", acme.id)
       .execute();
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 changed");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 changed");
     expect(await changes()).toHaveLength(2);
     expect(await mails()).toHaveLength(told.length);
     expect(await jobCount()).toBe(jobsBefore);
@@ -211,8 +191,7 @@ describe(`OIDC discovery URL monitoring (${process.env.TEST_DATABASE_URL ? "post
     const jobsBefore = await jobCount();
     const before = (await mails()).length;
     idp.mode = "down";
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 unreachable");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 unreachable");
     expect(await health()).toMatchObject({
       metadata_status: "unreachable",
       metadata_error: "The server answered HTTP 503.",
@@ -225,8 +204,7 @@ describe(`OIDC discovery URL monitoring (${process.env.TEST_DATABASE_URL ? "post
     idp.mode = "ok";
     idp.keys = [{ kty: "oct", k: "c2VjcmV0", kid: "sym" }];
     idp.jwksEtag = '"j3"';
-    clock.advance(6 * 3600_000);
-    expect(await refresh()).toBe("1 metadata URL checked: 1 invalid");
+    expect(await refreshSixHoursLater()).toBe("1 metadata URL checked: 1 invalid");
     const found = await health();
     expect(found.metadata_status).toBe("invalid");
     expect(found.metadata_error).toMatch(/key/i);

@@ -6,6 +6,7 @@ import type { ApiKeyScope, ScopedOrganization, SupportScope } from "~/services/i
 import {
   createOrganizationAs,
   findOrganization,
+  type OrganizationRecord,
   removeOrganization,
   renameOrganization,
   resumeOrganization,
@@ -47,6 +48,14 @@ async function org(slug: string) {
   const found = await findOrganization(lena, slug);
   if (!found) throw new Error(`no ${slug}`);
   return found;
+}
+
+/**
+ * Lena removes `o`, deleting or detaching both its connections and its Auth0 organization, having
+ * typed `confirmation` (its slug, as the form asks).
+ */
+function removeAs(o: OrganizationRecord, choice: "delete" | "detach", confirmation = o.slug) {
+  return removeOrganization(lena, o, { confirmation, connections: choice, auth0Organization: choice });
 }
 
 function auth0Organizations() {
@@ -214,23 +223,11 @@ describe("renaming, suspending and removing", () => {
 
   it("removes (delete chosen) with a worker killed between steps: converges, Auth0 emptied, rows kept", async () => {
     const initech = await org("initech");
-    expect(
-      await removeOrganization(lena, initech, {
-        confirmation: "Initech",
-        connections: "delete",
-        auth0Organization: "delete",
-      }),
-    ).toEqual({
+    expect(await removeAs(initech, "delete", "Initech")).toEqual({
       ok: false,
       error: "Type the organization's slug, initech, to confirm.",
     });
-    expect(
-      await removeOrganization(lena, initech, {
-        confirmation: "initech",
-        connections: "delete",
-        auth0Organization: "delete",
-      }),
-    ).toMatchObject({ ok: true });
+    expect(await removeAs(initech, "delete")).toMatchObject({ ok: true });
     expect((await org("initech")).status).toBe("removing");
     const crashing = worker({
       workerId: "crash-remove",
@@ -262,13 +259,7 @@ describe("renaming, suspending and removing", () => {
   it("removes (detach chosen): the connection stays, disabled; the Auth0 organization stays, no longer the portal's", async () => {
     await withSamlConnection("hooli");
     const hooli = await org("hooli");
-    expect(
-      await removeOrganization(lena, hooli, {
-        confirmation: "hooli",
-        connections: "detach",
-        auth0Organization: "detach",
-      }),
-    ).toMatchObject({ ok: true });
+    expect(await removeAs(hooli, "detach")).toMatchObject({ ok: true });
     await runAll();
     const connection = h.tenant.context.store.state.connections.find((c) => c.name === "sso-hooli-saml")!;
     expect(connection.enabled_clients).toEqual([]);

@@ -3,7 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionJobKind, enqueueApply, enqueueJob, normalizeJob } from "~/services/apply/jobs.server";
+import {
+  connectionJobKind,
+  enqueueApply,
+  enqueueJob,
+  normalizeJob,
+  type DesiredApply,
+} from "~/services/apply/jobs.server";
 import type { SupportScope } from "~/services/identity/scope.server";
 import { verifyDomainByHand } from "~/services/organizations/domains.server";
 import {
@@ -232,6 +238,23 @@ describe("repository mode: domains and the organization lifecycle write the file
     if (!org) throw new Error("no initech");
     return org;
   }
+  /** Version 1 of the organization's SAML connection, live, for test login; its verified domains as aliases. */
+  async function applyLiveSaml(org: ScopedOrganization, organization: DesiredApply["organization"]) {
+    await enqueueApply(database.db, systemScope(org), {
+      connection: {
+        protocol: "saml",
+        stage: "live",
+        strategy: "samlp",
+        version: 1,
+        displayName: org.name,
+        options: samlOptions(org.slug, 1),
+      },
+      enabledClients: [TEST_LOGIN_CLIENT_ID],
+      organization,
+      aliasVerifiedDomains: true,
+    });
+    await runAll();
+  }
   async function lastJob() {
     const row = await database.db
       .selectFrom("apply_jobs")
@@ -275,20 +298,7 @@ describe("repository mode: domains and the organization lifecycle write the file
 
   it("a live version enabled for the organization lands in both files; a verified domain reaches domain_aliases", async () => {
     const org = await initech();
-    await enqueueApply(database.db, systemScope(org), {
-      connection: {
-        protocol: "saml",
-        stage: "live",
-        strategy: "samlp",
-        version: 1,
-        displayName: "Initech",
-        options: samlOptions("initech", 1),
-      },
-      enabledClients: [TEST_LOGIN_CLIENT_ID],
-      organization: { assignMembershipOnLogin: true, showAsButton: false },
-      aliasVerifiedDomains: true,
-    });
-    await runAll();
+    await applyLiveSaml(org, { assignMembershipOnLogin: true, showAsButton: false });
     expect(read("connections/sso-initech-saml.json")).toMatchObject({ enabled_clients: [TEST_LOGIN_CLIENT_ID] });
     expect(
       (read("connections/sso-initech-saml.json").options as Record<string, unknown>).domain_aliases,
@@ -376,20 +386,7 @@ describe("repository mode: domains and the organization lifecycle write the file
       await createOrganizationAs(lena, { slug: "umbrella", name: "Umbrella", createAuth0Organization: true }),
     ).toMatchObject({ ok: true });
     const umbrella = (await findOrganization(lena, "umbrella"))!;
-    await enqueueApply(database.db, systemScope(umbrella), {
-      connection: {
-        protocol: "saml",
-        stage: "live",
-        strategy: "samlp",
-        version: 1,
-        displayName: "Umbrella",
-        options: samlOptions("umbrella", 1),
-      },
-      enabledClients: [TEST_LOGIN_CLIENT_ID],
-      organization: { assignMembershipOnLogin: false, showAsButton: true },
-      aliasVerifiedDomains: true,
-    });
-    await runAll();
+    await applyLiveSaml(umbrella, { assignMembershipOnLogin: false, showAsButton: true });
     expect(read("organizations/sso-umbrella.json").connections).toHaveLength(1);
 
     expect(

@@ -1,7 +1,8 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOrgInvitation } from "~/services/identity/invitations.server";
-import { changeMemberRole, removeMember } from "~/services/identity/memberships.server";
+import { requireOrgMember } from "~/services/identity/guards.server";
+import { changeMemberRole, listMembers, removeMember } from "~/services/identity/memberships.server";
 import { selfSignedCertificate } from "../../local-tenant/x509";
 import { call, sessionCookieFor } from "../support/auth";
 import { HttpBrowser, hiddenInput } from "../../harness/http-browser";
@@ -372,39 +373,26 @@ describe("the local tenant never posts a SAML request to a script URL", () => {
 describe("membership changes re-check the actor inside their transaction", () => {
   it("an administrator demoted while a request was in flight cannot promote themselves back, remove anyone or mint a link", async () => {
     const db = portal.database.db;
-    const row = (email: string) =>
-      db
-        .selectFrom("users")
-        .innerJoin("memberships", "memberships.user_id", "users.id")
-        .innerJoin("organizations", "organizations.id", "memberships.organization_id")
-        .select([
-          "users.id",
-          "users.email",
-          "users.name",
-          "organizations.id as orgId",
-          "organizations.slug",
-          "memberships.role",
-        ])
-        .where("users.email", "=", email)
-        .executeTakeFirstOrThrow();
-    const victor = await row("victor@acme.test");
-    const alice = await row("alice@acme.test");
+    // Each one's scope as the guard gives it to a request of theirs.
+    const scopeOf = async (email: string) =>
+      requireOrgMember(
+        new Request(`${portal.url}/orgs/acme`, { headers: { cookie: await sessionCookieFor(db, email) } }),
+        "acme",
+      );
+    const victor = await scopeOf("victor@acme.test");
+    const alice = await scopeOf("alice@acme.test");
+    const roleOf = async (email: string) => (await listMembers(alice)).find((m) => m.email === email)?.role;
     expect(victor.role).toBe("org_viewer");
     // The scope Victor's request got from its guard when he was still an administrator.
-    const stale = {
-      kind: "org" as const,
-      user: { id: victor.id, email: victor.email, name: victor.name },
-      org: { id: victor.orgId, slug: victor.slug, name: "Acme", auth0OrgId: null },
-      role: "org_admin" as const,
-    };
-    expect((await changeMemberRole(stale, victor.id, "org_admin")).ok).toBe(false);
-    expect((await removeMember(stale, alice.id)).ok).toBe(false);
+    const stale = { ...victor, role: "org_admin" as const };
+    expect((await changeMemberRole(stale, victor.user.id, "org_admin")).ok).toBe(false);
+    expect((await removeMember(stale, alice.user.id)).ok).toBe(false);
     const links = await db.selectFrom("invitations").select("id").execute();
     const refused = await createOrgInvitation(stale, { role: "org_admin" }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(Response);
     expect((refused as Response).status).toBe(403);
     expect(await db.selectFrom("invitations").select("id").execute()).toHaveLength(links.length);
-    expect((await row("victor@acme.test")).role).toBe("org_viewer");
-    expect((await row("alice@acme.test")).role).toBe("org_admin");
+    expect(await roleOf("victor@acme.test")).toBe("org_viewer");
+    expect(await roleOf("alice@acme.test")).toBe("org_admin");
   });
 });

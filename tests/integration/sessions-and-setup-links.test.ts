@@ -205,6 +205,11 @@ async function lenaCreatesLink(form: Partial<Record<string, string>> = {}): Prom
   } as Record<string, string>);
 }
 
+/** A setup link to Acme, made by its administrator on her organization's page (`alice`: her session cookie). */
+function linkToAcme(alice: string, form: { role: string; maxUses: string; ttlHours: string }): Promise<string> {
+  return createLink("/orgs/acme/links", alice, { intent: "invite", ...form });
+}
+
 async function newcomer(email: string): Promise<{ id: string; cookie: string }> {
   const id = await createPortalUser(portal.database.db, email);
   return { id, cookie: await sessionCookieFor(portal.database.db, email) };
@@ -250,12 +255,7 @@ describe("setup links", () => {
     expect((await call(portal.url, "/orgs/globex", { cookie: nora.cookie })).status).toBe(200);
     // A second organization: she can switch between both, each from the navigation.
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const acmeLink = await createLink("/orgs/acme/links", alice, {
-      intent: "invite",
-      role: "org_viewer",
-      maxUses: "1",
-      ttlHours: "72",
-    });
+    const acmeLink = await linkToAcme(alice, { role: "org_viewer", maxUses: "1", ttlHours: "72" });
     expect((await call(portal.url, `/invites/${acmeLink}`, { cookie: nora.cookie, form: {} })).location).toBe(
       "/orgs/acme",
     );
@@ -355,12 +355,7 @@ describe("setup links", () => {
   it("an org admin invites a viewer to their own organization; a link of several uses runs out", async () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const token = await createLink("/orgs/acme/links", alice, {
-      intent: "invite",
-      role: "org_viewer",
-      maxUses: "2",
-      ttlHours: "24",
-    });
+    const token = await linkToAcme(alice, { role: "org_viewer", maxUses: "2", ttlHours: "24" });
     const links = await call(portal.url, "/orgs/acme/links", { cookie: alice });
     expect(links.text).toContain("0<!-- --> of <!-- -->2");
     const joined: string[] = [];
@@ -432,8 +427,7 @@ describe("setup links", () => {
   it("a viewer who accepts an administrator's link is promoted; an administrator's own link does not demote", async () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const make = async (role: string) =>
-      await createLink("/orgs/acme/links", alice, { intent: "invite", role, maxUses: "1", ttlHours: "1" });
+    const make = (role: string) => linkToAcme(alice, { role, maxUses: "1", ttlHours: "1" });
     // Alice opening a viewer link keeps her administrator role and leaves the link unused.
     const viewerLink = await make("org_viewer");
     const before = await snapshot(db);
@@ -461,12 +455,7 @@ describe("an organization's pending setup links", () => {
   it("are not hidden by a hundred newer used, expired or revoked ones", async () => {
     const db = portal.database.db;
     const alice = await sessionCookieFor(db, "alice@acme.test");
-    const token = await createLink("/orgs/acme/links", alice, {
-      intent: "invite",
-      role: "org_viewer",
-      maxUses: "1",
-      ttlHours: "72",
-    });
+    const token = await linkToAcme(alice, { role: "org_viewer", maxUses: "1", ttlHours: "72" });
     const pending = await db
       .selectFrom("invitations")
       .select(["id", "organization_id"])

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { getDb } from "~/services/platform/db.server";
+import { REAL_TENANT_ENV } from "~/services/platform/env.fixtures";
 import { getSecretsKey, resetSecretsKeyForTests } from "~/services/platform/secrets.server";
 import { startPortal } from "../../server/portal";
 
@@ -43,15 +44,12 @@ describe("npm start configuration errors", { timeout: 120_000 }, () => {
   });
 
   it("stops with a message naming SESSION_SECRET when a real tenant is configured without one", () => {
+    const { SESSION_SECRET: _, ...withoutSessionSecret } = REAL_TENANT_ENV;
     const result = runStart({
-      AUTH0_DOMAIN: "acme.eu.auth0.com",
-      AUTH0_MGMT_CLIENT_ID: "id",
+      ...withoutSessionSecret,
       AUTH0_MGMT_CLIENT_SECRET: "must-not-be-printed",
-      AUTH0_PORTAL_CLIENT_ID: "id",
       AUTH0_PORTAL_CLIENT_SECRET: "must-not-be-printed",
-      AUTH0_TEST_CLIENT_ID: "id",
       AUTH0_TEST_CLIENT_SECRET: "must-not-be-printed",
-      PUBLIC_URL: "https://sso.example.com",
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/SESSION_SECRET is required with AUTH0_DOMAIN/);

@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import { DEFAULT_DEMO_PASSWORD } from "../../local-tenant/seed";
 import { launchChromium } from "./browser";
-import { startTestPortal, type TestPortal } from "./portal";
+import { newCheckedPage, startTestPortal, type TestPortal } from "./portal";
 
 /**
  * What a browser test file starts from: the whole portal (tests/support/portal.ts) and a Chromium,
@@ -21,6 +21,8 @@ export interface PortalInBrowser {
   signIn(page: Page, path: string, email: string, password?: string): Promise<void>;
   /** On the tenant's login page (where the page must be): fills in and continues. */
   signInOnTenantPage(page: Page, email: string, password?: string): Promise<void>;
+  /** A new checked page (`newCheckedPage`) in its own browser context, signed in as `email` and on `path`. */
+  signedInPage(path: string, email: string): Promise<{ page: Page; problems: string[] }>;
 }
 
 /**
@@ -59,6 +61,11 @@ export function portalInBrowser(options: { demoIdps?: boolean } = {}): PortalInB
       await page.goto(`${suite.portal.url}${path}`);
       await suite.signInOnTenantPage(page, email, password);
       await page.waitForURL(`${suite.portal.url}${path}`);
+    },
+    async signedInPage(path, email) {
+      const checked = await newCheckedPage(suite.browser);
+      await suite.signIn(checked.page, path, email);
+      return checked;
     },
   };
   return suite;

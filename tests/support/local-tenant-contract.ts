@@ -248,3 +248,8 @@ export async function managementFailure(promise: Promise<unknown>): Promise<Mana
   }
   throw new Error("expected the call to fail");
 }
+
+/** Auth0's error body as the SDK hands it over (`err.body`): the status, its reason phrase, the message and the code. */
+export function auth0ErrorBody(statusCode: number, error: string, message: string, errorCode: string) {
+  return { statusCode, error, message, errorCode };
+}

@@ -143,3 +143,19 @@ export async function startAuthorization(
   const step = await browser.follow(url.href, (u) => u.startsWith(callback));
   return { verifier, state, nonce, step };
 }
+
+/**
+ * The code exchange that finishes an authorization request `startAuthorization` began, from the
+ * URL it came back to: checks its state, nonce and PKCE verifier, as the application would.
+ */
+export function finishAuthorization(
+  config: oidc.Configuration,
+  callbackUrl: string,
+  started: { verifier: string; state: string; nonce: string },
+) {
+  return oidc.authorizationCodeGrant(config, new URL(callbackUrl), {
+    pkceCodeVerifier: started.verifier,
+    expectedState: started.state,
+    expectedNonce: started.nonce,
+  });
+}

@@ -104,29 +104,31 @@ describe("certificate-only rotation on the multi-certificate fixture", () => {
 });
 
 describe("changes that are not a rotation", () => {
-  it("a changed entity ID is high risk and waits for review, naming the field", () => {
-    const moved = rotated.replace(
-      'entityID="https://idp.examle.com/saml/metadata"',
-      'entityID="https://idp.example.org/other"',
-    );
-    const d = decide(input(comparable(before), comparable(moved)), ON);
-    expect(d).toMatchObject({ decision: "review", risk: "high", rule: "identity-changed" });
-    expect(d.reason).toContain("Entity ID");
+  // One attribute of the rotation fixture moved: the decision, and the field its reason names.
+  it.each([
+    {
+      title: "a changed entity ID is high risk and waits for review, naming the field",
+      base: before,
+      moved: ['entityID="https://idp.examle.com/saml/metadata"', 'entityID="https://idp.example.org/other"'],
+      expected: { decision: "review", risk: "high", rule: "identity-changed" },
+      field: "Entity ID",
+    },
+    {
+      title: "a new sign-in URL with the same entity ID is a medium-risk review",
+      base: rotated,
+      moved: ['Location="https://idp.examle.com/saml/sso"', 'Location="https://idp.examle.com/saml/sso2"'],
+      expected: { decision: "review", risk: "medium", rule: "review" },
+      field: "Sign-in URL",
+    },
+  ])("$title", ({ base, moved: [from, to], expected, field }) => {
+    const d = decide(input(comparable(base), comparable(rotated.replace(from!, to!))), ON);
+    expect(d).toMatchObject(expected);
+    expect(d.reason).toContain(field);
   });
 
   it("another Okta application (okta-1 → okta-3) is an identity change", () => {
     const d = decide(input(comparable(fixture("saml-okta-1.xml")), comparable(fixture("saml-okta-3.xml"))), ON);
     expect(d).toMatchObject({ decision: "review", risk: "high", rule: "identity-changed" });
-  });
-
-  it("a new sign-in URL with the same entity ID is a medium-risk review", () => {
-    const moved = rotated.replace(
-      'Location="https://idp.examle.com/saml/sso"',
-      'Location="https://idp.examle.com/saml/sso2"',
-    );
-    const d = decide(input(comparable(rotated), comparable(moved)), ON);
-    expect(d).toMatchObject({ decision: "review", risk: "medium", rule: "review" });
-    expect(d.reason).toContain("Sign-in URL");
   });
 
   it("switching SAML → OIDC is high risk even for a trusted organization", () => {

@@ -1,4 +1,5 @@
-import type { PGlite } from "@electric-sql/pglite";
+import { parse, protocol, type PGlite } from "@electric-sql/pglite";
+import { prepareValue } from "pg/lib/utils.js";
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -74,20 +75,99 @@ class PGliteDriver implements Driver {
   }
 }
 
+/**
+ * One query, sent to PGlite as one batch of extended-protocol messages, its parameters as text the
+ * way node-postgres sends them (so the same SQL means the same on both engines), its rows parsed
+ * by PGlite's own type parsers. `PGlite.query` sends Parse, Describe, Bind, Describe, Execute and
+ * Sync as separate calls into the WebAssembly module and parses and plans the statement every time.
+ * Here a statement is parsed once under a name (up to MAX_NAMED statements a database) and each
+ * execution is one call: Bind, Describe, Execute, Sync. A schema change forgets the names, since
+ * Postgres refuses a named statement whose result columns changed under it. ADR 017.
+ */
 class PGliteConnection implements DatabaseConnection {
   release: (() => void) | undefined;
+  private readonly named = new Map<string, string>();
+  private nextName = 0;
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.pglite.query<R>(compiled.sql, [...compiled.parameters], { rowMode: "object" });
+    const { sql } = compiled;
+    const changesSchema = SCHEMA_CHANGE.test(sql);
+    let name = this.named.get(sql);
+    const parseNow = name === undefined;
+    if (parseNow && !changesSchema && this.named.size < MAX_NAMED) this.named.set(sql, (name = `k${this.nextName++}`));
+    const message = batch([
+      ...(parseNow ? [serialize.parse({ name, text: sql, types: [] })] : []),
+      serialize.bind({ statement: name, values: compiled.parameters.map(asText) }),
+      serialize.describe({ type: "P" }),
+      serialize.execute({}),
+      serialize.sync(),
+    ]);
+    const result = await this.pglite._runExclusiveQuery(async () => {
+      try {
+        const { messages } = await this.pglite.execProtocol(message, { syncToFs: false });
+        return parse.parseResults(messages, this.pglite.parsers, { rowMode: "object" })[0];
+      } catch (error) {
+        // A statement that failed is parsed afresh next time (it may not exist under its name).
+        if (parseNow && name) await this.forget(name);
+        // As PGlite.query reports it: the statement with the database's error.
+        if (error instanceof Error) Object.assign(error, { query: sql });
+        throw error;
+      } finally {
+        if (changesSchema) await this.forgetAll();
+        if (!this.pglite.isInTransaction()) await this.pglite.syncToFs();
+      }
+    });
     return {
-      rows: result.rows,
-      numAffectedRows: result.affectedRows !== undefined ? BigInt(result.affectedRows) : undefined,
+      rows: (result?.rows ?? []) as R[],
+      numAffectedRows: result?.affectedRows !== undefined ? BigInt(result.affectedRows) : undefined,
     };
+  }
+
+  private async forget(name: string): Promise<void> {
+    for (const [sql, n] of this.named) if (n === name) this.named.delete(sql);
+    await this.pglite.execProtocol(batch([serialize.close({ type: "S", name }), serialize.sync()]), {
+      syncToFs: false,
+      throwOnError: false,
+    });
+  }
+
+  private async forgetAll(): Promise<void> {
+    if (this.named.size === 0) return;
+    this.named.clear();
+    await this.pglite.execProtocol(batch([serialize.query("deallocate all")]), {
+      syncToFs: false,
+      throwOnError: false,
+    });
   }
 
   // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error("Streaming queries are not supported on PGlite");
   }
+}
+
+/** Named statements kept per database: beyond this many, statements are parsed on every call. */
+const MAX_NAMED = 1000;
+/** Statements that may change what a named statement reads or returns (migrations, tests). */
+const SCHEMA_CHANGE = /^\s*(create|alter|drop|comment|grant|revoke|reindex|cluster|vacuum|discard|deallocate|do)\b/i;
+
+const serialize = protocol.serialize;
+
+/** A parameter as node-postgres sends it: text (dates, arrays and objects as Postgres reads them). */
+function asText(value: unknown): string | null {
+  const prepared: unknown = prepareValue(value);
+  if (prepared === null || prepared === undefined) return null;
+  if (prepared instanceof Uint8Array) return `\\x${Buffer.from(prepared).toString("hex")}`;
+  return String(prepared);
+}
+
+function batch(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }
