@@ -1,5 +1,5 @@
 import { Form, Link, useLocation } from "@remix-run/react";
-import { DataTable } from "./data-table";
+import { DataTable, type Column, type KeyOf } from "./data-table";
 import { SelectOptions } from "./form";
 import { Time } from "./time";
 
@@ -102,6 +102,27 @@ export function AuditPager({ next, paged }: { next?: string; paged: boolean }) {
   );
 }
 
+/**
+ * A log as a table (the audit log, the security log): its times first, in a column that does not
+ * wrap, then the page's own columns; when nothing shows, the page says whether its filters hid it.
+ */
+export function LogTable<Row extends { id: string }>({
+  rows,
+  time,
+  columns,
+  empty,
+}: {
+  rows: Row[];
+  time: { header: string; at: (row: Row) => string };
+  columns: (Column<Row> | false)[];
+  empty: string;
+}) {
+  const when: Column<Row> = { header: time.header, className: "when", cell: (r) => <Time value={time.at(r)} /> };
+  // Keyed by id; TypeScript cannot see through the generic that every Row has one.
+  const byId = { rowKey: (r: Row) => r.id } as KeyOf<Row>;
+  return <DataTable {...byId} rows={rows} scroll className="audit-events" empty={empty} columns={[when, ...columns]} />;
+}
+
 export function AuditEvents({
   rows,
   showOrg = false,
@@ -112,13 +133,11 @@ export function AuditEvents({
   filtered: boolean;
 }) {
   return (
-    <DataTable
+    <LogTable
       rows={rows}
-      scroll
-      className="audit-events"
+      time={{ header: "When", at: (r) => r.at }}
       empty={filtered ? "No events match these filters. Clear them to see everything." : "Nothing recorded yet."}
       columns={[
-        { header: "When", className: "when", cell: (r) => <Time value={r.at} /> },
         showOrg && { header: "Organization", cell: (r) => r.orgName ?? "—" },
         {
           header: "What happened",

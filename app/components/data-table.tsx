@@ -17,7 +17,9 @@ export interface Column<Row> {
 type RowKey = string | number;
 
 /** Rows with an `id` are keyed by it; others name their key. */
-type KeyOf<Row> = Row extends { id: RowKey } ? { rowKey?: (row: Row) => RowKey } : { rowKey: (row: Row) => RowKey };
+export type KeyOf<Row> = Row extends { id: RowKey }
+  ? { rowKey?: (row: Row) => RowKey }
+  : { rowKey: (row: Row) => RowKey };
 
 /**
  * The portal's tables: a header row of column headers, one row per item, an optional caption

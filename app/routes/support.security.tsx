@@ -1,9 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { AuditFilters, AuditPager } from "~/components/audit-log";
-import { DataTable } from "~/components/data-table";
+import { AuditFilters, AuditPager, LogTable } from "~/components/audit-log";
 import { sectionTitle } from "~/components/section-nav";
-import { Time } from "~/components/time";
 import { parseAuditFilter } from "~/forms/audit-filter";
 import { describeRefusal, listSecurityEvents, securityActors } from "~/services/audit/security-log.server";
 import { requireSupport } from "~/services/identity/guards.server";
@@ -50,13 +48,11 @@ export default function SupportSecurityLog() {
         hour: a flood is one line with its count. Organizations do not see these.
       </p>
       <AuditFilters actors={actors} actions={ACTIONS} values={values} ignored={ignored} />
-      <DataTable
+      <LogTable
         rows={rows}
-        scroll
-        className="audit-events"
+        time={{ header: "Last time", at: (r) => r.lastAt }}
         empty={filtered ? "Nothing matches these filters. Clear them to see everything." : "Nothing refused yet."}
         columns={[
-          { header: "Last time", className: "when", cell: (r) => <Time value={r.lastAt} /> },
           { header: "What happened", cell: (r) => r.sentence },
           { header: "Aimed at", cell: (r) => r.orgName ?? "—" },
           {
