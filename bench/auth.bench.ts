@@ -10,21 +10,15 @@
 import "./quiet-env";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
+import { benchOptions } from "../harness/bench-options";
 import { sessionCookieFor } from "../harness/portal-requests";
 import { ensureBuilt } from "../server/build";
 import { startPortal } from "../server/portal";
 import { openMigrated } from "~/services/platform/db.server";
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "5" },
-    concurrency: { type: "string", default: "10" },
-    "no-write": { type: "boolean", default: false },
-  },
-});
-const SECONDS = Number(values.seconds);
-const CONCURRENCY = Number(values.concurrency);
+const options = benchOptions({ seconds: 5, concurrency: 10 }, ["no-write"]);
+const SECONDS = options.seconds;
+const CONCURRENCY = options.concurrency;
 
 ensureBuilt(() => undefined);
 const open = await openMigrated({ engine: "pglite", dataDir: null });
@@ -101,7 +95,7 @@ const section = [
 ].join("\n");
 console.log(section);
 
-if (!values["no-write"]) {
+if (!options["no-write"]) {
   const file = "BENCHMARKS.md";
   const text = readFileSync(file, "utf8");
   const start = text.indexOf("## Sessions and guards");

@@ -10,24 +10,17 @@
  * whole document; Approve is the page's form POST; "applied" is when the change's row says so.
  */
 import "./quiet-env";
-import { parseArgs } from "node:util";
 import { submitChange } from "~/services/change-requests/submit.server";
+import { benchOptions } from "../harness/bench-options";
 import { call, sessionCookieFor } from "../harness/portal-requests";
 import { fixtureText, samlSubmission } from "../harness/idp-documents";
 import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/bench-seed";
 
-const { values } = parseArgs({
-  options: {
-    orgs: { type: "string", default: "10000" },
-    changes: { type: "string", default: "50000" },
-    runs: { type: "string", default: "20" },
-    applies: { type: "string", default: "5" },
-  },
-});
-const ORGS = Number(values.orgs);
-const CHANGES = Number(values.changes);
-const RUNS = Number(values.runs);
-const APPLIES = Number(values.applies);
+const options = benchOptions({ orgs: 10000, changes: 50000, runs: 20, applies: 5 });
+const ORGS = options.orgs;
+const CHANGES = options.changes;
+const RUNS = options.runs;
+const APPLIES = options.applies;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

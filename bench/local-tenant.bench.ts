@@ -9,18 +9,12 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
+import { benchOptions } from "../harness/bench-options";
 import { fetchManagementToken } from "../local-tenant/management-token";
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "10" },
-    concurrency: { type: "string", default: "50" },
-    "no-write": { type: "boolean", default: false },
-  },
-});
-const SECONDS = Number(values.seconds);
-const CONCURRENCY = Number(values.concurrency);
+const options = benchOptions({ seconds: 10, concurrency: 50 }, ["no-write"]);
+const SECONDS = options.seconds;
+const CONCURRENCY = options.concurrency;
 const WARMUP_MS = 1000;
 
 type Op = "get connection" | "list connections (take=50)" | "patch connection" | "list org connections";
@@ -203,7 +197,7 @@ ${single.table}
 Throughput: ${single.throughput} requests/s; non-2xx responses: ${single.errors}.
 `;
   console.log(section);
-  if (!values["no-write"]) {
+  if (!options["no-write"]) {
     const file = "BENCHMARKS.md";
     const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
     const re = /## Local tenant\n[\s\S]*?(?=\n## |$)/;

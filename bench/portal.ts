@@ -10,37 +10,33 @@
  * the change queue. Reports p50 / p95 / p99 per page and the CPU time of this process (the portal
  * and its database client, or PGlite) per request. The simulated users run in a child process
  * (bench/portal-users.ts), off the portal's event loop and out of its CPU; `--users-in-process`
- * runs them here as before (their CPU then counted too).
+ * runs them here as before (their CPU then counted too). `--navigations` makes them use the portal
+ * as a browser does: the first page a whole document, the rest client-side navigations.
  * PGlite in memory, or a fresh PostgreSQL database when BENCH_DATABASE_URL (or TEST_DATABASE_URL)
  * is set.
  */
 import "./quiet-env";
-import { parseArgs } from "node:util";
 import type { OpenDatabase } from "~/services/platform/db.server";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { benchOptions } from "../harness/bench-options";
 import { call, sessionCookieFor } from "../harness/portal-requests";
 import { runSimulatedUsers, type SimulatedUser, type UsersResult, type UsersRun } from "../harness/simulated-users";
 import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/bench-seed";
 
-const { values } = parseArgs({
-  options: {
-    orgs: { type: "string", default: "10000" },
-    audit: { type: "string", default: "100000" },
-    changes: { type: "string", default: "50000" },
-    users: { type: "string", default: "50" },
-    seconds: { type: "string", default: "30" },
-    think: { type: "string", default: "1000" },
-    // The simulated users in this process (as before 2026-12-06 evening): their CPU counted with the portal's.
-    "users-in-process": { type: "boolean", default: false },
-  },
-});
-const ORGS = Number(values.orgs);
-const AUDIT = Number(values.audit);
-const CHANGES = Number(values.changes);
-const USERS = Number(values.users);
-const SECONDS = Number(values.seconds);
-const THINK_MS = Number(values.think);
+const options = benchOptions(
+  { orgs: 10000, audit: 100000, changes: 50000, users: 50, seconds: 30, think: 1000 },
+  // --users-in-process: the simulated users in this process (as before 2026-12-06 evening), their CPU counted with
+  // the portal's. --navigations: as browsers do, each user's first page a whole document, the rest client-side
+  // navigations (the route's data only, `<path>.data`); without it every page is a whole document.
+  ["users-in-process", "navigations"],
+);
+const ORGS = options.orgs;
+const AUDIT = options.audit;
+const CHANGES = options.changes;
+const USERS = options.users;
+const SECONDS = options.seconds;
+const THINK_MS = options.think;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -106,9 +102,15 @@ async function main() {
     for (const p of people.slice(0, 2))
       for (const page of p.pages) await call(portal.url, page.path, { cookie: p.cookie });
 
-    const run: UsersRun = { url: portal.url, users: people, seconds: SECONDS, thinkMs: THINK_MS };
+    const run: UsersRun = {
+      url: portal.url,
+      users: people,
+      seconds: SECONDS,
+      thinkMs: THINK_MS,
+      navigations: options.navigations,
+    };
     const cpu0 = process.cpuUsage();
-    const result = values["users-in-process"] ? await runSimulatedUsers(run) : await inChildProcess(run);
+    const result = options["users-in-process"] ? await runSimulatedUsers(run) : await inChildProcess(run);
     const cpu = process.cpuUsage(cpu0);
     const { requests, failures } = result;
     const times = new Map(Object.entries(result.times));
@@ -124,7 +126,7 @@ async function main() {
       ),
     );
     console.log(
-      `- Command: \`npm run bench:portal\`: ${USERS} signed-in users, ${THINK_MS} ms think time, ${SECONDS} s; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)\n`,
+      `- Command: \`npm run bench:portal${options.navigations ? " -- --navigations" : ""}\`: ${USERS} signed-in users, ${THINK_MS} ms think time, ${SECONDS} s; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)${options.navigations ? "; each user's first page a whole document, the rest client-side navigations (the route's data)" : "; every page a whole document"}\n`,
     );
     console.log("| page | requests | p50 | p95 | p99 |\n| --- | --- | --- | --- | --- |");
     for (const [label, xs] of times) {
@@ -137,7 +139,7 @@ async function main() {
         `\n**${failures} of ${requests} requests failed** (${[...reasons].map(([k, n]) => `${n} × ${k}`).join(", ")}): the portal could not keep up.`,
       );
     console.log(
-      `\nCPU of the portal's process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"}${values["users-in-process"] ? " and the simulated users" : "; the simulated users ran in a child process"}): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
+      `\nCPU of the portal's process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"}${options["users-in-process"] ? " and the simulated users" : "; the simulated users ran in a child process"}): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
     );
   } finally {
     await bench.close();

@@ -14,7 +14,7 @@ import "./quiet-env";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { benchOptions } from "../harness/bench-options";
 import { sessionCookieFor } from "../harness/portal-requests";
 import { ensureBuilt } from "../server/build";
 import { startPortal } from "../server/portal";
@@ -25,10 +25,8 @@ import {
 } from "~/services/idp-documents/idp-validation.server";
 import { openMigrated } from "~/services/platform/db.server";
 
-const { values } = parseArgs({
-  options: { runs: { type: "string", default: "40" }, "no-write": { type: "boolean", default: false } },
-});
-const RUNS = Number(values.runs);
+const options = benchOptions({ runs: 40 }, ["no-write"]);
+const RUNS = options.runs;
 const LARGEST = "saml-adfs-1.xml";
 const largest = readFileSync(join(import.meta.dirname, "../tests/fixtures/idp-documents", LARGEST));
 
@@ -155,7 +153,7 @@ ${rows.join("\n")}
 `;
 
 console.log(section);
-if (!values["no-write"]) {
+if (!options["no-write"]) {
   const path = join(import.meta.dirname, "../BENCHMARKS.md");
   const doc = readFileSync(path, "utf8");
   const start = doc.indexOf("## SSO setup check");

@@ -15,7 +15,7 @@
 import "./quiet-env";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
+import { benchOptions } from "../harness/bench-options";
 import { startDemoIdps } from "../local-tenant/demo-idps/index";
 import { sessionCookieFor } from "../harness/portal-requests";
 import { ensureBuilt } from "../server/build";
@@ -24,10 +24,8 @@ import { demoSamlIdpLogin, HttpBrowser, samlPostForm } from "../harness/http-bro
 import { enqueueStagedApply } from "~/services/go-live/stages.server";
 import { openMigrated } from "~/services/platform/db.server";
 
-const { values } = parseArgs({
-  options: { runs: { type: "string", default: "20" }, "no-write": { type: "boolean", default: false } },
-});
-const RUNS = Number(values.runs);
+const options = benchOptions({ runs: 20 }, ["no-write"]);
+const RUNS = options.runs;
 
 ensureBuilt(() => undefined);
 const open = await openMigrated({ engine: "pglite", dataDir: null });
@@ -140,7 +138,7 @@ const lines = [
   "tenant's and the demo IdP's own work on one shared machine.",
 ];
 console.log(lines.join("\n"));
-if (!values["no-write"]) {
+if (!options["no-write"]) {
   const file = new URL("../BENCHMARKS.md", import.meta.url);
   const text = readFileSync(file, "utf8");
   const heading = "## Test login and go live";

@@ -16,6 +16,12 @@ export interface UsersRun {
   users: SimulatedUser[];
   seconds: number;
   thinkMs: number;
+  /**
+   * As a browser uses the portal: the first page a whole document, every later one a client-side
+   * navigation, which asks only for the route's data (Remix's `<path>.data`, every loader on the
+   * page run, none skipped: the costliest navigation).
+   */
+  navigations?: boolean;
 }
 
 export interface UsersResult {
@@ -40,18 +46,25 @@ export async function runSimulatedUsers(run: UsersRun): Promise<UsersResult> {
       await new Promise((r) => setTimeout(r, (u * run.thinkMs) / run.users.length));
       for (let i = 0; performance.now() < until; i++) {
         const page = p.pages[i % p.pages.length]!;
+        const navigation = run.navigations === true && i > 0;
         const start = performance.now();
-        const res = await call(run.url, page.path, { cookie: p.cookie }).catch((err: Error) => err);
+        const res = await call(run.url, navigation ? `${page.path}.data` : page.path, { cookie: p.cookie }).catch(
+          (err: Error) => err,
+        );
         const ms = performance.now() - start;
         requests++;
-        if (res instanceof Error || res.status !== 200 || !res.text.includes(page.expect)) {
+        const answered =
+          !(res instanceof Error) &&
+          res.status === 200 &&
+          (navigation ? res.headers.get("content-type")?.startsWith("text/x-script") : res.text.includes(page.expect));
+        if (!answered) {
           failures++;
           const why =
             res instanceof Error
               ? String((res.cause as Error | undefined)?.message ?? res.message)
               : `HTTP ${res.status}`;
           reasons[why] = (reasons[why] ?? 0) + 1;
-        } else (times[page.label] ??= []).push(ms);
+        } else (times[navigation ? `${page.label} (navigation)` : page.label] ??= []).push(ms);
         await new Promise((r) => setTimeout(r, run.thinkMs));
       }
     }),

@@ -6,6 +6,12 @@ import { submitDraft, withdrawChange } from "~/services/change-requests/submit.s
 import type { OrgScope } from "~/services/identity/scope.server";
 import type { ChangeRequestRow } from "~/services/platform/db/schema";
 
+/** The forms that act on one change by its id: the service each calls, and what the administrator reads after. */
+const BY_CHANGE_ID = {
+  "withdraw-change": { run: withdrawChange, done: "Withdrawn. Your draft can be edited again." },
+  "retry-change": { run: retryChange, done: "Applying again." },
+};
+
 /**
  * The customer's change forms, wherever a page shows them (the SSO page, the versions page):
  * submit the draft for review, withdraw a waiting change, retry a failed apply.
@@ -21,18 +27,13 @@ export async function handleChangeAction(request: Request, scope: OrgScope, subm
       done = result.ok ? submittedMessage(result.change) : "";
       break;
     }
-    case "withdraw-change": {
-      const parsed = parseSubmission(submission, changeIdSchema);
-      if (!parsed.ok) return parsed.reply;
-      result = await withdrawChange(scope, parsed.value.changeId);
-      done = "Withdrawn. Your draft can be edited again.";
-      break;
-    }
+    case "withdraw-change":
     case "retry-change": {
       const parsed = parseSubmission(submission, changeIdSchema);
       if (!parsed.ok) return parsed.reply;
-      result = await retryChange(scope, parsed.value.changeId);
-      done = "Applying again.";
+      const action = BY_CHANGE_ID[submission.intent];
+      result = await action.run(scope, parsed.value.changeId);
+      done = action.done;
       break;
     }
     default:

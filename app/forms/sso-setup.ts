@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IDP_IDS } from "~/services/connections/identity-providers";
+import { isUrlOf } from "~/validators/urls";
 
 /**
  * The SSO setup wizard's forms, one zod schema each, used by the form in the browser and by the
@@ -23,14 +24,7 @@ export const chooseIdpSchema = z.object({
 const trimmed = (max: number, tooLong: string) => z.string().trim().max(max, tooLong).default("");
 
 /** A URL typed by a person: http(s) only, said in words when it is not one. */
-function isWebUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === "https:" || u.protocol === "http:";
-  } catch {
-    return false;
-  }
-}
+const isWebUrl = (value: string) => isUrlOf(value, ["https:", "http:"]);
 const URL_HINT = "Enter a full URL starting with https://, for example https://idp.example.com/metadata.";
 
 const mappingFields = {

@@ -12,6 +12,26 @@ function hasSpaceOrControl(value: string): boolean {
   return false;
 }
 
+/** A finding's code, what is wrong, and how to fix it. */
+type FindingText = [code: string, message: string, fix: string];
+
+/**
+ * The pasted value without surrounding spaces, or null after recording why it cannot be a
+ * credential: empty, or holding spaces or control characters, or longer than `maxLength`.
+ */
+function pastedWord(
+  value: string,
+  maxLength: number,
+  findings: Findings,
+  problems: { missing: FindingText; invalid: FindingText },
+): string | null {
+  const word = value.trim();
+  if (!word) findings.error(...problems.missing);
+  else if (word.length > maxLength || hasSpaceOrControl(word)) findings.error(...problems.invalid);
+  else return word;
+  return null;
+}
+
 export function checkClientId(clientId: string, findings: Findings): void {
   if (clientId !== clientId.trim()) {
     findings.warn(
@@ -20,20 +40,19 @@ export function checkClientId(clientId: string, findings: Findings): void {
       "Copy the client ID again without surrounding spaces.",
     );
   }
-  const id = clientId.trim();
-  if (!id) {
-    findings.error(
+  const id = pastedWord(clientId, 255, findings, {
+    missing: [
       "CLIENT_ID_MISSING",
       "The client ID is empty.",
       "Copy the client (application) ID from the application you created in your identity provider.",
-    );
-  } else if (id.length > 255 || hasSpaceOrControl(id)) {
-    findings.error(
+    ],
+    invalid: [
       "CLIENT_ID_INVALID",
       "The client ID contains spaces or control characters, or is longer than 255 characters.",
       "Copy the client (application) ID again from your identity provider: it is a single word such as 0oa1b2c3 or a GUID.",
-    );
-  } else if (/^https?:\/\//i.test(id)) {
+    ],
+  });
+  if (id !== null && /^https?:\/\//i.test(id)) {
     findings.warn(
       "CLIENT_ID_LOOKS_LIKE_URL",
       "The client ID looks like a URL.",
@@ -45,23 +64,19 @@ export function checkClientId(clientId: string, findings: Findings): void {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function checkClientSecret(secret: string, clientId: string | undefined, findings: Findings): void {
-  const s = secret.trim();
-  if (!s) {
-    findings.error(
+  const s = pastedWord(secret, 1024, findings, {
+    missing: [
       "CLIENT_SECRET_MISSING",
       "The client secret is empty.",
       "Create a client secret in your identity provider and paste its value.",
-    );
-    return;
-  }
-  if (s.length > 1024 || hasSpaceOrControl(s)) {
-    findings.error(
+    ],
+    invalid: [
       "CLIENT_SECRET_INVALID",
       "The client secret contains spaces or control characters, or is longer than 1024 characters.",
       "Copy the secret's value again from your identity provider, without surrounding text.",
-    );
-    return;
-  }
+    ],
+  });
+  if (s === null) return;
   if (clientId !== undefined && s === clientId.trim()) {
     findings.error(
       "CLIENT_SECRET_IS_CLIENT_ID",

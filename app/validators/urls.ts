@@ -7,15 +7,25 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(h) || h.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** The absolute URL `value` spells, or null when it spells none. */
+export function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `value` is an absolute URL of one of `protocols` (e.g. "https:"). */
+export function isUrlOf(value: string, protocols: readonly string[]): boolean {
+  const url = parseUrl(value);
+  return url !== null && protocols.includes(url.protocol);
+}
+
 /** An endpoint a browser or Auth0 will be sent to: absolute http(s) only, no credentials. */
 export function checkEndpointUrl(value: string): UrlCheck {
-  const trimmed = value.trim();
-  let url: URL;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    return { ok: false, reason: "is not an absolute URL" };
-  }
+  const url = parseUrl(value.trim());
+  if (!url) return { ok: false, reason: "is not an absolute URL" };
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     return {
       ok: false,

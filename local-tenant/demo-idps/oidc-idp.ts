@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import express from "express";
 import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
 import Provider, { type Adapter, type AdapterPayload } from "oidc-provider";
+import { finishConsented, finishRefused, finishSignedIn } from "../login/interaction-endings.js";
 import { errorPage, esc, page, sendPage } from "../login/pages.js";
 import { listenLocal } from "./listen.js";
 import { DEMO_IDP_PASSWORD, type DemoIdpUser } from "./saml-idp.js";
@@ -202,12 +203,7 @@ export async function startDemoOidcIdp(options: DemoOidcIdpOptions): Promise<Dem
         clientId: String(interaction.params.client_id),
       });
       grant.addOIDCScope(String(interaction.params.scope ?? "openid"));
-      await provider.interactionFinished(
-        req,
-        res,
-        { consent: { grantId: await grant.save() } },
-        { mergeWithLastSubmission: true },
-      );
+      await finishConsented(provider, req, res, await grant.save());
     } catch (err) {
       if ((err as Error).name === "SessionNotFound") {
         return sendPage(res, 400, errorPage("Sign-in expired", "Start the sign-in again from the application."));
@@ -220,12 +216,7 @@ export async function startDemoOidcIdp(options: DemoOidcIdpOptions): Promise<Dem
       const interaction = await provider.interactionDetails(req, res);
       const body = req.body as Record<string, string | undefined>;
       if (body.cancel) {
-        return await provider.interactionFinished(
-          req,
-          res,
-          { error: "access_denied", error_description: "End-User aborted interaction" },
-          { mergeWithLastSubmission: false },
-        );
+        return await finishRefused(provider, req, res, "access_denied", "End-User aborted interaction");
       }
       const user = OIDC_DEMO_USERS.find((u) => u.email.toLowerCase() === (body.email ?? "").trim().toLowerCase());
       if (!user || body.password !== DEMO_IDP_PASSWORD) {
@@ -238,12 +229,7 @@ export async function startDemoOidcIdp(options: DemoOidcIdpOptions): Promise<Dem
         ? (body.behaviour as OidcMisbehaviour)
         : misbehaviour;
       if (behaviour !== "none") behaviourByGrant.set(grantId, behaviour);
-      await provider.interactionFinished(
-        req,
-        res,
-        { login: { accountId: user.id }, consent: { grantId } },
-        { mergeWithLastSubmission: false },
-      );
+      await finishSignedIn(provider, req, res, user.id, grantId);
     } catch (err) {
       if ((err as Error).name === "SessionNotFound") {
         return sendPage(res, 400, errorPage("Sign-in expired", "Start the sign-in again from the application."));

@@ -13,6 +13,7 @@ import {
   LoginError,
   resolveOrganization,
 } from "./organizations.js";
+import { finishConsented, finishRefused, finishSignedIn } from "./interaction-endings.js";
 import { errorPage, loginPage, sendPage } from "./pages.js";
 import { INTERACTION_PATH, type TenantProvider } from "./provider.js";
 
@@ -68,12 +69,7 @@ export function universalLoginRouter(ctx: TenantContext, tp: TenantProvider, bro
 
   async function fail(req: Request, res: Response, err: unknown): Promise<void> {
     if (!(err instanceof LoginError)) throw err;
-    await provider.interactionFinished(
-      req,
-      res,
-      { error: err.error, error_description: err.description },
-      { mergeWithLastSubmission: false },
-    );
+    await finishRefused(provider, req, res, err.error, err.description);
   }
 
   function databaseConnection(): TenantConnection {
@@ -152,7 +148,7 @@ export function universalLoginRouter(ctx: TenantContext, tp: TenantProvider, bro
           scope: String(interaction.params.scope ?? "openid"),
           orgId: org?.id,
         });
-        await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+        await finishConsented(provider, req, res, grantId);
       } catch (err) {
         await fail(req, res, err);
       }
@@ -207,12 +203,7 @@ export function universalLoginRouter(ctx: TenantContext, tp: TenantProvider, bro
           scope: String(interaction.params.scope ?? "openid"),
           orgId: org?.id,
         });
-        await provider.interactionFinished(
-          req,
-          res,
-          { login: { accountId: user.user_id }, consent: { grantId } },
-          { mergeWithLastSubmission: false },
-        );
+        await finishSignedIn(provider, req, res, user.user_id, grantId);
       } catch (err) {
         await fail(req, res, err);
       }

@@ -2,10 +2,9 @@ import { Router } from "express";
 import { z } from "zod";
 import type { TenantContext } from "../context.js";
 import { randomAlnum, type TenantClient } from "../store.js";
-import { handler } from "./async-handler.js";
 import { ApiError, invalidBody, zodToApiError } from "./errors.js";
 import { parseQuery, project, queryBool, queryInt, sendList } from "./pagination.js";
-import { requireScope, tokenOf } from "./tokens.js";
+import { scopedRoutes, tokenOf } from "./tokens.js";
 
 /**
  * /api/v2/clients: reading applications, and `PATCH /clients/{id}` for their URL lists. As on
@@ -67,60 +66,49 @@ export function clientToApi(ctx: TenantContext, c: TenantClient, withSecret: boo
 
 export function clientsRouter(ctx: TenantContext): Router {
   const router = Router();
+  const api = scopedRoutes(router, "semicolon");
   const withSecret = (res: Parameters<typeof tokenOf>[0]) => tokenOf(res).scopes.has("read:client_keys");
 
-  router.get(
-    "/clients",
-    requireScope("semicolon", ...READ_CLIENT_SCOPES),
-    handler((req, res) => {
-      const q = parseQuery(listQuery, req);
-      let items = ctx.store.state.clients;
-      if (q.is_global === true) items = [];
-      if (q.is_first_party !== undefined) items = items.filter((c) => c.is_first_party === q.is_first_party);
-      if (q.app_type) {
-        const types = q.app_type.split(",");
-        items = items.filter((c) => types.includes(c.app_type));
-      }
-      const view = (c: TenantClient) => project(clientToApi(ctx, c, withSecret(res)), q.fields, q.include_fields);
-      sendList(res, "clients", items, view, q, {
-        perPage: q.per_page || 50,
-        idOf: (c) => c.client_id,
-        wholeWhenUnpaged: true,
-      });
-    }),
-  );
+  api.get("/clients", READ_CLIENT_SCOPES, (req, res) => {
+    const q = parseQuery(listQuery, req);
+    let items = ctx.store.state.clients;
+    if (q.is_global === true) items = [];
+    if (q.is_first_party !== undefined) items = items.filter((c) => c.is_first_party === q.is_first_party);
+    if (q.app_type) {
+      const types = q.app_type.split(",");
+      items = items.filter((c) => types.includes(c.app_type));
+    }
+    const view = (c: TenantClient) => project(clientToApi(ctx, c, withSecret(res)), q.fields, q.include_fields);
+    sendList(res, "clients", items, view, q, {
+      perPage: q.per_page || 50,
+      idOf: (c) => c.client_id,
+      wholeWhenUnpaged: true,
+    });
+  });
 
-  router.get(
-    "/clients/:id",
-    requireScope("semicolon", ...READ_CLIENT_SCOPES),
-    handler((req, res) => {
-      const q = parseQuery(getQuery, req);
-      const client = ctx.store.client(String(req.params.id));
-      if (!client) throw new ApiError(404, "Client not found.", "inexistent_client");
-      res.json(project(clientToApi(ctx, client, withSecret(res)), q.fields, q.include_fields));
-    }),
-  );
+  api.get("/clients/:id", READ_CLIENT_SCOPES, (req, res) => {
+    const q = parseQuery(getQuery, req);
+    const client = ctx.store.client(String(req.params.id));
+    if (!client) throw new ApiError(404, "Client not found.", "inexistent_client");
+    res.json(project(clientToApi(ctx, client, withSecret(res)), q.fields, q.include_fields));
+  });
 
-  router.patch(
-    "/clients/:id",
-    requireScope("semicolon", "update:clients", "update:client_keys"),
-    handler((req, res) => {
-      const raw: unknown = req.body;
-      if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw invalidBody("Expected type object");
-      if (Object.keys(raw).length === 0) throw invalidBody("Too few properties defined (0), minimum 1");
-      const parsed = updateBody.safeParse(raw);
-      if (!parsed.success) throw zodToApiError(parsed.error, raw);
-      const client = ctx.store.client(String(req.params.id));
-      if (!client) throw new ApiError(404, "Client not found.", "inexistent_client");
-      const body = parsed.data;
-      if (body.name !== undefined) client.name = body.name;
-      if (body.callbacks !== undefined) client.callbacks = body.callbacks;
-      if (body.allowed_logout_urls !== undefined) client.allowed_logout_urls = body.allowed_logout_urls;
-      if (body.web_origins !== undefined) client.web_origins = body.web_origins;
-      ctx.store.save();
-      res.json(clientToApi(ctx, client, withSecret(res)));
-    }),
-  );
+  api.patch("/clients/:id", ["update:clients", "update:client_keys"], (req, res) => {
+    const raw: unknown = req.body;
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw invalidBody("Expected type object");
+    if (Object.keys(raw).length === 0) throw invalidBody("Too few properties defined (0), minimum 1");
+    const parsed = updateBody.safeParse(raw);
+    if (!parsed.success) throw zodToApiError(parsed.error, raw);
+    const client = ctx.store.client(String(req.params.id));
+    if (!client) throw new ApiError(404, "Client not found.", "inexistent_client");
+    const body = parsed.data;
+    if (body.name !== undefined) client.name = body.name;
+    if (body.callbacks !== undefined) client.callbacks = body.callbacks;
+    if (body.allowed_logout_urls !== undefined) client.allowed_logout_urls = body.allowed_logout_urls;
+    if (body.web_origins !== undefined) client.web_origins = body.web_origins;
+    ctx.store.save();
+    res.json(clientToApi(ctx, client, withSecret(res)));
+  });
 
   return router;
 }

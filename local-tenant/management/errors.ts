@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { type ZodError, type ZodIssue } from "zod";
+import { type ZodError, type ZodIssue, type ZodTooBigIssue, type ZodTooSmallIssue } from "zod";
 
 /**
  * Management API errors in Auth0's (hapi/Boom) shape: `{statusCode, error, message, errorCode}`.
@@ -48,6 +48,12 @@ export const notFound = {
     new ApiError(404, "The organization connection does not exist.", "inexistent_organization_connection"),
 };
 
+/** 409: another connection or organization has the name (on create, or on a rename). */
+export const nameTaken = {
+  connection: () => new ApiError(409, "A connection with the same name already exists", "connection_conflict"),
+  organization: () => new ApiError(409, "An organization with this name already exists.", "organization_conflict"),
+};
+
 export function invalidBody(reason: string, property?: string): ApiError {
   const where = property ? ` on property ${property}` : "";
   return new ApiError(400, `Payload validation error: '${reason}'${where}.`, "invalid_body");
@@ -63,6 +69,22 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) return "array";
   if (Number.isInteger(value)) return "integer";
   return typeof value;
+}
+
+/** z-schema's words for a value beyond a bound, above (too_big) or below (too_small). */
+const BOUNDS = {
+  too_big: { size: "long", bound: "maximum", compared: "greater than" },
+  too_small: { size: "short", bound: "minimum", compared: "less than" },
+} as const;
+
+function outOfBounds(issue: ZodTooBigIssue | ZodTooSmallIssue, value: unknown): string {
+  const words = BOUNDS[issue.code];
+  const limit = issue.code === "too_big" ? issue.maximum : issue.minimum;
+  if (issue.type === "string")
+    return `String is too ${words.size} (${String(value).length} chars), ${words.bound} ${limit}`;
+  if (issue.type === "array")
+    return `Array is too ${words.size} (${(value as unknown[]).length}), ${words.bound} ${limit}`;
+  return `Value ${String(value)} is ${words.compared} ${words.bound} ${limit}`;
 }
 
 /**
@@ -90,20 +112,8 @@ export function zodToApiError(err: ZodError, input: unknown, kind: "body" | "que
         : `Expected type ${issue.expected} but found type ${typeName(at(input))}`;
       break;
     case "too_big":
-      reason =
-        issue.type === "string"
-          ? `String is too long (${String(at(input)).length} chars), maximum ${issue.maximum}`
-          : issue.type === "array"
-            ? `Array is too long (${(at(input) as unknown[]).length}), maximum ${issue.maximum}`
-            : `Value ${String(at(input))} is greater than maximum ${issue.maximum}`;
-      break;
     case "too_small":
-      reason =
-        issue.type === "string"
-          ? `String is too short (${String(at(input)).length} chars), minimum ${issue.minimum}`
-          : issue.type === "array"
-            ? `Array is too short (${(at(input) as unknown[]).length}), minimum ${issue.minimum}`
-            : `Value ${String(at(input))} is less than minimum ${issue.minimum}`;
+      reason = outOfBounds(issue, at(input));
       break;
     case "invalid_string":
       reason = issue.message;

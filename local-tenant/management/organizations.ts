@@ -2,10 +2,10 @@ import { Router, type Request } from "express";
 import { z } from "zod";
 import type { TenantContext } from "../context.js";
 import { randomAlnum, type TenantOrganization, type TenantOrganizationConnection } from "../store.js";
-import { handler } from "./async-handler.js";
-import { ApiError, invalidBody, notFound, zodToApiError } from "./errors.js";
+import { ApiError, invalidBody, nameTaken, notFound, zodToApiError } from "./errors.js";
+import { metadataRecord, patternedName } from "./schemas.js";
 import { parseQuery, queryBool, queryInt, sendList } from "./pagination.js";
-import { requireScope } from "./tokens.js";
+import { scopedRoutes } from "./tokens.js";
 
 /** /api/v2/organizations (list, get, get by name, create, update, delete) and their enabled_connections. */
 
@@ -26,15 +26,13 @@ const hexColor = z
   .string()
   .regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "Object didn't pass validation for format html-color");
 
-const organizationName = z
-  .string()
-  .min(1)
-  .max(50)
-  .superRefine((v, ctx) => {
-    if (!ORGANIZATION_NAME_PATTERN.test(v)) {
-      ctx.addIssue({ code: "custom", message: `Object didn't pass validation for format organization-name: ${v}` });
-    }
-  });
+const organizationName = patternedName(
+  50,
+  ORGANIZATION_NAME_PATTERN,
+  (v) => `Object didn't pass validation for format organization-name: ${v}`,
+);
+
+const organizationMetadata = metadataRecord(25);
 
 const createBody = z
   .object({
@@ -47,13 +45,7 @@ const createBody = z
       })
       .strict()
       .optional(),
-    metadata: z
-      .record(z.string().max(255).nullable())
-      .superRefine((m, ctx) => {
-        const n = Object.keys(m).length;
-        if (n > 25) ctx.addIssue({ code: "custom", message: `Too many properties defined (${n}), maximum 25` });
-      })
-      .optional(),
+    metadata: organizationMetadata.optional(),
     enabled_connections: z.array(addConnectionBody).max(MAX_ORGANIZATION_CONNECTIONS).optional(),
     token_quota: z.record(z.unknown()).optional(),
   })
@@ -64,13 +56,7 @@ const updateBody = z
   .object({
     name: organizationName.optional(),
     display_name: z.string().min(1).max(255).optional(),
-    metadata: z
-      .record(z.string().max(255).nullable())
-      .superRefine((m, ctx) => {
-        const n = Object.keys(m).length;
-        if (n > 25) ctx.addIssue({ code: "custom", message: `Too many properties defined (${n}), maximum 25` });
-      })
-      .optional(),
+    metadata: organizationMetadata.optional(),
   })
   .strict();
 
@@ -118,6 +104,7 @@ export function organizationToApi(org: TenantOrganization): Record<string, unkno
 
 export function organizationsRouter(ctx: TenantContext): Router {
   const router = Router();
+  const api = scopedRoutes(router, "semicolon");
   const store = ctx.store;
 
   function findOrg(req: Request): TenantOrganization {
@@ -160,139 +147,104 @@ export function organizationsRouter(ctx: TenantContext): Router {
     };
   }
 
-  router.get(
-    "/organizations",
-    requireScope("semicolon", "read:organizations"),
-    handler((req, res) => {
-      const q = parseQuery(listQuery, req);
-      let items = store.state.organizations;
-      if (q.sort) {
-        const [field, order] = q.sort.split(":") as ["name" | "display_name" | "created_at", string];
-        const dir = order === "-1" ? -1 : 1;
-        items = [...items].sort((a, b) => (a[field] < b[field] ? -dir : a[field] > b[field] ? dir : 0));
+  api.get("/organizations", ["read:organizations"], (req, res) => {
+    const q = parseQuery(listQuery, req);
+    let items = store.state.organizations;
+    if (q.sort) {
+      const [field, order] = q.sort.split(":") as ["name" | "display_name" | "created_at", string];
+      const dir = order === "-1" ? -1 : 1;
+      items = [...items].sort((a, b) => (a[field] < b[field] ? -dir : a[field] > b[field] ? dir : 0));
+    }
+    sendList(res, "organizations", items, organizationToApi, q, { perPage: q.per_page ?? 50, idOf: (o) => o.id });
+  });
+
+  api.post("/organizations", ["create:organizations"], (req, res) => {
+    const body = parseBody(createBody, req.body);
+    if (store.organizationByName(body.name)) throw nameTaken.organization();
+    const org: TenantOrganization = {
+      id: `org_${randomAlnum(16)}`,
+      name: body.name,
+      display_name: body.display_name ?? body.name,
+      ...(body.branding ? { branding: body.branding as TenantOrganization["branding"] } : {}),
+      metadata: Object.fromEntries(Object.entries(body.metadata ?? {}).filter(([, v]) => v !== null)) as Record<
+        string,
+        string
+      >,
+      enabled_connections: [],
+      members: [],
+      created_at: ctx.now().toISOString(),
+    };
+    for (const ec of body.enabled_connections ?? []) org.enabled_connections.push(newOrgConnection(org, ec));
+    store.state.organizations.push(org);
+    store.save();
+    res.status(201).json({
+      ...organizationToApi(org),
+      ...(body.enabled_connections
+        ? {
+            enabled_connections: org.enabled_connections.map((ec) => ({
+              connection_id: ec.connection_id,
+              assign_membership_on_login: ec.assign_membership_on_login,
+              show_as_button: ec.show_as_button,
+              is_signup_enabled: ec.is_signup_enabled,
+            })),
+          }
+        : {}),
+    });
+  });
+
+  api.get("/organizations/name/:name", ["read:organizations"], (req, res) => {
+    const org = store.organizationByName(String(req.params.name));
+    if (!org) throw notFound.organization();
+    res.json(organizationToApi(org));
+  });
+
+  api.get("/organizations/:id", ["read:organizations"], (req, res) => {
+    res.json(organizationToApi(findOrg(req)));
+  });
+
+  api.patch("/organizations/:id", ["update:organizations"], (req, res) => {
+    const org = findOrg(req);
+    const body = parseBody(updateBody, req.body);
+    if (body.name !== undefined && body.name !== org.name && store.organizationByName(body.name))
+      throw nameTaken.organization();
+    if (body.name !== undefined) org.name = body.name;
+    if (body.display_name !== undefined) org.display_name = body.display_name;
+    if (body.metadata !== undefined) {
+      const merged: Record<string, string> = { ...org.metadata };
+      for (const [k, v] of Object.entries(body.metadata)) {
+        if (v === null) delete merged[k];
+        else merged[k] = v;
       }
-      sendList(res, "organizations", items, organizationToApi, q, { perPage: q.per_page ?? 50, idOf: (o) => o.id });
-    }),
-  );
+      if (Object.keys(merged).length > 25) throw invalidBody("Too many properties defined, maximum 25", "metadata");
+      org.metadata = merged;
+    }
+    store.save();
+    res.json(organizationToApi(org));
+  });
 
-  router.post(
-    "/organizations",
-    requireScope("semicolon", "create:organizations"),
-    handler((req, res) => {
-      const body = parseBody(createBody, req.body);
-      if (store.organizationByName(body.name)) {
-        throw new ApiError(409, "An organization with this name already exists.", "organization_conflict");
-      }
-      const org: TenantOrganization = {
-        id: `org_${randomAlnum(16)}`,
-        name: body.name,
-        display_name: body.display_name ?? body.name,
-        ...(body.branding ? { branding: body.branding as TenantOrganization["branding"] } : {}),
-        metadata: Object.fromEntries(Object.entries(body.metadata ?? {}).filter(([, v]) => v !== null)) as Record<
-          string,
-          string
-        >,
-        enabled_connections: [],
-        members: [],
-        created_at: ctx.now().toISOString(),
-      };
-      for (const ec of body.enabled_connections ?? []) org.enabled_connections.push(newOrgConnection(org, ec));
-      store.state.organizations.push(org);
-      store.save();
-      res.status(201).json({
-        ...organizationToApi(org),
-        ...(body.enabled_connections
-          ? {
-              enabled_connections: org.enabled_connections.map((ec) => ({
-                connection_id: ec.connection_id,
-                assign_membership_on_login: ec.assign_membership_on_login,
-                show_as_button: ec.show_as_button,
-                is_signup_enabled: ec.is_signup_enabled,
-              })),
-            }
-          : {}),
-      });
-    }),
-  );
+  api.delete("/organizations/:id", ["delete:organizations"], (req, res) => {
+    const org = findOrg(req);
+    store.state.organizations = store.state.organizations.filter((o) => o.id !== org.id);
+    store.save();
+    res.status(204).end();
+  });
 
-  router.get(
-    "/organizations/name/:name",
-    requireScope("semicolon", "read:organizations"),
-    handler((req, res) => {
-      const org = store.organizationByName(String(req.params.name));
-      if (!org) throw notFound.organization();
-      res.json(organizationToApi(org));
-    }),
-  );
+  api.get("/organizations/:id/enabled_connections", ["read:organization_connections"], (req, res) => {
+    const q = parseQuery(listConnectionsQuery, req);
+    const org = findOrg(req);
+    sendList(res, "enabled_connections", org.enabled_connections, orgConnectionToApi, q, {
+      perPage: q.per_page ?? 50,
+    });
+  });
 
-  router.get(
-    "/organizations/:id",
-    requireScope("semicolon", "read:organizations"),
-    handler((req, res) => {
-      res.json(organizationToApi(findOrg(req)));
-    }),
-  );
-
-  router.patch(
-    "/organizations/:id",
-    requireScope("semicolon", "update:organizations"),
-    handler((req, res) => {
-      const org = findOrg(req);
-      const body = parseBody(updateBody, req.body);
-      if (body.name !== undefined && body.name !== org.name && store.organizationByName(body.name)) {
-        throw new ApiError(409, "An organization with this name already exists.", "organization_conflict");
-      }
-      if (body.name !== undefined) org.name = body.name;
-      if (body.display_name !== undefined) org.display_name = body.display_name;
-      if (body.metadata !== undefined) {
-        const merged: Record<string, string> = { ...org.metadata };
-        for (const [k, v] of Object.entries(body.metadata)) {
-          if (v === null) delete merged[k];
-          else merged[k] = v;
-        }
-        if (Object.keys(merged).length > 25) throw invalidBody("Too many properties defined, maximum 25", "metadata");
-        org.metadata = merged;
-      }
-      store.save();
-      res.json(organizationToApi(org));
-    }),
-  );
-
-  router.delete(
-    "/organizations/:id",
-    requireScope("semicolon", "delete:organizations"),
-    handler((req, res) => {
-      const org = findOrg(req);
-      store.state.organizations = store.state.organizations.filter((o) => o.id !== org.id);
-      store.save();
-      res.status(204).end();
-    }),
-  );
-
-  router.get(
-    "/organizations/:id/enabled_connections",
-    requireScope("semicolon", "read:organization_connections"),
-    handler((req, res) => {
-      const q = parseQuery(listConnectionsQuery, req);
-      const org = findOrg(req);
-      sendList(res, "enabled_connections", org.enabled_connections, orgConnectionToApi, q, {
-        perPage: q.per_page ?? 50,
-      });
-    }),
-  );
-
-  router.post(
-    "/organizations/:id/enabled_connections",
-    requireScope("semicolon", "create:organization_connections"),
-    handler((req, res) => {
-      const org = findOrg(req);
-      const body = parseBody(addConnectionBody, req.body);
-      const ec = newOrgConnection(org, body);
-      org.enabled_connections.push(ec);
-      store.save();
-      res.status(201).json(orgConnectionToApi(ec));
-    }),
-  );
+  api.post("/organizations/:id/enabled_connections", ["create:organization_connections"], (req, res) => {
+    const org = findOrg(req);
+    const body = parseBody(addConnectionBody, req.body);
+    const ec = newOrgConnection(org, body);
+    org.enabled_connections.push(ec);
+    store.save();
+    res.status(201).json(orgConnectionToApi(ec));
+  });
 
   function findOrgConnection(req: Request): { org: TenantOrganization; ec: TenantOrganizationConnection } {
     const org = findOrg(req);
@@ -301,38 +253,29 @@ export function organizationsRouter(ctx: TenantContext): Router {
     return { org, ec };
   }
 
-  router.get(
-    "/organizations/:id/enabled_connections/:connectionId",
-    requireScope("semicolon", "read:organization_connections"),
-    handler((req, res) => {
-      res.json(orgConnectionToApi(findOrgConnection(req).ec));
-    }),
-  );
+  api.get("/organizations/:id/enabled_connections/:connectionId", ["read:organization_connections"], (req, res) => {
+    res.json(orgConnectionToApi(findOrgConnection(req).ec));
+  });
 
-  router.patch(
-    "/organizations/:id/enabled_connections/:connectionId",
-    requireScope("semicolon", "update:organization_connections"),
-    handler((req, res) => {
-      const { ec } = findOrgConnection(req);
-      const body = parseBody(updateConnectionBody, req.body);
-      if (body.assign_membership_on_login !== undefined)
-        ec.assign_membership_on_login = body.assign_membership_on_login;
-      if (body.is_signup_enabled !== undefined) ec.is_signup_enabled = body.is_signup_enabled;
-      if (body.show_as_button !== undefined) ec.show_as_button = body.show_as_button;
-      store.save();
-      res.json(orgConnectionToApi(ec));
-    }),
-  );
+  api.patch("/organizations/:id/enabled_connections/:connectionId", ["update:organization_connections"], (req, res) => {
+    const { ec } = findOrgConnection(req);
+    const body = parseBody(updateConnectionBody, req.body);
+    if (body.assign_membership_on_login !== undefined) ec.assign_membership_on_login = body.assign_membership_on_login;
+    if (body.is_signup_enabled !== undefined) ec.is_signup_enabled = body.is_signup_enabled;
+    if (body.show_as_button !== undefined) ec.show_as_button = body.show_as_button;
+    store.save();
+    res.json(orgConnectionToApi(ec));
+  });
 
-  router.delete(
+  api.delete(
     "/organizations/:id/enabled_connections/:connectionId",
-    requireScope("semicolon", "delete:organization_connections"),
-    handler((req, res) => {
+    ["delete:organization_connections"],
+    (req, res) => {
       const { org, ec } = findOrgConnection(req);
       org.enabled_connections = org.enabled_connections.filter((c) => c !== ec);
       store.save();
       res.status(204).end();
-    }),
+    },
   );
 
   return router;

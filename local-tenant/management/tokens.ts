@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { TenantContext } from "../context.js";
+import { handler } from "./async-handler.js";
 import { ApiError } from "./errors.js";
 
 /**
@@ -170,6 +171,23 @@ export function requireScope(style: "comma" | "semicolon", ...anyOf: string[]): 
         : `Insufficient scope; expected any of: ${anyOf.join(", ")}.`;
     next(new ApiError(403, message, "insufficient_scope"));
   };
+}
+
+type RouteHandler = (req: Request, res: Response) => Promise<void> | void;
+type ScopedRoute = (path: string, anyOfScopes: readonly string[], fn: RouteHandler) => void;
+
+/**
+ * The routes of one Management API family (connections and users word a missing scope the
+ * "comma" way, organizations and clients the "semicolon" way): each names the scopes that may call
+ * it, runs behind requireScope, and sends what it throws to the error handler.
+ */
+export function scopedRoutes(router: Router, style: "comma" | "semicolon") {
+  const route =
+    (method: "get" | "post" | "patch" | "delete"): ScopedRoute =>
+    (path, anyOfScopes, fn) => {
+      router[method](path, requireScope(style, ...anyOfScopes), handler(fn));
+    };
+  return { get: route("get"), post: route("post"), patch: route("patch"), delete: route("delete") };
 }
 
 /** Compares secrets in constant time (digests, so that lengths do not matter either). */

@@ -2,10 +2,9 @@ import { Router } from "express";
 import { z } from "zod";
 import type { TenantContext } from "../context.js";
 import type { TenantUser } from "../store.js";
-import { handler } from "./async-handler.js";
 import { ApiError } from "./errors.js";
 import { parseQuery, project, queryBool } from "./pagination.js";
-import { requireScope } from "./tokens.js";
+import { scopedRoutes } from "./tokens.js";
 
 /**
  * `GET /api/v2/users/{id}`: one user's profile, as Auth0 returns it — the normalized fields, the
@@ -40,15 +39,12 @@ export function userToApi(ctx: TenantContext, u: TenantUser): Record<string, unk
 
 export function usersRouter(ctx: TenantContext): Router {
   const router = Router();
-  router.get(
-    "/users/:id",
-    requireScope("comma", "read:users", "read:user_idp_tokens"),
-    handler((req, res) => {
-      const q = parseQuery(getQuery, req);
-      const user = ctx.store.user(String(req.params.id));
-      if (!user) throw new ApiError(404, "The user does not exist.", "inexistent_user");
-      res.json(project(userToApi(ctx, user), q.fields, q.include_fields));
-    }),
-  );
+  const api = scopedRoutes(router, "comma");
+  api.get("/users/:id", ["read:users", "read:user_idp_tokens"], (req, res) => {
+    const q = parseQuery(getQuery, req);
+    const user = ctx.store.user(String(req.params.id));
+    if (!user) throw new ApiError(404, "The user does not exist.", "inexistent_user");
+    res.json(project(userToApi(ctx, user), q.fields, q.include_fields));
+  });
   return router;
 }

@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { axeViolations } from "../support/browser";
 import { hydrated, portalInBrowser } from "../support/e2e";
-import { newCheckedPage } from "../support/portal";
+import { closeCheckedPage, newCheckedPage } from "../support/portal";
 
 /**
  * The SSO setup wizard in Chromium, as Alice (Acme's administrator) and Victor (its viewer) meet
@@ -123,8 +123,7 @@ describe("Alice sets up SSO for Acme", () => {
     await page.getByText("Draft", { exact: true }).first().waitFor();
     expect(await page.locator("main").textContent()).toContain("saved by alice@acme.test");
     await checkPage(page, "06-sso-draft");
-    expect(problems).toEqual([]);
-    await page.context().close();
+    await closeCheckedPage({ page, problems });
   });
 
   it("with a metadata file, then by manual fields (IdP strings shown as text), then a private address refused", async () => {
@@ -159,8 +158,7 @@ describe("Alice sets up SSO for Acme", () => {
     expect(await page.locator(".findings.error").textContent()).toMatch(/only fetches from public internet addresses/);
     expect(await page.getByRole("button", { name: "Save draft" }).count()).toBe(0);
     await checkPage(page, "08-check-private-address");
-    expect(problems).toEqual([]);
-    await page.context().close();
+    await closeCheckedPage({ page, problems });
   });
 
   it("an expired certificate's warning must be acknowledged; an XXE file and an oversized one are refused", async () => {
@@ -237,8 +235,7 @@ describe("Alice sets up SSO for Acme", () => {
       .executeTakeFirstOrThrow();
     expect(JSON.stringify(raw.configuration)).not.toContain(oidc.client.clientSecret);
     expect(JSON.stringify(raw.configuration)).toContain("$sealed");
-    expect(problems).toEqual([]);
-    await page.context().close();
+    await closeCheckedPage({ page, problems });
   });
 
   it("works without JavaScript: choose, read the values, give the URL, check and save", async () => {

@@ -11,6 +11,7 @@ import {
   desiredSaml,
   drained,
   expectConverged,
+  numberedSlugs,
   systemScope,
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
@@ -64,6 +65,14 @@ function desired(org: ScopedOrganization, version: 1 | 2): DesiredApply {
 }
 
 /** Version 2's options, both applications, enabled for its organization; the connection created once. */
+/** Versions 1 and 2 of every organization queued at once, next to each other. */
+async function queueBothVersions(orgs: ScopedOrganization[]) {
+  for (const org of orgs) {
+    await enqueueApply(engine.database.db, systemScope(org), desired(org, 1));
+    await enqueueApply(engine.database.db, systemScope(org), desired(org, 2));
+  }
+}
+
 async function expectBothVersionsLanded(org: ScopedOrganization) {
   await expectConverged(engine, org, 2, [PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID]);
   expectCreatedOnce(org);
@@ -80,16 +89,8 @@ function expectCreatedOnce(org: ScopedOrganization) {
 
 describe(`apply engine at Auth0's latency (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   it("two workers with four jobs in flight each, 16 organizations changing options, applications and organization enablement at once: every change lands, nothing twice", async () => {
-    const orgs = await createOrganizations(
-      engine.database.db,
-      engine.h,
-      Array.from({ length: 16 }, (_, i) => `lat-${i}`),
-    );
-    // Both versions of every organization queued at once, next to each other.
-    for (const org of orgs) {
-      await enqueueApply(engine.database.db, systemScope(org), desired(org, 1));
-      await enqueueApply(engine.database.db, systemScope(org), desired(org, 2));
-    }
+    const orgs = await createOrganizations(engine.database.db, engine.h, numberedSlugs("lat", 16));
+    await queueBothVersions(orgs);
     const counting = countingFetch();
     await runTwoWorkers({ fetch: counting.fetch });
 
@@ -102,15 +103,8 @@ describe(`apply engine at Auth0's latency (${process.env.TEST_DATABASE_URL ? "po
   });
 
   it("APPLY_LOCK_SCOPE=tenant: one step at a time on the whole tenant, whatever the workers' concurrency", async () => {
-    const orgs = await createOrganizations(
-      engine.database.db,
-      engine.h,
-      Array.from({ length: 4 }, (_, i) => `one-${i}`),
-    );
-    for (const org of orgs) {
-      await enqueueApply(engine.database.db, systemScope(org), desired(org, 1));
-      await enqueueApply(engine.database.db, systemScope(org), desired(org, 2));
-    }
+    const orgs = await createOrganizations(engine.database.db, engine.h, numberedSlugs("one", 4));
+    await queueBothVersions(orgs);
     const counting = countingFetch();
     await runTwoWorkers({ fetch: counting.fetch, lockScope: "tenant" });
     for (const org of orgs) await expectBothVersionsLanded(org);

@@ -14,6 +14,7 @@ import {
   drained,
   expectConverged,
   jobsOf,
+  numberedSlugs,
   systemScope,
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
@@ -33,11 +34,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
   raceTest(
     "two workers on two database connections, 20 organizations each enabling clients and changing options at once: every change lands",
     async () => {
-      const orgs = await createOrganizations(
-        engine.database.db,
-        engine.h,
-        Array.from({ length: 20 }, (_, i) => `par-${i}`),
-      );
+      const orgs = await createOrganizations(engine.database.db, engine.h, numberedSlugs("par", 20));
       // Both versions of every organization are queued at once; v1 enables one application, v2
       // another and new options. Both must be there at the end.
       // Queued next to each other, so the two workers would take both versions of one organization
@@ -81,11 +78,7 @@ describe(`apply engine (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"}
   );
 
   raceTest("both workers took jobs (SKIP LOCKED shares the queue)", async () => {
-    const orgs = await createOrganizations(
-      engine.database.db,
-      engine.h,
-      Array.from({ length: 6 }, (_, i) => `share-${i}`),
-    );
+    const orgs = await createOrganizations(engine.database.db, engine.h, numberedSlugs("share", 6));
     for (const org of orgs)
       await enqueueApply(engine.database.db, systemScope(org), desiredSaml(org, 1, [PORTAL_CLIENT_ID]));
     const taken: Record<string, number> = { a: 0, b: 0 };

@@ -1,74 +1,47 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AUTH0_RATE_LIMITS } from "~/services/apply/budget.server";
 import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
 import { createApplyWorker, type ApplyWorkerOptions } from "~/services/apply/worker.server";
 import type { ResponseInfo } from "~/services/auth0/client.server";
-import type { OpenDatabase } from "~/services/platform/db.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
 import {
+  applyEngineFixture,
   createOrganizations,
+  desiredOidc,
   drained,
   systemScope,
   tenantConfigOf,
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
-import { startHarness, type Harness } from "../support/local-tenant-contract.js";
-import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database.js";
 
 /**
  * The free plan's Management API limit is 2 requests/s (burst 2): small batches keep this file
  * around 15 s.
  */
-let h: Harness;
-let database: TestDatabase;
-let second: OpenDatabase | null;
-
-beforeAll(async () => {
-  h = await startHarness({ rateLimit: "free" });
-  database = await createTestDatabase();
-  second = await openSecondPool(database);
-});
-afterAll(async () => {
-  await second?.close();
-  await database?.destroy();
-  await h?.close();
-});
+const engine = applyEngineFixture({ rateLimit: "free" });
 
 function desired(org: ScopedOrganization): DesiredApply {
-  return {
-    connection: {
-      protocol: "oidc",
-      strategy: "oidc",
-      version: 1,
-      displayName: org.name,
-      options: {
-        client_id: `client-${org.slug}`,
-        discovery_url: `https://idp.${org.slug}.test/.well-known/openid-configuration`,
-      },
-    },
-    enabledClients: [PORTAL_CLIENT_ID],
-    organization: { assignMembershipOnLogin: false, showAsButton: true },
-  };
+  return desiredOidc(org, { client_id: `client-${org.slug}` }, { assignMembershipOnLogin: false, showAsButton: true });
 }
 
 async function runTwoWorkers(orgs: ScopedOrganization[], overrides: Partial<ApplyWorkerOptions>) {
   const seen: ResponseInfo[] = [];
-  const base = testWorkerOptions(h, database.db, {
+  const base = testWorkerOptions(engine.h, engine.database.db, {
     rateBudget: AUTH0_RATE_LIMITS.free,
     backoff: { baseMs: 50, maxMs: 500 },
     hooks: { onResponse: (r) => seen.push(r) },
     ...overrides,
   });
-  for (const org of orgs) await enqueueApply(database.db, systemScope(org), desired(org));
+  for (const org of orgs) await enqueueApply(engine.database.db, systemScope(org), desired(org));
   const a = createApplyWorker({ ...base, workerId: `a-${orgs[0]!.slug}` });
-  const b = createApplyWorker({ ...base, workerId: `b-${orgs[0]!.slug}`, db: second?.db ?? database.db });
+  const b = createApplyWorker({ ...base, workerId: `b-${orgs[0]!.slug}`, db: engine.second?.db ?? engine.database.db });
   const started = Date.now();
   a.start();
   b.start();
-  await drained(database.db, 40_000);
+  await drained(engine.database.db, 40_000);
   await Promise.all([a.stop(), b.stop()]);
-  const jobs = await database.db
+  const jobs = await engine.database.db
     .selectFrom("apply_jobs")
     .select(["status", "attempts", "rate_limited", "organization_id"])
     .where(
@@ -81,8 +54,8 @@ async function runTwoWorkers(orgs: ScopedOrganization[], overrides: Partial<Appl
 }
 
 async function expectApplied(orgs: ScopedOrganization[]) {
-  const management = h.management();
-  h.tenant.setRateLimit("off");
+  const management = engine.h.management();
+  engine.h.tenant.setRateLimit("off");
   for (const org of orgs) {
     const found = await management.connections.list({ name: `sso-${org.slug}-oidc` });
     expect(found.data).toHaveLength(1);
@@ -91,15 +64,15 @@ async function expectApplied(orgs: ScopedOrganization[]) {
     const orgConns = await management.organizations.enabledConnections.list(org.auth0OrgId!);
     expect(orgConns.data.map((c) => c.connection_id)).toEqual([found.data[0]!.id]);
   }
-  h.tenant.setRateLimit("free");
+  engine.h.tenant.setRateLimit("free");
 }
 
 describe(`apply engine under the free plan's rate limit (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   it("a 429 storm (no client-side budget, two workers hammering) still ends with every job succeeded", async () => {
     // Four organizations' jobs run side by side (locks per connection): four requests at once
     // against a burst of 2.
-    const orgs = await createOrganizations(database.db, h, ["storm-1", "storm-2", "storm-3", "storm-4"]);
-    h.tenant.setRateLimit("free");
+    const orgs = await createOrganizations(engine.database.db, engine.h, ["storm-1", "storm-2", "storm-3", "storm-4"]);
+    engine.h.tenant.setRateLimit("free");
     const { seen, jobs } = await runTwoWorkers(orgs, { rateBudget: null });
     const limited = seen.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThan(0);
@@ -111,8 +84,8 @@ describe(`apply engine under the free plan's rate limit (${process.env.TEST_DATA
   });
 
   it("with the shared budget the same burst stays under the limit: no 429, the tenant kept busy", async () => {
-    const orgs = await createOrganizations(database.db, h, ["calm-1", "calm-2", "calm-3"]);
-    h.tenant.setRateLimit("free");
+    const orgs = await createOrganizations(engine.database.db, engine.h, ["calm-1", "calm-2", "calm-3"]);
+    engine.h.tenant.setRateLimit("free");
     const { seen, jobs, ms } = await runTwoWorkers(orgs, {});
     expect(seen.filter((r) => r.status === 429)).toEqual([]);
     expect(jobs.map((j) => j.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
@@ -125,28 +98,30 @@ describe(`apply engine under the free plan's rate limit (${process.env.TEST_DATA
   });
 
   it("a 429 that outlasts the in-place retries sends the job back until the tenant's reset, attempts untouched", async () => {
-    const [org] = await createOrganizations(database.db, h, ["requeue"]);
-    await enqueueApply(database.db, systemScope(org!), desired(org!));
-    h.tenant.setRateLimit("free");
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["requeue"]);
+    await enqueueApply(engine.database.db, systemScope(org!), desired(org!));
+    engine.h.tenant.setRateLimit("free");
     // Spend the tenant's burst so the worker's first request is refused.
-    const token = await h.token();
+    const token = await engine.h.token();
     for (let i = 0; i < 2; i++) {
-      await fetch(`${h.tenant.managementApiUrl}/connections?name=x`, { headers: { authorization: `Bearer ${token}` } });
+      await fetch(`${engine.h.tenant.managementApiUrl}/connections?name=x`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
     }
     const seen: ResponseInfo[] = [];
     const worker = createApplyWorker({
-      db: database.db,
-      tenant: tenantConfigOf(h.tenant),
+      db: engine.database.db,
+      tenant: tenantConfigOf(engine.h.tenant),
       prefix: "sso",
       rateBudget: null,
       rateLimitRetries: 0,
-      fetch: h.fetch,
+      fetch: engine.h.fetch,
       hooks: { onResponse: (r) => seen.push(r) },
     });
     expect(await worker.runOnce()).toBe(true);
     const limited = seen.find((r) => r.status === 429)!;
     const reset = Number(limited.headers!.get("x-ratelimit-reset")) * 1000;
-    const job = await database.db
+    const job = await engine.database.db
       .selectFrom("apply_jobs")
       .selectAll()
       .where("organization_id", "=", org!.id)
@@ -155,9 +130,9 @@ describe(`apply engine under the free plan's rate limit (${process.env.TEST_DATA
     expect(new Date(job.next_run_at).getTime()).toBeGreaterThanOrEqual(reset);
     expect(await worker.runOnce()).toBe(false); // not due before the reset
     worker.start();
-    await drained(database.db, 20_000);
+    await drained(engine.database.db, 20_000);
     await worker.stop();
-    const done = await database.db
+    const done = await engine.database.db
       .selectFrom("apply_jobs")
       .select(["status", "attempts"])
       .where("organization_id", "=", org!.id)

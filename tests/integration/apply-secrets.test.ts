@@ -1,10 +1,9 @@
-import { ConnectionsClient } from "auth0/connections";
 import { sql } from "kysely";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { enqueueApply, type DesiredApply } from "~/services/apply/jobs.server";
 import { createApplyWorker } from "~/services/apply/worker.server";
 import { SECRET_UNREADABLE_MESSAGE } from "~/services/auth0/user-messages.server";
@@ -15,10 +14,14 @@ import {
   setLocalKeyFile,
 } from "~/services/platform/secrets.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
-import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
-import { createOrganizations, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
-import { startHarness, type Harness } from "../support/local-tenant-contract.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import {
+  applyEngineFixture,
+  createOrganizations,
+  desiredOidc,
+  samlOptions,
+  systemScope,
+  testWorkerOptions,
+} from "../support/apply-fixtures.js";
 
 /**
  * Secrets in queued apply jobs (design: "stored encrypted only until applied"): the row holds them
@@ -26,52 +29,32 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
  * sealed under another key fails with a message that says what to do and holds no secret.
  */
 
-let h: Harness;
-let database: TestDatabase;
-let raw: ConnectionsClient;
-
-beforeAll(async () => {
-  h = await startHarness({ rateLimit: "off" });
-  database = await createTestDatabase();
-  // The portal's Management client: read:connections_options, so options come back whole.
-  raw = new ConnectionsClient(h.clientOptions(await h.token()));
-});
-afterAll(async () => {
-  await database?.destroy();
-  await h?.close();
-});
+// `engine.raw`: the portal's Management client reading past the gateway (read:connections_options, options whole).
+const engine = applyEngineFixture();
 
 function worker() {
-  return createApplyWorker(testWorkerOptions(h, database.db));
+  return createApplyWorker(testWorkerOptions(engine.h, engine.database.db));
 }
 
 function oidcDesired(org: ScopedOrganization, clientSecret: string): DesiredApply {
-  return {
-    connection: {
-      protocol: "oidc",
-      strategy: "oidc",
-      version: 1,
-      displayName: org.name,
-      options: {
-        client_id: `${org.slug}-client`,
-        client_secret: clientSecret,
-        discovery_url: `https://idp.${org.slug}.test/.well-known/openid-configuration`,
-        scope: "openid profile email",
-        type: "back_channel",
-      },
-    },
-    enabledClients: [PORTAL_CLIENT_ID],
-  };
+  return desiredOidc(org, {
+    client_id: `${org.slug}-client`,
+    client_secret: clientSecret,
+    scope: "openid profile email",
+    type: "back_channel",
+  });
 }
 
 /** The whole row as the database holds it, as text: what anyone reading the table would see. */
 async function rowText(id: string): Promise<string> {
-  const r = await sql<{ t: string }>`select j::text as t from apply_jobs j where id = ${id}`.execute(database.db);
+  const r = await sql<{ t: string }>`select j::text as t from apply_jobs j where id = ${id}`.execute(
+    engine.database.db,
+  );
   return r.rows[0]!.t;
 }
 
 async function job(id: string) {
-  return database.db.selectFrom("apply_jobs").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  return engine.database.db.selectFrom("apply_jobs").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 }
 
 async function runAll(): Promise<void> {
@@ -80,15 +63,15 @@ async function runAll(): Promise<void> {
 }
 
 async function connectionNamed(name: string) {
-  const found = await h.management().connections.list({ name });
-  return found.data[0] ? raw.get(found.data[0].id!) : undefined;
+  const found = await engine.h.management().connections.list({ name });
+  return found.data[0] ? engine.raw.get(found.data[0].id!) : undefined;
 }
 
 describe(`secrets in apply jobs (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`, () => {
   it("an OIDC client secret is sealed in the queued row, reaches Auth0 intact, and is gone once applied", async () => {
-    const [org] = await createOrganizations(database.db, h, ["sealed-oidc"]);
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["sealed-oidc"]);
     const secret = `cs-${randomBytes(24).toString("base64url")}`;
-    const id = await enqueueApply(database.db, systemScope(org!), oidcDesired(org!, secret));
+    const id = await enqueueApply(engine.database.db, systemScope(org!), oidcDesired(org!, secret));
 
     const queued = await rowText(id);
     expect(queued).not.toContain(secret);
@@ -110,11 +93,11 @@ describe(`secrets in apply jobs (${process.env.TEST_DATABASE_URL ? "postgres" : 
   });
 
   it("SAML signing and decryption keys (objects and strings) are sealed the same way", async () => {
-    const [org] = await createOrganizations(database.db, h, ["sealed-saml"]);
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["sealed-saml"]);
     const privateKey = `-----BEGIN PRIVATE KEY-----\n${randomBytes(48).toString("base64")}\n-----END PRIVATE KEY-----`;
     const decryptionKey = `dk-${randomBytes(24).toString("hex")}`;
     const signingKey = { cert: "-----BEGIN CERTIFICATE-----\nMIIBpublic\n-----END CERTIFICATE-----", key: privateKey };
-    const id = await enqueueApply(database.db, systemScope(org!), {
+    const id = await enqueueApply(engine.database.db, systemScope(org!), {
       connection: {
         protocol: "saml",
         strategy: "samlp",
@@ -138,10 +121,12 @@ describe(`secrets in apply jobs (${process.env.TEST_DATABASE_URL ? "postgres" : 
   });
 
   it("a job sealed under another key fails at once, says to submit again, and leaks nothing", async () => {
-    const [org] = await createOrganizations(database.db, h, ["rotated-key"]);
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["rotated-key"]);
     const secret = `cs-${randomBytes(24).toString("base64url")}`;
     const otherKey = secretsKeyFrom(randomBytes(32));
-    const id = await enqueueApply(database.db, systemScope(org!), oidcDesired(org!, secret), { secretsKey: otherKey });
+    const id = await enqueueApply(engine.database.db, systemScope(org!), oidcDesired(org!, secret), {
+      secretsKey: otherKey,
+    });
     expect(await rowText(id)).toContain(`v1.${otherKey.id}.`);
 
     await runAll();
@@ -158,13 +143,13 @@ describe(`secrets in apply jobs (${process.env.TEST_DATABASE_URL ? "postgres" : 
     expect(text).not.toContain("$sealed");
     expect(await connectionNamed("sso-rotated-key-oidc")).toBeUndefined(); // nothing half-applied
 
-    const audit = await sql<{ t: string }>`select a::text as t from audit_events a`.execute(database.db);
+    const audit = await sql<{ t: string }>`select a::text as t from audit_events a`.execute(engine.database.db);
     expect(audit.rows.map((r) => r.t).join("\n")).not.toContain(secret);
   });
 
   it("a sealed value altered in the table fails the job the same way", async () => {
-    const [org] = await createOrganizations(database.db, h, ["tampered"]);
-    const id = await enqueueApply(database.db, systemScope(org!), oidcDesired(org!, "tamper-me-secret"));
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["tampered"]);
+    const id = await enqueueApply(engine.database.db, systemScope(org!), oidcDesired(org!, "tamper-me-secret"));
     const row = await job(id);
     const desired = (typeof row.desired === "string" ? JSON.parse(row.desired) : row.desired) as {
       connection: { options: { client_secret: { $sealed: string } } };
@@ -174,7 +159,7 @@ describe(`secrets in apply jobs (${process.env.TEST_DATABASE_URL ? "postgres" : 
     const at = sealed.length - 4;
     const swapped = sealed[at] === "A" ? "B" : "A";
     desired.connection.options.client_secret.$sealed = sealed.slice(0, at) + swapped + sealed.slice(at + 1);
-    await database.db
+    await engine.database.db
       .updateTable("apply_jobs")
       .set({ desired: JSON.stringify(desired) })
       .where("id", "=", id)
@@ -194,9 +179,9 @@ describe(`secrets in apply jobs (${process.env.TEST_DATABASE_URL ? "postgres" : 
     try {
       resetSecretsKeyForTests();
       setLocalKeyFile(keyFile);
-      const [org] = await createOrganizations(database.db, h, ["restart-key"]);
+      const [org] = await createOrganizations(engine.database.db, engine.h, ["restart-key"]);
       const secret = `cs-${randomBytes(24).toString("base64url")}`;
-      const id = await enqueueApply(database.db, systemScope(org!), oidcDesired(org!, secret));
+      const id = await enqueueApply(engine.database.db, systemScope(org!), oidcDesired(org!, secret));
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
       expect(readFileSync(keyFile, "utf8")).not.toContain(secret);
 

@@ -100,6 +100,15 @@ async function samlLogin(behaviour = "none") {
 
 const callbackParams = (url: string) => new URL(url).searchParams;
 
+/** The cause the portal's test-login page names for the error a callback came back with. */
+function causeNamedFor(protocol: "saml" | "oidc", params: URLSearchParams) {
+  return explainLoginFailure({
+    protocol,
+    error: params.get("error")!,
+    errorDescription: params.get("error_description")!,
+  }).cause;
+}
+
 /** A demo-saml login whose SAML response is edited on its way back; the callback's parameters. */
 async function postEditedSamlResponse(edit: (xml: string) => string) {
   const browser = new HttpBrowser();
@@ -164,12 +173,7 @@ describe("SAML connections", () => {
     expect(params.get("error_description")).toMatch(message);
     expect(params.get("state")).toBe(state);
     expect(params.get("code")).toBeNull();
-    const explained = explainLoginFailure({
-      protocol: "saml",
-      error: params.get("error")!,
-      errorDescription: params.get("error_description")!,
-    });
-    expect(explained.cause).toBe(cause);
+    expect(causeNamedFor("saml", params)).toBe(cause);
   });
 
   it("lets a response without an e-mail through, as Auth0 does, with no email claim", async () => {
@@ -359,12 +363,7 @@ describe("OIDC connections", () => {
     const params = callbackParams(done.url);
     expect(params.get("error")).toBe("access_denied");
     expect(params.get("error_description")).toMatch(message);
-    const explained = explainLoginFailure({
-      protocol: "oidc",
-      error: params.get("error")!,
-      errorDescription: params.get("error_description")!,
-    });
-    expect(explained.cause).toBe(cause);
+    expect(causeNamedFor("oidc", params)).toBe(cause);
   });
 
   it("lets an ID token without an e-mail through, with no email claim", async () => {

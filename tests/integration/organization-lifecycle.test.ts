@@ -17,7 +17,7 @@ import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.
 import { crashAt, jobsOf, samlOptions, systemScope, testWorkerOptions } from "../support/apply-fixtures.js";
 import { createUser, member as addMember, support } from "../support/change-fixtures.js";
 import { startHarness, type Harness } from "../support/local-tenant-contract.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { testDatabaseForFile } from "../support/test-database.js";
 
 /**
  * An organization's lifecycle in the portal and in the local tenant at once, through the real
@@ -26,11 +26,11 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
  * orphan and no duplicate.
  */
 let h: Harness;
-let database: TestDatabase;
+const database = testDatabaseForFile();
 let lena: SupportScope;
 
 function worker(overrides: Partial<ApplyWorkerOptions> = {}) {
-  return createApplyWorker(testWorkerOptions(h, database.db, overrides));
+  return createApplyWorker(testWorkerOptions(h, database().db, overrides));
 }
 
 async function runAll(overrides: Partial<ApplyWorkerOptions> = {}): Promise<void> {
@@ -41,7 +41,7 @@ async function runAll(overrides: Partial<ApplyWorkerOptions> = {}): Promise<void
 }
 
 function jobs(org: ScopedOrganization) {
-  return jobsOf(database.db, org);
+  return jobsOf(database().db, org);
 }
 
 async function org(slug: string) {
@@ -64,7 +64,7 @@ function auth0Organizations() {
 
 async function withSamlConnection(slug: string) {
   const o = await org(slug);
-  await enqueueApply(database.db, systemScope(o), {
+  await enqueueApply(database().db, systemScope(o), {
     connection: {
       protocol: "saml",
       strategy: "samlp",
@@ -81,12 +81,10 @@ async function withSamlConnection(slug: string) {
 
 beforeAll(async () => {
   h = await startHarness({ rateLimit: "off" });
-  database = await createTestDatabase();
-  installDatabase(database);
-  lena = support(await createUser(database.db, "lena@vendor.test", null), "support_admin");
+  installDatabase(database());
+  lena = support(await createUser(database().db, "lena@vendor.test", null), "support_admin");
 });
 afterAll(async () => {
-  await database?.destroy();
   await h?.close();
 });
 
@@ -157,14 +155,14 @@ describe("renaming, suspending and removing", () => {
     const connection = await withSamlConnection("initech");
     const initech = await org("initech");
     const { user: member } = await addMember(
-      database.db,
-      await createUser(database.db, "peter@initech.test", null),
+      database().db,
+      await createUser(database().db, "peter@initech.test", null),
       initech,
       "org_admin",
     );
     const far = new Date(Date.now() + 3_600_000);
-    await database.db
-      .insertInto("sessions")
+    await database()
+      .db.insertInto("sessions")
       .values({
         id_hash: "peter-session",
         user_id: member.id,
@@ -179,8 +177,8 @@ describe("renaming, suspending and removing", () => {
     expect(connection.enabled_clients).toEqual(expect.arrayContaining([PORTAL_CLIENT_ID]));
 
     expect(await suspendOrganization(lena, initech)).toMatchObject({ ok: true });
-    const session = await database.db
-      .selectFrom("sessions")
+    const session = await database()
+      .db.selectFrom("sessions")
       .select("revoked_at")
       .where("id_hash", "=", "peter-session")
       .executeTakeFirstOrThrow();
@@ -242,8 +240,8 @@ describe("renaming, suspending and removing", () => {
     expect(auth0Organizations().some((o) => o.id === initech.auth0OrgId)).toBe(false);
     const removed = await org("initech");
     expect(removed.status).toBe("removed");
-    const members = await database.db
-      .selectFrom("memberships")
+    const members = await database()
+      .db.selectFrom("memberships")
       .select("user_id")
       .where("organization_id", "=", initech.id)
       .execute();

@@ -13,6 +13,8 @@ import { OWNER_KEY, VERSION_KEY } from "~/services/auth0/gateway.server";
 import type { OpenDatabase } from "~/services/platform/db.server";
 import type { Database } from "~/services/platform/db/schema";
 import type { ScopedOrganization, SystemOrgScope } from "~/services/identity/scope.server";
+import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
+import type { LocalTenantOptions } from "../../local-tenant/server.js";
 import { localTenantConfig } from "../../server/local-tenant-config.js";
 import { startHarness, type Harness } from "./local-tenant-contract.js";
 import { createTestDatabase, openSecondPool, type TestDatabase } from "./test-database.js";
@@ -78,6 +80,11 @@ export async function createOrganizations(
   return orgs;
 }
 
+/** `count` organization slugs for a crowd of organizations: `prefix-0`, `prefix-1`, … */
+export function numberedSlugs(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+}
+
 export function systemScope(org: ScopedOrganization): SystemOrgScope {
   return { kind: "system", actor: "apply-worker", org };
 }
@@ -86,6 +93,28 @@ export function systemScope(org: ScopedOrganization): SystemOrgScope {
 export async function jobsOf(db: Kysely<Database>, org: ScopedOrganization) {
   // Far more than any test queues for one organization.
   return (await listJobs(db, systemScope(org), 1000)).reverse();
+}
+
+/**
+ * Version 1 of an organization's OIDC connection, its discovery document at idp.<slug>.test, for
+ * the portal's application; `options` the rest of its options (client id, secret…).
+ */
+export function desiredOidc(
+  org: ScopedOrganization,
+  options: Record<string, unknown>,
+  organization?: DesiredApply["organization"],
+): DesiredApply {
+  return {
+    connection: {
+      protocol: "oidc",
+      strategy: "oidc",
+      version: 1,
+      displayName: org.name,
+      options: { discovery_url: `https://idp.${org.slug}.test/.well-known/openid-configuration`, ...options },
+    },
+    enabledClients: [PORTAL_CLIENT_ID],
+    ...(organization ? { organization } : {}),
+  };
 }
 
 /** A base64 PEM-ish certificate body is not needed: the local tenant stores options as sent. */
@@ -128,11 +157,14 @@ export interface ApplyEngineFixture {
   readonly raw: ConnectionsClient;
 }
 
-/** Registers the file's beforeAll (start the tenant, the database and a second pool) and afterAll (stop them). */
-export function applyEngineFixture(): ApplyEngineFixture {
+/**
+ * Registers the file's beforeAll (start the tenant, the database and a second pool) and afterAll
+ * (stop them). The tenant's Management API rate limit is off unless `rateLimit` names a plan.
+ */
+export function applyEngineFixture(options: Pick<LocalTenantOptions, "rateLimit"> = {}): ApplyEngineFixture {
   let started: ApplyEngineFixture | undefined;
   beforeAll(async () => {
-    const h = await startHarness({ rateLimit: "off" });
+    const h = await startHarness({ rateLimit: options.rateLimit ?? "off" });
     const database = await createTestDatabase();
     const second = await openSecondPool(database);
     started = { h, database, second, raw: new ConnectionsClient(h.clientOptions(await h.token())) };

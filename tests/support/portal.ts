@@ -1,4 +1,5 @@
 import type { Browser, Page } from "playwright-core";
+import { expect } from "vitest";
 import { hashPassword } from "../../local-tenant/passwords";
 import { startPortal, type RunningPortal } from "../../server/portal";
 import { createTestDatabase, type TestDatabase } from "./test-database";
@@ -42,6 +43,12 @@ export async function newCheckedPage(browser: Browser): Promise<{ page: Page; pr
   });
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
   return { page, problems };
+}
+
+/** Closes a checked page's browser context once nothing went wrong on it (no console error, no failed request). */
+export async function closeCheckedPage(checked: { page: Page; problems: string[] }): Promise<void> {
+  expect(checked.problems).toEqual([]);
+  await checked.page.context().close();
 }
 
 /**

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAuditOf } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import type { ApiKeyScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
+import { getScopedOrganization } from "../organizations/scoped-organization.server";
 import { currentRequest } from "../platform/request-context.server";
 
 /**
@@ -73,8 +74,7 @@ export async function createApiKey(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: org?.id ?? null,
       action: "api_key.created",
       target: inserted.id,
@@ -140,8 +140,7 @@ export async function revokeApiKey(scope: SupportScope, keyId: string): Promise<
       .returning(["id", "organization_id", "name", "prefix"])
       .executeTakeFirst();
     if (!row) return false;
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: row.organization_id,
       action: "api_key.revoked",
       target: row.id,
@@ -199,15 +198,7 @@ export async function authenticateApiRequest(
   if (row.window_count > limitPerMinute) {
     return { ok: false, status: 429, retryAfterSeconds: Math.max(1, Number(row.reset_in)) };
   }
-  let organization: ApiKeyScope["organization"] = null;
-  if (row.organization_id) {
-    const org = await db
-      .selectFrom("organizations")
-      .select(["id", "slug", "name", "auth0_org_id"])
-      .where("id", "=", row.organization_id)
-      .executeTakeFirstOrThrow();
-    organization = { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id };
-  }
+  const organization = row.organization_id ? await getScopedOrganization(db, row.organization_id) : null;
   return {
     ok: true,
     scope: { kind: "api", keyId: row.id, actor: `api key "${row.name}" (${row.prefix}…)`, organization },

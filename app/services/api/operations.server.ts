@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ValidationReport } from "~/validators/index";
 import { listJobs } from "../apply/jobs.server";
 import { getOrgChange, listOrgChanges, listVersions } from "../change-requests/queries.server";
-import { submitChangeFor } from "../change-requests/submit.server";
+import { submitChange } from "../change-requests/submit.server";
 import { listDomains } from "../organizations/domains.server";
 import {
   actingFor,
@@ -244,7 +244,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       const parsed = configurationDocumentSchema.safeParse(context.body);
       if (!parsed.success) throw invalid(parsed.error);
       const input = await judgeConfigurationDocument(parsed.data);
-      const result = await submitChangeFor(actingFor(context.scope, org), input);
+      const result = await submitChange(actingFor(context.scope, org), input);
       if (!result.ok) throw new ApiError(MOVE_ERROR[result.status], result.error);
       return {
         status: 201,

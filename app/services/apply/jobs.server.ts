@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { ApplyJob, ApplyJobStatus } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
+import { countByStatus, newestOrganizationRows } from "../platform/db/row-queries.server";
 import type { OrganizationScope } from "../identity/scope.server";
 import { getSecretsKey, type SecretsKey } from "../platform/secrets.server";
 import { getEnv } from "../platform/env.server";
@@ -106,14 +107,7 @@ export async function enqueueJob(
 
 /** A job as the pages show it (scoped: only the organization's own jobs). */
 export async function listJobs(db: Executor, scope: OrganizationScope, limit = 20): Promise<ApplyJob[]> {
-  const rows = await db
-    .selectFrom("apply_jobs")
-    .selectAll()
-    .where("organization_id", "=", scope.org.id)
-    .orderBy("id", "desc")
-    .limit(limit)
-    .execute();
-  return rows.map(normalizeJob);
+  return (await newestOrganizationRows(db, "apply_jobs", scope.org.id, "id", limit)).map(normalizeJob);
 }
 
 export function normalizeJob(row: ApplyJob): ApplyJob {
@@ -125,12 +119,5 @@ export function normalizeJob(row: ApplyJob): ApplyJob {
 }
 
 export async function countJobsByStatus(db: Executor): Promise<Record<ApplyJobStatus, number>> {
-  const rows = await db
-    .selectFrom("apply_jobs")
-    .select(["status", sql<string>`count(*)`.as("n")])
-    .groupBy("status")
-    .execute();
-  const counts: Record<ApplyJobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, dead: 0 };
-  for (const r of rows) counts[r.status] = Number(r.n);
-  return counts;
+  return { queued: 0, running: 0, succeeded: 0, failed: 0, dead: 0, ...(await countByStatus(db, "apply_jobs")) };
 }

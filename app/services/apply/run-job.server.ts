@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import { InvalidOptionsError } from "../auth0/errors";
 import type { Auth0Gateway } from "../auth0/gateway.server";
 import type { SystemOrgScope } from "../identity/scope.server";
+import { findScopedOrganization } from "../organizations/scoped-organization.server";
 import type { ApplyJob } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
 import type { Logger } from "pino";
@@ -53,17 +54,8 @@ export interface JobRunner {
 type StepOutcome = { done: StepResult } | { error: unknown } | { lost: true };
 
 async function scopeOf(db: Kysely<Database>, job: ApplyJob): Promise<SystemOrgScope | undefined> {
-  const org = await db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where("id", "=", job.organization_id)
-    .executeTakeFirst();
-  if (!org) return undefined;
-  return {
-    kind: "system",
-    actor: "apply-worker",
-    org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
-  };
+  const org = await findScopedOrganization(db, { id: job.organization_id });
+  return org && { kind: "system", actor: "apply-worker", org };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
+import { endOfDay, pageSize, readPage, startOfDay } from "./log-pages";
 import { actionLabel, actorInWords, describeEvent } from "./phrases";
 import { getDb } from "../platform/db.server";
 import type { OrgScope, SupportScope } from "../identity/scope.server";
@@ -30,7 +31,11 @@ export interface AuditFilter {
   org?: string;
 }
 
-const DAY_MS = 24 * 3_600_000;
+/** An organization's members with the audit permission read its log; support reads every organization's. */
+function assertMayReadAuditLog(scope: OrgScope | SupportScope): void {
+  if (scope.kind === "org") assertOrgPermission(scope, "org:audit:read");
+  else assertSupportPermission(scope, "support:audit:read");
+}
 
 /**
  * A page of the audit log, newest first: an organization's own events for its members with the
@@ -42,9 +47,7 @@ export async function readAuditLog(
   filter: AuditFilter = {},
   page: { after?: string; limit?: number } = {},
 ): Promise<{ rows: AuditEventView[]; next?: string }> {
-  if (scope.kind === "org") assertOrgPermission(scope, "org:audit:read");
-  else assertSupportPermission(scope, "support:audit:read");
-  const limit = Math.min(Math.max(page.limit ?? 25, 1), 100);
+  assertMayReadAuditLog(scope);
   const db = await getDb();
   let q = db
     .selectFrom("audit_events as a")
@@ -65,8 +68,7 @@ export async function readAuditLog(
       "o.name as org_name",
       "o.slug as org_slug",
     ])
-    .orderBy("a.id", "desc")
-    .limit(limit + 1);
+    .orderBy("a.id", "desc");
   if (scope.kind === "org") q = q.where("a.organization_id", "=", scope.org.id);
   else if (filter.org) q = q.where("o.slug", "=", filter.org);
   if (filter.actor) {
@@ -76,11 +78,11 @@ export async function readAuditLog(
       : q.where("a.actor_user_id", "is", null).where("a.actor_label", "=", actor);
   }
   if (filter.action) q = q.where("a.action", "=", filter.action);
-  if (filter.from) q = q.where("a.occurred_at", ">=", new Date(`${filter.from}T00:00:00Z`));
-  if (filter.to) q = q.where("a.occurred_at", "<", new Date(new Date(`${filter.to}T00:00:00Z`).getTime() + DAY_MS));
+  if (filter.from) q = q.where("a.occurred_at", ">=", startOfDay(filter.from));
+  if (filter.to) q = q.where("a.occurred_at", "<", endOfDay(filter.to));
   if (page.after && /^\d{1,19}$/.test(page.after)) q = q.where("a.id", "<", page.after);
-  const found = await q.execute();
-  const rows = found.slice(0, limit).map((r): AuditEventView => {
+  const found = await readPage(q, pageSize(page.limit, { fallback: 25, max: 100 }));
+  const rows = found.rows.map((r): AuditEventView => {
     const actor = r.actor_name ?? r.actor_label;
     const target = r.target_name ?? r.target;
     return {
@@ -103,15 +105,14 @@ export async function readAuditLog(
       ip: r.ip,
     };
   });
-  return { rows, next: found.length > limit ? rows.at(-1)?.id : undefined };
+  return { rows, next: found.more ? rows.at(-1)?.id : undefined };
 }
 
 /** The people and actions that appear in the log the scope may read, for the filters' choices. */
 export async function auditFilterChoices(
   scope: OrgScope | SupportScope,
 ): Promise<{ actors: { value: string; label: string }[]; actions: { value: string; label: string }[] }> {
-  if (scope.kind === "org") assertOrgPermission(scope, "org:audit:read");
-  else assertSupportPermission(scope, "support:audit:read");
+  assertMayReadAuditLog(scope);
   const db = await getDb();
   let actors = db
     .selectFrom("audit_events as a")

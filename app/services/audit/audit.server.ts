@@ -31,6 +31,18 @@ export function auditActor(
     : { actorUserId: null, actorLabel: scope.actor };
 }
 
+/**
+ * Records what `scope` did: who acted comes from the scope, and so does the organization for a scope
+ * of one organization, unless the entry names one.
+ */
+export async function recordAuditOf(
+  db: Kysely<Database> | Transaction<Database>,
+  scope: Parameters<typeof auditActor>[0] & { org?: { id: string } },
+  entry: Omit<AuditEntry, "actorUserId" | "actorLabel">,
+): Promise<void> {
+  await recordAudit(db, { ...auditActor(scope), organizationId: scope.org?.id, ...entry });
+}
+
 export async function recordAudit(db: Kysely<Database> | Transaction<Database>, entry: AuditEntry): Promise<void> {
   const request = currentRequest();
   await db

@@ -4,6 +4,7 @@ import type { SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { Database } from "../platform/db/schema";
 import { currentRequest } from "../platform/request-context.server";
+import { endOfDay, pageSize, readPage, startOfDay } from "./log-pages";
 import { actorInWords, routeInWords } from "./phrases";
 
 /**
@@ -132,45 +133,26 @@ export async function listSecurityEvents(
   page: { after?: string; limit?: number } = {},
 ): Promise<Page<SecurityRow>> {
   assertSupportPermission(scope, "support:audit:read");
-  const limit = Math.min(Math.max(page.limit ?? 50, 1), 200);
   const db = await getDb();
   let q = db
     .selectFrom("security_events as s")
     .leftJoin("users as u", "u.id", "s.actor_user_id")
     .leftJoin("organizations as o", "o.id", "s.organization_id")
-    .select([
-      "s.id",
-      "s.hour",
-      "s.first_at",
-      "s.last_at",
-      "s.actor_key",
-      "s.actor_user_id",
-      "s.actor_label",
-      "u.name as actor_name",
-      "u.email as actor_email",
-      "s.route",
-      "o.name as org_name",
-      "o.slug as org_slug",
-      "s.action",
-      "s.status",
-      "s.reason",
-      "s.count",
-      "s.last_ip",
-    ])
+    .selectAll("s")
+    .select(["u.name as actor_name", "u.email as actor_email", "o.name as org_name", "o.slug as org_slug"])
     .orderBy("s.last_at", "desc")
-    .orderBy("s.id", "desc")
-    .limit(limit + 1);
+    .orderBy("s.id", "desc");
   if (filter.actor) q = q.where("s.actor_key", "=", filter.actor);
   if (filter.action) q = q.where("s.action", "=", filter.action);
-  if (filter.from) q = q.where("s.last_at", ">=", new Date(`${filter.from}T00:00:00Z`));
-  if (filter.to) q = q.where("s.first_at", "<", new Date(new Date(`${filter.to}T00:00:00Z`).getTime() + 24 * HOUR_MS));
+  if (filter.from) q = q.where("s.last_at", ">=", startOfDay(filter.from));
+  if (filter.to) q = q.where("s.first_at", "<", endOfDay(filter.to));
   const cursor = parseCursor(page.after);
   if (cursor)
     q = q.where((eb) =>
       eb.or([eb("s.last_at", "<", cursor.at), eb.and([eb("s.last_at", "=", cursor.at), eb("s.id", "<", cursor.id)])]),
     );
-  const found = await q.execute();
-  const rows = found.slice(0, limit).map((r) => ({
+  const found = await readPage(q, pageSize(page.limit, { fallback: 50, max: 200 }));
+  const rows = found.rows.map((r) => ({
     id: String(r.id),
     hour: new Date(r.hour),
     firstAt: new Date(r.first_at),
@@ -187,7 +169,7 @@ export async function listSecurityEvents(
     lastIp: r.last_ip,
   }));
   const last = rows.at(-1);
-  return { rows, next: found.length > limit && last ? cursorOf(last.lastAt, last.id) : undefined };
+  return { rows, next: found.more && last ? cursorOf(last.lastAt, last.id) : undefined };
 }
 
 /** The people who appear in the security log, for the actor filter. */

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import { isDeepStrictEqual } from "node:util";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAuditOf } from "../audit/audit.server";
 import type { Database } from "../platform/db/schema";
 import type { OrganizationScope } from "../identity/scope.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
@@ -73,6 +73,23 @@ export interface OrganizationConnectionSettings {
 }
 
 type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Auth0 objects the portal refuses to touch when another organization (or nobody) owns them: how it says so. */
+const NOT_OWNED = {
+  connection: {
+    auditAction: "connection.refused",
+    nameDetail: "connectionName",
+    noun: "Auth0 connection",
+    unmanaged:
+      "was not created by this portal; an Auth0 administrator must rename or delete it before this organization can use that name.",
+  },
+  organization: {
+    auditAction: "auth0_organization.refused",
+    nameDetail: "name",
+    noun: "Auth0 organization",
+    unmanaged: "was not created or linked by this portal.",
+  },
+} as const;
 
 export interface GatewayOptions {
   tenant: TenantConfig;
@@ -147,15 +164,7 @@ export class Auth0Gateway {
     const meta = c.metadata ?? {};
     const owner = typeof meta[OWNER_KEY] === "string" ? (meta[OWNER_KEY] as string) : null;
     if (owner !== scope.org.id) {
-      return this.refuseNotOwned(
-        scope,
-        { action: "connection.refused", target: c.id, details: { operation, connectionName: c.name } },
-        owner,
-        owner
-          ? `The Auth0 connection "${c.name}" belongs to another organization; the portal will not change it.`
-          : `An Auth0 connection named "${c.name}" already exists and was not created by this portal; ` +
-              "an Auth0 administrator must rename or delete it before this organization can use that name.",
-      );
+      return this.refuseNotOwned(scope, "connection", c, operation, owner);
     }
     const versionText = meta[VERSION_KEY];
     const version = typeof versionText === "string" && /^\d+$/.test(versionText) ? Number(versionText) : null;
@@ -408,35 +417,38 @@ export class Auth0Gateway {
   ): Promise<Auth0Organization> {
     const owner = org.metadata?.[OWNER_KEY] ?? null;
     if (owner === scope.org.id) return org;
-    return this.refuseNotOwned(
-      scope,
-      { action: "auth0_organization.refused", target: org.id, details: { operation, name: org.name } },
-      owner,
-      owner
-        ? `The Auth0 organization "${org.name}" belongs to another organization; the portal will not change it.`
-        : `An Auth0 organization named "${org.name}" already exists and was not created or linked by this portal.`,
-    );
+    return this.refuseNotOwned(scope, "organization", org, operation, owner);
   }
 
   /**
    * Audits the refusal to touch an Auth0 object that `owner` (another portal organization, or
-   * null: none) owns, and throws the NotOwnedError that tells the user `message`.
+   * null: none) owns, and throws the NotOwnedError that tells the user why.
    */
   private async refuseNotOwned(
     scope: OrganizationScope,
-    audit: { action: string; target: string; details: Record<string, unknown> },
+    kind: keyof typeof NOT_OWNED,
+    object: { id: string; name: string },
+    operation: string,
     owner: string | null,
-    message: string,
   ): Promise<never> {
-    await recordAudit(this.options.db, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
-      action: audit.action,
-      target: audit.target,
+    const refused = NOT_OWNED[kind];
+    await recordAuditOf(this.options.db, scope, {
+      action: refused.auditAction,
+      target: object.id,
       outcome: "denied",
-      details: { ...audit.details, reason: owner ? "owned by another organization" : "not managed by the portal" },
+      details: {
+        operation,
+        [refused.nameDetail]: object.name,
+        reason: owner ? "owned by another organization" : "not managed by the portal",
+      },
     });
-    throw new NotOwnedError(message, audit.target, owner);
+    throw new NotOwnedError(
+      owner
+        ? `The ${refused.noun} "${object.name}" belongs to another organization; the portal will not change it.`
+        : `An ${refused.noun} named "${object.name}" already exists and ${refused.unmanaged}`,
+      object.id,
+      owner,
+    );
   }
 
   /**

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from "kysely";
 import { enqueueStagedApply } from "../go-live/stages.server";
+import { getScopedOrganization } from "../organizations/scoped-organization.server";
 import type { ChangeRequestRow, Database } from "../platform/db/schema";
 import { moveChange, type ChangeActor, type ChangeUpdate, type SystemActor } from "./moves.server";
 import { desiredStateFor } from "../connections/configuration.server";
@@ -13,11 +14,7 @@ import { parseDesired } from "./desired";
  * until the customer has tested this version and puts it live.
  */
 export async function queueApplyFor(trx: Transaction<Database>, change: ChangeRequestRow): Promise<ChangeUpdate> {
-  const org = await trx
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where("id", "=", change.organization_id)
-    .executeTakeFirstOrThrow();
+  const org = await getScopedOrganization(trx, change.organization_id);
   let version = change.version;
   if (version === null) {
     // After every change's version and every job's (support may accept Auth0's version as a new one).
@@ -29,15 +26,7 @@ export async function queueApplyFor(trx: Transaction<Database>, change: ChangeRe
   }
   const desired = parseDesired(change.desired);
   const { connection } = desiredStateFor(desired.configuration, { version, displayName: desired.displayName });
-  const jobId = await enqueueStagedApply(
-    trx,
-    {
-      kind: "system",
-      actor: `change #${change.id}`,
-      org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
-    },
-    { connection },
-  );
+  const jobId = await enqueueStagedApply(trx, { kind: "system", actor: `change #${change.id}`, org }, { connection });
   return { version, apply_job_id: jobId, apply_error: null, apply_retryable: null };
 }
 

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAuditOf } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import type { SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
@@ -47,8 +47,7 @@ export async function updatePolicySettings(scope: SupportScope, settings: Policy
       })
       .where("id", "=", 1)
       .execute();
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       action: "policies.updated",
       target: "change policies",
       details: {
@@ -105,8 +104,7 @@ export async function setOrganizationTrusted(scope: SupportScope, slug: string, 
     } else {
       await trx.deleteFrom("trusted_organizations").where("organization_id", "=", org.id).execute();
     }
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: org.id,
       action: trusted ? "policies.organization_trusted" : "policies.organization_untrusted",
       target: slug,

@@ -3,6 +3,7 @@ import { assertOrgPermission, assertSupportPermission } from "../identity/author
 import type { OrganizationScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { ChangeRequestRow, ChangeState, Database } from "../platform/db/schema";
+import { newestOrganizationRows, organizationRow } from "../platform/db/row-queries.server";
 import { liveEvents, liveVersionFrom } from "../go-live/stages.server";
 import { readApplyProgress, type ApplyProgress } from "./apply-progress.server";
 import { diffConnections, type DiffRow } from "./diff";
@@ -158,28 +159,16 @@ export async function getChangeForReview(scope: SupportScope, changeId: string):
 export async function getOrgChange(scope: OrganizationScope, changeId: string): Promise<ChangeView | null> {
   if (scope.kind === "org") assertOrgPermission(scope, "org:sso:read");
   if (!/^\d{1,18}$/.test(changeId)) return null;
-  const db = await getDb();
-  const row = await db
-    .selectFrom("change_requests")
-    .selectAll()
-    .where("id", "=", changeId)
-    .where("organization_id", "=", scope.org.id)
-    .executeTakeFirst();
+  const row = await organizationRow(await getDb(), "change_requests", scope.org.id, changeId);
   return row ? view(normalizeChange(row), scope.org) : null;
 }
 
 /** The organization's recent changes, newest first (the SSO page's history and outcomes). */
 export async function listOrgChanges(scope: OrganizationScope, limit = 10): Promise<ChangeRequestRow[]> {
   if (scope.kind === "org") assertOrgPermission(scope, "org:sso:read");
-  const db = await getDb();
-  const rows = await db
-    .selectFrom("change_requests")
-    .selectAll()
-    .where("organization_id", "=", scope.org.id)
-    .orderBy("id", "desc")
-    .limit(limit)
-    .execute();
-  return rows.map(normalizeChange);
+  return (await newestOrganizationRows(await getDb(), "change_requests", scope.org.id, "id", limit)).map(
+    normalizeChange,
+  );
 }
 
 export interface VersionRow {

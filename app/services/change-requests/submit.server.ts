@@ -108,25 +108,16 @@ export async function submitSystemChange(
 }
 
 /**
- * A configuration the vendor's own systems send (the API, with a key's scope acting for the
- * organization): submitted like an administrator's, under the same policies, authored by the key.
+ * A configuration straight from the validators (restores, scripts and tests), or one the vendor's
+ * own systems send (the API, with a key's scope acting for the organization): submitted like an
+ * administrator's, under the same policies, authored by the administrator or the key.
  */
-export async function submitChangeFor(
-  scope: SystemOrgScope,
-  input: SubmitInput,
-  options: { now?: Date } = {},
-): Promise<MoveResult> {
-  const db = await getDb();
-  return db.transaction().execute((trx) => submitIn(trx, scope, input, options.now ?? new Date()));
-}
-
-/** A configuration straight from the validators (restores, scripts and tests). */
 export async function submitChange(
-  scope: OrgScope,
+  scope: OrgScope | SystemOrgScope,
   input: SubmitInput,
   options: { now?: Date } = {},
 ): Promise<MoveResult> {
-  assertOrgPermission(scope, "org:sso:manage");
+  if (scope.kind === "org") assertOrgPermission(scope, "org:sso:manage");
   const db = await getDb();
   return db.transaction().execute((trx) => submitIn(trx, scope, input, options.now ?? new Date()));
 }

@@ -3,7 +3,8 @@ import * as client from "openid-client";
 import { z } from "zod";
 import { cookieSecret } from "../identity/session.server";
 import { oidcConfiguration } from "../identity/oidc.server";
-import type { SystemOrgScope } from "../identity/scope.server";
+import type { ScopedOrganization, SystemOrgScope } from "../identity/scope.server";
+import { findScopedOrganization, scopedOrganizationOf } from "../organizations/scoped-organization.server";
 import { getDb } from "../platform/db.server";
 import { getEnv } from "../platform/env.server";
 import { getPublicUrl } from "../platform/public-url.server";
@@ -32,24 +33,13 @@ export interface LiveOrganization {
   connectionName: string;
 }
 
-function systemScope(org: { id: string; slug: string; name: string; auth0_org_id: string | null }): SystemOrgScope {
-  return {
-    kind: "system",
-    actor: "demo-app",
-    org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
-  };
-}
-
-async function liveOrganization(org: {
-  id: string;
-  slug: string;
-  name: string;
-  auth0_org_id: string | null;
-}): Promise<(LiveOrganization & { auth0OrgId: string | null }) | null> {
-  const scope = systemScope(org);
+async function liveOrganization(
+  org: ScopedOrganization,
+): Promise<(LiveOrganization & { auth0OrgId: string | null }) | null> {
+  const scope: SystemOrgScope = { kind: "system", actor: "demo-app", org };
   const live = liveVersionFrom(scope, await liveEvents(await getDb(), scope, 20));
   if (!live || live.disabled) return null;
-  return { slug: org.slug, name: org.name, connectionName: live.connectionName, auth0OrgId: org.auth0_org_id };
+  return { slug: org.slug, name: org.name, connectionName: live.connectionName, auth0OrgId: org.auth0OrgId };
 }
 
 /** Organizations whose people can sign in now (a live connection, not disabled). */
@@ -80,7 +70,7 @@ export async function discoverByEmail(email: string): Promise<Discovery> {
       message: `No organization has verified the domain ${domain}. Pick your organization below instead.`,
     };
   }
-  const live = await liveOrganization(org);
+  const live = await liveOrganization(scopedOrganizationOf(org));
   if (!live) return { found: false, message: `${org.name} has not gone live with single sign-on yet.` };
   return { found: true, org: { slug: live.slug, name: live.name, connectionName: live.connectionName } };
 }
@@ -114,12 +104,7 @@ const callbackUrl = () => `${getPublicUrl()}/demo-app/callback`;
 
 /** Where to send the browser to sign in to the demo application through `slug`'s live connection. */
 export async function startDemoSignIn(slug: string): Promise<{ url: URL; setCookie: string } | null> {
-  const db = await getDb();
-  const org = await db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where("slug", "=", slug)
-    .executeTakeFirst();
+  const org = await findScopedOrganization(await getDb(), { slug });
   const live = org ? await liveOrganization(org) : null;
   if (!live) return null;
   const config = await oidcConfiguration("demoApp");

@@ -7,6 +7,7 @@ import { assertOrgPermission, assertSupportPermission } from "../identity/author
 import type { OrgScope, SupportScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import { actingFor } from "../organizations/organizations.server";
+import { findScopedOrganization } from "../organizations/scoped-organization.server";
 import type { LiveEvent } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import { getSecretsKey } from "../platform/secrets.server";
@@ -356,11 +357,6 @@ export async function liveStateForSupport(scope: SupportScope, organizationId: s
 
 /** Support acting on an organization named by id (as the services of its own resources take it); null if none. */
 async function supportActingOn(scope: SupportScope, organizationId: string): Promise<SystemOrgScope | null> {
-  const db = await getDb();
-  const org = await db
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where("id", "=", organizationId)
-    .executeTakeFirst();
-  return org ? actingFor(scope, { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id }) : null;
+  const org = await findScopedOrganization(await getDb(), { id: organizationId });
+  return org ? actingFor(scope, org) : null;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAudit, recordAuditOf } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "./authorize.server";
 import { getDb } from "../platform/db.server";
 import type { Invitation, OrgRole } from "../platform/db/schema";
@@ -230,8 +230,7 @@ export async function revokeInvitation(scope: OrgScope | SupportScope, invitatio
     if (scope.kind === "org") q = q.where("organization_id", "=", scope.org.id);
     const row = await q.returning(["id", "organization_id"]).executeTakeFirst();
     if (!row) return false;
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: row.organization_id,
       action: "invitation.revoked",
       target: row.id,

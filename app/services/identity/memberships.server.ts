@@ -1,5 +1,5 @@
-import { sql, type Transaction } from "kysely";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { sql, type Kysely, type Transaction } from "kysely";
+import { recordAuditOf } from "../audit/audit.server";
 import { assertOrgPermission } from "./authorize.server";
 import { getDb } from "../platform/db.server";
 import type { Database, OrgRole } from "../platform/db/schema";
@@ -18,12 +18,16 @@ export type MembershipResult = { ok: true } | { ok: false; error: string };
 
 export async function listMembers(scope: OrgScope): Promise<Member[]> {
   assertOrgPermission(scope, "org:members:read");
-  const db = await getDb();
+  return membersOf(await getDb(), scope.org.id);
+}
+
+/** An organization's members by e-mail address: callers check who may see them (listMembers, support). */
+export async function membersOf(db: Kysely<Database>, organizationId: string): Promise<Member[]> {
   const rows = await db
     .selectFrom("memberships")
     .innerJoin("users", "users.id", "memberships.user_id")
     .select(["users.id", "users.email", "users.name", "memberships.role", "memberships.created_at"])
-    .where("memberships.organization_id", "=", scope.org.id)
+    .where("memberships.organization_id", "=", organizationId)
     .orderBy(sql`lower(users.email)`)
     .execute();
   return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role, since: new Date(r.created_at) }));
@@ -72,13 +76,7 @@ async function changeMembership(
     }
     const audit = await apply(trx, target);
     if (audit) {
-      await recordAudit(trx, {
-        ...auditActor(scope),
-        organizationId: scope.org.id,
-        action: audit.action,
-        target: target.email,
-        details: audit.details,
-      });
+      await recordAuditOf(trx, scope, { action: audit.action, target: target.email, details: audit.details });
     }
     return { ok: true };
   });

@@ -148,6 +148,38 @@ function statusAfterNotModified(w: Watched): MetadataStatus {
   return w.status === "unreachable" || w.status === "invalid" ? "unchanged" : (w.status ?? "unchanged");
 }
 
+/** Why a document could not be fetched, for the customer: the refusal's reason, or that `what` could not be. */
+function unreachableReason(err: unknown, what: string): string {
+  return err instanceof FetchRefused ? err.message : `${what} could not be fetched.`;
+}
+
+/** A watched document: fetched again only if it changed since these validators. */
+interface WatchedDocument {
+  url: string;
+  etag: string | null;
+  lastModified: string | null;
+}
+
+/** The document (or its not-modified answer), or why it could not be fetched. */
+async function fetchWatched(
+  fetch: DocumentFetcher,
+  doc: WatchedDocument,
+  expect: "xml" | "json",
+  what: string,
+): Promise<FetchedDocument | { unreachable: string }> {
+  try {
+    return await fetch(doc.url, expect, { etag: doc.etag, lastModified: doc.lastModified });
+  } catch (err) {
+    return { unreachable: unreachableReason(err, what) };
+  }
+}
+
+/** Why a judged document is invalid: its first error and how to fix it, or `fallback`. */
+function invalidReason(errors: { message: string; fix: string }[], fallback: string): string {
+  const first = errors[0];
+  return first ? `${first.message} ${first.fix}`.slice(0, 1000) : fallback;
+}
+
 function check(w: Watched, fetch: DocumentFetcher, now: Date, localMode: boolean): Promise<Finding> {
   return w.desired.configuration.protocol === "oidc"
     ? checkOidc(w, w.desired.configuration, fetch, now, localMode)
@@ -162,13 +194,8 @@ async function checkSaml(w: Watched, fetch: DocumentFetcher, now: Date, localMod
     jwksLastModified: null,
     fingerprints: w.fingerprints,
   };
-  let doc;
-  try {
-    doc = await fetch(w.url, "xml", { etag: w.etag, lastModified: w.lastModified });
-  } catch (err) {
-    const message = err instanceof FetchRefused ? err.message : "The metadata URL could not be fetched.";
-    return { ...keep, status: "unreachable", error: message };
-  }
+  const doc = await fetchWatched(fetch, w, "xml", "The metadata URL");
+  if ("unreachable" in doc) return { ...keep, status: "unreachable", error: doc.unreachable };
   if (doc.notModified) return { ...keep, status: statusAfterNotModified(w), error: null };
   const validators = {
     etag: doc.etag ?? null,
@@ -179,12 +206,11 @@ async function checkSaml(w: Watched, fetch: DocumentFetcher, now: Date, localMod
   const entityId = w.desired.configuration.protocol === "saml" ? w.desired.configuration.entityId : undefined;
   const report = judgeMetadataDocument(doc.body, { now, localMode, ...(entityId ? { entityId } : {}) });
   if (report.verdict === "error" || report.kind !== "saml-metadata") {
-    const first = report.errors[0];
     return {
       ...validators,
       fingerprints: w.fingerprints,
       status: "invalid",
-      error: first ? `${first.message} ${first.fix}`.slice(0, 1000) : "The document is not usable SAML metadata.",
+      error: invalidReason(report.errors, "The document is not usable SAML metadata."),
     };
   }
   const fingerprints = report.facts.certificates
@@ -246,28 +272,18 @@ async function checkOidc(
     jwksLastModified: w.jwksLastModified,
     fingerprints: w.fingerprints,
   };
-  let discovery;
-  try {
-    discovery = await fetch(w.url, "json", { etag: w.etag, lastModified: w.lastModified });
-  } catch (err) {
-    const message = err instanceof FetchRefused ? err.message : "The discovery document could not be fetched.";
-    return { ...keep, status: "unreachable", error: message };
-  }
+  const discovery = await fetchWatched(fetch, w, "json", "The discovery document");
+  if ("unreachable" in discovery) return { ...keep, status: "unreachable", error: discovery.unreachable };
   if (discovery.notModified) {
     // The endpoints are as last judged: only the key set may have changed (a rotation needs nothing from us).
-    let jwks;
-    try {
-      jwks = await fetch(config.options.jwks_uri, "json", { etag: w.jwksEtag, lastModified: w.jwksLastModified });
-    } catch (err) {
-      const message = err instanceof FetchRefused ? err.message : "The key set (jwks_uri) could not be fetched.";
-      return { ...keep, status: "unreachable", error: message };
-    }
+    const jwksDocument = { url: config.options.jwks_uri, etag: w.jwksEtag, lastModified: w.jwksLastModified };
+    const jwks = await fetchWatched(fetch, jwksDocument, "json", "The key set (jwks_uri)");
+    if ("unreachable" in jwks) return { ...keep, status: "unreachable", error: jwks.unreachable };
     if (jwks.notModified) return { ...keep, status: statusAfterNotModified(w), error: null };
     const judged = validateJwks(jwks.body, { now });
     const jwksValidators = { jwksEtag: jwks.etag ?? null, jwksLastModified: jwks.lastModified ?? null };
-    const first = judged.errors[0];
-    if (first) {
-      return { ...keep, ...jwksValidators, status: "invalid", error: `${first.message} ${first.fix}`.slice(0, 1000) };
+    if (judged.errors.length > 0) {
+      return { ...keep, ...jwksValidators, status: "invalid", error: invalidReason(judged.errors, "") };
     }
     return {
       ...keep,
@@ -286,7 +302,7 @@ async function checkOidc(
       jwksDoc = await fetch(url, expect);
       return jwksDoc;
     } catch (err) {
-      unreachable = err instanceof FetchRefused ? err.message : "The key set (jwks_uri) could not be fetched.";
+      unreachable = unreachableReason(err, "The key set (jwks_uri)");
       throw err;
     }
   };
@@ -299,14 +315,11 @@ async function checkOidc(
   };
   if (unreachable) return { ...validators, fingerprints: w.fingerprints, status: "unreachable", error: unreachable };
   if (report.verdict === "error" || report.kind !== "oidc-discovery" || !report.options) {
-    const first = report.errors[0];
     return {
       ...validators,
       fingerprints: w.fingerprints,
       status: "invalid",
-      error: first
-        ? `${first.message} ${first.fix}`.slice(0, 1000)
-        : "The document is not a usable OpenID Connect provider.",
+      error: invalidReason(report.errors, "The document is not a usable OpenID Connect provider."),
     };
   }
   const keys = keyFingerprints(report.facts.jwks?.keys ?? []);

@@ -22,50 +22,56 @@ function createMetrics() {
   const clusterRegistry = new client.Registry();
   client.collectDefaultMetrics({ register: processRegistry, prefix: PREFIX });
 
-  const httpRequests = new client.Histogram({
-    name: `${PREFIX}http_request_duration_seconds`,
-    help: "HTTP requests by route (the page's URL pattern), method and status, with their durations",
-    labelNames: ["route", "method", "status"] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [processRegistry],
-  });
-  const managementApi = new client.Counter({
-    name: `${PREFIX}management_api_requests_total`,
-    help: "Auth0 Management API requests by operation and answer status (429: rate limited; error: no answer)",
-    labelNames: ["method", "path", "status"] as const,
-    registers: [processRegistry],
-  });
-  const validations = new client.Counter({
-    name: `${PREFIX}validations_total`,
-    help: "IdP documents judged by the validators, by kind and verdict",
-    labelNames: ["kind", "verdict"] as const,
-    registers: [processRegistry],
-  });
-  const emails = new client.Counter({
-    name: `${PREFIX}emails_total`,
-    help: "E-mails by outcome (sent, failed)",
-    labelNames: ["outcome"] as const,
-    registers: [processRegistry],
-  });
-  const testLogins = new client.Counter({
-    name: `${PREFIX}test_logins_total`,
-    help: "Customers' test logins by outcome",
-    labelNames: ["outcome"] as const,
-    registers: [processRegistry],
-  });
-  const scheduledRuns = new client.Counter({
-    name: `${PREFIX}scheduled_job_runs_total`,
-    help: "Scheduled job runs made by this process, by job and outcome",
-    labelNames: ["job", "outcome"] as const,
-    registers: [processRegistry],
-  });
-  const scheduledDuration = new client.Histogram({
-    name: `${PREFIX}scheduled_job_duration_seconds`,
-    help: "How long scheduled job runs took, by job",
-    labelNames: ["job"] as const,
-    buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900],
-    registers: [processRegistry],
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new client.Counter({ name: PREFIX + name, help, labelNames, registers: [processRegistry] });
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
+    new client.Histogram({ name: PREFIX + name, help, labelNames, buckets, registers: [processRegistry] });
+  /**
+   * A gauge of the shared database, read when scraped: one value per `label` value that `read`
+   * returns (the others are dropped). prom-client collects every metric of a scrape at once, so
+   * each gauge reads its own rows.
+   */
+  const clusterGauge = (name: string, help: string, label: string, read: () => Promise<[string, number][]>) =>
+    new client.Gauge({
+      name: PREFIX + name,
+      help,
+      labelNames: [label],
+      registers: [clusterRegistry],
+      async collect() {
+        const values = await read();
+        this.reset();
+        for (const [value, n] of values) this.set({ [label]: value }, n);
+      },
+    });
+
+  const httpRequests = histogram(
+    "http_request_duration_seconds",
+    "HTTP requests by route (the page's URL pattern), method and status, with their durations",
+    ["route", "method", "status"],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
+  const managementApi = counter(
+    "management_api_requests_total",
+    "Auth0 Management API requests by operation and answer status (429: rate limited; error: no answer)",
+    ["method", "path", "status"],
+  );
+  const validations = counter("validations_total", "IdP documents judged by the validators, by kind and verdict", [
+    "kind",
+    "verdict",
+  ]);
+  const emails = counter("emails_total", "E-mails by outcome (sent, failed)", ["outcome"]);
+  const testLogins = counter("test_logins_total", "Customers' test logins by outcome", ["outcome"]);
+  const scheduledRuns = counter(
+    "scheduled_job_runs_total",
+    "Scheduled job runs made by this process, by job and outcome",
+    ["job", "outcome"],
+  );
+  const scheduledDuration = histogram(
+    "scheduled_job_duration_seconds",
+    "How long scheduled job runs took, by job",
+    ["job"],
+    [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900],
+  );
   const scheduledStartLag = new client.Gauge({
     name: `${PREFIX}scheduled_job_start_lag_seconds`,
     help: "How late after its due time the job's last run in this process started",
@@ -73,17 +79,9 @@ function createMetrics() {
     registers: [processRegistry],
   });
 
-  new client.Gauge({
-    name: `${PREFIX}apply_jobs`,
-    help: "Apply jobs by state (the whole queue, from the database)",
-    labelNames: ["state"] as const,
-    registers: [clusterRegistry],
-    async collect() {
-      const counts = await countJobsByStatus(await getDb());
-      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-    },
-  });
-  // prom-client collects every metric of a scrape at once: each gauge reads its own rows.
+  clusterGauge("apply_jobs", "Apply jobs by state (the whole queue, from the database)", "state", async () =>
+    Object.entries(await countJobsByStatus(await getDb())),
+  );
   const budget = async () => {
     const rows = await sql<{ tenant: string; available: number; capacity: number }>`
       select tenant, capacity,
@@ -92,57 +90,42 @@ function createMetrics() {
         from apply_rate_budget`.execute(await getDb());
     return rows.rows;
   };
-  new client.Gauge({
-    name: `${PREFIX}rate_budget_tokens`,
-    help: "Management API requests the shared rate budget would grant now, by tenant",
-    labelNames: ["tenant"] as const,
-    registers: [clusterRegistry],
-    async collect() {
-      this.reset();
-      for (const r of await budget()) this.set({ tenant: r.tenant }, Math.max(0, Number(r.available)));
-    },
-  });
-  new client.Gauge({
-    name: `${PREFIX}rate_budget_capacity`,
-    help: "The shared rate budget's size (burst), by tenant",
-    labelNames: ["tenant"] as const,
-    registers: [clusterRegistry],
-    async collect() {
-      this.reset();
-      for (const r of await budget()) this.set({ tenant: r.tenant }, Number(r.capacity));
-    },
-  });
+  clusterGauge(
+    "rate_budget_tokens",
+    "Management API requests the shared rate budget would grant now, by tenant",
+    "tenant",
+    async () => (await budget()).map((r) => [r.tenant, Math.max(0, Number(r.available))]),
+  );
+  clusterGauge("rate_budget_capacity", "The shared rate budget's size (burst), by tenant", "tenant", async () =>
+    (await budget()).map((r) => [r.tenant, Number(r.capacity)]),
+  );
   const scheduledRows = async () =>
     (await getDb())
       .selectFrom("scheduled_jobs")
       .select(["name", "next_run_at", "last_finished_at", "last_outcome"])
       .execute();
-  new client.Gauge({
-    name: `${PREFIX}scheduled_job_last_success_timestamp_seconds`,
-    help: "When each scheduled job last finished successfully (Unix time; 0: never)",
-    labelNames: ["job"] as const,
-    registers: [clusterRegistry],
-    async collect() {
-      this.reset();
-      for (const r of await scheduledRows()) {
+  clusterGauge(
+    "scheduled_job_last_success_timestamp_seconds",
+    "When each scheduled job last finished successfully (Unix time; 0: never)",
+    "job",
+    async () =>
+      (await scheduledRows()).map((r) => {
         const ok = r.last_outcome === "succeeded" && r.last_finished_at;
-        this.set({ job: r.name }, ok ? new Date(r.last_finished_at!).getTime() / 1000 : 0);
-      }
-    },
-  });
-  new client.Gauge({
-    name: `${PREFIX}scheduled_job_lag_seconds`,
-    help: "How long each scheduled job has been due without being run (0 when on time)",
-    labelNames: ["job"] as const,
-    registers: [clusterRegistry],
-    async collect() {
+        return [r.name, ok ? new Date(r.last_finished_at!).getTime() / 1000 : 0];
+      }),
+  );
+  clusterGauge(
+    "scheduled_job_lag_seconds",
+    "How long each scheduled job has been due without being run (0 when on time)",
+    "job",
+    async () => {
       const now = Date.now();
-      this.reset();
-      for (const r of await scheduledRows()) {
-        this.set({ job: r.name }, Math.max(0, (now - new Date(r.next_run_at).getTime()) / 1000));
-      }
+      return (await scheduledRows()).map((r) => [
+        r.name,
+        Math.max(0, (now - new Date(r.next_run_at).getTime()) / 1000),
+      ]);
     },
-  });
+  );
 
   return {
     processRegistry,

@@ -1,4 +1,4 @@
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAuditOf } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import type { SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
@@ -72,11 +72,7 @@ export async function requestRun(
       .returning("name")
       .executeTakeFirst();
     if (!row) return false;
-    await recordAudit(trx, {
-      ...auditActor(scope),
-      action: "scheduled_job.run_requested",
-      target: name,
-    });
+    await recordAuditOf(trx, scope, { action: "scheduled_job.run_requested", target: name });
     return true;
   });
   if (!updated) return { ok: false, error: "There is no scheduled job of that name." };

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database, OutboxMessage } from "../platform/db/schema";
+import { countByStatus } from "../platform/db/row-queries.server";
 import type { ScopedUser, SupportScope } from "../identity/scope.server";
 import { singleton } from "../platform/singleton.server";
 import type { RenderedMail } from "./templates";
@@ -95,10 +96,5 @@ export async function readOutboxMessage(
 }
 
 export async function countOutboxByStatus(db: Executor): Promise<Record<string, number>> {
-  const rows = await db
-    .selectFrom("outbox_messages")
-    .select(["status", sql<string>`count(*)`.as("n")])
-    .groupBy("status")
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  return countByStatus(db, "outbox_messages");
 }

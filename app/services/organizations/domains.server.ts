@@ -1,14 +1,16 @@
 import type { Transaction } from "kysely";
 import { randomBytes } from "node:crypto";
 import { Resolver } from "node:dns/promises";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { recordAudit, recordAuditOf } from "../audit/audit.server";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
 import { enqueueJob, modeJobKind } from "../apply/jobs.server";
 import type { OrganizationScope, OrgScope, SupportScope, SystemOrgScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
 import type { Database, OrganizationDomain } from "../platform/db/schema";
+import { organizationRow } from "../platform/db/row-queries.server";
 import { getEnv } from "../platform/env.server";
 import { normalizeDomain, verificationRecordName } from "./domain-names";
+import { getScopedOrganization } from "./scoped-organization.server";
 import { verifiedDomainNames } from "./verified-domains.server";
 
 /**
@@ -124,16 +126,7 @@ export async function queueDomainAliases(
   organizationId: string,
   actor: string,
 ): Promise<void> {
-  const org = await trx
-    .selectFrom("organizations")
-    .select(["id", "slug", "name", "auth0_org_id"])
-    .where("id", "=", organizationId)
-    .executeTakeFirstOrThrow();
-  const scope: SystemOrgScope = {
-    kind: "system",
-    actor,
-    org: { id: org.id, slug: org.slug, name: org.name, auth0OrgId: org.auth0_org_id },
-  };
+  const scope: SystemOrgScope = { kind: "system", actor, org: await getScopedOrganization(trx, organizationId) };
   await enqueueJob(trx, scope, modeJobKind("domain-aliases"), 0, {});
 }
 
@@ -163,12 +156,7 @@ export async function addDomain(scope: OrgScope, input: string): Promise<DomainR
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
-      action: "domain.added",
-      target: name.domain,
-    });
+    await recordAuditOf(trx, scope, { action: "domain.added", target: name.domain });
     return { ok: true as const, domain: toView(row) };
   });
 }
@@ -231,12 +219,7 @@ export async function checkDomain(
   assertOrgPermission(scope, "org:domains:manage");
   if (!UUID.test(domainId)) return null;
   const db = await getDb();
-  const row = await db
-    .selectFrom("organization_domains")
-    .selectAll()
-    .where("id", "=", domainId)
-    .where("organization_id", "=", scope.org.id)
-    .executeTakeFirst();
+  const row = await organizationRow(db, "organization_domains", scope.org.id, domainId);
   if (!row) return null;
   if (row.verified_at) return { ok: true, domain: toView(row) };
   const lookup = await lookUpVerificationRecord(options.resolver ?? dnsResolver(), row.domain, row.token);
@@ -255,9 +238,7 @@ export async function checkDomain(
       .set({ last_checked_at: new Date(), last_check_error: problem })
       .where("id", "=", row.id)
       .execute();
-    await recordAudit(trx, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
+    await recordAuditOf(trx, scope, {
       action: "domain.check_failed",
       target: row.domain,
       outcome: "failure",
@@ -376,9 +357,7 @@ export async function removeDomain(scope: OrgScope, domainId: string): Promise<b
       .returning(["domain", "verified_at"])
       .executeTakeFirst();
     if (!row) return false;
-    await recordAudit(trx, {
-      ...auditActor(scope),
-      organizationId: scope.org.id,
+    await recordAuditOf(trx, scope, {
       action: "domain.removed",
       target: row.domain,
       details: { wasVerified: row.verified_at !== null },

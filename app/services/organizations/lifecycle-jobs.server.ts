@@ -1,6 +1,14 @@
 import { sql } from "kysely";
 import { z } from "zod";
-import { defineJobKind, type JobStep, type LockContext, type StepContext } from "../apply/kinds/job-kind";
+import {
+  defineJobKind,
+  type JobKind,
+  type JobKindDefinition,
+  type JobStep,
+  type LockContext,
+  type StepContext,
+} from "../apply/kinds/job-kind";
+import type { OwnedConnection } from "../auth0/gateway.server";
 import { lockResource } from "../apply/locks.server";
 import type { ConnectionProtocol } from "../auth0/naming";
 import { lastAppliedConnections } from "../monitoring/applied-state.server";
@@ -24,6 +32,27 @@ function connectionsLocks<D>(ctx: LockContext<D>): string[] {
   return PROTOCOLS.map((p) => lockResource.connection(ctx.gateway.connectionName(ctx.scope, p)));
 }
 
+/** A job kind of the organization's lifecycle: its steps keep no memo between them. */
+function lifecycleJobKind<Desired>(definition: Omit<JobKindDefinition<Desired, object>, "start">): JobKind {
+  return defineJobKind({ ...definition, start: () => ({}) });
+}
+
+/** A job of one step on the organization's Auth0 organization, under that organization's lock. */
+function auth0OrganizationJob<Desired>(
+  name: string,
+  auditAction: string,
+  desired: JobKindDefinition<Desired, object>["desired"],
+  run: JobStep<Desired, object>["run"],
+): JobKind {
+  return lifecycleJobKind({
+    name,
+    auditAction,
+    desired,
+    locks: organizationLock,
+    steps: [{ name: "auth0-organization", run }],
+  });
+}
+
 /** Create: make the organization's Auth0 organization, or link an existing one; record its id. */
 export const organizationCreateSchema = z.object({
   auth0: z.discriminatedUnion("mode", [
@@ -33,53 +62,35 @@ export const organizationCreateSchema = z.object({
 });
 export type OrganizationCreateJob = z.infer<typeof organizationCreateSchema>;
 
-export const organizationCreate = defineJobKind({
-  name: "organization-create",
-  auditAction: "organization.auth0_created",
-  desired: organizationCreateSchema,
-  start: () => ({}),
-  locks: organizationLock,
-  steps: [
-    {
-      name: "auth0-organization",
-      async run({ gateway, scope, desired }) {
-        const org =
-          desired.auth0.mode === "create"
-            ? await gateway.ensureOrganization(scope, scope.org.name)
-            : await gateway.linkOrganization(scope, desired.auth0.id);
-        // Recorded with the step: a crash before the commit finds the same organization by name again.
-        return {
-          record: async (db) => {
-            await db
-              .updateTable("organizations")
-              .set({ auth0_org_id: org.id })
-              .where("id", "=", scope.org.id)
-              .execute();
-          },
-        };
+export const organizationCreate = auth0OrganizationJob(
+  "organization-create",
+  "organization.auth0_created",
+  organizationCreateSchema,
+  async ({ gateway, scope, desired }) => {
+    const org =
+      desired.auth0.mode === "create"
+        ? await gateway.ensureOrganization(scope, scope.org.name)
+        : await gateway.linkOrganization(scope, desired.auth0.id);
+    // Recorded with the step: a crash before the commit finds the same organization by name again.
+    return {
+      record: async (db) => {
+        await db.updateTable("organizations").set({ auth0_org_id: org.id }).where("id", "=", scope.org.id).execute();
       },
-    },
-  ],
-});
+    };
+  },
+);
 
 /** Rename: the Auth0 organization's display name follows the portal's name. */
 export const organizationRenameSchema = z.object({ name: z.string().min(1).max(100) });
 
-export const organizationRename = defineJobKind({
-  name: "organization-rename",
-  auditAction: "organization.auth0_renamed",
-  desired: organizationRenameSchema,
-  start: () => ({}),
-  locks: organizationLock,
-  steps: [
-    {
-      name: "auth0-organization",
-      async run({ gateway, scope, desired }) {
-        if (scope.org.auth0OrgId) await gateway.renameOrganization(scope, scope.org.auth0OrgId, desired.name);
-      },
-    },
-  ],
-});
+export const organizationRename = auth0OrganizationJob(
+  "organization-rename",
+  "organization.auth0_renamed",
+  organizationRenameSchema,
+  async ({ gateway, scope, desired }) => {
+    if (scope.org.auth0OrgId) await gateway.renameOrganization(scope, scope.org.auth0OrgId, desired.name);
+  },
+);
 
 type AnyContext = StepContext<unknown, object>;
 
@@ -88,20 +99,24 @@ type AnyContext = StepContext<unknown, object>;
  * or for its Auth0 organization. Kept in the tenant with its configuration.
  */
 async function disableConnections(ctx: AnyContext): Promise<void> {
-  for (const protocol of PROTOCOLS) {
-    const found = await ctx.gateway.findConnectionByName(ctx.gateway.connectionName(ctx.scope, protocol));
-    if (!found) continue;
-    const owned = await ctx.gateway.readOwnedConnection(ctx.scope, found.id, "suspend");
+  for await (const owned of ownedConnections(ctx, "suspend")) {
     const clients = await ctx.gateway.enabledClients(ctx.scope, owned);
     await ctx.gateway.disableConnection(ctx.scope, owned, clients);
   }
 }
 
-export const organizationSuspend = defineJobKind({
+/** The organization's connections that exist (one per protocol), each read and checked as its own for `operation`. */
+async function* ownedConnections(ctx: AnyContext, operation: string): AsyncGenerator<OwnedConnection> {
+  for (const protocol of PROTOCOLS) {
+    const found = await ctx.gateway.findConnectionByName(ctx.gateway.connectionName(ctx.scope, protocol));
+    if (found) yield await ctx.gateway.readOwnedConnection(ctx.scope, found.id, operation);
+  }
+}
+
+export const organizationSuspend = lifecycleJobKind({
   name: "organization-suspend",
   auditAction: "organization.auth0_suspended",
   desired: z.object({}).passthrough(),
-  start: () => ({}),
   locks: connectionsLocks,
   steps: [{ name: "connections", run: (ctx) => disableConnections(ctx as AnyContext) }],
 });
@@ -111,11 +126,10 @@ export const organizationSuspend = defineJobKind({
  * its applications and its Auth0 organization — unless support had disabled it (that stays off
  * until support enables it). Staged `-test` connections were never touched by a suspension.
  */
-export const organizationResume = defineJobKind({
+export const organizationResume = lifecycleJobKind({
   name: "organization-resume",
   auditAction: "organization.auth0_resumed",
   desired: z.object({}).passthrough(),
-  start: () => ({}),
   steps: [
     {
       name: "connections",
@@ -162,21 +176,17 @@ export const organizationRemoveSchema = z.object({
 });
 export type OrganizationRemoveJob = z.infer<typeof organizationRemoveSchema>;
 
-export const organizationRemove = defineJobKind({
+export const organizationRemove = lifecycleJobKind({
   name: "organization-remove",
   auditAction: "organization.auth0_removed",
   desired: organizationRemoveSchema,
-  start: () => ({}),
   locks: (ctx) => [...connectionsLocks(ctx), ...organizationLock(ctx)],
   steps: [
     {
       name: "connections",
       async run(ctx) {
         if (ctx.desired.connections === "detach") return disableConnections(ctx as AnyContext);
-        for (const protocol of PROTOCOLS) {
-          const found = await ctx.gateway.findConnectionByName(ctx.gateway.connectionName(ctx.scope, protocol));
-          if (!found) continue;
-          const owned = await ctx.gateway.readOwnedConnection(ctx.scope, found.id, "delete");
+        for await (const owned of ownedConnections(ctx as AnyContext, "delete")) {
           await ctx.gateway.deleteConnection(ctx.scope, owned);
         }
       },

@@ -1,8 +1,9 @@
 import { sql, type Transaction } from "kysely";
 import { enqueueJob, modeJobKind } from "../apply/jobs.server";
 import { getEnv } from "../platform/env.server";
-import { auditActor, recordAudit } from "../audit/audit.server";
+import { auditActor, recordAuditOf } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
+import { membersOf } from "../identity/memberships.server";
 import { AUTH0_ORG_ID_PATTERN, SLUG_PATTERN } from "../../forms/organizations";
 import type { SupportPermission } from "../identity/permissions";
 import type { ApiKeyScope, ScopedOrganization, SupportScope, SystemOrgScope } from "../identity/scope.server";
@@ -152,8 +153,7 @@ export async function createOrganizationAs(scope: StaffScope, input: CreateOrgan
         error: `An organization called “${slug}” already exists.`,
         conflict: true,
       };
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: row.id,
       action: "organization.created",
       target: slug,
@@ -206,7 +206,7 @@ async function moveStatus(
       .returning("id")
       .executeTakeFirst();
     if (!moved) return { ok: false as const, error: `${org.name} is ${org.status}; it cannot be ${to} now.` };
-    await recordAudit(trx, { ...auditActor(scope), organizationId: org.id, action, target: org.slug, details });
+    await recordAuditOf(trx, scope, { organizationId: org.id, action, target: org.slug, details });
     return { ok: true as const, jobId: await after(trx) };
   });
 }
@@ -224,8 +224,7 @@ export async function renameOrganization(
   const db = await getDb();
   return db.transaction().execute(async (trx) => {
     await trx.updateTable("organizations").set({ name }).where("id", "=", org.id).execute();
-    await recordAudit(trx, {
-      ...auditActor(scope),
+    await recordAuditOf(trx, scope, {
       organizationId: org.id,
       action: "organization.renamed",
       target: org.slug,
@@ -299,13 +298,5 @@ export async function listOrganizationMembers(
   org: OrganizationRecord,
 ): Promise<OrganizationMember[]> {
   assertStaffPermission(scope, "support:orgs:read");
-  const db = await getDb();
-  const rows = await db
-    .selectFrom("memberships")
-    .innerJoin("users", "users.id", "memberships.user_id")
-    .select(["users.id", "users.email", "users.name", "memberships.role", "memberships.created_at"])
-    .where("memberships.organization_id", "=", org.id)
-    .orderBy(sql`lower(users.email)`)
-    .execute();
-  return rows.map((r) => ({ userId: r.id, email: r.email, name: r.name, role: r.role, since: new Date(r.created_at) }));
+  return membersOf(await getDb(), org.id);
 }

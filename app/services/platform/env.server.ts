@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { parseJobPeriods } from "../monitoring/job-catalog";
+import { parseUrl } from "~/validators/urls";
 import { parseSecretsKey, SECRETS_KEY_HELP } from "./secrets-key";
 
 /**
@@ -9,25 +10,30 @@ import { parseSecretsKey, SECRETS_KEY_HELP } from "./secrets-key";
  * needs no variable at all.
  */
 
-const emailList = z
-  .string()
-  .transform((s) =>
-    s
-      .split(",")
-      .map((e) => e.trim().toLowerCase())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().email("each entry must be an e-mail address")));
+/** A comma-separated list: each entry trimmed (and `normalize`d), empty ones dropped, then checked by `entry`. */
+const commaList = (entry: z.ZodString, normalize = (e: string) => e) =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(",")
+        .map((e) => normalize(e.trim()))
+        .filter(Boolean),
+    )
+    .pipe(z.array(entry));
 
-const idList = z
-  .string()
-  .transform((s) =>
-    s
-      .split(",")
-      .map((e) => e.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().regex(/^[^\s|]+\|[^\s]+$/, "each entry must be a user id such as auth0|64f1c0ffee")));
+const emailList = commaList(z.string().email("each entry must be an e-mail address"), (e) => e.toLowerCase());
+
+const idList = commaList(
+  z.string().regex(/^[^\s|]+\|[^\s]+$/, "each entry must be a user id such as auth0|64f1c0ffee"),
+);
+
+/** A server's URL (database, mail): one of `protocols`, naming a host; `message` says what is expected. */
+const serverUrl = (protocols: string[], message: string) =>
+  z.string().refine((v) => {
+    const url = parseUrl(v);
+    return url !== null && protocols.includes(url.protocol) && url.hostname !== "";
+  }, message);
 
 const httpUrl = (what: string) =>
   z
@@ -51,17 +57,10 @@ const schema = z
       .optional(),
     PUBLIC_URL: httpUrl("https://sso.example.com").optional(),
     DATA_DIR: z.string().min(1).default(".data"),
-    DATABASE_URL: z
-      .string()
-      .refine((v) => {
-        try {
-          const u = new URL(v);
-          return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
-        } catch {
-          return false;
-        }
-      }, "must be a PostgreSQL URL such as postgres://user:password@db.example.com:5432/sso_portal")
-      .optional(),
+    DATABASE_URL: serverUrl(
+      ["postgres:", "postgresql:"],
+      "must be a PostgreSQL URL such as postgres://user:password@db.example.com:5432/sso_portal",
+    ).optional(),
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
     /** Seals secrets at rest (queued apply jobs): 32 bytes as 64 hex characters or base64. */
     SECRETS_KEY: z
@@ -76,37 +75,19 @@ const schema = z
       }, SECRETS_KEY_HELP)
       .optional(),
     /** DNS servers for domain verification (ip or ip:port, comma-separated); default: the system's. */
-    DNS_SERVERS: z
-      .string()
-      .transform((s) =>
-        s
-          .split(",")
-          .map((e) => e.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(
-              /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i,
-              "each entry must be an IP address with an optional port, e.g. 1.1.1.1 or 127.0.0.1:5353",
-            ),
+    DNS_SERVERS: commaList(
+      z
+        .string()
+        .regex(
+          /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i,
+          "each entry must be an IP address with an optional port, e.g. 1.1.1.1 or 127.0.0.1:5353",
         ),
-      )
-      .optional(),
+    ).optional(),
     /** Outgoing mail: smtp://user:password@host:587 or smtps://…:465. Unset: mail stays in the outbox (/outbox). */
-    SMTP_URL: z
-      .string()
-      .refine((v) => {
-        try {
-          const u = new URL(v);
-          return (u.protocol === "smtp:" || u.protocol === "smtps:") && u.hostname !== "";
-        } catch {
-          return false;
-        }
-      }, "must be an SMTP URL such as smtp://user:password@mail.example.com:587 (or smtps://… for port 465)")
-      .optional(),
+    SMTP_URL: serverUrl(
+      ["smtp:", "smtps:"],
+      "must be an SMTP URL such as smtp://user:password@mail.example.com:587 (or smtps://… for port 465)",
+    ).optional(),
     /** The sender of every notification. */
     MAIL_FROM: z.string().min(3).default("SSO Portal <no-reply@localhost>"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -14,6 +14,7 @@ import { cookieSecret } from "../identity/session.server";
 import { verifiedDomains } from "../organizations/domains.server";
 import { getDb } from "../platform/db.server";
 import type { TestLogin } from "../platform/db/schema";
+import { newestOrganizationRows, organizationRow } from "../platform/db/row-queries.server";
 import { getEnv } from "../platform/env.server";
 import { logger } from "../platform/logger.server";
 import { getPublicUrl } from "../platform/public-url.server";
@@ -368,26 +369,12 @@ export function toView(row: TestLogin): TestResultView {
 export async function getTestResult(scope: OrgScope, id: string): Promise<TestResultView | null> {
   assertOrgPermission(scope, "org:sso:read");
   if (!z.string().uuid().safeParse(id).success) return null;
-  const db = await getDb();
-  const row = await db
-    .selectFrom("test_logins")
-    .selectAll()
-    .where("id", "=", id)
-    .where("organization_id", "=", scope.org.id)
-    .executeTakeFirst();
+  const row = await organizationRow(await getDb(), "test_logins", scope.org.id, id);
   return row ? toView(row) : null;
 }
 
 /** The organization's latest tests, newest first. */
 export async function listTests(scope: OrgScope, limit = 10): Promise<TestResultView[]> {
   assertOrgPermission(scope, "org:sso:read");
-  const db = await getDb();
-  const rows = await db
-    .selectFrom("test_logins")
-    .selectAll()
-    .where("organization_id", "=", scope.org.id)
-    .orderBy("started_at", "desc")
-    .limit(limit)
-    .execute();
-  return rows.map(toView);
+  return (await newestOrganizationRows(await getDb(), "test_logins", scope.org.id, "started_at", limit)).map(toView);
 }
