@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database } from "../platform/db/schema";
+import { sql } from "kysely";
+import type { Executor } from "../platform/db.server";
 
 /**
  * The client-side rate budget: one token bucket per Auth0 tenant, in the database, so every
@@ -31,8 +31,6 @@ export const AUTH0_RATE_LIMITS = {
   "enterprise-non-production": { burst: 10, perSecond: 2 },
   off: { burst: 1_000_000, perSecond: 1_000_000 },
 } as const satisfies Record<string, RateBudget>;
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 function refillOf(b: RateBudget): number {
   return b.perSecond * (b.utilization ?? 0.95);

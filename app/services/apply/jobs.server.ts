@@ -1,6 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
 import type { ApplyJob, ApplyJobStatus } from "../platform/db/schema";
-import type { Database } from "../platform/db/schema";
 import { countByStatus, newestOrganizationRows } from "../platform/db/row-queries.server";
 import type { OrganizationScope } from "../identity/scope.server";
 import { getSecretsKey, type SecretsKey } from "../platform/secrets.server";
@@ -9,12 +7,11 @@ import { singleton } from "../platform/singleton.server";
 import { desiredApplySchema, sealSecretOptions, type DesiredApply } from "./kinds/connection-apply.server";
 import { desiredRemoveSchema, type DesiredRemove } from "./kinds/connection-remove.server";
 import { jobKind } from "./kinds/registry.server";
+import type { Executor } from "../platform/db.server";
 
 // What callers queue: the kinds' schemas and types, re-exported where the enqueue functions are.
 export { desiredApplySchema, type DesiredApply } from "./kinds/connection-apply.server";
 export { desiredRemoveSchema, type DesiredRemove } from "./kinds/connection-remove.server";
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Workers in this process that want to hear about new jobs at once rather than at their next poll. */
 const listeners = singleton("apply-job-listeners", () => new Set<() => void>());

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { sql, type Kysely, type Transaction } from "kysely";
-import { isSingleSession } from "../platform/db.server";
+import { sql, type Kysely } from "kysely";
+import { isSingleSession, type Executor } from "../platform/db.server";
 import type { Database } from "../platform/db/schema";
 import { singleton } from "../platform/singleton.server";
 
@@ -45,8 +45,6 @@ export const lockResource = {
 export const TENANT_RESOURCE = "tenant";
 
 const LOCK_CLASS = 0x5350; // "SP": keeps the portal's advisory locks apart from anyone else's
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface LockedUnit {
   /** Where the step reads and writes the portal's rows while it holds its locks. */

@@ -1,9 +1,9 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql } from "kysely";
 import { recordAudit } from "../audit/audit.server";
 import type { ApplyJob } from "../platform/db/schema";
-import type { Database } from "../platform/db/schema";
 import { canMove, IllegalMoveError, isFinal, type JobState } from "./job-states";
 import { jobKind } from "./kinds/registry.server";
+import type { Executor } from "../platform/db.server";
 
 /** Why a job stopped or went back to the queue, as stored on the row and in the audit log. */
 export interface JobError {
@@ -22,8 +22,6 @@ export type JobMove =
   | { to: "queued"; runAt: Date; giveAttemptBack?: boolean; error: JobError; rateLimited: number }
   | { to: "succeeded"; rateLimited: number }
   | { to: "failed" | "dead"; error: JobError; rateLimited: number };
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
  * A lease's end: `leaseMs` from the moment it is written. `clock_timestamp()`, not `now()`: inside

@@ -1,8 +1,9 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { ApplyJob } from "../platform/db/schema";
 import type { Database } from "../platform/db/schema";
 import { leaseUntil, moveJob } from "./move-job.server";
 import { normalizeJob } from "./jobs.server";
+import type { Executor } from "../platform/db.server";
 
 /**
  * The queue side of the apply engine: which job a worker takes next (claim), how long it keeps it
@@ -15,8 +16,6 @@ import { normalizeJob } from "./jobs.server";
  * A running job whose lease ran out — or that the same worker id held before a restart — can be
  * taken again.
  */
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface ClaimOptions {
   /**

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import { InvalidOptionsError } from "../auth0/errors";
 import type { Auth0Gateway } from "../auth0/gateway.server";
 import type { SystemOrgScope } from "../identity/scope.server";
@@ -13,6 +13,7 @@ import type { JobRun, StepResult } from "./kinds/job-kind";
 import { moveJob } from "./move-job.server";
 import { holdsLease, recordStepDone } from "./queue.server";
 import { moveAfterError, type Backoff } from "./retry-policy.server";
+import type { Executor } from "../platform/db.server";
 
 /**
  * Runs one claimed job: its kind's steps not yet recorded, each holding the locks of the resources
@@ -31,8 +32,6 @@ export interface CrashPoint {
   /** after-write: Auth0 changed, not yet recorded (rolled back); after-commit: recorded. */
   phase: "after-write" | "after-commit";
 }
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface JobRunner {
   db: Kysely<Database>;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { ResponseInfo } from "../auth0/client.server";
 import { Auth0Gateway } from "../auth0/gateway.server";
 import type { Database } from "../platform/db/schema";
@@ -14,6 +14,7 @@ import { resourceLocks, type LockScope } from "./locks.server";
 import { claimNext, renewLeases } from "./queue.server";
 import type { Backoff } from "./retry-policy.server";
 import { failJob, runJob, SimulatedCrash, type CrashPoint, type JobRunner } from "./run-job.server";
+import type { Executor } from "../platform/db.server";
 
 export { SimulatedCrash, type CrashPoint } from "./run-job.server";
 
@@ -79,8 +80,6 @@ export interface ApplyWorker {
   /** True once a crash hook threw SimulatedCrash: the worker is "dead". */
   readonly crashed: boolean;
 }
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
  * A gateway for one step: every request first takes a token from the shared budget, and a 429

@@ -1,7 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
 import { isDeepStrictEqual } from "node:util";
 import { recordAuditOf } from "../audit/audit.server";
-import type { Database } from "../platform/db/schema";
 import type { OrganizationScope } from "../identity/scope.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
 import { createManagementClients, type ClientHooks, type ManagementClients } from "./client.server";
@@ -17,6 +15,7 @@ import {
   type Auth0Connection,
   type Auth0Organization,
 } from "./schemas";
+import type { Executor } from "../platform/db.server";
 
 /**
  * The Auth0 gateway: every Management API operation the portal makes, always for one
@@ -71,8 +70,6 @@ export interface OrganizationConnectionSettings {
   assignMembershipOnLogin: boolean;
   showAsButton: boolean;
 }
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Auth0 objects the portal refuses to touch when another organization (or nobody) owns them: how it says so. */
 const NOT_OWNED = {

@@ -1,13 +1,10 @@
-import type { Kysely, Transaction } from "kysely";
 import { recordAuditOf } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import type { SupportScope } from "../identity/scope.server";
-import { getDb } from "../platform/db.server";
-import type { Database } from "../platform/db/schema";
+import { getDb, type Executor } from "../platform/db.server";
 import type { PolicySettings } from "./policies";
 
 /** The risk policies the support lead sets at /support/policies, and the organizations marked trusted. */
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export async function readPolicySettings(
   db: Executor,

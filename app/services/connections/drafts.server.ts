@@ -1,10 +1,10 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Selectable } from "kysely";
 import type { ValidationReport } from "~/validators/index";
 import { auditActor, recordAudit } from "../audit/audit.server";
 import { assertOrgPermission } from "../identity/authorize.server";
 import type { OrganizationScope } from "../identity/scope.server";
-import { getDb } from "../platform/db.server";
-import type { ConnectionDraftsTable, ConnectionDraftState, Database } from "../platform/db/schema";
+import { getDb, type Executor } from "../platform/db.server";
+import type { ConnectionDraftsTable, ConnectionDraftState } from "../platform/db/schema";
 import {
   connectionConfigurationSchema,
   connectionSourceSchema,
@@ -35,8 +35,6 @@ export type SaveDraftResult =
   | { ok: true; draft: Draft }
   | { ok: false; reason: "conflict"; current: Draft | null }
   | { ok: false; reason: "not-editable"; current: Draft };
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 function json<T>(value: unknown): T {
   return (typeof value === "string" ? JSON.parse(value) : value) as T;

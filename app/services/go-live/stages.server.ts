@@ -1,21 +1,20 @@
 import { APPLY_KINDS, CONNECTION_KINDS } from "../apply/kinds/registry.server";
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql } from "kysely";
 import { connectionName, type ConnectionProtocol, type ConnectionStage } from "../auth0/naming";
 import { enqueueApply, normalizeJob, type DesiredApply } from "../apply/jobs.server";
 import type { OrganizationScope } from "../identity/scope.server";
 import type { ApplyJob, ApplyJobStatus } from "../platform/db/schema";
-import type { Database, LiveEvent } from "../platform/db/schema";
+import type { LiveEvent } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import { likePattern } from "../identity/organizations.server";
 import { getTenantConfig } from "../platform/tenant-config.server";
+import type { Executor } from "../platform/db.server";
 
 /**
  * The organization's two connections per protocol, as the portal knows them from its own
  * records (no Auth0 call on a page view): the staged `-test` one, where every new version is
  * applied first and tested, and the live one, written only by go-live and roll back.
  */
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface StagedVersion {
   protocol: ConnectionProtocol;

@@ -1,16 +1,15 @@
-import type { Kysely, Transaction } from "kysely";
-import type { Database, OutboxMessage } from "../platform/db/schema";
+import type { OutboxMessage } from "../platform/db/schema";
 import { countByStatus } from "../platform/db/row-queries.server";
 import type { ScopedUser, SupportScope } from "../identity/scope.server";
 import { singleton } from "../platform/singleton.server";
 import type { RenderedMail } from "./templates";
+import type { Executor } from "../platform/db.server";
 
 /**
  * The outbox: every notification is a row, written in the same transaction as the change it tells
  * about (so a mail is queued exactly when the change happened, and a failing SMTP server can never
  * undo it). The mailer delivers the rows; in local mode the rows are the mailbox, read at /outbox.
  */
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface QueuedMail extends RenderedMail {
   /** One message per event and recipient, e.g. "change:42:approved": queuing it again does nothing. */

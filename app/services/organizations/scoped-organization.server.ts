@@ -1,13 +1,10 @@
-import type { Kysely, Transaction } from "kysely";
 import type { ScopedOrganization } from "../identity/scope.server";
-import type { Database } from "../platform/db/schema";
+import type { Executor } from "../platform/db.server";
 
 /**
  * The organization a scope carries, read from the database by its id or slug: what background work,
  * API keys and support acting for an organization put in their scope.
  */
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 type OrganizationKey = { id: string } | { slug: string };
 

@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider, type Transaction } from "kysely";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -14,6 +14,8 @@ import { singleton } from "./singleton.server";
 
 export type { Database } from "./db/schema";
 export type DB = Kysely<Database>;
+/** The database or a transaction on it: what a query that may run inside a caller's transaction takes. */
+export type Executor = Kysely<Database> | Transaction<Database>;
 
 export type DatabaseTarget =
   | { engine: "pglite"; dataDir: string | null } // null: in memory

@@ -1,12 +1,11 @@
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import type { Database } from "./schema";
+import type { Executor } from "../db.server";
 
 /**
  * Query shapes several tables share: an organization's own rows (newest first, or one by id, never
  * another organization's) and rows counted by status. The table is a parameter; the scoping is not.
  */
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Tables whose rows belong to one organization and have an id. */
 type OrganizationTable = {
