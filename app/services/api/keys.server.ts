@@ -4,6 +4,7 @@ import { recordAuditOf } from "../audit/audit.server";
 import { assertSupportPermission } from "../identity/authorize.server";
 import type { ApiKeyScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
+import type { ApiKey } from "../platform/db/schema";
 import { getScopedOrganization } from "../organizations/scoped-organization.server";
 import { currentRequest } from "../platform/request-context.server";
 
@@ -31,6 +32,22 @@ export interface ApiKeyView {
   revokedBy: string | null;
   lastUsedAt: Date | null;
   lastUsedIp: string | null;
+}
+
+/** A key as support's page shows it (never its hash); `organization` null: a key for every organization. */
+function keyView(row: ApiKey, organization: ApiKeyView["organization"]): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    organization,
+    createdBy: row.created_by_label,
+    createdAt: new Date(row.created_at),
+    revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
+    revokedBy: row.revoked_by_label,
+    lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
+    lastUsedIp: row.last_used_ip,
+  };
 }
 
 export function hashApiKey(key: string): string {
@@ -82,22 +99,7 @@ export async function createApiKey(
     });
     return inserted;
   });
-  return {
-    ok: true,
-    key,
-    view: {
-      id: row.id,
-      name: row.name,
-      prefix: row.prefix,
-      organization: org ? { slug: org.slug, name: org.name } : null,
-      createdBy: row.created_by_label,
-      createdAt: new Date(row.created_at),
-      revokedAt: null,
-      revokedBy: null,
-      lastUsedAt: null,
-      lastUsedIp: null,
-    },
-  };
+  return { ok: true, key, view: keyView(row, org ? { slug: org.slug, name: org.name } : null) };
 }
 
 export async function listApiKeys(scope: SupportScope): Promise<ApiKeyView[]> {
@@ -112,18 +114,7 @@ export async function listApiKeys(scope: SupportScope): Promise<ApiKeyView[]> {
     .orderBy("api_keys.created_at", "desc")
     .limit(200)
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    prefix: r.prefix,
-    organization: r.org_slug && r.org_name ? { slug: r.org_slug, name: r.org_name } : null,
-    createdBy: r.created_by_label,
-    createdAt: new Date(r.created_at),
-    revokedAt: r.revoked_at ? new Date(r.revoked_at) : null,
-    revokedBy: r.revoked_by_label,
-    lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null,
-    lastUsedIp: r.last_used_ip,
-  }));
+  return rows.map((r) => keyView(r, r.org_slug && r.org_name ? { slug: r.org_slug, name: r.org_name } : null));
 }
 
 /** Revokes a key (effective on its next request); false when there is no such live key. */
