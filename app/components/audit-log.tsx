@@ -1,4 +1,6 @@
 import { Form, Link, useLocation } from "@remix-run/react";
+import { DataTable, type Column, type KeyOf } from "./data-table";
+import { SelectOptions } from "./form";
 import { Time } from "./time";
 
 /**
@@ -8,6 +10,31 @@ import { Time } from "./time";
 export interface Choice {
   value: string;
   label: string;
+}
+
+/** One filter's select: "any" (no filter) first, then the choices. */
+function FilterSelect({
+  label,
+  name,
+  any,
+  choices,
+  value,
+}: {
+  label: string;
+  name: string;
+  any: string;
+  choices: Choice[];
+  value: string | undefined;
+}) {
+  return (
+    <label>
+      {label}
+      <select name={name} defaultValue={value ?? ""}>
+        <option value="">{any}</option>
+        <SelectOptions options={choices} />
+      </select>
+    </label>
+  );
 }
 
 export function AuditFilters({
@@ -32,45 +59,15 @@ export function AuditFilters({
           Left out of the filter because it was not understood: {ignored.join(", ")}. Dates are written YYYY-MM-DD.
         </p>
       ) : null}
-      <label>
-        Person
-        <select name="actor" defaultValue={values.actor ?? ""}>
-          <option value="">Anyone</option>
-          {actors.map((a) => (
-            <option key={a.value} value={a.value}>
-              {a.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Action
-        <select name="action" defaultValue={values.action ?? ""}>
-          <option value="">Any action</option>
-          {actions.map((a) => (
-            <option key={a.value} value={a.value}>
-              {a.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect label="Person" name="actor" any="Anyone" choices={actors} value={values.actor} />
+      <FilterSelect label="Action" name="action" any="Any action" choices={actions} value={values.action} />
       {orgs === "by-slug" ? (
         <label>
           Organization (slug)
           <input name="org" defaultValue={values.org ?? ""} placeholder="e.g. acme" autoComplete="off" />
         </label>
       ) : orgs ? (
-        <label>
-          Organization
-          <select name="org" defaultValue={values.org ?? ""}>
-            <option value="">Every organization</option>
-            {orgs.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Organization" name="org" any="Every organization" choices={orgs} value={values.org} />
       ) : null}
       <label>
         From (UTC day)
@@ -105,6 +102,27 @@ export function AuditPager({ next, paged }: { next?: string; paged: boolean }) {
   );
 }
 
+/**
+ * A log as a table (the audit log, the security log): its times first, in a column that does not
+ * wrap, then the page's own columns; when nothing shows, the page says whether its filters hid it.
+ */
+export function LogTable<Row extends { id: string }>({
+  rows,
+  time,
+  columns,
+  empty,
+}: {
+  rows: Row[];
+  time: { header: string; at: (row: Row) => string };
+  columns: (Column<Row> | false)[];
+  empty: string;
+}) {
+  const when: Column<Row> = { header: time.header, className: "when", cell: (r) => <Time value={time.at(r)} /> };
+  // Keyed by id; TypeScript cannot see through the generic that every Row has one.
+  const byId = { rowKey: (r: Row) => r.id } as KeyOf<Row>;
+  return <DataTable {...byId} rows={rows} scroll className="audit-events" empty={empty} columns={[when, ...columns]} />;
+}
+
 export function AuditEvents({
   rows,
   showOrg = false,
@@ -114,44 +132,30 @@ export function AuditEvents({
   showOrg?: boolean;
   filtered: boolean;
 }) {
-  if (rows.length === 0)
-    return (
-      <p className="empty-state">
-        {filtered ? "No events match these filters. Clear them to see everything." : "Nothing recorded yet."}
-      </p>
-    );
   return (
-    <div className="table-scroll">
-      <table className="audit-events">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            {showOrg ? <th scope="col">Organization</th> : null}
-            <th scope="col">What happened</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.id}>
-              <td className="when">
-                <Time value={r.at} />
-              </td>
-              {showOrg ? <td>{r.orgName ?? "—"}</td> : null}
-              <td>
-                {r.sentence}
-                {r.outcome !== "success" ? (
-                  <>
-                    {" "}
-                    <span className={`badge ${r.outcome === "denied" ? "warn" : "error"}`}>
-                      {r.outcome === "denied" ? "refused" : "failed"}
-                    </span>
-                  </>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <LogTable
+      rows={rows}
+      time={{ header: "When", at: (r) => r.at }}
+      empty={filtered ? "No events match these filters. Clear them to see everything." : "Nothing recorded yet."}
+      columns={[
+        showOrg && { header: "Organization", cell: (r) => r.orgName ?? "—" },
+        {
+          header: "What happened",
+          cell: (r) => (
+            <>
+              {r.sentence}
+              {r.outcome !== "success" ? (
+                <>
+                  {" "}
+                  <span className={`badge ${r.outcome === "denied" ? "warn" : "error"}`}>
+                    {r.outcome === "denied" ? "refused" : "failed"}
+                  </span>
+                </>
+              ) : null}
+            </>
+          ),
+        },
+      ]}
+    />
   );
 }

@@ -221,6 +221,19 @@ export function TextField({
   );
 }
 
+/** A select's options, each with its value and label. */
+export function SelectOptions({ options }: { options: readonly { value: string; label: string }[] }) {
+  return (
+    <>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
 /** A labelled select of the surrounding SchemaForm. */
 export function SelectField({
   name,
@@ -237,11 +250,7 @@ export function SelectField({
   return (
     <FieldShell id={id} label={label} hint={hint} message={message}>
       <select {...input}>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
+        <SelectOptions options={options} />
       </select>
     </FieldShell>
   );
@@ -386,6 +395,33 @@ export function SubmitButton({
     <button type="submit" className={className} disabled={busy || disabled}>
       {children}
     </button>
+  );
+}
+
+/**
+ * A form that is one button (an action on one row: revoke, remove, run now): `form` holds its
+ * intent and hidden fields; `names`, heard by screen readers only, says which row it acts on.
+ */
+export function ButtonForm({
+  form,
+  children,
+  names,
+  className,
+  disabled,
+}: {
+  form: ReturnType<typeof useSchemaForm>;
+  children: ReactNode;
+  names?: string;
+  className?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <SchemaForm form={form}>
+      <SubmitButton className={className} disabled={disabled}>
+        {children}
+        {names ? <span className="visually-hidden">{names}</span> : null}
+      </SubmitButton>
+    </SchemaForm>
   );
 }
 

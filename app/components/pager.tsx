@@ -49,11 +49,18 @@ export function SearchField({ id, label, placeholder }: { id: string; label: str
         <label htmlFor={id}>{label}</label>
         <input id={id} name="q" type="search" defaultValue={params.get("q") ?? ""} placeholder={placeholder} />
       </div>
-      <div className="field">
-        <button type="submit" className="secondary">
-          Find
-        </button>
-      </div>
+      <FilterButton>Find</FilterButton>
     </>
+  );
+}
+
+/** The submit button of a GET filter or search form, aligned with its fields. */
+export function FilterButton({ children }: { children: string }) {
+  return (
+    <div className="field">
+      <button type="submit" className="secondary">
+        {children}
+      </button>
+    </div>
   );
 }

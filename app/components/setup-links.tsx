@@ -1,8 +1,9 @@
 import { ORG_ROLE_LABEL } from "~/services/identity/permissions";
 import { MAX_TTL_HOURS, MAX_USES_LIMIT } from "~/services/identity/invitation-rules";
 import { revokeSetupLinkSchema, setupLinkDefaults, setupLinkSchema, supportSetupLinkSchema } from "~/forms/setup-links";
-import { SchemaForm, SelectField, SubmitButton, TextField, useFlash, useSchemaForm } from "./form";
+import { ButtonForm, SchemaForm, SelectField, SubmitButton, TextField, useFlash, useSchemaForm } from "./form";
 import { CopyValue } from "./copy-value";
+import { DataTable } from "./data-table";
 import { Time } from "./time";
 
 /**
@@ -90,9 +91,9 @@ export function SupportSetupLinkForm({ orgs }: { orgs: { slug: string; name: str
 export function RevokeSetupLink({ id }: { id: string }) {
   const form = useSchemaForm(revokeSetupLinkSchema, { intent: "revoke-invite", hidden: { invitationId: id } });
   return (
-    <SchemaForm form={form}>
-      <SubmitButton className="danger">Revoke</SubmitButton>
-    </SchemaForm>
+    <ButtonForm form={form} className="danger">
+      Revoke
+    </ButtonForm>
   );
 }
 
@@ -107,38 +108,25 @@ export interface PendingSetupLink {
 
 /** An organization's pending setup links, with "Revoke" for whoever may revoke them. */
 export function PendingSetupLinks({ links, canRevoke }: { links: PendingSetupLink[]; canRevoke: boolean }) {
-  if (links.length === 0) return <p className="empty-state">No pending setup links.</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Role</th>
-          <th scope="col">Created by</th>
-          <th scope="col">Uses</th>
-          <th scope="col">Expires</th>
-          {canRevoke ? <th scope="col">Actions</th> : null}
-        </tr>
-      </thead>
-      <tbody>
-        {links.map((l) => (
-          <tr key={l.id}>
-            <td>{ORG_ROLE_LABEL[l.role]}</td>
-            <td>{l.createdBy}</td>
-            <td>
+    <DataTable
+      rows={links}
+      empty="No pending setup links."
+      columns={[
+        { header: "Role", cell: (l) => ORG_ROLE_LABEL[l.role] },
+        { header: "Created by", cell: (l) => l.createdBy },
+        {
+          header: "Uses",
+          cell: (l) => (
+            <>
               {l.uses} of {l.maxUses}
-            </td>
-            <td>
-              <Time value={l.expiresAt} />
-            </td>
-            {canRevoke ? (
-              <td>
-                <RevokeSetupLink id={l.id} />
-              </td>
-            ) : null}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        { header: "Expires", cell: (l) => <Time value={l.expiresAt} /> },
+        canRevoke && { header: "Actions", cell: (l) => <RevokeSetupLink id={l.id} /> },
+      ]}
+    />
   );
 }
 

@@ -1,4 +1,6 @@
 import { Link } from "@remix-run/react";
+import type { FailureExplanation } from "~/services/test-login/failure-explanations";
+import { DataTable } from "./data-table";
 import { Time } from "./time";
 
 /**
@@ -17,14 +19,6 @@ export interface CheckView {
   hint?: string;
 }
 
-export interface ExplanationView {
-  cause: string;
-  title: string;
-  fix: string;
-  facts: { label: string; value: string }[];
-  technical: { error: string; errorDescription: string };
-}
-
 export interface TestResultData {
   id: string;
   version: number;
@@ -38,7 +32,7 @@ export interface TestResultData {
   claims: [string, string][];
   attributes: [string, string][] | null;
   checks: CheckView[];
-  explanation: ExplanationView | null;
+  explanation: FailureExplanation | null;
 }
 
 const STATUS = {
@@ -48,27 +42,18 @@ const STATUS = {
 } as const;
 
 function Pairs({ rows, caption }: { rows: [string, string][]; caption: string }) {
-  if (rows.length === 0) return <p className="empty-state">Nothing came back.</p>;
   return (
-    <table>
-      <caption className="visually-hidden">{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Value</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map(([k, v]) => (
-          <tr key={k}>
-            <td>
-              <code>{k}</code>
-            </td>
-            <td className="mono">{v}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      rows={rows}
+      rowKey={([k]) => k}
+      caption={caption}
+      hiddenCaption
+      empty="Nothing came back."
+      columns={[
+        { header: "Name", cell: ([k]) => <code>{k}</code> },
+        { header: "Value", className: "mono", cell: ([, v]) => v },
+      ]}
+    />
   );
 }
 
@@ -149,31 +134,28 @@ export function TestResult({ result, slug }: { result: TestResultData; slug: str
       {result.checks.length ? (
         <section className="card" aria-labelledby="checks-title">
           <h2 id="checks-title">Checks</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Check</th>
-                <th scope="col">Result</th>
-                <th scope="col">Value received</th>
-                <th scope="col">Expected</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.checks.map((c) => (
-                <tr key={c.id}>
-                  <td>{c.label}</td>
-                  <td>
-                    <span className={`badge ${c.passed ? "ok" : "error"}`}>{c.passed ? "Passed" : "Failed"}</span>
-                  </td>
-                  <td className="mono">{c.value || "(nothing)"}</td>
-                  <td>
+          <DataTable
+            rows={result.checks}
+            columns={[
+              { header: "Check", cell: (c) => c.label },
+              {
+                header: "Result",
+                cell: (c) => (
+                  <span className={`badge ${c.passed ? "ok" : "error"}`}>{c.passed ? "Passed" : "Failed"}</span>
+                ),
+              },
+              { header: "Value received", className: "mono", cell: (c) => c.value || "(nothing)" },
+              {
+                header: "Expected",
+                cell: (c) => (
+                  <>
                     {c.expected}
                     {c.hint ? <p className="hint">{c.hint}</p> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+            ]}
+          />
         </section>
       ) : null}
 
@@ -212,36 +194,31 @@ export interface TestListRow {
 }
 
 export function TestList({ slug, tests }: { slug: string; tests: TestListRow[] }) {
-  if (tests.length === 0) {
-    return <p className="empty-state">No test login yet. Use “Test login” to try the staged version.</p>;
-  }
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Version</th>
-          <th scope="col">By</th>
-          <th scope="col">Result</th>
-        </tr>
-      </thead>
-      <tbody>
-        {tests.map((t) => (
-          <tr key={t.id}>
-            <td>
-              <Link to={`/orgs/${slug}/sso/tests/${t.id}`}>
-                <Time value={t.startedAt} />
-              </Link>
-            </td>
-            <td>{t.version}</td>
-            <td>{t.startedBy}</td>
-            <td>
+    <DataTable
+      rows={tests}
+      empty="No test login yet. Use “Test login” to try the staged version."
+      columns={[
+        {
+          header: "When",
+          cell: (t) => (
+            <Link to={`/orgs/${slug}/sso/tests/${t.id}`}>
+              <Time value={t.startedAt} />
+            </Link>
+          ),
+        },
+        { header: "Version", cell: (t) => t.version },
+        { header: "By", cell: (t) => t.startedBy },
+        {
+          header: "Result",
+          cell: (t) => (
+            <>
               <span className={`badge ${STATUS[t.status].badge}`}>{STATUS[t.status].label}</span>
               {t.summary ? ` ${t.summary}` : null}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+      ]}
+    />
   );
 }

@@ -1,4 +1,5 @@
-import type { CertificateFacts, Finding, ValidationReport } from "~/validators/report";
+import type { CertificateFacts, Finding, OidcFacts, SamlFacts, ValidationReport } from "~/validators/report";
+import { DataTable } from "./data-table";
 import { Time } from "./time";
 
 /**
@@ -36,44 +37,42 @@ function keyLabel(c: CertificateFacts): string {
 }
 
 export function CertificateTable({ certificates }: { certificates: CertificateFacts[] }) {
-  if (certificates.length === 0) return <p className="empty-state">No certificates.</p>;
   return (
-    <div className="table-scroll">
-      <table className="certificates">
-        <thead>
-          <tr>
-            <th scope="col">Certificate</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Key</th>
-            <th scope="col">SHA-256 fingerprint</th>
-          </tr>
-        </thead>
-        <tbody>
-          {certificates.map((c) => (
-            <tr key={`${c.use}-${c.fingerprintSha256}`}>
-              <td>
-                <span className="cert-subject">{c.subject || "(no subject)"}</span>
-                <span className="hint"> {c.use.replace(/-/g, " ")}</span>
-              </td>
-              <td>
-                <Time value={c.notAfter} />{" "}
-                {c.expired ? (
-                  <span className="badge error">expired</span>
-                ) : c.daysLeft <= 30 ? (
-                  <span className="badge warn">{c.daysLeft} days left</span>
-                ) : (
-                  <span className="hint">({c.daysLeft} days left)</span>
-                )}
-              </td>
-              <td>{keyLabel(c)}</td>
-              <td>
-                <code className="fingerprint">{c.fingerprintSha256}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={certificates}
+      rowKey={(c) => `${c.use}-${c.fingerprintSha256}`}
+      scroll
+      className="certificates"
+      empty="No certificates."
+      columns={[
+        {
+          header: "Certificate",
+          cell: (c) => (
+            <>
+              <span className="cert-subject">{c.subject || "(no subject)"}</span>
+              <span className="hint"> {c.use.replace(/-/g, " ")}</span>
+            </>
+          ),
+        },
+        {
+          header: "Expires",
+          cell: (c) => (
+            <>
+              <Time value={c.notAfter} />{" "}
+              {c.expired ? (
+                <span className="badge error">expired</span>
+              ) : c.daysLeft <= 30 ? (
+                <span className="badge warn">{c.daysLeft} days left</span>
+              ) : (
+                <span className="hint">({c.daysLeft} days left)</span>
+              )}
+            </>
+          ),
+        },
+        { header: "Key", cell: keyLabel },
+        { header: "SHA-256 fingerprint", cell: (c) => <code className="fingerprint">{c.fingerprintSha256}</code> },
+      ]}
+    />
   );
 }
 
@@ -84,6 +83,11 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
       <dd>{children}</dd>
     </>
   );
+}
+
+/** A fact that is a value from the document (an identifier or URL), or "none". */
+function CodeFact({ label, value }: { label: string; value: string | null | undefined }) {
+  return <Fact label={label}>{value ? <code>{value}</code> : "none"}</Fact>;
 }
 
 /** The detected product, and whether it is the one the administrator chose. */
@@ -100,6 +104,57 @@ function ProductFact({ product, chosenIdp, matches }: { product: string; chosenI
   );
 }
 
+function SamlFactList({ facts: f }: { facts: SamlFacts }) {
+  return (
+    <>
+      <CodeFact label="IdP entity ID" value={f.entityId} />
+      <Fact label="Sign-in endpoints">
+        {f.ssoServices.length ? (
+          <ul className="plain">
+            {f.ssoServices.map((s, i) => (
+              <li key={i}>
+                <code>{s.location}</code> <span className="hint">{s.binding.split(":").pop()}</span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          "none"
+        )}
+      </Fact>
+      {f.sloServices.length ? (
+        <Fact label="Sign-out endpoint">
+          <code>{f.sloServices[0]!.location}</code>
+        </Fact>
+      ) : null}
+      {f.nameIdFormats.length ? <Fact label="NameID formats">{f.nameIdFormats.join(", ")}</Fact> : null}
+      <Fact label="Signed sign-in requests">{f.wantAuthnRequestsSigned ? "required by the IdP" : "not required"}</Fact>
+      <Fact label="Metadata signature">
+        {!f.signature.signed
+          ? "not signed"
+          : f.signature.valid
+            ? "signed, signature valid"
+            : "signed, signature not valid"}
+      </Fact>
+    </>
+  );
+}
+
+function OidcFactList({ facts: f }: { facts: OidcFacts }) {
+  return (
+    <>
+      <CodeFact label="Issuer" value={f.issuer} />
+      <CodeFact label="Authorization endpoint" value={f.endpoints.authorization} />
+      <CodeFact label="Token endpoint" value={f.endpoints.token} />
+      <Fact label="Key set (JWKS)">
+        {f.endpoints.jwks ? <code>{f.endpoints.jwks}</code> : "none"}
+        {f.jwks ? <span className="hint"> · {f.jwks.usableSigningKeys} usable signing key(s)</span> : null}
+      </Fact>
+      <Fact label="PKCE">{f.pkce.supported ? `supported (${f.pkce.methods.join(", ")})` : "not advertised"}</Fact>
+    </>
+  );
+}
+
+/** The facts of a SAML metadata or OIDC discovery document, the detected product first. */
 function Facts({
   report,
   chosenIdp,
@@ -109,63 +164,13 @@ function Facts({
   chosenIdp: string;
   productMatches: boolean;
 }) {
-  if (report.kind === "saml-metadata") {
-    const f = report.facts;
-    return (
-      <dl className="facts">
-        <ProductFact product={f.product} chosenIdp={chosenIdp} matches={productMatches} />
-        <Fact label="IdP entity ID">{f.entityId ? <code>{f.entityId}</code> : "none"}</Fact>
-        <Fact label="Sign-in endpoints">
-          {f.ssoServices.length ? (
-            <ul className="plain">
-              {f.ssoServices.map((s, i) => (
-                <li key={i}>
-                  <code>{s.location}</code> <span className="hint">{s.binding.split(":").pop()}</span>
-                </li>
-              ))}
-            </ul>
-          ) : (
-            "none"
-          )}
-        </Fact>
-        {f.sloServices.length ? (
-          <Fact label="Sign-out endpoint">
-            <code>{f.sloServices[0]!.location}</code>
-          </Fact>
-        ) : null}
-        {f.nameIdFormats.length ? <Fact label="NameID formats">{f.nameIdFormats.join(", ")}</Fact> : null}
-        <Fact label="Signed sign-in requests">
-          {f.wantAuthnRequestsSigned ? "required by the IdP" : "not required"}
-        </Fact>
-        <Fact label="Metadata signature">
-          {!f.signature.signed
-            ? "not signed"
-            : f.signature.valid
-              ? "signed, signature valid"
-              : "signed, signature not valid"}
-        </Fact>
-      </dl>
-    );
-  }
-  if (report.kind === "oidc-discovery") {
-    const f = report.facts;
-    return (
-      <dl className="facts">
-        <ProductFact product={f.product} chosenIdp={chosenIdp} matches={productMatches} />
-        <Fact label="Issuer">{f.issuer ? <code>{f.issuer}</code> : "none"}</Fact>
-        <Fact label="Authorization endpoint">
-          {f.endpoints.authorization ? <code>{f.endpoints.authorization}</code> : "none"}
-        </Fact>
-        <Fact label="Token endpoint">{f.endpoints.token ? <code>{f.endpoints.token}</code> : "none"}</Fact>
-        <Fact label="Key set (JWKS)">
-          {f.endpoints.jwks ? <code>{f.endpoints.jwks}</code> : "none"}
-          {f.jwks ? <span className="hint"> · {f.jwks.usableSigningKeys} usable signing key(s)</span> : null}
-        </Fact>
-        <Fact label="PKCE">{f.pkce.supported ? `supported (${f.pkce.methods.join(", ")})` : "not advertised"}</Fact>
-      </dl>
-    );
-  }
-  return null;
+  if (report.kind !== "saml-metadata" && report.kind !== "oidc-discovery") return null;
+  return (
+    <dl className="facts">
+      <ProductFact product={report.facts.product} chosenIdp={chosenIdp} matches={productMatches} />
+      {report.kind === "saml-metadata" ? <SamlFactList facts={report.facts} /> : <OidcFactList facts={report.facts} />}
+    </dl>
+  );
 }
 
 function OptionValue({ value }: { value: unknown }) {
@@ -175,40 +180,31 @@ function OptionValue({ value }: { value: unknown }) {
 
 /** What the draft will write to Auth0's connection options, with long values shortened. */
 function Auth0Options({ options }: { options: Record<string, unknown> }) {
-  const rows = Object.entries(options).filter(([, v]) => v !== undefined);
   return (
-    <div className="table-scroll">
-      <table className="auth0-options">
-        <thead>
-          <tr>
-            <th scope="col">Auth0 option</th>
-            <th scope="col">Value</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(([k, v]) => (
-            <tr key={k}>
-              <th scope="row">
-                <code>{k}</code>
-              </th>
-              <td>
-                {v && typeof v === "object" && !Array.isArray(v) ? (
-                  <ul className="plain">
-                    {Object.entries(v).map(([field, value]) => (
-                      <li key={field}>
-                        <code>{field}</code> ← <OptionValue value={value} />
-                      </li>
-                    ))}
-                  </ul>
-                ) : (
-                  <OptionValue value={v} />
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={Object.entries(options).filter(([, v]) => v !== undefined)}
+      rowKey={([k]) => k}
+      scroll
+      className="auth0-options"
+      columns={[
+        { header: "Auth0 option", rowHeader: true, cell: ([k]) => <code>{k}</code> },
+        {
+          header: "Value",
+          cell: ([, v]) =>
+            v && typeof v === "object" && !Array.isArray(v) ? (
+              <ul className="plain">
+                {Object.entries(v).map(([field, value]) => (
+                  <li key={field}>
+                    <code>{field}</code> ← <OptionValue value={value} />
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <OptionValue value={v} />
+            ),
+        },
+      ]}
+    />
   );
 }
 

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { DataTable } from "~/components/data-table";
 import { Time } from "~/components/time";
 
 /** A version as the loaders send it (VersionRow with its dates as ISO strings). */
@@ -42,51 +43,49 @@ export function versionItems(
  */
 export function VersionsTable({
   versions,
+  empty,
   actions,
 }: {
   versions: VersionItem[];
+  /** What the page says while nothing has been applied (instead of an empty table). */
+  empty?: string;
   /** The Actions column (the customer's page), or none. */
   actions?: (v: VersionItem) => ReactNode;
 }) {
   return (
-    <div className="table-scroll">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">What changed</th>
-            <th scope="col">Submitted by</th>
-            <th scope="col">Approved by</th>
-            <th scope="col">Applied</th>
-            {actions ? <th scope="col">Actions</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {versions.map((v) => (
-            <tr key={v.version}>
-              <td>
-                <strong>{v.version}</strong> {v.live ? <span className="badge ok">Live</span> : null}{" "}
-                {v.staged ? <span className="badge warn">On the test connection</span> : null}{" "}
-                {v.accepted ? <span className="badge">Taken from Auth0</span> : null}
-                <p className="hint">{v.protocol.toUpperCase()}</p>
-              </td>
-              <td>{v.summary}</td>
-              <td>{v.author}</td>
-              <td>
-                {v.accepted ? (
-                  <>
-                    Accepted from Auth0 by {v.accepted.by} on <Time value={v.accepted.at} />
-                  </>
-                ) : (
-                  (v.approvedBy ?? "—")
-                )}
-              </td>
-              <td>{v.appliedAt ? <Time value={v.appliedAt} /> : "—"}</td>
-              {actions ? <td>{actions(v)}</td> : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={versions}
+      rowKey={(v) => v.version}
+      scroll
+      empty={empty}
+      columns={[
+        {
+          header: "Version",
+          cell: (v) => (
+            <>
+              <strong>{v.version}</strong> {v.live ? <span className="badge ok">Live</span> : null}{" "}
+              {v.staged ? <span className="badge warn">On the test connection</span> : null}{" "}
+              {v.accepted ? <span className="badge">Taken from Auth0</span> : null}
+              <p className="hint">{v.protocol.toUpperCase()}</p>
+            </>
+          ),
+        },
+        { header: "What changed", cell: (v) => v.summary },
+        { header: "Submitted by", cell: (v) => v.author },
+        {
+          header: "Approved by",
+          cell: (v) =>
+            v.accepted ? (
+              <>
+                Accepted from Auth0 by {v.accepted.by} on <Time value={v.accepted.at} />
+              </>
+            ) : (
+              (v.approvedBy ?? "—")
+            ),
+        },
+        { header: "Applied", cell: (v) => (v.appliedAt ? <Time value={v.appliedAt} /> : "—") },
+        actions ? { header: "Actions", cell: actions } : null,
+      ]}
+    />
   );
 }

@@ -1,13 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
-import { Time } from "~/components/time";
+import { ButtonForm, useSchemaForm } from "~/components/form";
+import { MembersTable } from "~/components/members-table";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
 import { changeRoleSchema, removeMemberSchema } from "~/forms/members";
 import { parseSubmission, readSubmission, refuse, unknownIntent } from "~/forms/parse.server";
 import { requireOrgMember } from "~/services/identity/guards.server";
 import { changeMemberRole, listMembers, removeMember } from "~/services/identity/memberships.server";
-import { ORG_ROLE_LABEL, orgRoleCan } from "~/services/identity/permissions";
+import { orgRoleCan } from "~/services/identity/permissions";
 import { sectionTitle } from "~/components/section-nav";
 
 /**
@@ -58,17 +58,12 @@ function MemberActions({ member }: { member: { userId: string; email: string; ro
   const remove = useSchemaForm(removeMemberSchema, { intent: "remove-member", hidden: { userId: member.userId } });
   return (
     <div className="button-row">
-      <SchemaForm form={changeRole}>
-        <SubmitButton className="secondary">
-          Make {other === "org_admin" ? "administrator" : "viewer"}
-          <span className="visually-hidden"> ({member.email})</span>
-        </SubmitButton>
-      </SchemaForm>
-      <SchemaForm form={remove}>
-        <SubmitButton className="danger">
-          Remove<span className="visually-hidden"> {member.email}</span>
-        </SubmitButton>
-      </SchemaForm>
+      <ButtonForm form={changeRole} className="secondary" names={` (${member.email})`}>
+        Make {other === "org_admin" ? "administrator" : "viewer"}
+      </ButtonForm>
+      <ButtonForm form={remove} className="danger" names={` ${member.email}`}>
+        Remove
+      </ButtonForm>
     </div>
   );
 }
@@ -78,35 +73,15 @@ export default function OrganizationMembers() {
   return (
     <section className="card" aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
-      <table className="stack-on-narrow">
-        <thead>
-          <tr>
-            <th scope="col">Person</th>
-            <th scope="col">Role</th>
-            <th scope="col">Since</th>
-            {can.manageMembers ? <th scope="col">Actions</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {members.map((m) => (
-            <tr key={m.userId}>
-              <td data-label="Person">
-                {m.name ? `${m.name} · ` : ""}
-                {m.email}
-              </td>
-              <td data-label="Role">{ORG_ROLE_LABEL[m.role]}</td>
-              <td data-label="Since">
-                <Time value={m.since} />
-              </td>
-              {can.manageMembers ? (
-                <td data-label="Actions">
-                  {m.userId === me.id ? <span className="hint">you</span> : <MemberActions member={m} />}
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <MembersTable
+        members={members}
+        stackOnNarrow
+        actions={
+          can.manageMembers
+            ? (m) => (m.userId === me.id ? <span className="hint">you</span> : <MemberActions member={m} />)
+            : undefined
+        }
+      />
     </section>
   );
 }

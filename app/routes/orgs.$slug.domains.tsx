@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { CopyValue } from "~/components/copy-value";
-import { SchemaForm, SubmitButton, TextField, useSchemaForm } from "~/components/form";
+import { ButtonForm, SchemaForm, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { Time } from "~/components/time";
 import { addDomainSchema, domainActionSchema } from "~/forms/domains";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
@@ -84,17 +84,13 @@ function DomainActions({ domain }: { domain: DomainRow }) {
   return (
     <div className="button-row">
       {domain.verified ? null : (
-        <SchemaForm form={check}>
-          <SubmitButton>
-            Check now<span className="visually-hidden"> ({domain.domain})</span>
-          </SubmitButton>
-        </SchemaForm>
+        <ButtonForm form={check} names={` (${domain.domain})`}>
+          Check now
+        </ButtonForm>
       )}
-      <SchemaForm form={remove}>
-        <SubmitButton className="danger">
-          Remove<span className="visually-hidden"> {domain.domain}</span>
-        </SubmitButton>
-      </SchemaForm>
+      <ButtonForm form={remove} className="danger" names={` ${domain.domain}`}>
+        Remove
+      </ButtonForm>
     </div>
   );
 }

@@ -84,27 +84,22 @@ export default function Versions() {
       ) : null}
       <section className="card" aria-labelledby="versions-title">
         <h3 id="versions-title">Applied versions</h3>
-        {versions.length === 0 ? (
-          <p className="empty-state">
-            Nothing has been applied yet. Versions appear here once a change is approved and applied.
-          </p>
-        ) : (
-          <VersionsTable
-            versions={versions}
-            actions={
-              canManage
-                ? (v) =>
-                    v.staged ? (
-                      <Link to={`/orgs/${slug}/sso/live`}>Test it or go live</Link>
-                    ) : v.source === "change-request" ? (
-                      <Restore version={v.version} />
-                    ) : (
-                      "—"
-                    )
-                : undefined
-            }
-          />
-        )}
+        <VersionsTable
+          versions={versions}
+          empty="Nothing has been applied yet. Versions appear here once a change is approved and applied."
+          actions={
+            canManage
+              ? (v) =>
+                  v.staged ? (
+                    <Link to={`/orgs/${slug}/sso/live`}>Test it or go live</Link>
+                  ) : v.source === "change-request" ? (
+                    <Restore version={v.version} />
+                  ) : (
+                    "—"
+                  )
+              : undefined
+          }
+        />
       </section>
     </div>
   );

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { DataTable } from "~/components/data-table";
 import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { Pager, pageParam, SearchField } from "~/components/pager";
 import { sectionTitle } from "~/components/section-nav";
@@ -114,40 +115,20 @@ export default function SupportOrganizations() {
       <Form method="get" className="inline-form" role="search" aria-label="Find an organization">
         <SearchField id="orgs-q" label="Organization" placeholder="Name or slug" />
       </Form>
-      {orgs.length === 0 ? (
-        <p className="empty-state">
-          {search ? `No organization matches “${search}”.` : "No organization yet. Add the first one below."}
-        </p>
-      ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Organization</th>
-                <th scope="col">Slug</th>
-                <th scope="col">Auth0 organization</th>
-                <th scope="col">State</th>
-                <th scope="col">Members</th>
-                <th scope="col">Administrators</th>
-              </tr>
-            </thead>
-            <tbody>
-              {orgs.map((o) => (
-                <tr key={o.slug}>
-                  <td>
-                    <Link to={`/support/orgs/${o.slug}`}>{o.name}</Link>
-                  </td>
-                  <td className="mono">{o.slug}</td>
-                  <td className="mono">{o.auth0OrgId ?? "—"}</td>
-                  <td>{STATUS_LABEL[o.status] ?? o.status}</td>
-                  <td>{o.members}</td>
-                  <td>{o.admins}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        rows={orgs}
+        rowKey={(o) => o.slug}
+        scroll
+        empty={search ? `No organization matches “${search}”.` : "No organization yet. Add the first one below."}
+        columns={[
+          { header: "Organization", cell: (o) => <Link to={`/support/orgs/${o.slug}`}>{o.name}</Link> },
+          { header: "Slug", className: "mono", cell: (o) => o.slug },
+          { header: "Auth0 organization", className: "mono", cell: (o) => o.auth0OrgId ?? "—" },
+          { header: "State", cell: (o) => STATUS_LABEL[o.status] ?? o.status },
+          { header: "Members", cell: (o) => o.members },
+          { header: "Administrators", cell: (o) => o.admins },
+        ]}
+      />
       {total > 0 ? <Pager total={total} page={page} pageSize={ORGANIZATIONS_PAGE_SIZE} noun="organization" /> : null}
       {can.createOrgs ? <CreateOrganizationForm /> : null}
     </section>

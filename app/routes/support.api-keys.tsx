@@ -1,6 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { SchemaForm, SelectField, SubmitButton, TextField, useFlash, useSchemaForm } from "~/components/form";
+import { DataTable } from "~/components/data-table";
+import {
+  ButtonForm,
+  SchemaForm,
+  SelectField,
+  SubmitButton,
+  TextField,
+  useFlash,
+  useSchemaForm,
+} from "~/components/form";
 import { Time } from "~/components/time";
 import { createApiKeySchema, revokeApiKeySchema } from "~/forms/api-keys";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
@@ -83,11 +92,9 @@ function NewKey() {
 function RevokeKey({ id, name }: { id: string; name: string }) {
   const form = useSchemaForm(revokeApiKeySchema, { intent: "revoke-key", hidden: { keyId: id } });
   return (
-    <SchemaForm form={form}>
-      <SubmitButton className="danger">
-        Revoke<span className="visually-hidden"> {name}</span>
-      </SubmitButton>
-    </SchemaForm>
+    <ButtonForm form={form} className="danger" names={` ${name}`}>
+      Revoke
+    </ButtonForm>
   );
 }
 
@@ -111,40 +118,30 @@ export default function ApiKeys() {
         />
         <SubmitButton>Create key</SubmitButton>
       </SchemaForm>
-      {keys.length === 0 ? (
-        <p className="empty-state">No API keys yet.</p>
-      ) : (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Acts for</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <td>{k.name}</td>
-                  <td className="mono">{k.prefix}…</td>
-                  <td>{k.organization ?? "Every organization"}</td>
-                  <td>
-                    <Time value={k.createdAt} /> by {k.createdBy}
-                  </td>
-                  <td>{k.lastUsedAt ? <Time value={k.lastUsedAt} /> : "Never"}</td>
-                  <td>
-                    {k.revokedAt ? <span className="badge error">Revoked</span> : <RevokeKey id={k.id} name={k.name} />}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        rows={keys}
+        scroll
+        empty="No API keys yet."
+        columns={[
+          { header: "Name", cell: (k) => k.name },
+          { header: "Key", className: "mono", cell: (k) => <>{k.prefix}…</> },
+          { header: "Acts for", cell: (k) => k.organization ?? "Every organization" },
+          {
+            header: "Created",
+            cell: (k) => (
+              <>
+                <Time value={k.createdAt} /> by {k.createdBy}
+              </>
+            ),
+          },
+          { header: "Last used", cell: (k) => (k.lastUsedAt ? <Time value={k.lastUsedAt} /> : "Never") },
+          {
+            header: "State",
+            cell: (k) =>
+              k.revokedAt ? <span className="badge error">Revoked</span> : <RevokeKey id={k.id} name={k.name} />,
+          },
+        ]}
+      />
     </section>
   );
 }

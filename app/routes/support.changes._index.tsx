@@ -1,6 +1,8 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { RiskBadge, StateBadge, useLiveRevalidation, VerdictBadge } from "~/components/change-status";
+import { DataTable } from "~/components/data-table";
+import { FilterButton } from "~/components/pager";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { requireSupport } from "~/services/identity/guards.server";
@@ -67,71 +69,65 @@ export default function ChangeQueue() {
           <label htmlFor="filter-org">Organization (slug)</label>
           <input id="filter-org" name="org" defaultValue={org} placeholder="e.g. acme" autoComplete="off" />
         </div>
-        <div className="field">
-          <button type="submit" className="secondary">
-            Filter
-          </button>
-        </div>
+        <FilterButton>Filter</FilterButton>
       </Form>
       <section className="card" aria-labelledby="queue-title">
         <h3 id="queue-title">
           {state === "all" ? "All changes" : STATE_LABEL[state]}
           {org ? ` · ${org}` : ""}
         </h3>
-        {rows.length === 0 ? (
-          <p className="empty-state">
-            {state === "pending_review" && !org && !paged
+        <DataTable
+          rows={rows}
+          scroll
+          empty={
+            state === "pending_review" && !org && !paged
               ? "Nothing waits for review. New changes appear here as customers submit them."
-              : "No change matches these filters."}
-          </p>
-        ) : (
-          <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Change</th>
-                  <th scope="col">Organization</th>
-                  <th scope="col">Author</th>
-                  <th scope="col">Waiting</th>
-                  <th scope="col">Risk</th>
-                  <th scope="col">Report</th>
-                  <th scope="col">State</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id}>
-                    <td>
-                      <Link to={`/support/changes/${r.id}`}>Change #{r.id}</Link>
-                      <p className="hint">{r.summary}</p>
-                    </td>
-                    <td>
-                      {r.orgName}
-                      <p className="hint mono">{r.orgSlug}</p>
-                    </td>
-                    <td>{r.author}</td>
-                    <td>
-                      {age(r.ageHours)}
-                      <p className="hint">
-                        since <Time value={r.submittedAt} />
-                      </p>
-                    </td>
-                    <td>
-                      <RiskBadge risk={r.risk} />
-                      <p className="hint">{POLICY_RULE_LABEL[r.policyRule as PolicyRule] ?? r.policyRule}</p>
-                    </td>
-                    <td>
-                      <VerdictBadge verdict={r.verdict} />
-                    </td>
-                    <td>
-                      <StateBadge state={r.state} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+              : "No change matches these filters."
+          }
+          columns={[
+            {
+              header: "Change",
+              cell: (r) => (
+                <>
+                  <Link to={`/support/changes/${r.id}`}>Change #{r.id}</Link>
+                  <p className="hint">{r.summary}</p>
+                </>
+              ),
+            },
+            {
+              header: "Organization",
+              cell: (r) => (
+                <>
+                  {r.orgName}
+                  <p className="hint mono">{r.orgSlug}</p>
+                </>
+              ),
+            },
+            { header: "Author", cell: (r) => r.author },
+            {
+              header: "Waiting",
+              cell: (r) => (
+                <>
+                  {age(r.ageHours)}
+                  <p className="hint">
+                    since <Time value={r.submittedAt} />
+                  </p>
+                </>
+              ),
+            },
+            {
+              header: "Risk",
+              cell: (r) => (
+                <>
+                  <RiskBadge risk={r.risk} />
+                  <p className="hint">{POLICY_RULE_LABEL[r.policyRule as PolicyRule] ?? r.policyRule}</p>
+                </>
+              ),
+            },
+            { header: "Report", cell: (r) => <VerdictBadge verdict={r.verdict} /> },
+            { header: "State", cell: (r) => <StateBadge state={r.state} /> },
+          ]}
+        />
         <nav className="button-row" aria-label="Pages">
           {paged ? (
             <Link className="button secondary" to={`?${new URLSearchParams({ state, ...(org ? { org } : {}) })}`}>

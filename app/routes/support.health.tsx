@@ -1,16 +1,17 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { Pager } from "~/components/pager";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { requireSupport } from "~/services/identity/guards.server";
-import { expiryStage, expiryTone } from "~/services/monitoring/certificate-expiry";
 import {
   HEALTH_PAGE_SIZE,
   HEALTH_SORTS,
   listOrganizationHealth,
   type HealthSort,
 } from "~/services/monitoring/health.server";
+import { healthView } from "~/services/monitoring/health-view";
 
 /**
  * /support/health — every organization's health in one table: last applied version, soonest
@@ -38,14 +39,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     total: page.total,
     page: page.page,
     pageSize: HEALTH_PAGE_SIZE,
-    rows: page.rows.map((r) => ({
-      ...r,
-      certNotAfter: r.certNotAfter?.toISOString() ?? null,
-      certTone: r.certNotAfter ? expiryTone(expiryStage(r.certNotAfter, now)) : null,
-      certExpired: r.certNotAfter ? r.certNotAfter <= now : false,
-      driftCheckedAt: r.driftCheckedAt?.toISOString() ?? null,
-      metadataCheckedAt: r.metadataCheckedAt?.toISOString() ?? null,
-    })),
+    rows: page.rows.map((r) => healthView(r, now)),
   };
 }
 
@@ -55,6 +49,38 @@ const DRIFT_LABEL = {
   missing: "Missing in Auth0",
   error: "Could not read",
 } as const;
+
+type HealthRow = ReturnType<typeof useLoaderData<typeof loader>>["rows"][number];
+
+/** The drift cell: in sync or not, and the fields that differ folded below. */
+function Drift({ row: r }: { row: HealthRow }) {
+  return (
+    <>
+      {r.driftStatus ? (
+        <span className={`badge ${r.driftStatus === "in_sync" ? "ok" : "error"}`}>{DRIFT_LABEL[r.driftStatus]}</span>
+      ) : (
+        "Not checked"
+      )}
+      {r.driftFields.length > 0 ? (
+        <details>
+          <summary>
+            {r.driftFields.length} field{r.driftFields.length === 1 ? "" : "s"}
+          </summary>
+          <dl>
+            {r.driftFields.map((f) => (
+              <div key={f.field}>
+                <dt className="mono">{f.field}</dt>
+                <dd>
+                  Ours: <code>{JSON.stringify(f.ours)}</code> · Auth0: <code>{JSON.stringify(f.auth0)}</code>
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      ) : null}
+    </>
+  );
+}
 
 export default function SupportHealth() {
   const { rows, total, page, pageSize, sort } = useLoaderData<typeof loader>();
@@ -89,85 +115,57 @@ export default function SupportHealth() {
           Show
         </button>
       </Form>
-      {rows.length === 0 ? (
-        <p className="empty-state">No organization matches. Clear the filter to see every organization.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Organization</th>
-              <th scope="col">Applied version</th>
-              <th scope="col">Signing certificate</th>
-              <th scope="col">Drift</th>
-              <th scope="col">Pending changes</th>
-              <th scope="col">Failed apply jobs</th>
-              <th scope="col">Metadata URL</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.slug}>
-                <td>
-                  <Link to={`/support/orgs/${r.slug}`}>
-                    <strong>{r.name}</strong>
-                  </Link>
-                  <p className="hint mono">{r.slug}</p>
-                </td>
-                <td>{r.appliedVersion ?? "—"}</td>
-                <td>
-                  {r.certNotAfter ? (
-                    <span className={`badge ${r.certTone ?? ""}`}>
-                      {r.certExpired ? "Expired " : "Expires "}
-                      <Time value={r.certNotAfter} />
-                    </span>
-                  ) : (
-                    "—"
-                  )}
-                </td>
-                <td>
-                  {r.driftStatus ? (
-                    <span className={`badge ${r.driftStatus === "in_sync" ? "ok" : "error"}`}>
-                      {DRIFT_LABEL[r.driftStatus]}
-                    </span>
-                  ) : (
-                    "Not checked"
-                  )}
-                  {r.driftFields.length > 0 ? (
-                    <details>
-                      <summary>
-                        {r.driftFields.length} field{r.driftFields.length === 1 ? "" : "s"}
-                      </summary>
-                      <dl>
-                        {r.driftFields.map((f) => (
-                          <div key={f.field}>
-                            <dt className="mono">{f.field}</dt>
-                            <dd>
-                              Ours: <code>{JSON.stringify(f.ours)}</code> · Auth0:{" "}
-                              <code>{JSON.stringify(f.auth0)}</code>
-                            </dd>
-                          </div>
-                        ))}
-                      </dl>
-                    </details>
-                  ) : null}
-                </td>
-                <td>
-                  {r.pendingChanges > 0 ? <Link to={`/support/changes?org=${r.slug}`}>{r.pendingChanges}</Link> : 0}
-                </td>
-                <td>{r.failedJobs}</td>
-                <td>
-                  {r.metadataStatus ?? "—"}
-                  {r.metadataCheckedAt ? (
-                    <p className="hint">
-                      <Time value={r.metadataCheckedAt} />
-                    </p>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        rows={rows}
+        rowKey={(r) => r.slug}
+        empty="No organization matches. Clear the filter to see every organization."
+        columns={[
+          {
+            header: "Organization",
+            cell: (r) => (
+              <>
+                <Link to={`/support/orgs/${r.slug}`}>
+                  <strong>{r.name}</strong>
+                </Link>
+                <p className="hint mono">{r.slug}</p>
+              </>
+            ),
+          },
+          { header: "Applied version", cell: (r) => r.appliedVersion ?? "—" },
+          {
+            header: "Signing certificate",
+            cell: (r) =>
+              r.certNotAfter ? (
+                <span className={`badge ${r.certTone ?? ""}`}>
+                  {r.certExpired ? "Expired " : "Expires "}
+                  <Time value={r.certNotAfter} />
+                </span>
+              ) : (
+                "—"
+              ),
+          },
+          { header: "Drift", cell: (r) => <Drift row={r} /> },
+          {
+            header: "Pending changes",
+            cell: (r) =>
+              r.pendingChanges > 0 ? <Link to={`/support/changes?org=${r.slug}`}>{r.pendingChanges}</Link> : 0,
+          },
+          { header: "Failed apply jobs", cell: (r) => r.failedJobs },
+          {
+            header: "Metadata URL",
+            cell: (r) => (
+              <>
+                {r.metadataStatus ?? "—"}
+                {r.metadataCheckedAt ? (
+                  <p className="hint">
+                    <Time value={r.metadataCheckedAt} />
+                  </p>
+                ) : null}
+              </>
+            ),
+          },
+        ]}
+      />
       <Pager total={total} page={page} pageSize={pageSize} noun="organization" />
     </section>
   );

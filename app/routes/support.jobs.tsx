@@ -1,7 +1,8 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
+import { DataTable } from "~/components/data-table";
+import { ButtonForm, useSchemaForm } from "~/components/form";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
@@ -50,11 +51,9 @@ export async function action({ request }: ActionFunctionArgs) {
 function RunNow({ job }: { job: { name: string; title: string; running: boolean } }) {
   const form = useSchemaForm(runNowSchema, { intent: "run-now", hidden: { name: job.name } });
   return (
-    <SchemaForm form={form}>
-      <SubmitButton className="secondary" disabled={job.running}>
-        Run now<span className="visually-hidden">: {job.title}</span>
-      </SubmitButton>
-    </SchemaForm>
+    <ButtonForm form={form} className="secondary" disabled={job.running} names={`: ${job.title}`}>
+      Run now
+    </ButtonForm>
   );
 }
 
@@ -83,50 +82,42 @@ export default function ScheduledJobs() {
       <h2 id="jobs-title">Scheduled jobs</h2>
       <p>Every portal worker looks for due jobs; each job runs once per period whichever worker takes it.</p>
       <div>
-        {jobs.length === 0 ? (
-          <p className="empty-state">
-            No scheduled job has been registered yet: they appear once a worker (or `npm start`) has started.
-          </p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Every</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Next run</th>
-                <th scope="col">Runs (failed)</th>
-                {canRun ? <th scope="col">Actions</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.map((job) => (
-                <tr key={job.name}>
-                  <td>
-                    <strong>{job.title}</strong>
-                    <p className="hint">{job.description}</p>
-                  </td>
-                  <td>{formatPeriod(job.periodSeconds)}</td>
-                  <td>
-                    <LastRun job={job} />
-                  </td>
-                  <td>
-                    <Time value={job.nextRunAt} />
-                    {job.runRequestedBy ? <p className="hint">Requested by {job.runRequestedBy}</p> : null}
-                  </td>
-                  <td>
-                    {job.runs} ({job.failures})
-                  </td>
-                  {canRun ? (
-                    <td>
-                      <RunNow job={job} />
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          rows={jobs}
+          rowKey={(job) => job.name}
+          empty="No scheduled job has been registered yet: they appear once a worker (or `npm start`) has started."
+          columns={[
+            {
+              header: "Job",
+              cell: (job) => (
+                <>
+                  <strong>{job.title}</strong>
+                  <p className="hint">{job.description}</p>
+                </>
+              ),
+            },
+            { header: "Every", cell: (job) => formatPeriod(job.periodSeconds) },
+            { header: "Last run", cell: (job) => <LastRun job={job} /> },
+            {
+              header: "Next run",
+              cell: (job) => (
+                <>
+                  <Time value={job.nextRunAt} />
+                  {job.runRequestedBy ? <p className="hint">Requested by {job.runRequestedBy}</p> : null}
+                </>
+              ),
+            },
+            {
+              header: "Runs (failed)",
+              cell: (job) => (
+                <>
+                  {job.runs} ({job.failures})
+                </>
+              ),
+            },
+            canRun && { header: "Actions", cell: (job) => <RunNow job={job} /> },
+          ]}
+        />
       </div>
     </section>
   );

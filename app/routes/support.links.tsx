@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { DataTable } from "~/components/data-table";
 import { sectionTitle } from "~/components/section-nav";
 import { NewSetupLink, RevokeSetupLink, SupportSetupLinkForm } from "~/components/setup-links";
 import { Time } from "~/components/time";
@@ -82,46 +83,36 @@ export default function SupportSetupLinks() {
       ) : (
         <p className="hint">Only a support lead can issue setup links.</p>
       )}
-      {links.length === 0 ? (
-        <p className="empty-state">You have not issued any setup links.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Organization</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
-              <th scope="col">Uses</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              {can.manageInvitations ? <th scope="col">Actions</th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {links.map((l) => (
-              <tr key={l.id}>
-                <td>{l.org}</td>
-                <td>{ORG_ROLE_LABEL[l.role]}</td>
-                <td>
-                  <span className={`badge ${STATE_LABEL[l.state]?.tone ?? ""}`}>
-                    {STATE_LABEL[l.state]?.text ?? l.state}
-                  </span>
-                </td>
-                <td>
-                  {l.uses} of {l.maxUses}
-                </td>
-                <td>
-                  <Time value={l.createdAt} />
-                </td>
-                <td>
-                  <Time value={l.expiresAt} />
-                </td>
-                {can.manageInvitations ? <td>{l.state === "valid" ? <RevokeSetupLink id={l.id} /> : null}</td> : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        rows={links}
+        empty="You have not issued any setup links."
+        columns={[
+          { header: "Organization", cell: (l) => l.org },
+          { header: "Role", cell: (l) => ORG_ROLE_LABEL[l.role] },
+          {
+            header: "State",
+            cell: (l) => (
+              <span className={`badge ${STATE_LABEL[l.state]?.tone ?? ""}`}>
+                {STATE_LABEL[l.state]?.text ?? l.state}
+              </span>
+            ),
+          },
+          {
+            header: "Uses",
+            cell: (l) => (
+              <>
+                {l.uses} of {l.maxUses}
+              </>
+            ),
+          },
+          { header: "Created", cell: (l) => <Time value={l.createdAt} /> },
+          { header: "Expires", cell: (l) => <Time value={l.expiresAt} /> },
+          can.manageInvitations && {
+            header: "Actions",
+            cell: (l) => (l.state === "valid" ? <RevokeSetupLink id={l.id} /> : null),
+          },
+        ]}
+      />
     </section>
   );
 }

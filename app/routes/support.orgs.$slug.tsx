@@ -1,6 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { AuditEvents } from "~/components/audit-log";
+import { DataTable } from "~/components/data-table";
+import { MembersTable } from "~/components/members-table";
 import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { NewSetupLink, PendingSetupLinks, pendingSetupLink, SetupLinkForm } from "~/components/setup-links";
 import { Time } from "~/components/time";
@@ -18,18 +20,18 @@ import { setupLinkSchema } from "~/forms/setup-links";
 import { revokeSetupLinkAction, setupLinkCreated } from "~/forms/setup-links.server";
 import { listJobs } from "~/services/apply/jobs.server";
 import { readAuditLog } from "~/services/audit/audit-log.server";
-import { expiryStage, expiryTone } from "~/services/monitoring/certificate-expiry";
 import { acceptAuth0Version, reapplyOurVersion } from "~/services/monitoring/drift.server";
 import { listVersions } from "~/services/change-requests/queries.server";
 import { versionItems, VersionsTable } from "~/components/versions-table";
 import { organizationMonitoring } from "~/services/monitoring/health.server";
+import { healthView } from "~/services/monitoring/health-view";
 import { requireSupport } from "~/services/identity/guards.server";
 import {
   createSupportInvitation,
   listPendingInvitationsOf,
   revokeInvitation,
 } from "~/services/identity/invitations.server";
-import { ORG_ROLE_LABEL, supportRoleCan } from "~/services/identity/permissions";
+import { supportRoleCan } from "~/services/identity/permissions";
 import type { SupportScope } from "~/services/identity/scope.server";
 import { listDomains, verifyDomainByHand } from "~/services/organizations/domains.server";
 import {
@@ -79,7 +81,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     readAuditLog(scope, { org: org.slug }, { limit: 20 }),
     listVersions(acting),
   ]);
-  const now = new Date();
   return {
     title: org.name,
     org: { slug: org.slug, name: org.name, status: org.status, auth0OrgId: org.auth0OrgId },
@@ -89,16 +90,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       verify: supportRoleCan(scope.role, "support:domains:verify"),
       resolveDrift: supportRoleCan(scope.role, "support:drift:resolve"),
     },
-    health: monitoring
-      ? {
-          ...monitoring,
-          certNotAfter: monitoring.certNotAfter?.toISOString() ?? null,
-          certTone: monitoring.certNotAfter ? expiryTone(expiryStage(monitoring.certNotAfter, now)) : null,
-          certExpired: monitoring.certNotAfter ? monitoring.certNotAfter <= now : false,
-          driftCheckedAt: monitoring.driftCheckedAt?.toISOString() ?? null,
-          metadataCheckedAt: monitoring.metadataCheckedAt?.toISOString() ?? null,
-        }
-      : null,
+    health: monitoring ? healthView(monitoring, new Date()) : null,
     history: history.rows,
     versions: versionItems(versions),
     moreHistory: Boolean(history.next),
@@ -149,24 +141,20 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!result.ok) return refuse(submission, result.error);
       return redirectWithFlash(back, { tone: "ok", message: `${result.domain.domain} is verified (by hand).` });
     }
-    case "reapply-drift": {
-      const parsed = parseSubmission(submission, reapplyDriftSchema);
-      if (!parsed.ok) return parsed.reply;
-      const result = await reapplyOurVersion(scope, org.slug);
-      if (!result.ok) return refuse(submission, result.error);
-      return redirectWithFlash(back, {
-        tone: "ok",
-        message: `The portal's version ${result.versions.join(", ")} is being written to Auth0 again.`,
-      });
-    }
+    case "reapply-drift":
     case "accept-drift": {
-      const parsed = parseSubmission(submission, acceptDriftSchema);
+      // Either way out of a drift: the portal's version back in Auth0, or Auth0's as the next version.
+      const reapply = submission.intent === "reapply-drift";
+      const parsed = parseSubmission(submission, reapply ? reapplyDriftSchema : acceptDriftSchema);
       if (!parsed.ok) return parsed.reply;
-      const result = await acceptAuth0Version(scope, org.slug);
+      const result = await (reapply ? reapplyOurVersion : acceptAuth0Version)(scope, org.slug);
       if (!result.ok) return refuse(submission, result.error);
+      const versions = result.versions.join(", ");
       return redirectWithFlash(back, {
         tone: "ok",
-        message: `Auth0's settings become version ${result.versions.join(", ")}.`,
+        message: reapply
+          ? `The portal's version ${versions} is being written to Auth0 again.`
+          : `Auth0's settings become version ${versions}.`,
       });
     }
     case "rename": {
@@ -176,24 +164,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!result.ok) return refuse(submission, result.error, { name: result.error });
       return redirectWithFlash(back, { tone: "ok", message: `Renamed to ${parsed.value.name}.` });
     }
-    case "suspend": {
-      const parsed = parseSubmission(submission, suspendOrganizationSchema);
-      if (!parsed.ok) return parsed.reply;
-      const result = await suspendOrganization(scope, org);
-      if (!result.ok) return refuse(submission, result.error);
-      return redirectWithFlash(back, {
-        tone: "ok",
-        message: `${org.name} is suspended: its members were signed out; its connections are being disabled in Auth0.`,
-      });
-    }
+    case "suspend":
     case "resume": {
-      const parsed = parseSubmission(submission, resumeOrganizationSchema);
+      const suspend = submission.intent === "suspend";
+      const parsed = parseSubmission(submission, suspend ? suspendOrganizationSchema : resumeOrganizationSchema);
       if (!parsed.ok) return parsed.reply;
-      const result = await resumeOrganization(scope, org);
+      const result = await (suspend ? suspendOrganization : resumeOrganization)(scope, org);
       if (!result.ok) return refuse(submission, result.error);
       return redirectWithFlash(back, {
         tone: "ok",
-        message: `${org.name} is active again: its members may sign in; its live connections are being enabled in Auth0.`,
+        message: suspend
+          ? `${org.name} is suspended: its members were signed out; its connections are being disabled in Auth0.`
+          : `${org.name} is active again: its members may sign in; its live connections are being enabled in Auth0.`,
       });
     }
     case "remove": {
@@ -286,31 +268,17 @@ function Health({ health, canResolve }: { health: Data["health"]; canResolve: bo
         </dd>
       </dl>
       {health.driftFields.length > 0 ? (
-        <table>
-          <caption>What differs between the portal and Auth0</caption>
-          <thead>
-            <tr>
-              <th scope="col">Connection</th>
-              <th scope="col">Field</th>
-              <th scope="col">The portal&apos;s version</th>
-              <th scope="col">Auth0 now</th>
-            </tr>
-          </thead>
-          <tbody>
-            {health.driftFields.map((f) => (
-              <tr key={`${f.connection ?? ""}:${f.field}`}>
-                <td className="mono">{f.connection ?? "—"}</td>
-                <td className="mono">{f.field}</td>
-                <td>
-                  <code>{JSON.stringify(f.ours)}</code>
-                </td>
-                <td>
-                  <code>{JSON.stringify(f.auth0)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={health.driftFields}
+          rowKey={(f) => `${f.connection ?? ""}:${f.field}`}
+          caption="What differs between the portal and Auth0"
+          columns={[
+            { header: "Connection", className: "mono", cell: (f) => f.connection ?? "—" },
+            { header: "Field", className: "mono", cell: (f) => f.field },
+            { header: "The portal's version", cell: (f) => <code>{JSON.stringify(f.ours)}</code> },
+            { header: "Auth0 now", cell: (f) => <code>{JSON.stringify(f.auth0)}</code> },
+          ]}
+        />
       ) : null}
       {drifted && canResolve ? (
         <div className="inline-form">
@@ -411,33 +379,7 @@ export default function SupportOrganization() {
 
       <section className="card" aria-labelledby="members-title">
         <h3 id="members-title">Members</h3>
-        {members.length === 0 ? (
-          <p className="empty-state">Nobody yet. Issue the first administrator&apos;s setup link below.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Person</th>
-                <th scope="col">Role</th>
-                <th scope="col">Since</th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.map((m) => (
-                <tr key={m.userId}>
-                  <td>
-                    {m.name ? `${m.name} · ` : ""}
-                    {m.email}
-                  </td>
-                  <td>{ORG_ROLE_LABEL[m.role]}</td>
-                  <td>
-                    <Time value={m.since} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <MembersTable members={members} empty="Nobody yet. Issue the first administrator's setup link below." />
       </section>
 
       <section className="card" aria-labelledby="links-title">
@@ -490,44 +432,29 @@ export default function SupportOrganization() {
 
       <section className="card" aria-labelledby="jobs-title">
         <h3 id="jobs-title">Recent work in Auth0</h3>
-        {jobs.length === 0 ? (
-          <p className="empty-state">Nothing sent to Auth0 yet.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">What</th>
-                <th scope="col">State</th>
-                <th scope="col">Asked by</th>
-                <th scope="col">When</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.map((j) => (
-                <tr key={j.id}>
-                  <td>{j.kind}</td>
-                  <td>
-                    {j.status}
-                    {j.error ? <span className="hint"> — {j.error}</span> : null}
-                  </td>
-                  <td>{j.requestedBy}</td>
-                  <td>
-                    <Time value={j.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          rows={jobs}
+          empty="Nothing sent to Auth0 yet."
+          columns={[
+            { header: "What", cell: (j) => j.kind },
+            {
+              header: "State",
+              cell: (j) => (
+                <>
+                  {j.status}
+                  {j.error ? <span className="hint"> — {j.error}</span> : null}
+                </>
+              ),
+            },
+            { header: "Asked by", cell: (j) => j.requestedBy },
+            { header: "When", cell: (j) => <Time value={j.createdAt} /> },
+          ]}
+        />
       </section>
 
       <section className="card" aria-labelledby="versions-title">
         <h3 id="versions-title">Applied versions</h3>
-        {versions.length === 0 ? (
-          <p className="empty-state">Nothing has been applied yet.</p>
-        ) : (
-          <VersionsTable versions={versions} />
-        )}
+        <VersionsTable versions={versions} empty="Nothing has been applied yet." />
       </section>
 
       <section className="card" aria-labelledby="history-title">

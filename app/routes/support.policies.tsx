@@ -1,7 +1,8 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { sectionTitle } from "~/components/section-nav";
 import { useLoaderData } from "@remix-run/react";
-import { SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
+import { DataTable } from "~/components/data-table";
+import { ButtonForm, SchemaForm, SelectField, SubmitButton, TextField, useSchemaForm } from "~/components/form";
 import { Time } from "~/components/time";
 import { policiesSchema, trustSchema } from "~/forms/changes";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";
@@ -71,11 +72,9 @@ const CHOICES = [
 function Untrust({ slug, name }: { slug: string; name: string }) {
   const form = useSchemaForm(trustSchema, { intent: "untrust", hidden: { slug } });
   return (
-    <SchemaForm form={form}>
-      <SubmitButton className="secondary">
-        Stop trusting<span className="visually-hidden"> {name}</span>
-      </SubmitButton>
-    </SchemaForm>
+    <ButtonForm form={form} className="secondary" names={` ${name}`}>
+      Stop trusting
+    </ButtonForm>
   );
 }
 
@@ -133,34 +132,29 @@ export default function Policies() {
       </section>
       <section className="card" aria-labelledby="trusted-title">
         <h3 id="trusted-title">Trusted organizations</h3>
-        {trusted.length === 0 ? (
-          <p className="empty-state">No organization is trusted: every change they submit follows the rules above.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Organization</th>
-                <th scope="col">Trusted by</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {trusted.map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    {t.name} <span className="mono hint">({t.slug})</span>
-                  </td>
-                  <td>
-                    {t.markedBy} on <Time value={t.markedAt} />
-                  </td>
-                  <td>
-                    <Untrust slug={t.slug} name={t.name} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          rows={trusted}
+          empty="No organization is trusted: every change they submit follows the rules above."
+          columns={[
+            {
+              header: "Organization",
+              cell: (t) => (
+                <>
+                  {t.name} <span className="mono hint">({t.slug})</span>
+                </>
+              ),
+            },
+            {
+              header: "Trusted by",
+              cell: (t) => (
+                <>
+                  {t.markedBy} on <Time value={t.markedAt} />
+                </>
+              ),
+            },
+            { header: "Actions", cell: (t) => <Untrust slug={t.slug} name={t.name} /> },
+          ]}
+        />
         <SchemaForm form={trust} className="inline-form" aria-label="Trust an organization">
           <TextField name="slug" label="Organization slug" hint="e.g. acme" />
           <SubmitButton>Trust this organization</SubmitButton>

@@ -1,8 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { AuditFilters, AuditPager } from "~/components/audit-log";
+import { AuditFilters, AuditPager, LogTable } from "~/components/audit-log";
 import { sectionTitle } from "~/components/section-nav";
-import { Time } from "~/components/time";
 import { parseAuditFilter } from "~/forms/audit-filter";
 import { describeRefusal, listSecurityEvents, securityActors } from "~/services/audit/security-log.server";
 import { requireSupport } from "~/services/identity/guards.server";
@@ -49,38 +48,21 @@ export default function SupportSecurityLog() {
         hour: a flood is one line with its count. Organizations do not see these.
       </p>
       <AuditFilters actors={actors} actions={ACTIONS} values={values} ignored={ignored} />
-      {rows.length === 0 ? (
-        <p className="empty-state">
-          {filtered ? "Nothing matches these filters. Clear them to see everything." : "Nothing refused yet."}
-        </p>
-      ) : (
-        <div className="table-scroll">
-          <table className="audit-events">
-            <thead>
-              <tr>
-                <th scope="col">Last time</th>
-                <th scope="col">What happened</th>
-                <th scope="col">Aimed at</th>
-                <th scope="col" className="number">
-                  Times
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id}>
-                  <td className="when">
-                    <Time value={r.lastAt} />
-                  </td>
-                  <td>{r.sentence}</td>
-                  <td>{r.orgName ?? "—"}</td>
-                  <td className="number">{r.count.toLocaleString("en")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <LogTable
+        rows={rows}
+        time={{ header: "Last time", at: (r) => r.lastAt }}
+        empty={filtered ? "Nothing matches these filters. Clear them to see everything." : "Nothing refused yet."}
+        columns={[
+          { header: "What happened", cell: (r) => r.sentence },
+          { header: "Aimed at", cell: (r) => r.orgName ?? "—" },
+          {
+            header: "Times",
+            headerClassName: "number",
+            className: "number",
+            cell: (r) => r.count.toLocaleString("en"),
+          },
+        ]}
+      />
       <AuditPager next={next} paged={Boolean(values.after)} />
     </section>
   );
