@@ -93,4 +93,17 @@ describe("queries on either engine", () => {
     );
     expect(rows[0]!.n).toBe(0);
   });
+
+  it("runs a statement first refused inside a failed transaction once the transaction is over", async () => {
+    const firstSeenHere = () =>
+      sql<{ n: number }>`select count(*)::int as n from query_path where id > ${2999}`.execute(testDb.db);
+    await expect(
+      testDb.db.transaction().execute(async (trx) => {
+        await sql`insert into query_path (id) values (${3000}), (${3000})`.execute(trx).catch(() => undefined);
+        // The transaction is aborted: this statement, never run before, is refused.
+        await sql`select count(*)::int as n from query_path where id > ${2999}`.execute(trx);
+      }),
+    ).rejects.toMatchObject({ code: "25P02" });
+    expect((await firstSeenHere()).rows[0]!.n).toBe(0);
+  });
 });

@@ -109,7 +109,7 @@ class PGliteConnection implements DatabaseConnection {
         return parse.parseResults(messages, this.pglite.parsers, { rowMode: "object" })[0];
       } catch (error) {
         // A statement that failed is parsed afresh next time (it may not exist under its name).
-        if (parseNow && name) await this.forget(name);
+        if (parseNow && name) await this.forget(sql, name);
         // As PGlite.query reports it: the statement with the database's error.
         if (error instanceof Error) Object.assign(error, { query: sql });
         throw error;
@@ -124,8 +124,8 @@ class PGliteConnection implements DatabaseConnection {
     };
   }
 
-  private async forget(name: string): Promise<void> {
-    for (const [sql, n] of this.named) if (n === name) this.named.delete(sql);
+  private async forget(sql: string, name: string): Promise<void> {
+    this.named.delete(sql);
     await this.pglite.execProtocol(batch([serialize.close({ type: "S", name }), serialize.sync()]), {
       syncToFs: false,
       throwOnError: false,
