@@ -1,4 +1,3 @@
-import { PGlite } from "@electric-sql/pglite";
 import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider, type Transaction } from "kysely";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -6,6 +5,7 @@ import { resolve } from "node:path";
 import pg from "pg";
 import { migrations } from "./db/migrations/index";
 import { PGliteDialect } from "./db/pglite-dialect";
+import { PGliteThread } from "./db/pglite-thread";
 import type { Database } from "./db/schema";
 import { getEnv } from "./env.server";
 import { logger } from "./logger.server";
@@ -27,7 +27,7 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** Databases opened on PGlite: one in-process session (see pglite-dialect.ts). */
+/** Databases opened on PGlite: one session in this process (see pglite-dialect.ts). */
 const singleSession = singleton("pglite-databases", () => new WeakSet<DB>());
 
 /**
@@ -47,14 +47,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: "postgres", close: () => db.destroy() };
   }
-  let pglite: PGlite;
+  let dir: string | null = null;
   if (target.dataDir) {
-    const dir = resolve(target.dataDir, "pglite");
+    dir = resolve(target.dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
-    pglite = new PGlite(dir);
-  } else {
-    pglite = new PGlite();
   }
+  // In a worker thread, so its WebAssembly does not queue behind the portal's own work (ADR 020).
+  const pglite = new PGliteThread(dir);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   singleSession.add(db);
   return { db, engine: "pglite", close: () => db.destroy() };

@@ -1,4 +1,4 @@
-import { parse, protocol, type PGlite } from "@electric-sql/pglite";
+import { protocol } from "@electric-sql/pglite";
 import { prepareValue } from "pg/lib/utils.js";
 import {
   CompiledQuery,
@@ -12,15 +12,17 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import type { PGliteSession } from "./pglite-thread";
 
 /**
- * Kysely over PGlite. PGlite is one Postgres session in-process, so the driver hands out that
- * one connection to one user at a time: a transaction holds it until commit or rollback, and
- * everything else waits. That gives the same isolation a pool of real connections gives,
- * which is what lets the same SQL (advisory locks, SKIP LOCKED) run on both engines.
+ * Kysely over PGlite. PGlite is one Postgres session (in a worker thread of this process:
+ * pglite-thread.ts), so the driver hands out that one connection to one user at a time: a
+ * transaction holds it until commit or rollback, and everything else waits. That gives the same
+ * isolation a pool of real connections gives, which is what lets the same SQL (advisory locks,
+ * SKIP LOCKED) run on both engines.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteSession) {}
   createAdapter() {
     return new PostgresAdapter();
   }
@@ -39,7 +41,7 @@ class PGliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve();
   private readonly connection: PGliteConnection;
 
-  constructor(private readonly pglite: PGlite) {
+  constructor(private readonly pglite: PGliteSession) {
     this.connection = new PGliteConnection(pglite);
   }
 
@@ -88,7 +90,7 @@ class PGliteConnection implements DatabaseConnection {
   release: (() => void) | undefined;
   private readonly named = new Map<string, string>();
   private nextName = 0;
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteSession) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const { sql } = compiled;
@@ -103,42 +105,26 @@ class PGliteConnection implements DatabaseConnection {
       serialize.execute({}),
       serialize.sync(),
     ]);
-    const result = await this.pglite._runExclusiveQuery(async () => {
-      try {
-        const { messages } = await this.pglite.execProtocol(message, { syncToFs: false });
-        return parse.parseResults(messages, this.pglite.parsers, { rowMode: "object" })[0];
-      } catch (error) {
-        // A statement that failed is parsed afresh next time (it may not exist under its name).
-        if (parseNow && name) await this.forget(sql, name);
-        // As PGlite.query reports it: the statement with the database's error.
-        if (error instanceof Error) Object.assign(error, { query: sql });
-        throw error;
-      } finally {
-        if (changesSchema) await this.forgetAll();
-        if (!this.pglite.isInTransaction()) await this.pglite.syncToFs();
-      }
-    });
-    return {
-      rows: (result?.rows ?? []) as R[],
-      numAffectedRows: result?.affectedRows !== undefined ? BigInt(result.affectedRows) : undefined,
-    };
-  }
-
-  private async forget(sql: string, name: string): Promise<void> {
-    this.named.delete(sql);
-    await this.pglite.execProtocol(batch([serialize.close({ type: "S", name }), serialize.sync()]), {
-      syncToFs: false,
-      throwOnError: false,
-    });
-  }
-
-  private async forgetAll(): Promise<void> {
-    if (this.named.size === 0) return;
-    this.named.clear();
-    await this.pglite.execProtocol(batch([serialize.query("deallocate all")]), {
-      syncToFs: false,
-      throwOnError: false,
-    });
+    // A schema change forgets every name, after the statement (ADR 017).
+    const forgetAll = changesSchema && this.named.size > 0;
+    if (forgetAll) this.named.clear();
+    // A statement that failed is parsed afresh next time (it may not exist under its name).
+    const forgetThis = parseNow && name !== undefined;
+    try {
+      const result = await this.pglite.query(message, {
+        onError: forgetThis ? batch([serialize.close({ type: "S", name }), serialize.sync()]) : undefined,
+        after: forgetAll ? batch([serialize.query("deallocate all")]) : undefined,
+      });
+      return {
+        rows: result.rows as R[],
+        numAffectedRows: result.affectedRows !== undefined ? BigInt(result.affectedRows) : undefined,
+      };
+    } catch (error) {
+      if (forgetThis) this.named.delete(sql);
+      // As PGlite.query reports it: the statement with the database's error.
+      if (error instanceof Error) Object.assign(error, { query: sql });
+      throw error;
+    }
   }
 
   // eslint-disable-next-line require-yield
