@@ -110,9 +110,12 @@ const json = (value: unknown): unknown => (typeof value === "string" ? JSON.pars
  * The organization's draft, apply jobs, live events, the health row's certificate and (when
  * `changes` > 0) its newest changes, in ONE statement: each statement costs the portal a fixed
  * ~0.2–0.3 ms of CPU (compiling it, the round trip, parsing the reply) and waits its turn on
- * PGlite's one session, and this page used to make five. Each part is a subquery (JSON, so its
- * rows come back in one column) filtered by the organization's id; the values are converted back
- * to what reading each table alone gives (timestamps come back as text inside JSON).
+ * PGlite's one session. The SSO page of an organization with three applied changes sent 9 (the
+ * session, the changes, each change's job, then one per table), now 2: 0.81–0.85 of the portal's
+ * CPU per view on PostgreSQL, 0.92–0.93 on PGlite (BENCHMARKS.md, 2026-12-06 session 22). Each part
+ * is a subquery (JSON, so its rows come back in one column) filtered by the organization's id;
+ * the values are converted back to what reading each table alone gives (timestamps come back as
+ * text inside JSON).
  */
 async function readSsoState(db: Executor, organizationId: string, changes: number): Promise<SsoStateRead> {
   const applyKinds = sql.join([...APPLY_KINDS]);
