@@ -1,11 +1,12 @@
 /**
  * The portal under signed-in load at scale (issue 16, "Scale, measured").
  *
- *   npm run bench:portal [-- --orgs 10000 --audit 100000 --changes 50000 --users 50 --seconds 30]
+ *   npm run bench:portal [-- --orgs 10000 --audit 100000 --changes 50000 --users 50 --seconds 30 --warmup 5]
  *
  * Seeds 10,000 organizations (each with a health row as the monitoring jobs leave it), 100,000
- * audit rows and 50,000 change requests, then runs 50 signed-in users for `--seconds`, each
- * requesting a page, waiting 1 s (think time), and again: half are organization administrators on
+ * audit rows and 50,000 change requests, then runs 50 signed-in users for `--warmup` seconds
+ * (not measured) and `--seconds` more, each requesting a page, pausing (think time: at random,
+ * 1 s on average; `--fixed-think` for exactly 1 s), and again: half are organization administrators on
  * their organization's SSO page, half support leads alternating between the health dashboard and
  * the change queue. Reports p50 / p95 / p99 per page and the CPU time of this process (the portal
  * and its database client, or PGlite) per request. The simulated users run in a child process
@@ -25,11 +26,13 @@ import { runSimulatedUsers, type SimulatedUser, type UsersResult, type UsersRun 
 import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/bench-seed";
 
 const options = benchOptions(
-  { orgs: 10000, audit: 100000, changes: 50000, users: 50, seconds: 30, think: 1000 },
+  { orgs: 10000, audit: 100000, changes: 50000, users: 50, seconds: 30, think: 1000, warmup: 5 },
   // --users-in-process: the simulated users in this process (as before 2026-12-06 evening), their CPU counted with
   // the portal's. --navigations: as browsers do, each user's first page a whole document, the rest client-side
-  // navigations (the route's data only, `<path>.data`); without it every page is a whole document.
-  ["users-in-process", "navigations"],
+  // navigations (the route's data only, `<path>.data`); without it every page is a whole document. --warmup: seconds
+  // of the same load first, not measured. --fixed-think: every pause exactly --think ms (as before 2026-12-06, session
+  // 22) instead of drawn at random with that mean; fixed pauses march the users in step (BENCHMARKS.md, "Think time").
+  ["users-in-process", "navigations", "fixed-think"],
 );
 const ORGS = options.orgs;
 const AUDIT = options.audit;
@@ -44,13 +47,16 @@ const quantile = (xs: number[], q: number) => {
 };
 
 /** The simulated users in a child process of their own (bench/portal-users.ts). */
-function inChildProcess(run: UsersRun): Promise<UsersResult> {
+function inChildProcess(run: UsersRun, onMeasureStart: () => void): Promise<UsersResult> {
   const child = fork(fileURLToPath(new URL("./portal-users.ts", import.meta.url)), {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return new Promise((resolve, reject) => {
-    child.once("message", (result) => resolve(result as UsersResult));
+    child.on("message", (message) => {
+      if (message === "measuring") onMeasureStart();
+      else resolve(message as UsersResult);
+    });
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`the simulated users' process ended (${code}) without a result`)));
     child.send(run);
@@ -107,10 +113,16 @@ async function main() {
       users: people,
       seconds: SECONDS,
       thinkMs: THINK_MS,
+      think: options["fixed-think"] ? "fixed" : "random",
+      warmupSeconds: options.warmup,
       navigations: options.navigations,
     };
-    const cpu0 = process.cpuUsage();
-    const result = options["users-in-process"] ? await runSimulatedUsers(run) : await inChildProcess(run);
+    // CPU from the end of the warm-up to the last answer.
+    let cpu0 = process.cpuUsage();
+    const measureStart = () => (cpu0 = process.cpuUsage());
+    const result = options["users-in-process"]
+      ? await runSimulatedUsers(run, measureStart)
+      : await inChildProcess(run, measureStart);
     const cpu = process.cpuUsage(cpu0);
     const { requests, failures } = result;
     const times = new Map(Object.entries(result.times));
@@ -126,7 +138,7 @@ async function main() {
       ),
     );
     console.log(
-      `- Command: \`npm run bench:portal${options.navigations ? " -- --navigations" : ""}\`: ${USERS} signed-in users, ${THINK_MS} ms think time, ${SECONDS} s; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)${options.navigations ? "; each user's first page a whole document, the rest client-side navigations (the route's data)" : "; every page a whole document"}\n`,
+      `- Command: \`npm run bench:portal${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}\`: ${USERS} signed-in users, ${options["fixed-think"] ? `${THINK_MS} ms think time (fixed)` : `think time drawn at random, mean ${THINK_MS} ms`}, ${options.warmup} s warm-up, ${SECONDS} s measured; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)${options.navigations ? "; each user's first page a whole document, the rest client-side navigations (the route's data)" : "; every page a whole document"}\n`,
     );
     console.log("| page | requests | p50 | p95 | p99 |\n| --- | --- | --- | --- | --- |");
     for (const [label, xs] of times) {
@@ -134,6 +146,9 @@ async function main() {
         `| ${label} | ${xs.length} | ${quantile(xs, 0.5).toFixed(1)} ms | ${quantile(xs, 0.95).toFixed(1)} ms | ${quantile(xs, 0.99).toFixed(1)} ms |`,
       );
     }
+    console.log(
+      `\nThe busiest 250 ms had ${result.busiestQuarterSecond} requests (${((requests / (wall / 1000)) * 0.25).toFixed(1)} on average).`,
+    );
     if (failures > 0)
       console.log(
         `\n**${failures} of ${requests} requests failed** (${[...reasons].map(([k, n]) => `${n} × ${k}`).join(", ")}): the portal could not keep up.`,

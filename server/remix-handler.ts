@@ -1,5 +1,6 @@
-import { createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
+import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from "express";
+import { installRouteMatchMemo } from "./route-match-memo";
 import { isBearerOnlyPath } from "./same-origin";
 
 /**
@@ -72,12 +73,22 @@ function requestHeaders(req: ExpressRequest): Headers {
   return headers;
 }
 
+/**
+ * The response in one write: the portal streams no body (documents are rendered whole, see
+ * app/entry.server.tsx; data, JSON and XML are small), so headers and body go out in one
+ * `writev` with a Content-Length instead of a chunked write per piece.
+ */
 async function send(res: ExpressResponse, response: Response): Promise<void> {
   res.statusMessage = response.statusText;
   res.status(response.status);
   for (const [key, value] of response.headers.entries()) res.append(key, value);
-  if (response.body) await writeReadableStreamToWritable(response.body, res);
-  else res.end();
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const body = Buffer.from(await response.arrayBuffer());
+  if (!res.hasHeader("content-length")) res.setHeader("Content-Length", body.length);
+  res.end(body);
 }
 
 export function remixHandler(options: {
@@ -87,6 +98,8 @@ export function remixHandler(options: {
   maxBodyBytes: number;
   getLoadContext: (res: ExpressResponse) => { requestId: string; cspNonce: string };
 }): RequestHandler {
+  // Remix matches each request's path against every route 2–4 times; remember the answers (ADR 019).
+  installRouteMatchMemo();
   const handleRequest = createRequestHandler(options.build, options.mode);
   return async (req, res, next) => {
     try {
