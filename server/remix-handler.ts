@@ -1,5 +1,6 @@
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from "express";
+import { installRouteMatchMemo } from "./route-match-memo";
 import { isBearerOnlyPath } from "./same-origin";
 
 /**
@@ -97,6 +98,8 @@ export function remixHandler(options: {
   maxBodyBytes: number;
   getLoadContext: (res: ExpressResponse) => { requestId: string; cspNonce: string };
 }): RequestHandler {
+  // Remix matches each request's path against every route 2–4 times; remember the answers (ADR 019).
+  installRouteMatchMemo();
   const handleRequest = createRequestHandler(options.build, options.mode);
   return async (req, res, next) => {
     try {

@@ -79,7 +79,20 @@ export async function readApplyProgress(db: Kysely<Database>, jobId: string | nu
     .select(["status", "steps_done", "attempts", "last_error", "desired"])
     .where("id", "=", jobId)
     .executeTakeFirst();
-  if (!job) return null;
+  return job ? applyProgressFrom(job) : null;
+}
+
+/** The apply job's columns the progress is made of (`desired`: at least its connection's stage and organization). */
+export interface ApplyProgressRow {
+  status: ApplyProgress["status"];
+  steps_done: string[] | string;
+  attempts: number;
+  last_error: string | null;
+  desired: unknown;
+}
+
+/** The progress as the pages show it, from the job's row (read alone or as JSON in a larger statement). */
+export function applyProgressFrom(job: ApplyProgressRow): ApplyProgress {
   const done = typeof job.steps_done === "string" ? (JSON.parse(job.steps_done) as string[]) : job.steps_done;
   const desired = (typeof job.desired === "string" ? JSON.parse(job.desired) : job.desired) as {
     connection?: { stage?: string };

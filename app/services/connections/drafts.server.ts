@@ -40,7 +40,13 @@ function json<T>(value: unknown): T {
   return (typeof value === "string" ? JSON.parse(value) : value) as T;
 }
 
-function toDraft(row: Selectable<ConnectionDraftsTable>): Draft {
+/** A draft's row, as its table returns it or as JSON in a larger statement (timestamps as text). */
+export type DraftRow = Omit<Selectable<ConnectionDraftsTable>, "created_at" | "updated_at"> & {
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
+export function toDraft(row: DraftRow): Draft {
   return {
     organizationId: row.organization_id,
     configuration: connectionConfigurationSchema.parse(json(row.configuration)),

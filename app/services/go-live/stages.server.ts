@@ -205,8 +205,14 @@ export async function liveConnections(
   };
 }
 
-/** What is live now, from the events: the last go-live or roll back, and whether it is disabled. */
-export function liveVersionFrom(scope: OrganizationScope, events: LiveEvent[]): LiveVersion | null {
+/** The columns of a live event that liveVersionFrom reads. */
+export type LiveEventFacts = Pick<
+  LiveEvent,
+  "action" | "protocol" | "version" | "reason" | "actor_label" | "created_at"
+>;
+
+/** What is live now, from the events (newest first): the last go-live or roll back, and whether it is disabled. */
+export function liveVersionFrom(scope: OrganizationScope, events: LiveEventFacts[]): LiveVersion | null {
   const written = events.find((e) => e.action === "go-live" || e.action === "roll-back");
   if (!written) return null;
   const switched = events.find((e) => e.action === "disable" || e.action === "enable");

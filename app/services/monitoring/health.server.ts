@@ -308,9 +308,14 @@ export async function organizationMonitoring(
 }
 
 /** The live signing certificate's expiry as the certificate job last read it (the customer's SSO page). */
-export async function liveCertificateExpiry(
-  scope: OrgScope,
-): Promise<{ notAfter: Date; fingerprint: string | null; version: number | null; checkedAt: Date | null } | null> {
+export interface LiveCertificate {
+  notAfter: Date;
+  fingerprint: string | null;
+  version: number | null;
+  checkedAt: Date | null;
+}
+
+export async function liveCertificateExpiry(scope: OrgScope): Promise<LiveCertificate | null> {
   assertOrgPermission(scope, "org:sso:read");
   const db = await getDb();
   const h = await db
@@ -318,11 +323,23 @@ export async function liveCertificateExpiry(
     .select(["cert_not_after", "cert_fingerprint", "cert_version", "cert_checked_at"])
     .where("organization_id", "=", scope.org.id)
     .executeTakeFirst();
-  if (!h?.cert_not_after) return null;
+  return h ? liveCertificateFrom(h) : null;
+}
+
+/** The health row's certificate columns (read alone, or as JSON in a larger statement). */
+export interface LiveCertificateRow {
+  cert_not_after: Date | string | null;
+  cert_fingerprint: string | null;
+  cert_version: number | null;
+  cert_checked_at: Date | string | null;
+}
+
+export function liveCertificateFrom(h: LiveCertificateRow): LiveCertificate | null {
+  if (!h.cert_not_after) return null;
   return {
-    notAfter: new Date(h.cert_not_after as Date | string),
+    notAfter: new Date(h.cert_not_after),
     fingerprint: h.cert_fingerprint,
     version: h.cert_version,
-    checkedAt: date(h.cert_checked_at as Date | string | null),
+    checkedAt: date(h.cert_checked_at),
   };
 }
