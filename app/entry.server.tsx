@@ -23,6 +23,7 @@ export default function handleRequest(
 ) {
   const nonce = loadContext.cspNonce ?? "";
   return new Promise<Response>((resolve, reject) => {
+    let shellRendered = false;
     const chunks: Buffer[] = [];
     const body = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -41,6 +42,9 @@ export default function handleRequest(
       </NonceProvider>,
       {
         nonce,
+        onShellReady() {
+          shellRendered = true;
+        },
         onAllReady() {
           pipe(body);
         },
@@ -50,7 +54,8 @@ export default function handleRequest(
         },
         onError(error: unknown) {
           responseStatusCode = 500;
-          console.error(error);
+          // An error in the shell rejects (onShellError) and Remix logs it; log only the later ones.
+          if (shellRendered) console.error(error);
         },
       },
     );
