@@ -1,16 +1,8 @@
-import {
-  sql,
-  type KyselyPlugin,
-  type PluginTransformQueryArgs,
-  type PluginTransformResultArgs,
-  type QueryResult,
-  type RootOperationNode,
-  type UnknownRow,
-} from "kysely";
+import { sql, type RootOperationNode } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentRequest } from "~/services/platform/request-context.server";
 import { startPortal, type RunningPortal } from "../../server/portal";
-import { call, sessionCookieFor } from "../support/auth";
+import { sessionCookieFor } from "../support/auth";
+import { StatementsByRequest, viewCounting } from "../support/statements";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 /**
@@ -19,33 +11,13 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database"
  * statements with the session's read; and it stays for vendor staff only.
  */
 
-/** Every statement the portal sends, by the request that sent it (the background workers send none of these). */
-class StatementsByRequest implements KyselyPlugin {
-  readonly sent = new Map<string, RootOperationNode[]>();
-  transformQuery(args: PluginTransformQueryArgs) {
-    const id = currentRequest()?.requestId;
-    if (id) this.sent.set(id, [...(this.sent.get(id) ?? []), args.node]);
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
-  }
-}
-
 let database: TestDatabase;
 let portal: RunningPortal;
 const statements = new StatementsByRequest();
 const cookies: Record<string, string> = {};
 
 /** The page as `who` sees it, and the statements its request sent. */
-async function view(
-  who: string,
-  path: string,
-): Promise<{ status: number; text: string; statements: RootOperationNode[] }> {
-  const requestId = `health-page-${Math.random().toString(36).slice(2)}`;
-  const res = await call(portal.url, path, { cookie: cookies[who], headers: { "x-request-id": requestId } });
-  return { status: res.status, text: res.text, statements: statements.sent.get(requestId) ?? [] };
-}
+const view = (who: string, path: string) => viewCounting(statements, portal.url, path, cookies[who]);
 
 /** Whether a statement reads the monitoring facts (the dashboard's read; raw SQL naming organization_health). */
 const readsHealth = (node: RootOperationNode) =>

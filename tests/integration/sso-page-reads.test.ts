@@ -1,11 +1,4 @@
-import {
-  sql,
-  type KyselyPlugin,
-  type PluginTransformQueryArgs,
-  type PluginTransformResultArgs,
-  type QueryResult,
-  type UnknownRow,
-} from "kysely";
+import { sql } from "kysely";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,11 +6,11 @@ import { getDraft } from "~/services/connections/drafts.server";
 import { getSsoStatus, loadSsoOverview } from "~/services/connections/status.server";
 import type { OrgScope, ScopedOrganization } from "~/services/identity/scope.server";
 import { liveCertificateExpiry } from "~/services/monitoring/health.server";
-import { currentRequest } from "~/services/platform/request-context.server";
 import type { DB } from "~/services/platform/db.server";
 import { startPortal, type RunningPortal } from "../../server/portal";
 import { desiredSaml } from "../support/apply-fixtures";
 import { call, sessionCookieFor } from "../support/auth";
+import { StatementsByRequest, viewCounting } from "../support/statements";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 /**
@@ -32,19 +25,6 @@ const TEST_CERT = readFileSync(
   "utf8",
 );
 
-/** Every statement the portal sends, by the request that sent it (the background workers send none of these). */
-class StatementsByRequest implements KyselyPlugin {
-  readonly sent = new Map<string, string[]>();
-  transformQuery(args: PluginTransformQueryArgs) {
-    const id = currentRequest()?.requestId;
-    if (id) this.sent.set(id, [...(this.sent.get(id) ?? []), args.node.kind]);
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
-  }
-}
-
 let database: TestDatabase;
 let portal: RunningPortal;
 const statements = new StatementsByRequest();
@@ -52,11 +32,7 @@ const cookies: Record<string, string> = {};
 const orgs: Record<string, ScopedOrganization> = {};
 
 /** The page as `who` sees it, and the statements its request sent. */
-async function view(who: string, path: string): Promise<{ status: number; text: string; statements: string[] }> {
-  const requestId = `sso-page-${Math.random().toString(36).slice(2)}`;
-  const res = await call(portal.url, path, { cookie: cookies[who], headers: { "x-request-id": requestId } });
-  return { status: res.status, text: res.text, statements: statements.sent.get(requestId) ?? [] };
-}
+const view = (who: string, path: string) => viewCounting(statements, portal.url, path, cookies[who]);
 
 /**
  * A configured organization: a draft saved through the wizard, two applied versions (the newest
