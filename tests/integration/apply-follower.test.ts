@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { enqueueApply } from "~/services/apply/jobs.server";
+import { enqueueApply, notifyJobMoved } from "~/services/apply/jobs.server";
 import { createApplyWorker } from "~/services/apply/worker.server";
 import { comparableFor } from "~/services/change-requests/comparable";
 import { startApplyFollower } from "~/services/change-requests/apply-progress.server";
@@ -128,5 +128,24 @@ describe(`apply follower (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite
     } finally {
       await follower.stop();
     }
+  });
+
+  it("a burst of job events (a busy worker in this process) makes one round per 50 ms, not one per event", async () => {
+    const log = statementLog(engine.database.db);
+    const follower = startApplyFollower(log.db, { busyMs: 60_000, idleMs: 60_000 });
+    const started = performance.now();
+    try {
+      // 100 jobs taken or finished in 400 ms.
+      for (let i = 0; i < 100; i++) {
+        notifyJobMoved();
+        await sleep(4);
+      }
+      await sleep(60);
+    } finally {
+      await follower.stop();
+    }
+    const gaps = (performance.now() - started) / 50;
+    expect(log.count(LOOK)).toBeGreaterThanOrEqual(3); // it does follow the events…
+    expect(log.count(LOOK)).toBeLessThanOrEqual(gaps + 2); // …at most once per 50 ms, and the first look
   });
 });

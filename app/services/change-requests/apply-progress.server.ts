@@ -136,6 +136,9 @@ export interface ApplyFollowerOptions {
  * second. A job queued in this process, or taken or finished by this process's worker (local
  * mode), starts a round at once, so those changes move as soon as their jobs do.
  */
+/** The shortest time between two of the follower's rounds, however many wake-ups come. */
+const WAKE_GAP_MS = 50;
+
 export function startApplyFollower(
   db: Kysely<Database>,
   options: ApplyFollowerOptions = {},
@@ -143,9 +146,15 @@ export function startApplyFollower(
   const busyMs = options.busyMs ?? 250;
   const idleMs = options.idleMs ?? 2000;
   let inFlight = false;
+  let lastRound = -Infinity;
   const loop = createPollingLoop({
     pollMs: () => (inFlight ? busyMs : idleMs),
     turn: async () => {
+      // Every job this process's worker takes or finishes wakes the follower: a burst of them (eight
+      // slots busy) makes one round per WAKE_GAP_MS, not one each.
+      const early = lastRound + WAKE_GAP_MS - performance.now();
+      if (early > 0) await new Promise((r) => setTimeout(r, early));
+      lastRound = performance.now();
       inFlight = (await follow(db)).inFlight > 0;
       return "idle";
     },
