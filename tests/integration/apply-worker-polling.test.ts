@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { enqueueApply } from "~/services/apply/jobs.server";
-import { createApplyWorker } from "~/services/apply/worker.server";
+import { createApplyWorker, startApplyWorker } from "~/services/apply/worker.server";
 import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
 import { statementLog } from "../../harness/statement-log";
 import {
@@ -77,5 +77,34 @@ describe(`apply worker polling (${process.env.TEST_DATABASE_URL ? "postgres" : "
     const jobs = await engine.database.db.selectFrom("apply_jobs").select(["status", "locked_by"]).execute();
     expect(jobs.map((j) => j.status)).toEqual(Array(8).fill("succeeded"));
     expect(requests.max).toBe(concurrency);
+  });
+
+  it("a job queued in this process is taken as soon as its transaction commits, not a poll interval later", async () => {
+    const [org] = await createOrganizations(engine.database.db, engine.h, ["committed-later"]);
+    // In-process, as in local mode: the enqueue announces the job (onJobQueued) from inside its transaction.
+    const { stop } = startApplyWorker(testWorkerOptions(engine.h, engine.database.db, { pollMs: 10_000 }));
+    try {
+      await new Promise((r) => setTimeout(r, 50)); // idle: its first look found nothing
+      let jobId = "";
+      await engine.database.db.transaction().execute(async (trx) => {
+        jobId = await enqueueApply(trx, systemScope(org!), desiredSaml(org!, 1, [PORTAL_CLIENT_ID]));
+        // The rest of the caller's transaction (the change's move, its audit row…) takes a while.
+        await new Promise((r) => setTimeout(r, 50));
+      });
+      const committed = performance.now();
+      const taken = async () =>
+        (
+          await engine.database.db
+            .selectFrom("apply_jobs")
+            .select("attempts")
+            .where("id", "=", jobId)
+            .executeTakeFirstOrThrow()
+        ).attempts > 0;
+      while (!(await taken()) && performance.now() - committed < 5000) await new Promise((r) => setTimeout(r, 5));
+      expect(performance.now() - committed).toBeLessThan(1000);
+      await drained(engine.database.db, 10_000);
+    } finally {
+      await stop();
+    }
   });
 });

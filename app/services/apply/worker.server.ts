@@ -73,7 +73,7 @@ export interface ApplyWorker {
   runOnce(): Promise<boolean>;
   /** Runs jobs until stopped, `concurrency` at a time. */
   start(): void;
-  /** Ask the loop to look for work now (after an enqueue in the same process). */
+  /** Look for work now, and shortly again while none is found (an enqueue in this process, before it commits). */
   wake(): void;
   /** Finishes the current steps and stops. */
   stop(): Promise<void>;
@@ -114,6 +114,9 @@ function stepGateway(options: ApplyWorkerOptions, audit: Executor, rateLimited: 
     },
   });
 }
+
+/** After an in-process enqueue the first look missed: look again after these waits (ms). */
+const FOLLOW_UP_MS = [10, 30, 100, 300];
 
 export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -220,8 +223,15 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
    */
   const free = [...slots];
   const inFlight = new Set<Promise<void>>();
+  /**
+   * Waits before the next looks after an enqueue in this process, then the poll interval again. A
+   * job is announced from inside the transaction that queues it, and on PostgreSQL no claim sees it
+   * until that commits, a few milliseconds later (on PGlite's one session the claim waits for the
+   * commit). Eight slots each looking once used to catch it by chance; one loop looks again on purpose.
+   */
+  let followUps: number[] = [];
   const loop = createPollingLoop({
-    pollMs,
+    pollMs: () => followUps.shift() ?? pollMs,
     turn: async () => {
       if (crashed) return "halt";
       const slot = free.shift();
@@ -233,6 +243,7 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
         if (!job) free.unshift(slot);
       }
       if (!job) return "idle";
+      followUps = [];
       const run = runAs(slot, job).finally(() => {
         inFlight.delete(run);
         free.push(slot);
@@ -250,7 +261,10 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     get crashed() {
       return crashed;
     },
-    wake: () => loop.wake(),
+    wake: () => {
+      followUps = FOLLOW_UP_MS.filter((ms) => ms < pollMs);
+      loop.wake();
+    },
     start() {
       if (!crashed) loop.start();
     },
