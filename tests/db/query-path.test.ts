@@ -107,3 +107,13 @@ describe("queries on either engine", () => {
     expect((await firstSeenHere()).rows[0]!.n).toBe(0);
   });
 });
+
+describe("PostgreSQL connections", () => {
+  // ADR 022: a statement the planner prices above jit_above_cost (the support dashboard's, at 10,000
+  // organizations) spent ~200 ms of the server's CPU compiling code on every view.
+  it("never JIT-compile the portal's statements", async () => {
+    const { rows } = await sql<{ jit: string }>`show jit`.execute(testDb.db);
+    if (testDb.engine === "postgres") expect(rows[0]!.jit).toBe("off");
+    else expect(rows).toHaveLength(1); // PGlite has no JIT provider
+  });
+});
