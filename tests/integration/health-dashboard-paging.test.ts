@@ -146,6 +146,28 @@ describe("support health dashboard paging", () => {
     expect(sizes.every((s) => s > 0)).toBe(true);
   });
 
+  it("the total follows organizations created and deleted, and not those of a transaction rolled back", async () => {
+    const total = async () => (await listOrganizationHealth(lena, { now })).total;
+    const before = await total();
+    expect(before).toBe(reference.length);
+    await sql`insert into organizations (slug, name) values ('count-1', 'Count 1'), ('count-2', 'Count 2')`.execute(
+      test.db,
+    );
+    expect(await total()).toBe(before + 2);
+    await expect(
+      test.db.transaction().execute(async (trx) => {
+        await sql`insert into organizations (slug, name) values ('count-3', 'Count 3')`.execute(trx);
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    expect(await total()).toBe(before + 2);
+    await sql`delete from organizations where slug like 'count-%'`.execute(test.db);
+    expect(await total()).toBe(before);
+    // The other orders and a search count the same organizations.
+    expect((await listOrganizationHealth(lena, { now, sort: "name" })).total).toBe(before);
+    expect((await listOrganizationHealth(lena, { now, search: "p-" })).total).toBe(before);
+  });
+
   it("a search's % and _ are the characters themselves, not wildcards (no organization's name or slug has them)", async () => {
     expect(reference.some((r) => /[%_]/.test(r.name + r.slug))).toBe(false);
     for (const search of ["_", "%", "1_"]) {

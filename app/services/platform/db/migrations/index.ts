@@ -15,6 +15,7 @@ import * as m013 from "./013-organization-lifecycle";
 import * as m014 from "./014-domain-recheck";
 import * as m015 from "./015-oidc-discovery-monitoring";
 import * as m016 from "./016-page-indexes";
+import * as m017 from "./017-organization-count";
 
 /**
  * Every migration, in order, imported statically so the server bundle carries them. Add new ones
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   "014-domain-recheck": m014,
   "015-oidc-discovery-monitoring": m015,
   "016-page-indexes": m016,
+  "017-organization-count": m017,
 };
