@@ -109,7 +109,7 @@ describe("queries on either engine", () => {
 });
 
 describe("PostgreSQL connections", () => {
-  // ADR 022: a statement the planner prices above jit_above_cost (the support dashboard's, at 10,000
+  // ADR 023: a statement the planner prices above jit_above_cost (the support dashboard's, at 10,000
   // organizations) spent ~200 ms of the server's CPU compiling code on every view.
   it("never JIT-compile the portal's statements", async () => {
     const { rows } = await sql<{ jit: string }>`show jit`.execute(testDb.db);

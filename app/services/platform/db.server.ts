@@ -60,7 +60,7 @@ export function withPlugin(db: DB, plugin: KyselyPlugin): DB {
 /** Opens the database (PGlite files under dataDir, in memory, or a PostgreSQL server). */
 export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
   if (target.engine === "postgres") {
-    // No JIT compilation (ADR 022): the portal's statements are short, and a statement estimated
+    // No JIT compilation (ADR 023): the portal's statements are short, and a statement estimated
     // above jit_above_cost (the support dashboard's, at 10,000 organizations) spent ~200 ms compiling
     // code to save a few. An `options` parameter in the URL replaces this one.
     const pool = new pg.Pool({ connectionString: target.url, max: 10, options: "-c jit=off" });
