@@ -66,8 +66,10 @@ describe(`compiled statements (${process.env.TEST_DATABASE_URL ? "postgres" : "p
   });
 
   it("sends one parameter to every place it is used, in a sql template too", async () => {
-    const pair = compiledStatement("pair", (_, p: { first: string; second: string }) =>
-      sql<{ a: string; b: string; again: string }>`select ${p.first}::text as a, ${p.second}::text as b,
+    const pair = compiledStatement(
+      "pair",
+      (_, p: { first: string; second: string }) =>
+        sql<{ a: string; b: string; again: string }>`select ${p.first}::text as a, ${p.second}::text as b,
         ${p.first}::text as again, ${"fixed"}::text as fixed`,
     );
     const { db } = testDb();
