@@ -27,6 +27,19 @@ function notifyQueued(): void {
   for (const l of listeners) setImmediate(l);
 }
 
+/** What in this process follows jobs (the apply follower) and wants to hear at once when one was taken or ended. */
+const movedListeners = singleton("apply-job-moved-listeners", () => new Set<() => void>());
+
+export function onJobMoved(listener: () => void): () => void {
+  movedListeners.add(listener);
+  return () => movedListeners.delete(listener);
+}
+
+/** A worker in this process took a job or finished running one (its move committed). */
+export function notifyJobMoved(): void {
+  for (const l of movedListeners) setImmediate(l);
+}
+
 /** The kinds that have a repository-mode twin `repository-<kind>` (ADR 012). */
 export type TwinnedJobKind =
   | "apply"

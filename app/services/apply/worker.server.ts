@@ -3,13 +3,13 @@ import { hostname } from "node:os";
 import type { Kysely } from "kysely";
 import type { ResponseInfo } from "../auth0/client.server";
 import { Auth0Gateway } from "../auth0/gateway.server";
-import type { Database } from "../platform/db/schema";
+import type { ApplyJob, Database } from "../platform/db/schema";
 import { logger } from "../platform/logger.server";
 import { createPollingLoop } from "../platform/polling-loop.server";
 import { getSecretsKey, type SecretsKey } from "../platform/secrets.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
 import { drainBudget, takeBudget, type RateBudget } from "./budget.server";
-import { onJobQueued } from "./jobs.server";
+import { notifyJobMoved, onJobQueued } from "./jobs.server";
 import { resourceLocks, type LockScope } from "./locks.server";
 import { claimNext, renewLeases } from "./queue.server";
 import type { Backoff } from "./retry-policy.server";
@@ -19,11 +19,11 @@ import type { Executor } from "../platform/db.server";
 export { SimulatedCrash, type CrashPoint } from "./run-job.server";
 
 /**
- * The apply worker: `concurrency` slots (APPLY_WORKER_CONCURRENCY), each a loop that takes a due
- * job (queue.server.ts), runs it (run-job.server.ts: its kind's steps under the locks of what they
- * rewrite, then one move through move-job.server.ts) and looks again; idle, it waits for the poll
- * interval or a wake-up from an enqueue in this process. Any number of workers in any number of
- * processes share one queue and one rate budget.
+ * The apply worker: `concurrency` slots (APPLY_WORKER_CONCURRENCY) and one loop that takes a due
+ * job (queue.server.ts) for a free slot, starts it (run-job.server.ts: its kind's steps under the
+ * locks of what they rewrite, then one move through move-job.server.ts) and looks again; idle, it
+ * waits for the poll interval or a wake-up (an enqueue in this process, a slot that finished).
+ * Any number of workers in any number of processes share one queue and one rate budget.
  *
  * Several jobs in flight are what keeps the tenant's limit busy when every Management API request
  * takes Auth0's 100–300 ms: one job at a time makes a request every latency, i.e. 6–7/s at 150 ms,
@@ -73,7 +73,7 @@ export interface ApplyWorker {
   runOnce(): Promise<boolean>;
   /** Runs jobs until stopped, `concurrency` at a time. */
   start(): void;
-  /** Ask the loop to look for work now (after an enqueue in the same process). */
+  /** Look for work now, and shortly again while none is found (an enqueue in this process, before it commits). */
   wake(): void;
   /** Finishes the current steps and stops. */
   stop(): Promise<void>;
@@ -114,6 +114,9 @@ function stepGateway(options: ApplyWorkerOptions, audit: Executor, rateLimited: 
     },
   });
 }
+
+/** After an in-process enqueue the first look missed: look again after these waits (ms). */
+const FOLLOW_UP_MS = [10, 30, 100, 300];
 
 export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -173,6 +176,8 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
       claimNext(options.db, slot, leaseMs, { owner: id, busy: [...busy.keys()] }).then((job) => {
         if (job) busy.set(job.id, slot);
         keepAlive();
+        // Taken, and committed: the change it applies is now applying.
+        if (job) notifyJobMoved();
         return job;
       }),
     );
@@ -180,17 +185,15 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     return turn;
   }
 
-  async function runOnceAs(slot: string): Promise<boolean> {
-    if (crashed) return false;
-    const job = await claim(slot);
-    if (!job) return false;
+  /** Runs a job this worker has taken, as `slot`; a job's own failure goes back to the queue with backoff. */
+  async function runAs(slot: string, job: ApplyJob): Promise<void> {
     const runner = runners.get(slot)!;
     try {
       await runJob(runner, job);
     } catch (err) {
       if (err instanceof SimulatedCrash) {
         crashed = true;
-        return true;
+        return;
       }
       // Database trouble and the like: back to the queue with backoff (or to its lease, if even that fails).
       log.error({ jobId: job.id, err: (err as Error).message }, "apply job interrupted");
@@ -198,21 +201,59 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
     } finally {
       if (busy.get(job.id) === slot) busy.delete(job.id);
       keepAlive();
+      notifyJobMoved();
     }
+  }
+
+  async function runOnceAs(slot: string): Promise<boolean> {
+    if (crashed) return false;
+    const job = await claim(slot);
+    if (!job) return false;
+    await runAs(slot, job);
     return true;
   }
 
-  // One polling loop per slot: a slot that found nothing waits; the others go on with their jobs.
-  const loops = slots.map((slot) =>
-    createPollingLoop({
-      pollMs,
-      turn: async () => {
-        const worked = await runOnceAs(slot);
-        return crashed ? "halt" : worked ? "worked" : "idle";
-      },
-      onError: (err) => log.error({ err: err.message }, "apply worker could not take a job"),
-    }),
-  );
+  /**
+   * One loop takes jobs for all slots: each turn claims one job for a free slot and starts it
+   * without waiting for it, then looks again at once, until the queue has nothing due or every
+   * slot is busy. So an idle worker sends one claim per poll interval whatever its concurrency,
+   * and a backlog (queued here or by any other process) still starts `concurrency` jobs at once.
+   * A slot that finishes wakes the loop, which takes the next job at once as a slot's own loop
+   * used to.
+   */
+  const free = [...slots];
+  const inFlight = new Set<Promise<void>>();
+  /**
+   * Waits before the next looks after an enqueue in this process, then the poll interval again. A
+   * job is announced from inside the transaction that queues it, and on PostgreSQL no claim sees it
+   * until that commits, a few milliseconds later (on PGlite's one session the claim waits for the
+   * commit). Eight slots each looking once used to catch it by chance; one loop looks again on purpose.
+   */
+  let followUps: number[] = [];
+  const loop = createPollingLoop({
+    pollMs: () => followUps.shift() ?? pollMs,
+    turn: async () => {
+      if (crashed) return "halt";
+      const slot = free.shift();
+      if (slot === undefined) return "idle"; // every slot busy: the first to finish wakes the loop
+      let job: ApplyJob | undefined;
+      try {
+        job = await claim(slot);
+      } finally {
+        if (!job) free.unshift(slot);
+      }
+      if (!job) return "idle";
+      followUps = [];
+      const run = runAs(slot, job).finally(() => {
+        inFlight.delete(run);
+        free.push(slot);
+        loop.wake();
+      });
+      inFlight.add(run);
+      return "worked";
+    },
+    onError: (err) => log.error({ err: err.message }, "apply worker could not take a job"),
+  });
 
   return {
     id,
@@ -221,13 +262,15 @@ export function createApplyWorker(options: ApplyWorkerOptions): ApplyWorker {
       return crashed;
     },
     wake: () => {
-      for (const loop of loops) loop.wake();
+      followUps = FOLLOW_UP_MS.filter((ms) => ms < pollMs);
+      loop.wake();
     },
     start() {
-      if (!crashed) for (const loop of loops) loop.start();
+      if (!crashed) loop.start();
     },
     async stop() {
-      await Promise.all(loops.map((loop) => loop.stop()));
+      await loop.stop();
+      await Promise.all(inFlight);
     },
   };
 }

@@ -1,7 +1,9 @@
 import type { Kysely } from "kysely";
+import { onJobMoved, onJobQueued } from "../apply/jobs.server";
 import { connectionApply } from "../apply/kinds/connection-apply.server";
 import type { Database } from "../platform/db/schema";
 import { logger } from "../platform/logger.server";
+import { createPollingLoop } from "../platform/polling-loop.server";
 import { moveChange, type SystemActor } from "./moves.server";
 import { IN_FLIGHT } from "./states";
 
@@ -12,17 +14,23 @@ import { IN_FLIGHT } from "./states";
 const WORKER: SystemActor = { kind: "system", actor: "apply-worker" };
 
 export async function followApplyJobs(db: Kysely<Database>, changeIds?: string[]): Promise<number> {
+  return (await follow(db, changeIds)).moved;
+}
+
+/** One round: how many changes moved, and how many are still in flight after it. */
+async function follow(db: Kysely<Database>, changeIds?: string[]): Promise<{ moved: number; inFlight: number }> {
   let q = db
     .selectFrom("change_requests")
     .innerJoin("apply_jobs", "apply_jobs.id", "change_requests.apply_job_id")
     .select(["change_requests.id", "change_requests.state", "apply_jobs.status as jobStatus", "apply_jobs.last_error"])
     .where("change_requests.state", "in", [...IN_FLIGHT]);
   if (changeIds) {
-    if (changeIds.length === 0) return 0;
+    if (changeIds.length === 0) return { moved: 0, inFlight: 0 };
     q = q.where("change_requests.id", "in", changeIds);
   }
   const rows = await q.execute();
   let moved = 0;
+  let ended = 0;
   for (const row of rows) {
     const id = String(row.id);
     const move =
@@ -47,8 +55,9 @@ export async function followApplyJobs(db: Kysely<Database>, changeIds?: string[]
       }),
     );
     if (result.ok) moved++;
+    if (result.ok && move !== "start_apply") ended++;
   }
-  return moved;
+  return { moved, inFlight: rows.length - ended };
 }
 
 export interface ApplyProgress {
@@ -111,25 +120,52 @@ export function applyProgressFrom(job: ApplyProgressRow): ApplyProgress {
   };
 }
 
-/** Keeps following in the background: every `intervalMs`, one round. */
+export interface ApplyFollowerOptions {
+  /** How often to look while a change was in flight at the last look (default 250 ms): its page and mail follow its job closely. */
+  busyMs?: number;
+  /**
+   * How often to look while none was (default 2 s): how soon a change approved on another
+   * instance, with its job run by a worker elsewhere, starts being followed closely.
+   */
+  idleMs?: number;
+}
+
+/**
+ * Keeps following in the background: one round at once, then every `busyMs` while a change is in
+ * flight, every `idleMs` while none is — an idle portal sends one select per `idleMs`, not four a
+ * second. A job queued in this process, or taken or finished by this process's worker (local
+ * mode), starts a round at once, so those changes move as soon as their jobs do.
+ */
+/** The shortest time between two of the follower's rounds, however many wake-ups come. */
+const WAKE_GAP_MS = 50;
+
 export function startApplyFollower(
   db: Kysely<Database>,
-  options: { intervalMs?: number } = {},
+  options: ApplyFollowerOptions = {},
 ): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = followApplyJobs(db)
-      .catch((err: unknown) =>
-        logger.warn({ error: err instanceof Error ? err.message : String(err) }, "following apply jobs failed"),
-      )
-      .finally(() => (running = null));
-  }, options.intervalMs ?? 250);
-  timer.unref();
+  const busyMs = options.busyMs ?? 250;
+  const idleMs = options.idleMs ?? 2000;
+  let inFlight = false;
+  let lastRound = -Infinity;
+  const loop = createPollingLoop({
+    pollMs: () => (inFlight ? busyMs : idleMs),
+    turn: async () => {
+      // Every job this process's worker takes or finishes wakes the follower: a burst of them (eight
+      // slots busy) makes one round per WAKE_GAP_MS, not one each.
+      const early = lastRound + WAKE_GAP_MS - performance.now();
+      if (early > 0) await new Promise((r) => setTimeout(r, early));
+      lastRound = performance.now();
+      inFlight = (await follow(db)).inFlight > 0;
+      return "idle";
+    },
+    onError: (err) => logger.warn({ error: err.message }, "following apply jobs failed"),
+  });
+  const unsubscribe = [onJobQueued(loop.wake), onJobMoved(loop.wake)];
+  loop.start();
   return {
     stop: async () => {
-      clearInterval(timer);
-      await running;
+      for (const off of unsubscribe) off();
+      await loop.stop();
     },
   };
 }

@@ -1,4 +1,12 @@
-import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider, type Transaction } from "kysely";
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  sql,
+  type KyselyPlugin,
+  type MigrationProvider,
+  type Transaction,
+} from "kysely";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -36,6 +44,17 @@ const singleSession = singleton("pglite-databases", () => new WeakSet<DB>());
  */
 export function isSingleSession(db: DB): boolean {
   return singleSession.has(db);
+}
+
+/**
+ * `db.withPlugin(plugin)` that is still known as PGlite's one session when `db` is: Kysely's own
+ * returns a new instance, on which the apply engine would take PostgreSQL's session locks inside
+ * a transaction holding the only session, and wait for itself.
+ */
+export function withPlugin(db: DB, plugin: KyselyPlugin): DB {
+  const withIt = db.withPlugin(plugin);
+  if (isSingleSession(db)) singleSession.add(withIt);
+  return withIt;
 }
 
 /** Opens the database (PGlite files under dataDir, in memory, or a PostgreSQL server). */

@@ -1,13 +1,16 @@
 /**
- * The loop every background runner shares (the apply worker, the scheduler): run a turn, and when
- * it found nothing to do wait for the poll interval or for a wake-up, whichever comes first; a
- * turn that throws is logged and the loop goes on after the interval. `stop()` ends the wait at
- * once and resolves when the current turn has finished.
+ * The loop every background runner shares (the apply worker, the scheduler, the apply follower):
+ * run a turn, and when it found nothing to do wait for the poll interval or for a wake-up,
+ * whichever comes first; a turn that throws is logged and the loop goes on after the interval.
+ * A wake-up that arrives during a turn is kept, so the wait after it returns at once: the turn may
+ * have looked before the work it announces was there. `stop()` ends the wait at once and resolves
+ * when the current turn has finished.
  */
 export type TurnOutcome = "worked" | "idle" | "halt";
 
 export interface PollingLoopOptions {
-  pollMs: number;
+  /** How long an idle wait lasts; a function is asked before each wait (a cadence that follows the last turn). */
+  pollMs: number | (() => number);
   /** One turn: "worked" looks again at once, "idle" waits, "halt" ends the loop (a simulated crash). */
   turn: () => Promise<TurnOutcome>;
   /** Runs once before the first turn (e.g. registering rows); a failure is reported, not fatal. */
@@ -17,7 +20,7 @@ export interface PollingLoopOptions {
 
 export interface PollingLoop {
   start(): void;
-  /** Ends the current wait (work was queued in this process). */
+  /** Ends the current wait, or the next one if a turn is running (work was queued in this process). */
   wake(): void;
   stop(): Promise<void>;
   readonly running: boolean;
@@ -27,10 +30,13 @@ export function createPollingLoop(options: PollingLoopOptions): PollingLoop {
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
+  /** A wake-up came while no wait was there to end: the next wait is skipped. */
+  let woken = false;
 
   const idle = () =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, options.pollMs);
+      if (woken) return resolve();
+      const t = setTimeout(resolve, typeof options.pollMs === "function" ? options.pollMs() : options.pollMs);
       wakeUp = () => {
         clearTimeout(t);
         resolve();
@@ -49,6 +55,8 @@ export function createPollingLoop(options: PollingLoopOptions): PollingLoop {
     }
     while (running) {
       let outcome: TurnOutcome;
+      // Whatever was announced until now, this turn will see.
+      woken = false;
       try {
         outcome = await options.turn();
       } catch (err) {
@@ -70,7 +78,10 @@ export function createPollingLoop(options: PollingLoopOptions): PollingLoop {
       running = true;
       loop = run();
     },
-    wake: () => wakeUp?.(),
+    wake: () => {
+      if (wakeUp) wakeUp();
+      else woken = true;
+    },
     async stop() {
       running = false;
       wakeUp?.();
