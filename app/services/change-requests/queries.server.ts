@@ -2,6 +2,7 @@ import { sql, type Kysely } from "kysely";
 import { assertOrgPermission, assertSupportPermission } from "../identity/authorize.server";
 import type { OrganizationScope, SupportScope } from "../identity/scope.server";
 import { getDb } from "../platform/db.server";
+import { compiledStatementsByShape } from "../platform/db/compiled-statement.server";
 import type { ChangeRequestRow, ChangeState, Database } from "../platform/db/schema";
 import { newestOrganizationRows, organizationRow } from "../platform/db/row-queries.server";
 import { liveEvents, liveVersionFrom } from "../go-live/stages.server";
@@ -57,17 +58,22 @@ function decodeCursor(cursor: string | null | undefined): { at: Date; id: string
   return Number.isNaN(at.getTime()) ? null : { at, id: m[2]! };
 }
 
-/**
- * Support's queue: oldest first, keyset-paged on (submitted_at, id) so page 400 costs what page 1
- * does; filtered by state and organization, each served by an index.
- */
-export async function listQueue(
-  scope: SupportScope,
-  filters: QueueFilters = {},
-  limit = QUEUE_PAGE_SIZE,
-): Promise<QueuePage> {
-  assertSupportPermission(scope, "support:changes:review");
-  const db = await getDb();
+/** Which filters a queue page applies: each combination is a statement of its own shape. */
+interface QueueShape {
+  byState: boolean;
+  byOrganization: boolean;
+  after: boolean;
+}
+
+interface QueueParams {
+  state: ChangeState | null;
+  organizationId: string | null;
+  afterAt: Date | null;
+  afterId: string | null;
+  limit: number;
+}
+
+function queueQuery(db: Kysely<Database>, p: QueueParams, shape: QueueShape) {
   let q = db
     .selectFrom("change_requests")
     .innerJoin("organizations", "organizations.id", "change_requests.organization_id")
@@ -86,21 +92,52 @@ export async function listQueue(
     .where("change_requests.submitted_at", "is not", null)
     .orderBy("change_requests.submitted_at")
     .orderBy("change_requests.id")
-    .limit(limit + 1);
+    .limit(p.limit);
+  if (shape.byState) q = q.where("change_requests.state", "=", p.state!);
+  if (shape.byOrganization) q = q.where("change_requests.organization_id", "=", p.organizationId!);
+  if (shape.after) {
+    q = q.where(
+      sql<boolean>`(change_requests.submitted_at, change_requests.id) > (${p.afterAt}, ${p.afterId}::bigint)`,
+    );
+  }
+  return q;
+}
+
+/** Compiled once per shape: support's queue page reads it on every view. */
+const queueStatement = compiledStatementsByShape("change queue", queueQuery);
+
+/**
+ * Support's queue: oldest first, keyset-paged on (submitted_at, id) so page 400 costs what page 1
+ * does; filtered by state and organization, each served by an index.
+ */
+export async function listQueue(
+  scope: SupportScope,
+  filters: QueueFilters = {},
+  limit = QUEUE_PAGE_SIZE,
+): Promise<QueuePage> {
+  assertSupportPermission(scope, "support:changes:review");
+  const db = await getDb();
   const state = filters.state ?? "pending_review";
-  if (state !== "all") q = q.where("change_requests.state", "=", state);
+  let organizationId: string | undefined;
   if (filters.org) {
     const org = await db.selectFrom("organizations").select("id").where("slug", "=", filters.org).executeTakeFirst();
     if (!org) return { rows: [], next: null };
-    q = q.where("change_requests.organization_id", "=", org.id);
+    organizationId = org.id;
   }
   const cursor = decodeCursor(filters.after);
-  if (cursor) {
-    q = q.where(
-      sql<boolean>`(change_requests.submitted_at, change_requests.id) > (${cursor.at}, ${cursor.id}::bigint)`,
-    );
-  }
-  const found = await q.execute();
+  const shape: QueueShape = {
+    byState: state !== "all",
+    byOrganization: organizationId !== undefined,
+    after: cursor !== null,
+  };
+  const params = {
+    state: state === "all" ? null : state,
+    organizationId: organizationId ?? null,
+    afterAt: cursor?.at ?? null,
+    afterId: cursor?.id ?? null,
+    limit: limit + 1,
+  };
+  const found = await queueStatement(shape)(db, params);
   const rows: QueueRow[] = found.slice(0, limit).map((r) => ({
     id: String(r.id),
     orgSlug: r.slug,

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import { APPLY_KINDS } from "../apply/kinds/registry.server";
 import { describeCertificate } from "~/validators/certificates";
 import type { CertificateFacts, ValidationReport } from "~/validators/index";
@@ -10,6 +10,7 @@ import type { OrganizationScope, OrgScope } from "../identity/scope.server";
 import { liveVersionFrom, type LiveEventFacts } from "../go-live/stages.server";
 import { liveCertificateFrom, type LiveCertificate, type LiveCertificateRow } from "../monitoring/health.server";
 import { getDb, type Executor } from "../platform/db.server";
+import { compiledStatement } from "../platform/db/compiled-statement.server";
 import type { ApplyJob } from "../platform/db/schema";
 import { toDraft, type Draft, type DraftRow } from "./drafts.server";
 import type { SsoState } from "./sso-state";
@@ -106,22 +107,10 @@ interface SsoStateRead {
 
 const json = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value);
 
-/**
- * The organization's draft, apply jobs, live events, the health row's certificate and (when
- * `changes` > 0) its newest changes, in ONE statement: each statement costs the portal a fixed
- * ~0.2–0.3 ms of CPU (compiling it, the round trip, parsing the reply) and waits its turn on
- * PGlite's one session. The SSO page of an organization with three applied changes sent 9 (the
- * session, the changes, each change's job, then one per table), now 2: 0.81–0.85 of the portal's
- * CPU per view on PostgreSQL, 0.92–0.93 on PGlite (BENCHMARKS.md, 2026-12-06 session 22). Each part
- * is a subquery (JSON, so its rows come back in one column) filtered by the organization's id;
- * the values are converted back to what reading each table alone gives (timestamps come back as
- * text inside JSON).
- */
-async function readSsoState(db: Executor, organizationId: string, changes: number): Promise<SsoStateRead> {
+/** The statement readSsoState sends, `changes` the JSON of the newest changes or null. */
+function ssoStateStatement(organizationId: string, changes: RawBuilder<unknown>) {
   const applyKinds = sql.join([...APPLY_KINDS]);
-  const { rows } = await sql<
-    Record<"draft" | "latest_apply" | "last_applied" | "live_events" | "certificate" | "changes", unknown>
-  >`
+  return sql<Record<"draft" | "latest_apply" | "last_applied" | "live_events" | "certificate" | "changes", unknown>>`
     with recent_jobs as (
       select id, kind, status, last_error, desired, finished_at, updated_at
         from apply_jobs
@@ -150,7 +139,33 @@ async function readSsoState(db: Executor, organizationId: string, changes: numbe
                                 'cert_version', h.cert_version, 'cert_checked_at', h.cert_checked_at)
          from organization_health h
         where h.organization_id = ${organizationId}) as certificate,
-      ${changes > 0 ? recentChangesJson(organizationId, changes) : sql`null`} as changes`.execute(db);
+      ${changes} as changes`;
+}
+
+/** Compiled once: the SSO page reads it on every view (with its newest changes), the API without. */
+const ssoStateWithChanges = compiledStatement(
+  "sso state with changes",
+  (_, p: { organizationId: string; changes: number }) =>
+    ssoStateStatement(p.organizationId, recentChangesJson(p.organizationId, p.changes)),
+);
+const ssoState = compiledStatement("sso state", (_, p: { organizationId: string }) =>
+  ssoStateStatement(p.organizationId, sql`null`),
+);
+
+/**
+ * The organization's draft, apply jobs, live events, the health row's certificate and (when
+ * `changes` > 0) its newest changes, in ONE statement: each statement costs the portal a fixed
+ * ~0.2–0.3 ms of CPU (compiling it, the round trip, parsing the reply) and waits its turn on
+ * PGlite's one session. The SSO page of an organization with three applied changes sent 9 (the
+ * session, the changes, each change's job, then one per table), now 2: 0.81–0.85 of the portal's
+ * CPU per view on PostgreSQL, 0.92–0.93 on PGlite (BENCHMARKS.md, 2026-12-06 session 22). Each part
+ * is a subquery (JSON, so its rows come back in one column) filtered by the organization's id;
+ * the values are converted back to what reading each table alone gives (timestamps come back as
+ * text inside JSON).
+ */
+async function readSsoState(db: Executor, organizationId: string, changes: number): Promise<SsoStateRead> {
+  const rows =
+    changes > 0 ? await ssoStateWithChanges(db, { organizationId, changes }) : await ssoState(db, { organizationId });
   const row = rows[0]!;
   const draft = json(row.draft) as DraftRow | null;
   const certificate = json(row.certificate) as LiveCertificateRow | null;

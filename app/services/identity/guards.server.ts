@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { recordAudit } from "../audit/audit.server";
 import { recordRefusal } from "../audit/security-log.server";
 import { getDb } from "../platform/db.server";
+import { compiledStatement } from "../platform/db/compiled-statement.server";
 import type { OrgRole } from "../platform/db/schema";
 import type { OrgScope, ScopedOrganization, ScopedUser, SupportRole, SupportScope } from "./scope.server";
 import { maskSecretPath } from "../platform/secret-paths";
@@ -44,13 +45,13 @@ export function getViewer(request: Request): Promise<Viewer | null> {
   return requestMemo(`viewer ${request.headers.get("cookie") ?? ""}`, () => loadViewer(request));
 }
 
-/** The session, its user and the user's memberships in one query (one row per membership). */
-async function loadViewer(request: Request): Promise<Viewer | null> {
-  const idHash = await sessionIdHashFrom(request);
-  if (!idHash) return null;
-  const db = await getDb();
-  const now = new Date();
-  const rows = await db
+/**
+ * The session, its user and the user's memberships (one row per membership). Read on every
+ * signed-in request, so compiled once (see compiled-statement.server.ts): building and compiling
+ * it took ~0.18 ms of the portal's CPU per request.
+ */
+const viewerRows = compiledStatement("viewer", (db, p: { idHash: string; now: Date }) =>
+  db
     .selectFrom("sessions")
     .innerJoin("users", "users.id", "sessions.user_id")
     .leftJoin("memberships", "memberships.user_id", "users.id")
@@ -72,12 +73,20 @@ async function loadViewer(request: Request): Promise<Viewer | null> {
       "organizations.status as org_status",
       "memberships.role",
     ])
-    .where("sessions.id_hash", "=", idHash)
+    .where("sessions.id_hash", "=", p.idHash)
     .where("sessions.revoked_at", "is", null)
-    .where("sessions.idle_expires_at", ">", now)
-    .where("sessions.absolute_expires_at", ">", now)
-    .orderBy(sql`lower(organizations.name)`)
-    .execute();
+    .where("sessions.idle_expires_at", ">", p.now)
+    .where("sessions.absolute_expires_at", ">", p.now)
+    .orderBy(sql`lower(organizations.name)`),
+);
+
+/** The viewer from the request's session cookie: one statement. */
+async function loadViewer(request: Request): Promise<Viewer | null> {
+  const idHash = await sessionIdHashFrom(request);
+  if (!idHash) return null;
+  const db = await getDb();
+  const now = new Date();
+  const rows = await viewerRows(db, { idHash, now });
   const first = rows[0];
   if (!first) return null;
   const session = await sessionFromRow(first, now);

@@ -4,6 +4,7 @@ import { likePattern } from "../identity/organizations.server";
 import type { OrgScope, SupportScope } from "../identity/scope.server";
 import type { DriftField, DriftStatus, MetadataStatus } from "../platform/db/schema";
 import { getDb } from "../platform/db.server";
+import { compiledStatementsByShape } from "../platform/db/compiled-statement.server";
 
 /**
  * Every organization's health (support dashboard): the last applied version, the soonest signing
@@ -130,40 +131,41 @@ function attentionBands(now: Date, soon: Date) {
   ];
 }
 
-/**
- * One page of organizations in the chosen order, with the total, in ONE statement: every
- * statement costs the portal a fixed ~0.2–0.3 ms of CPU (compiling it, the round trip, parsing the
- * reply), and a view used to make three to nine (the total, one or two per band reached, the rows'
- * facts). Measured at 10,000 organizations (BENCHMARKS.md, 2026-12-06): the portal's CPU for the
- * first page 2.0 → 1.4 ms on PostgreSQL; on PGlite, whose planner runs in the portal's process,
- * about the same (12.5 → 11.1 ms, 6.5 → 7.2 ms in another run). "Needs attention first" still
- * scores only the band(s) the page falls in (see attentionPage); the facts shown (applied version,
- * counts) are read for the page's rows only.
- */
-export async function listOrganizationHealth(
-  scope: SupportScope,
-  options: { sort?: HealthSort; attentionOnly?: boolean; search?: string; page?: number; now?: Date } = {},
-): Promise<HealthPage> {
-  assertSupportPermission(scope, "support:orgs:read");
-  const db = await getDb();
-  const now = options.now ?? new Date();
-  const soon = new Date(now.getTime() + 30 * 86_400_000);
-  const page = Math.max(1, Math.floor(options.page ?? 1));
-  const search = likePattern(options.search);
+/** Which sort and filters a page applies: each combination is a statement of its own shape. */
+interface HealthShape {
+  sort: HealthSort;
+  attentionOnly: boolean;
+  searched: boolean;
+}
+
+interface HealthParams {
+  now: Date;
+  /** 30 days after `now`: a certificate expiring before is expiring soon. */
+  soon: Date;
+  /** The search's LIKE pattern (when `searched`). */
+  search: string | null;
+  /** The page's first row, from 0. */
+  offset: number;
+}
+
+/** One page of organizations in the chosen order, with the total (see listOrganizationHealth). */
+function healthPageQuery(shape: HealthShape, p: HealthParams) {
+  const { now, soon } = p;
   const filter: PageFilter = {
-    matches: search ? sql`(o.name ilike ${search} or o.slug ilike ${search})` : sql`true`,
-    searching: Boolean(search),
-    attentionOnly: options.attentionOnly === true,
-    offset: (page - 1) * HEALTH_PAGE_SIZE,
+    // Read only when searched: a compiled statement refuses a parameter it does not send.
+    matches: shape.searched ? sql`(o.name ilike ${p.search} or o.slug ilike ${p.search})` : sql`true`,
+    searching: shape.searched,
+    attentionOnly: shape.attentionOnly,
+    offset: p.offset,
   };
   const chosen =
-    options.sort === "name" || options.sort === "certificate"
-      ? orderedPage(options.sort, filter, now, soon)
+    shape.sort === "name" || shape.sort === "certificate"
+      ? orderedPage(shape.sort, filter, now, soon)
       : attentionPage(filter, now, soon);
 
   // The page's rows in full (a few indexed lookups for each of at most 50 organizations), beside
   // the total: a page past the end is the one row of the total, with no organization.
-  const { rows } = await sql<Row & { total: string | number; pos: string | number | null }>`
+  return sql<Row & { total: string | number; pos: string | number | null }>`
     with ${chosen.with ? sql`${chosen.with},` : sql``} page as (${chosen.page})
     select t.total, d.*
       from (select ${chosen.total} as total) t
@@ -190,7 +192,45 @@ export async function listOrganizationHealth(
           left join lateral (
             select count(*) as n from apply_jobs j
              where j.organization_id = o.id and j.status in ('failed', 'dead')) failed on true) d on true
-     order by d.pos`.execute(db);
+     order by d.pos`;
+}
+
+/** Compiled once per shape: the largest statement the portal sends, on every view of the health page. */
+const healthStatement = compiledStatementsByShape("organization health", (_, p: HealthParams, shape: HealthShape) =>
+  healthPageQuery(shape, p),
+);
+
+/**
+ * One page of organizations in the chosen order, with the total, in ONE statement: every
+ * statement costs the portal a fixed ~0.2–0.3 ms of CPU (compiling it, the round trip, parsing the
+ * reply), and a view used to make three to nine (the total, one or two per band reached, the rows'
+ * facts). Measured at 10,000 organizations (BENCHMARKS.md, 2026-12-06): the portal's CPU for the
+ * first page 2.0 → 1.4 ms on PostgreSQL; on PGlite, whose planner runs in the portal's process,
+ * about the same (12.5 → 11.1 ms, 6.5 → 7.2 ms in another run). "Needs attention first" still
+ * scores only the band(s) the page falls in (see attentionPage); the facts shown (applied version,
+ * counts) are read for the page's rows only.
+ */
+export async function listOrganizationHealth(
+  scope: SupportScope,
+  options: { sort?: HealthSort; attentionOnly?: boolean; search?: string; page?: number; now?: Date } = {},
+): Promise<HealthPage> {
+  assertSupportPermission(scope, "support:orgs:read");
+  const db = await getDb();
+  const now = options.now ?? new Date();
+  const page = Math.max(1, Math.floor(options.page ?? 1));
+  const search = likePattern(options.search);
+  const shape: HealthShape = {
+    sort: options.sort === "name" || options.sort === "certificate" ? options.sort : "attention",
+    attentionOnly: options.attentionOnly === true,
+    searched: search !== null,
+  };
+  const params: HealthParams = {
+    now,
+    soon: new Date(now.getTime() + 30 * 86_400_000),
+    search,
+    offset: (page - 1) * HEALTH_PAGE_SIZE,
+  };
+  const rows = await healthStatement(shape)(db, params);
   const total = Number(rows[0]?.total ?? 0);
   return {
     total,
@@ -266,7 +306,7 @@ function attentionPage(filter: PageFilter, now: Date, soon: Date): ChosenPage {
   const score = attentionScore(now, soon, hasFailedJobs, hasPendingChanges);
   const bands = attentionBands(now, soon);
   const skip = sql`${filter.offset}::bigint`;
-  const stop = sql`${filter.offset + HEALTH_PAGE_SIZE}::bigint`;
+  const stop = sql`(${filter.offset}::bigint + ${sql.lit(HEALTH_PAGE_SIZE)})`;
   const named: RawBuilder<unknown>[] = [];
   const parts: RawBuilder<unknown>[] = [];
   // Before band i: the number of organizations in the bands before it, and whether the page reaches it.
