@@ -13,6 +13,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create table organization_count (
               only_row boolean primary key default true check (only_row),
               n bigint not null)`.execute(db);
+  // Migrations run in one transaction: held until the triggers exist, the lock keeps an organization
+  // created meanwhile by another process from being left out of the count.
+  await sql`lock table organizations in share row exclusive mode`.execute(db);
   await sql`insert into organization_count (n) select count(*) from organizations`.execute(db);
   await sql`create function organization_count_added() returns trigger language plpgsql as $$
               begin
