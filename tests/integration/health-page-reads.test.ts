@@ -1,5 +1,6 @@
 import { sql, type RootOperationNode } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withPlugin } from "~/services/platform/db.server";
 import { startPortal, type RunningPortal } from "../../server/portal";
 import { sessionCookieFor } from "../support/auth";
 import { StatementsByRequest, viewCounting } from "../support/statements";
@@ -34,7 +35,7 @@ const BANDS = [
 beforeAll(async () => {
   process.env.NODE_ENV ??= "test";
   database = await createTestDatabase();
-  const counted = { ...database, db: database.db.withPlugin(statements) };
+  const counted = { ...database, db: withPlugin(database.db, statements) };
   portal = await startPortal({ port: 0, database: { open: counted }, localTenant: { port: 0 } });
   const db = database.db;
   for (const [who, email] of [

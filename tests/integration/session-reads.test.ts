@@ -6,6 +6,7 @@ import type {
   UnknownRow,
 } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { withPlugin } from "~/services/platform/db.server";
 import { currentRequest } from "~/services/platform/request-context.server";
 import { startPortal, type RunningPortal } from "../../server/portal";
 import { call, sessionCookieFor } from "../support/auth";
@@ -51,7 +52,7 @@ const counter = new SessionStatements();
 beforeAll(async () => {
   process.env.NODE_ENV ??= "test";
   database = await createTestDatabase();
-  const counted = { ...database, db: database.db.withPlugin(counter) };
+  const counted = { ...database, db: withPlugin(database.db, counter) };
   portal = await startPortal({ port: 0, database: { open: counted }, localTenant: { port: 0 } });
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { getDraft } from "~/services/connections/drafts.server";
 import { getSsoStatus, loadSsoOverview } from "~/services/connections/status.server";
 import type { OrgScope, ScopedOrganization } from "~/services/identity/scope.server";
 import { liveCertificateExpiry } from "~/services/monitoring/health.server";
-import type { DB } from "~/services/platform/db.server";
+import { withPlugin, type DB } from "~/services/platform/db.server";
 import { startPortal, type RunningPortal } from "../../server/portal";
 import { desiredSaml } from "../support/apply-fixtures";
 import { call, sessionCookieFor } from "../support/auth";
@@ -91,7 +91,7 @@ async function configure(db: DB, who: string, org: ScopedOrganization): Promise<
 beforeAll(async () => {
   process.env.NODE_ENV ??= "test";
   database = await createTestDatabase();
-  const counted = { ...database, db: database.db.withPlugin(statements) };
+  const counted = { ...database, db: withPlugin(database.db, statements) };
   portal = await startPortal({ port: 0, database: { open: counted }, localTenant: { port: 0 } });
   const db = database.db;
   for (const [who, email, slug] of [

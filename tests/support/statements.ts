@@ -11,7 +11,7 @@ import { call } from "./auth";
 
 /**
  * Every statement the portal sends, by the request that sent it (background workers send theirs
- * outside any request, so they are not counted). Give the portal `db.withPlugin(statements)`.
+ * outside any request, so they are not counted). Give the portal `withPlugin(db, statements)` (db.server.ts: on PGlite it stays the one session).
  */
 export class StatementsByRequest implements KyselyPlugin {
   readonly sent = new Map<string, RootOperationNode[]>();
