@@ -7,6 +7,7 @@ import type { ScopedOrganization } from "~/services/identity/scope.server";
 import { PORTAL_CLIENT_ID, TEST_LOGIN_CLIENT_ID } from "../../local-tenant/seed.js";
 import {
   applyEngineFixture,
+  countingFetch,
   createOrganizations,
   desiredSaml,
   drained,
@@ -25,21 +26,6 @@ import {
 const LATENCY = { latencyMs: 60, jitterMs: 40 };
 
 const engine = applyEngineFixture();
-
-/** A fetch that counts the Management API requests in flight at once. */
-function countingFetch() {
-  const state = { inFlight: 0, max: 0 };
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    const api = String(input instanceof Request ? input.url : input).includes("/api/v2/");
-    if (api) state.max = Math.max(state.max, ++state.inFlight);
-    try {
-      return await engine.h.fetch(input, init);
-    } finally {
-      if (api) state.inFlight--;
-    }
-  };
-  return { state, fetch };
-}
 
 async function runTwoWorkers(overrides: Partial<ApplyWorkerOptions>) {
   const base = (db = engine.database.db) => testWorkerOptions(engine.h, db, { concurrency: 4, ...overrides });
@@ -91,7 +77,7 @@ describe(`apply engine at Auth0's latency (${process.env.TEST_DATABASE_URL ? "po
   it("two workers with four jobs in flight each, 16 organizations changing options, applications and organization enablement at once: every change lands, nothing twice", async () => {
     const orgs = await createOrganizations(engine.database.db, engine.h, numberedSlugs("lat", 16));
     await queueBothVersions(orgs);
-    const counting = countingFetch();
+    const counting = countingFetch(engine.h);
     await runTwoWorkers({ fetch: counting.fetch });
 
     const jobs = await engine.database.db.selectFrom("apply_jobs").select(["status", "attempts"]).execute();
@@ -105,7 +91,7 @@ describe(`apply engine at Auth0's latency (${process.env.TEST_DATABASE_URL ? "po
   it("APPLY_LOCK_SCOPE=tenant: one step at a time on the whole tenant, whatever the workers' concurrency", async () => {
     const orgs = await createOrganizations(engine.database.db, engine.h, numberedSlugs("one", 4));
     await queueBothVersions(orgs);
-    const counting = countingFetch();
+    const counting = countingFetch(engine.h);
     await runTwoWorkers({ fetch: counting.fetch, lockScope: "tenant" });
     for (const org of orgs) await expectBothVersionsLanded(org);
     expect(counting.state.max).toBe(1);

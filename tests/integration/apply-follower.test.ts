@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { enqueueApply, notifyJobMoved } from "~/services/apply/jobs.server";
 import { createApplyWorker } from "~/services/apply/worker.server";
-import { comparableFor } from "~/services/change-requests/comparable";
 import { startApplyFollower } from "~/services/change-requests/apply-progress.server";
 import type { ScopedOrganization } from "~/services/identity/scope.server";
 import type { ChangeState } from "~/services/platform/db/schema";
@@ -14,7 +13,7 @@ import {
   systemScope,
   testWorkerOptions,
 } from "../support/apply-fixtures.js";
-import { fixtureText, samlSubmission } from "../support/change-fixtures";
+import { insertChange } from "../support/change-fixtures";
 
 /**
  * The apply follower (what moves an approved change to applying, applied or failed as its job
@@ -28,33 +27,15 @@ const LOOK = /from "change_requests" inner join "apply_jobs"/;
 
 /** An approved change of `org` whose apply job is `jobId` (what approving it leaves). */
 async function approvedChange(org: ScopedOrganization, jobId: string): Promise<string> {
-  const submission = samlSubmission(fixtureText("saml-okta-1.xml"), NOW);
-  const row = await engine.database.db
-    .insertInto("change_requests")
-    .values({
-      organization_id: org.id,
-      protocol: "saml",
-      desired: JSON.stringify({
-        configuration: submission.configuration,
-        comparable: comparableFor(submission.configuration, submission.report),
-        displayName: org.name,
-      }),
-      report: JSON.stringify(submission.report),
-      verdict: "ok",
-      summary: "test",
-      state: "approved",
-      risk: "low",
-      policy_rule: "auto",
-      policy_reason: "test",
-      author_user_id: null,
-      author_label: "alice@example.test",
-      submitted_at: NOW,
-      version: 1,
-      apply_job_id: jobId,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return String(row.id);
+  return insertChange(engine.database.db, org, NOW, {
+    state: "approved",
+    risk: "low",
+    policy_rule: "auto",
+    author_user_id: null,
+    author_label: "alice@example.test",
+    version: 1,
+    apply_job_id: jobId,
+  });
 }
 
 async function stateOf(changeId: string): Promise<ChangeState> {

@@ -5,6 +5,7 @@ import { PORTAL_CLIENT_ID } from "../../local-tenant/seed.js";
 import { statementLog } from "../../harness/statement-log";
 import {
   applyEngineFixture,
+  countingFetch,
   createOrganizations,
   desiredSaml,
   drained,
@@ -49,16 +50,7 @@ describe(`apply worker polling (${process.env.TEST_DATABASE_URL ? "postgres" : "
     const orgs = await createOrganizations(engine.database.db, engine.h, numberedSlugs("backlog", 8));
     // Management API requests in flight at once: one job's requests follow each other, so more
     // than one in flight is jobs running together.
-    const requests = { inFlight: 0, max: 0 };
-    const fetch: typeof globalThis.fetch = async (input, init) => {
-      const api = String(input instanceof Request ? input.url : input).includes("/api/v2/");
-      if (api) requests.max = Math.max(requests.max, ++requests.inFlight);
-      try {
-        return await engine.h.fetch(input, init);
-      } finally {
-        if (api) requests.inFlight--;
-      }
-    };
+    const { state: requests, fetch } = countingFetch(engine.h);
     const log = statementLog(engine.database.db);
     const worker = createApplyWorker(
       testWorkerOptions(engine.h, log.db, { concurrency, pollMs: 200, fetch, workerId: `backlog-${Math.random()}` }),

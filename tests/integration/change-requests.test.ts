@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { comparableFor } from "~/services/change-requests/comparable";
 import { moveChange, type ChangeActor } from "~/services/change-requests/moves.server";
 import { approveChange, rejectChange } from "~/services/change-requests/review.server";
 import { CHANGE_STATES, MOVES, type ChangeMove } from "~/services/change-requests/states";
@@ -10,7 +9,15 @@ import { startLocalTenant, type LocalTenant } from "../../local-tenant/server";
 import { localTenantConfig } from "../../server/local-tenant-config";
 import type { ChangeState } from "~/services/platform/db/schema";
 import type { OrgScope, ScopedOrganization, SupportScope } from "~/services/identity/scope.server";
-import { createOrg, createUser, fixtureText, member, samlSubmission, support } from "../support/change-fixtures";
+import {
+  createOrg,
+  createUser,
+  fixtureText,
+  insertChange,
+  member,
+  samlSubmission,
+  support,
+} from "../support/change-fixtures";
 import { createTestDatabase, openSecondPool, type TestDatabase } from "../support/test-database";
 
 /**
@@ -66,32 +73,15 @@ afterAll(async () => {
 
 /** A change of `org` put straight into `state` (what a history of moves would have left). */
 async function changeIn(state: ChangeState, authorId = alice.user.id): Promise<string> {
-  const submission = samlSubmission(fixtureText("saml-okta-1.xml"), NOW);
-  const row = await test.db
-    .insertInto("change_requests")
-    .values({
-      organization_id: org.id,
-      protocol: "saml",
-      desired: JSON.stringify({
-        configuration: submission.configuration,
-        comparable: comparableFor(submission.configuration, submission.report),
-        displayName: "Acme",
-      }),
-      report: JSON.stringify(submission.report),
-      verdict: "ok",
-      summary: "test",
-      state,
-      risk: "medium",
-      policy_rule: "review",
-      policy_reason: "test",
-      author_user_id: authorId,
-      author_label: "alice@acme.test",
-      reason: state === "rejected" ? "because" : null,
-      submitted_at: state === "draft" ? null : NOW,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return String(row.id);
+  return insertChange(test.db, org, NOW, {
+    state,
+    risk: "medium",
+    policy_rule: "review",
+    author_user_id: authorId,
+    author_label: "alice@acme.test",
+    reason: state === "rejected" ? "because" : null,
+    submitted_at: state === "draft" ? null : NOW,
+  });
 }
 
 async function stateOf(id: string): Promise<ChangeState> {

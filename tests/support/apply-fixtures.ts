@@ -24,6 +24,24 @@ export { drained } from "../../harness/apply-queue.js";
 /** Tenant config for a local tenant started by a test (what server/portal.ts registers). */
 export { localTenantConfig as tenantConfigOf };
 
+/** A fetch through the harness that counts the Management API requests in flight at once (`state.max`). */
+export function countingFetch(h: Harness): {
+  state: { inFlight: number; max: number };
+  fetch: typeof globalThis.fetch;
+} {
+  const state = { inFlight: 0, max: 0 };
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const api = String(input instanceof Request ? input.url : input).includes("/api/v2/");
+    if (api) state.max = Math.max(state.max, ++state.inFlight);
+    try {
+      return await h.fetch(input, init);
+    } finally {
+      if (api) state.inFlight--;
+    }
+  };
+  return { state, fetch };
+}
+
 /** Worker hooks that kill the worker at one step's phase, as a crashed process would stop there. */
 export function crashAt(step: string, phase: CrashPoint["phase"]): NonNullable<ApplyWorkerOptions["hooks"]> {
   return {

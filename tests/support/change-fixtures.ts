@@ -1,4 +1,5 @@
-import type { Kysely } from "kysely";
+import type { Insertable, Kysely } from "kysely";
+import { comparableFor } from "~/services/change-requests/comparable";
 import type { Database, OrgRole } from "~/services/platform/db/schema";
 import type { OrgScope, ScopedOrganization, ScopedUser, SupportScope } from "~/services/identity/scope.server";
 
@@ -6,13 +7,44 @@ import type { OrgScope, ScopedOrganization, ScopedUser, SupportScope } from "~/s
  * Change requests built from the real IdP documents in tests/fixtures/idp-documents, and the
  * people who submit and review them.
  */
+import { fixtureText, samlSubmission } from "../../harness/idp-documents";
 export { FIXTURES, fixtureText, samlSubmission } from "../../harness/idp-documents";
 
-export async function createOrg(
+/**
+ * A change of `org` from the Okta SAML fixture, inserted straight into the state `fields` give
+ * (what a history of moves would have left), submitted at `now` unless `fields` say otherwise.
+ */
+export async function insertChange(
   db: Kysely<Database>,
-  slug: string,
-  name = `Org ${slug}`,
-): Promise<ScopedOrganization> {
+  org: ScopedOrganization,
+  now: Date,
+  fields: Pick<Insertable<Database["change_requests"]>, "state" | "risk" | "policy_rule" | "author_label"> &
+    Partial<Insertable<Database["change_requests"]>>,
+): Promise<string> {
+  const submission = samlSubmission(fixtureText("saml-okta-1.xml"), now);
+  const row = await db
+    .insertInto("change_requests")
+    .values({
+      organization_id: org.id,
+      protocol: "saml",
+      desired: JSON.stringify({
+        configuration: submission.configuration,
+        comparable: comparableFor(submission.configuration, submission.report),
+        displayName: org.name,
+      }),
+      report: JSON.stringify(submission.report),
+      verdict: "ok",
+      summary: "test",
+      policy_reason: "test",
+      submitted_at: now,
+      ...fields,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return String(row.id);
+}
+
+export async function createOrg(db: Kysely<Database>, slug: string, name = `Org ${slug}`): Promise<ScopedOrganization> {
   const row = await db
     .insertInto("organizations")
     .values({ slug, name })
