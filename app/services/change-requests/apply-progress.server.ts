@@ -130,15 +130,15 @@ export interface ApplyFollowerOptions {
   idleMs?: number;
 }
 
+/** The shortest time between two of the follower's rounds, however many wake-ups come. */
+const WAKE_GAP_MS = 50;
+
 /**
  * Keeps following in the background: one round at once, then every `busyMs` while a change is in
  * flight, every `idleMs` while none is — an idle portal sends one select per `idleMs`, not four a
  * second. A job queued in this process, or taken or finished by this process's worker (local
  * mode), starts a round at once, so those changes move as soon as their jobs do.
  */
-/** The shortest time between two of the follower's rounds, however many wake-ups come. */
-const WAKE_GAP_MS = 50;
-
 export function startApplyFollower(
   db: Kysely<Database>,
   options: ApplyFollowerOptions = {},
