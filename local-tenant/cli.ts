@@ -81,9 +81,6 @@ if (idps) console.log(idps.describe().join("\n"));
 if (latencyMs > 0 || jitterMs > 0) {
   console.log(`  latency:             ${latencyMs} ms ± ${jitterMs} ms per Management API request`);
 }
-console.log(
-  `  rate limit:          ${rateLimit}${args["data-dir"] ? `\n  data dir:            ${args["data-dir"]}` : " (state in memory)"}`,
-);
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {
@@ -96,3 +93,7 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
+// The last line, once Ctrl-C is handled: whoever waits for it may stop the tenant at once.
+console.log(
+  `  rate limit:          ${rateLimit}${args["data-dir"] ? `\n  data dir:            ${args["data-dir"]}` : " (state in memory)"}`,
+);

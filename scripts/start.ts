@@ -58,7 +58,6 @@ async function main(): Promise<void> {
   }
   if (portal.demoIdps) lines.push(...portal.demoIdps.describe());
   lines.push("Press Ctrl-C to stop.", "");
-  console.log(lines.join("\n"));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -71,6 +70,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  // Printed once Ctrl-C is handled: whoever waits for "Press Ctrl-C" may stop the portal at once.
+  console.log(lines.join("\n"));
 }
 
 main().catch((err: unknown) => {
