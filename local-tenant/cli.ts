@@ -1,11 +1,16 @@
 /**
  * npm run local-tenant -- --port 4010 [--rate-limit free|enterprise|off] [--latency-ms N [--jitter-ms N]] [--data-dir DIR]
- * Starts the local Auth0 stand-in and prints what a client needs to reach it. `--latency-ms 150`
+ * Starts the local Auth0 stand-in and prints what a client needs to reach it; the Management
+ * client's secret is in a file only the user can read, never on the console. `--latency-ms 150`
  * makes every Management API request take 150 ms (± `--jitter-ms`), as a real tenant does.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { RateLimitPreset } from "./context.js";
 import { startDemoIdps } from "./demo-idps/index.js";
+import { describeManagementSecret, writeManagementCredentials } from "./management-credentials.js";
 import { startLocalTenant } from "./server.js";
 
 const PRESETS: RateLimitPreset[] = ["free", "enterprise", "off"];
@@ -50,24 +55,31 @@ function milliseconds(flag: string, text: string | undefined): number {
 const latencyMs = milliseconds("latency-ms", args["latency-ms"]);
 const jitterMs = milliseconds("jitter-ms", args["jitter-ms"]);
 
+const dataDir = args["data-dir"];
+const mgmtClientSecret = process.env.LOCAL_TENANT_MGMT_CLIENT_SECRET || undefined;
 const tenant = await startLocalTenant({
   port,
   rateLimit,
   latencyMs,
   jitterMs,
-  dataDir: args["data-dir"],
+  dataDir,
   hostname: args.hostname,
   portalUrl: args["portal-url"],
   mgmtClientId: process.env.LOCAL_TENANT_MGMT_CLIENT_ID || undefined,
-  mgmtClientSecret: process.env.LOCAL_TENANT_MGMT_CLIENT_SECRET || undefined,
+  mgmtClientSecret,
 });
+
+// Beside the saved state; with the state in memory, in a fresh private directory (mkdtemp: mode
+// 0700) removed at Ctrl-C.
+const credentialsDir = dataDir ?? mkdtempSync(join(tmpdir(), "local-tenant-"));
+const credentialsFile = writeManagementCredentials(tenant, credentialsDir);
 
 console.log(`Local tenant listening on ${tenant.url}`);
 console.log(`  domain:              ${tenant.domain}`);
 console.log(`  Management API:      ${tenant.managementApiUrl}`);
 console.log(`  token endpoint:      ${tenant.url}/oauth/token (audience ${tenant.context.audience})`);
 console.log(`  mgmt client id:      ${tenant.mgmtClient.clientId}`);
-console.log(`  mgmt client secret:  ${tenant.mgmtClient.clientSecret}`);
+console.log(`  mgmt client secret:  ${describeManagementSecret(tenant, credentialsFile, mgmtClientSecret)}`);
 // --demo-idps: the demo SAML and OIDC IdPs on the tenant's port + 10 and + 20 (4020, 4030).
 const idps = args["demo-idps"]
   ? await startDemoIdps({
@@ -89,11 +101,12 @@ async function shutdown(signal: string): Promise<void> {
   console.log(`\n${signal}: closing the local tenant`);
   await idps?.close();
   await tenant.close();
+  if (!dataDir) rmSync(credentialsDir, { recursive: true, force: true });
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 // The last line, once Ctrl-C is handled: whoever waits for it may stop the tenant at once.
 console.log(
-  `  rate limit:          ${rateLimit}${args["data-dir"] ? `\n  data dir:            ${args["data-dir"]}` : " (state in memory)"}`,
+  `  rate limit:          ${rateLimit}${dataDir ? `\n  data dir:            ${dataDir}` : " (state in memory)"}`,
 );

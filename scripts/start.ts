@@ -2,6 +2,7 @@
  * `npm start`: local mode with everything embedded (PGlite, the local tenant, demo IdPs), or —
  * with AUTH0_DOMAIN set — the portal against a real tenant. Builds first when the build is stale.
  */
+import { describeManagementSecret, writeManagementCredentials } from "../local-tenant/management-credentials";
 import { DEFAULT_DEMO_PASSWORD, DEMO_USERS } from "../local-tenant/seed";
 import { ensureBuilt } from "../server/build";
 import { startPortal, tenantDataDir } from "../server/portal";
@@ -51,8 +52,11 @@ async function main(): Promise<void> {
     `  database: ${env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `PGlite under ${env.DATA_DIR}/`}`,
   ];
   if (portal.tenant) {
+    // The secret goes to a file only the user can read, beside the tenant's state: never printed.
+    const credentialsFile = writeManagementCredentials(portal.tenant, tenantDataDir(env.DATA_DIR));
+    const secret = describeManagementSecret(portal.tenant, credentialsFile, env.LOCAL_TENANT_MGMT_CLIENT_SECRET);
     lines.push(
-      `  local Auth0 tenant: ${portal.tenant.url}  (Management API client id ${portal.tenant.mgmtClient.clientId}, secret ${portal.tenant.mgmtClient.clientSecret})`,
+      `  local Auth0 tenant: ${portal.tenant.url}  (Management API client id ${portal.tenant.mgmtClient.clientId}, secret ${secret})`,
       `    tenant sign-in: ${DEMO_USERS.map((u) => u.email).join(", ")} with ${env.LOCAL_DEMO_PASSWORD ? "the password in LOCAL_DEMO_PASSWORD" : `password ${DEFAULT_DEMO_PASSWORD}`}`,
     );
   }

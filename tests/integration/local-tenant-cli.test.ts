@@ -1,11 +1,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { readManagementCredentials } from "../../local-tenant/management-credentials";
 import { fetchManagementToken } from "../../local-tenant/management-token";
 
 let child: ChildProcessWithoutNullStreams | undefined;
 afterEach(() => {
   if (child && child.exitCode === null) child.kill("SIGKILL");
 });
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function startCli(args: string[], env: Record<string, string> = {}): Promise<string> {
   child = spawn(process.execPath, ["--import", "tsx", "local-tenant/cli.ts", ...args], {
@@ -22,15 +28,33 @@ function startCli(args: string[], env: Record<string, string> = {}): Promise<str
   });
 }
 
+async function stopCli(): Promise<void> {
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child!.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  child!.kill("SIGINT");
+  // A signal here would mean Ctrl-C was not handled: the CLI registers its handlers before its last line.
+  expect(await exited).toEqual({ code: 0, signal: null });
+}
+
+/** The file the console points to for the Management client's secret. */
+const credentialsFileIn = (out: string) => /mgmt client secret:.*?\bin (\S+\.json)/.exec(out)![1]!;
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
 describe("npm run local-tenant", () => {
-  it("prints its URL and the Management credentials from the environment, serves them, and closes on Ctrl-C", async () => {
+  it("takes the Management credentials from the environment, says so without printing the secret, serves them, and closes on Ctrl-C", async () => {
     const out = await startCli(["--port", "0", "--rate-limit", "free"], {
       LOCAL_TENANT_MGMT_CLIENT_ID: "CliMgmtClient000000000000000001",
       LOCAL_TENANT_MGMT_CLIENT_SECRET: "cli-secret",
     });
     const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
     expect(out).toContain("mgmt client id:      CliMgmtClient000000000000000001");
-    expect(out).toContain("mgmt client secret:  cli-secret");
+    expect(out).toContain("mgmt client secret:  from LOCAL_TENANT_MGMT_CLIENT_SECRET");
+    expect(out).not.toContain("cli-secret");
+    // State in memory: the credentials file is in a private temporary directory, gone at Ctrl-C.
+    const file = credentialsFileIn(out);
+    expect(modeOf(file)).toBe(0o600);
+    expect(readManagementCredentials(file).client_secret).toBe("cli-secret");
 
     const access_token = await fetchManagementToken({
       tenantUrl: url,
@@ -41,20 +65,55 @@ describe("npm run local-tenant", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("x-ratelimit-limit")).toBe("2");
 
-    const exited = new Promise<number | null>((resolve) => child!.once("exit", resolve));
-    child!.kill("SIGINT");
-    expect(await exited).toBe(0);
+    await stopCli();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("writes the Management credentials beside --data-dir's state, readable only by the user, and never prints the secret", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "local-tenant-cli-"));
+    dirs.push(dataDir);
+    const first = await startCli(["--port", "0", "--data-dir", dataDir], {
+      LOCAL_TENANT_MGMT_CLIENT_SECRET: "first-cli-secret",
+    });
+    const file = join(dataDir, "management-client.json");
+    expect(first).toContain(`mgmt client secret:  from LOCAL_TENANT_MGMT_CLIENT_SECRET (also in ${file})`);
+    expect(first).not.toContain("first-cli-secret");
+    expect(modeOf(file)).toBe(0o600);
+    await stopCli();
+    expect(existsSync(file)).toBe(true);
+
+    // A file left readable by others (by hand) is made private again.
+    chmodSync(file, 0o644);
+    // The saved state keeps the secret it was created with: the console says the variable is not used.
+    const second = await startCli(["--port", "0", "--data-dir", dataDir], {
+      LOCAL_TENANT_MGMT_CLIENT_SECRET: "second-cli-secret",
+    });
+    expect(second).toContain(`mgmt client secret:  in ${file} (not LOCAL_TENANT_MGMT_CLIENT_SECRET`);
+    expect(second).not.toContain("first-cli-secret");
+    expect(modeOf(file)).toBe(0o600);
+    const credentials = readManagementCredentials(file);
+    expect(credentials.client_secret).toBe("first-cli-secret");
+    const url = /listening on (http:\/\/\S+)/.exec(second)![1]!;
+    const token = await fetchManagementToken({
+      tenantUrl: url,
+      clientId: credentials.client_id,
+      clientSecret: credentials.client_secret,
+    });
+    expect(token).toBeTruthy();
+    await stopCli();
   });
 
   it("delays every Management API answer by --latency-ms on a timer: requests in flight wait together", async () => {
     const out = await startCli(["--port", "0", "--latency-ms", "300", "--jitter-ms", "0"]);
     expect(out).toContain("latency:             300 ms ± 0 ms per Management API request");
     const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
-    const line = (name: string) => new RegExp(`${name}:\\s+(\\S+)`).exec(out)![1]!;
+    const credentials = readManagementCredentials(credentialsFileIn(out));
+    expect(out).toContain(`mgmt client id:      ${credentials.client_id}`);
+    expect(out).not.toContain(credentials.client_secret);
     const token = await fetchManagementToken({
       tenantUrl: url,
-      clientId: line("mgmt client id"),
-      clientSecret: line("mgmt client secret"),
+      clientId: credentials.client_id,
+      clientSecret: credentials.client_secret,
     });
     const started = Date.now();
     const answers = await Promise.all(
@@ -67,6 +126,7 @@ describe("npm run local-tenant", () => {
     // Each one took the latency; eight of them together did not take eight latencies (no blocked event loop).
     for (const a of answers) expect(a.ms).toBeGreaterThanOrEqual(295);
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(8 * 300);
+    await stopCli();
   });
 
   it("refuses a latency that is not a whole number of milliseconds", async () => {

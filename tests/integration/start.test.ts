@@ -4,13 +4,16 @@ import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { getDb } from "~/services/platform/db.server";
 import { REAL_TENANT_ENV } from "~/services/platform/env.fixtures";
 import { getSecretsKey, resetSecretsKeyForTests } from "~/services/platform/secrets.server";
+import { readManagementCredentials } from "../../local-tenant/management-credentials";
+import { fetchManagementToken } from "../../local-tenant/management-token";
+import type { TenantState } from "../../local-tenant/store";
 import { startPortal } from "../../server/portal";
 
 async function freePort(): Promise<number> {
@@ -137,7 +140,7 @@ function accepts(host: string, port: number): Promise<boolean> {
 }
 
 describe("npm start in local mode (security review 2026-12-06)", () => {
-  it("listens on 127.0.0.1 only, says so, and puts the demo IdPs on LOCAL_SAML_IDP_PORT / LOCAL_OIDC_IDP_PORT", async () => {
+  it("listens on 127.0.0.1 only, says so, puts the demo IdPs on LOCAL_SAML_IDP_PORT / LOCAL_OIDC_IDP_PORT, and prints no secret", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "portal-npm-start-"));
     dirs.push(dataDir);
     const [port, tenantPort, samlPort, oidcPort] = [
@@ -159,6 +162,7 @@ describe("npm start in local mode (security review 2026-12-06)", () => {
           LOCAL_TENANT_PORT: String(tenantPort),
           LOCAL_SAML_IDP_PORT: String(samlPort),
           LOCAL_OIDC_IDP_PORT: String(oidcPort),
+          LOCAL_DEMO_PASSWORD: "demo-password-not-printed",
           LOG_LEVEL: "warn",
         } as unknown as NodeJS.ProcessEnv,
         stdio: ["ignore", "pipe", "pipe"],
@@ -184,6 +188,28 @@ describe("npm start in local mode (security review 2026-12-06)", () => {
       expect(out).toContain(`http://localhost:${oidcPort}`);
       expect((await fetch(`http://localhost:${samlPort}/metadata`)).status).toBe(200);
       expect((await fetch(`http://localhost:${oidcPort}/.well-known/openid-configuration`)).status).toBe(200);
+
+      // No secret on the console: not the tenant's applications' (its saved state has them all),
+      // not the demo password from the environment.
+      const tenantState = JSON.parse(readFileSync(join(dataDir, "local-tenant", "tenant.json"), "utf8")) as TenantState;
+      const secrets = [...tenantState.clients.map((c) => c.client_secret), "demo-password-not-printed"];
+      for (const secret of secrets) expect(out).not.toContain(secret);
+      expect(out).toContain("with the password in LOCAL_DEMO_PASSWORD");
+      // The Management API credentials are in a file only the user can read, and they work.
+      const file = join(dataDir, "local-tenant", "management-client.json");
+      expect(out).toContain(`secret in ${file})`);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const credentials = readManagementCredentials(file);
+      expect(out).toContain(`Management API client id ${credentials.client_id}`);
+      const token = await fetchManagementToken({
+        tenantUrl: `http://localhost:${tenantPort}`,
+        clientId: credentials.client_id,
+        clientSecret: credentials.client_secret,
+      });
+      const connections = await fetch(`${credentials.management_api_url}/connections`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(connections.status).toBe(200);
     } finally {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
