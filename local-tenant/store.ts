@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
 /**
  * The local tenant's state: plain JSON-able records shaped like Auth0's own objects, kept in
  * memory and written to `<dataDir>/tenant.json` after every change (atomic rename), so a
  * restart keeps connections. Without a dataDir (tests) the state lives and dies in memory.
+ * The file holds the applications' client secrets: only its owner may read it (mode 0600).
  */
 
 export type ApplicationType = "non_interactive" | "regular_web" | "spa" | "native";
@@ -105,6 +106,8 @@ export class TenantStore {
   constructor(initial: TenantState, dataDir?: string) {
     this.file = dataDir ? join(dataDir, "tenant.json") : undefined;
     if (this.file && existsSync(this.file)) {
+      // Written before files were made private, it may be readable by others.
+      chmodSync(this.file, 0o600);
       this.state = JSON.parse(readFileSync(this.file, "utf8")) as TenantState;
       // Applications seeded by a newer version (e.g. the demo vendor application) join old data.
       const missing = initial.clients.filter((c) => !this.client(c.client_id));
@@ -123,7 +126,7 @@ export class TenantStore {
   save(): void {
     if (!this.file) return;
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state, null, 2));
+    writeFileSync(tmp, JSON.stringify(this.state, null, 2), { mode: 0o600 });
     renameSync(tmp, this.file);
   }
 

@@ -79,11 +79,14 @@ describe("npm run local-tenant", () => {
     expect(first).toContain(`mgmt client secret:  from LOCAL_TENANT_MGMT_CLIENT_SECRET (also in ${file})`);
     expect(first).not.toContain("first-cli-secret");
     expect(modeOf(file)).toBe(0o600);
+    // The tenant's saved state holds every application's secret: private too.
+    expect(modeOf(join(dataDir, "tenant.json"))).toBe(0o600);
     await stopCli();
     expect(existsSync(file)).toBe(true);
 
-    // A file left readable by others (by hand) is made private again.
+    // Files left readable by others (by an older version, or by hand) are made private again.
     chmodSync(file, 0o644);
+    chmodSync(join(dataDir, "tenant.json"), 0o644);
     // The saved state keeps the secret it was created with: the console says the variable is not used.
     const second = await startCli(["--port", "0", "--data-dir", dataDir], {
       LOCAL_TENANT_MGMT_CLIENT_SECRET: "second-cli-secret",
@@ -91,6 +94,7 @@ describe("npm run local-tenant", () => {
     expect(second).toContain(`mgmt client secret:  in ${file} (not LOCAL_TENANT_MGMT_CLIENT_SECRET`);
     expect(second).not.toContain("first-cli-secret");
     expect(modeOf(file)).toBe(0o600);
+    expect(modeOf(join(dataDir, "tenant.json"))).toBe(0o600);
     const credentials = readManagementCredentials(file);
     expect(credentials.client_secret).toBe("first-cli-secret");
     const url = /listening on (http:\/\/\S+)/.exec(second)![1]!;
