@@ -29,7 +29,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts", "tests/db/**/*.test.ts"],
-          globalSetup: ["./tests/support/build-portal.ts"],
+          // The portal's build, and the migrated PGlite snapshot every test database starts from.
+          globalSetup: ["./tests/support/build-portal.ts", "./tests/support/pglite-snapshot.ts"],
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -41,7 +42,7 @@ export default defineConfig({
           name: "e2e",
           include: ["tests/e2e/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["./tests/support/build-portal.ts"],
+          globalSetup: ["./tests/support/build-portal.ts", "./tests/support/pglite-snapshot.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -19,6 +19,7 @@
 import "./quiet-env";
 import type { OpenDatabase } from "~/services/platform/db.server";
 import { fork } from "node:child_process";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { fileURLToPath } from "node:url";
 import { benchOptions } from "../harness/bench-options";
 import { call, sessionCookieFor } from "../harness/portal-requests";
@@ -32,7 +33,9 @@ const options = benchOptions(
   // navigations (the route's data only, `<path>.data`); without it every page is a whole document. --warmup: seconds
   // of the same load first, not measured. --fixed-think: every pause exactly --think ms (as before 2026-12-06, session
   // 22) instead of drawn at random with that mean; fixed pauses march the users in step (BENCHMARKS.md, "Think time").
-  ["users-in-process", "navigations", "fixed-think"],
+  // --series: CPU per request in each 10 s from the first request (when the process reaches its steady state).
+  // --sso-only: every user an organization administrator on the org SSO page (that page's own cost under load).
+  ["users-in-process", "navigations", "fixed-think", "series", "sso-only"],
 );
 const ORGS = options.orgs;
 const AUDIT = options.audit;
@@ -66,7 +69,7 @@ function inChildProcess(run: UsersRun, onMeasureStart: () => void): Promise<User
 async function users(db: OpenDatabase["db"]): Promise<SimulatedUser[]> {
   const out: SimulatedUser[] = [];
   for (let u = 0; u < USERS; u++) {
-    if (u % 2 === 0) {
+    if (u % 2 === 0 || options["sso-only"]) {
       const slug = `org-${1 + u * 7}`;
       const email = `bench-admin-${u}@customer.example`;
       const user = await db.insertInto("users").values({ email }).returning("id").executeTakeFirstOrThrow();
@@ -117,6 +120,22 @@ async function main() {
       warmupSeconds: options.warmup,
       navigations: options.navigations,
     };
+    // --series: the CPU per answered request in each 10 s from the first request (warm-up included), to
+    // see when the process reaches its steady state (V8 still optimizing code, pools filling).
+    const series: { cpuMs: number; answered: number }[] = [];
+    let answered = 0;
+    const countAnswer = () => answered++;
+    const seriesTimer = options.series
+      ? (() => {
+          subscribe("http.server.response.finish", countAnswer);
+          let last = { cpu: process.cpuUsage(), answered: 0 };
+          return setInterval(() => {
+            const cpu = process.cpuUsage(last.cpu);
+            series.push({ cpuMs: (cpu.user + cpu.system) / 1000, answered: answered - last.answered });
+            last = { cpu: process.cpuUsage(), answered };
+          }, 10_000);
+        })()
+      : undefined;
     // CPU from the end of the warm-up to the last answer.
     let cpu0 = process.cpuUsage();
     const measureStart = () => (cpu0 = process.cpuUsage());
@@ -124,6 +143,8 @@ async function main() {
       ? await runSimulatedUsers(run, measureStart)
       : await inChildProcess(run, measureStart);
     const cpu = process.cpuUsage(cpu0);
+    clearInterval(seriesTimer);
+    if (options.series) unsubscribe("http.server.response.finish", countAnswer);
     const { requests, failures } = result;
     const times = new Map(Object.entries(result.times));
     const reasons = new Map(Object.entries(result.reasons));
@@ -156,6 +177,16 @@ async function main() {
     console.log(
       `\nCPU of the portal's process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"}${options["users-in-process"] ? " and the simulated users" : "; the simulated users ran in a child process"}): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
     );
+    if (series.length > 0) {
+      console.log(
+        `\nCPU per request in each 10 s from the first request (${options.warmup} s of warm-up, then measured):\n\n| seconds | requests | CPU per request |\n| --: | --: | --: |`,
+      );
+      series.forEach((w, i) =>
+        console.log(
+          `| ${i * 10}–${i * 10 + 10} | ${w.answered} | ${w.answered ? (w.cpuMs / w.answered).toFixed(1) : "–"} ms |`,
+        ),
+      );
+    }
   } finally {
     await bench.close();
   }

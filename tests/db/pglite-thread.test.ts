@@ -66,7 +66,7 @@ describe("PGlite in its worker thread", () => {
   }, 60_000);
 
   it("fails a query waiting on a thread that exits, and every later one, instead of hanging", async () => {
-    const thread = new PGliteThread(null, misbehavingEntry("exits", "process.exit(7)"));
+    const thread = new PGliteThread(null, { entry: misbehavingEntry("exits", "process.exit(7)") });
     await thread.waitReady;
     await expect(thread.query(oneBatch())).rejects.toThrow("The PGlite worker thread exited (code 7)");
     await expect(thread.query(oneBatch())).rejects.toThrow("The PGlite worker thread exited (code 7)");
@@ -75,7 +75,7 @@ describe("PGlite in its worker thread", () => {
   });
 
   it("fails a query waiting on a thread that crashes with the thread's error", async () => {
-    const thread = new PGliteThread(null, misbehavingEntry("throws", 'throw new Error("out of memory")'));
+    const thread = new PGliteThread(null, { entry: misbehavingEntry("throws", 'throw new Error("out of memory")') });
     await thread.waitReady;
     await expect(thread.query(oneBatch())).rejects.toThrow("The PGlite worker thread failed: out of memory");
     await thread.close();
@@ -89,4 +89,14 @@ describe("PGlite in its worker thread", () => {
     await expect(thread.query(oneBatch())).rejects.toThrow(/^PGlite could not start: .+/);
     await thread.close();
   }, 60_000);
+
+  it("starts from a snapshot only in memory, and fails the first query when the snapshot cannot be read", async () => {
+    // Loading a tarball over a data directory would replace local mode's data.
+    expect(() => new PGliteThread(join(scratch, "data"), { snapshot: join(scratch, "any.tar") })).toThrow(
+      "A PGlite snapshot starts only an in-memory database",
+    );
+    const thread = new PGliteThread(null, { snapshot: join(scratch, "missing.tar") });
+    await expect(thread.query(oneBatch())).rejects.toThrow(/^PGlite could not start: ENOENT.*missing\.tar/);
+    await thread.close();
+  });
 });

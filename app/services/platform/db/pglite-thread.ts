@@ -58,12 +58,20 @@ export class PGliteThread implements PGliteSession {
   private closing: Promise<void> | undefined;
   private settleReady!: { resolve(): void; reject(error: Error): void };
 
-  constructor(dataDir: string | null, entry: URL = PGLITE_WORKER_ENTRY) {
+  /**
+   * `dataDir`: PGlite's files there, or null for a database in memory. `snapshot` (in memory only):
+   * a tarball written by `dump`, which the database starts from instead of a fresh initdb (ADR 024).
+   */
+  constructor(dataDir: string | null, options: { snapshot?: string; entry?: URL } = {}) {
+    const { snapshot, entry = PGLITE_WORKER_ENTRY } = options;
+    // The tests' databases: never a tarball unpacked into local mode's data directory.
+    if (dataDir !== null && snapshot !== undefined)
+      throw new Error("A PGlite snapshot starts only an in-memory database");
     this.waitReady = new Promise<void>((resolve, reject) => (this.settleReady = { resolve, reject }));
     // Whoever opens the database learns of a failed start from its first query; not unhandled here.
     this.waitReady.catch(() => {});
     // No loader in the thread (tsx, vitest): the entry is plain JavaScript.
-    this.worker = new Worker(entry, { workerData: { dataDir }, execArgv: [] });
+    this.worker = new Worker(entry, { workerData: { dataDir, snapshot }, execArgv: [] });
     this.worker.on("message", (message: Reply | { ready: boolean; error?: WorkerError }) => this.onMessage(message));
     this.worker.on("error", (error) => this.fail(new Error(`The PGlite worker thread failed: ${error.message}`)));
     this.worker.on("messageerror", (error) =>
@@ -85,6 +93,16 @@ export class PGliteThread implements PGliteSession {
     const reply = await this.send({ op: "query", message, ...cleanup }, [message, cleanup.onError, cleanup.after]);
     if (reply.error) throw asError(reply.error);
     return { rows: reply.rows, affectedRows: reply.affectedRows };
+  }
+
+  /**
+   * Writes the database's files, checkpointed, as an uncompressed tarball (PGlite's `dumpDataDir`)
+   * to `file`: what `snapshot` starts a later database from.
+   */
+  async dump(file: string): Promise<void> {
+    if (this.closing) throw new Error("The PGlite database is closed");
+    const reply = await this.send({ op: "dump", file }, []);
+    if (reply.error) throw asError(reply.error);
   }
 
   close(): Promise<void> {
