@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { benchOptions } from "../harness/bench-options";
+import { readManagementCredentials } from "../local-tenant/management-credentials";
 import { fetchManagementToken } from "../local-tenant/management-token";
 
 const options = benchOptions({ seconds: 10, concurrency: 50 }, ["no-write"]);
@@ -37,14 +38,16 @@ async function startTenant(): Promise<{
     child.once("exit", (code) => reject(new Error(`local tenant exited with ${code}`)));
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes("mgmt client secret:")) resolve();
+      // The last line the CLI prints; the credentials file is written before it.
+      if (out.includes("rate limit:")) resolve();
     });
   });
-  const pick = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(out)![1]!;
+  // The secret is never printed: the CLI names the file that holds it (local-tenant/management-credentials.ts).
+  const credentials = readManagementCredentials(/mgmt client secret:.*?\bin (\S+\.json)/.exec(out)![1]!);
   return {
     url: /listening on (\S+)/.exec(out)![1]!,
-    clientId: pick("mgmt client id:"),
-    clientSecret: pick("mgmt client secret:"),
+    clientId: credentials.client_id,
+    clientSecret: credentials.client_secret,
     stop: () =>
       new Promise((resolve) => {
         child.once("exit", () => resolve());
