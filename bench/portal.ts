@@ -1,11 +1,12 @@
 /**
  * The portal under signed-in load at scale (issue 16, "Scale, measured").
  *
- *   npm run bench:portal [-- --orgs 10000 --audit 100000 --changes 50000 --users 50 --seconds 30 --warmup 5]
+ *   npm run bench:portal [-- --orgs 10000 --audit 100000 --changes 50000 --users 50 --seconds 30 --warmup 30]
  *
  * Seeds 10,000 organizations (each with a health row as the monitoring jobs leave it), 100,000
- * audit rows and 50,000 change requests, then runs 50 signed-in users for `--warmup` seconds
- * (not measured) and `--seconds` more, each requesting a page, pausing (think time: at random,
+ * audit rows and 50,000 change requests, then runs 50 signed-in users for `--warmup` seconds (not
+ * measured; 30 by default, because a fresh process costs more per request in its first 20–30 s of load:
+ * `--series`, and BENCHMARKS.md "Steady state") and `--seconds` more, each requesting a page, pausing (think time: at random,
  * 1 s on average; `--fixed-think` for exactly 1 s), and again: half are organization administrators on
  * their organization's SSO page, half support leads alternating between the health dashboard and
  * the change queue. Reports p50 / p95 / p99 per page and the CPU time of this process (the portal
@@ -27,7 +28,7 @@ import { runSimulatedUsers, type SimulatedUser, type UsersResult, type UsersRun 
 import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/bench-seed";
 
 const options = benchOptions(
-  { orgs: 10000, audit: 100000, changes: 50000, users: 50, seconds: 30, think: 1000, warmup: 5 },
+  { orgs: 10000, audit: 100000, changes: 50000, users: 50, seconds: 30, think: 1000, warmup: 30 },
   // --users-in-process: the simulated users in this process (as before 2026-12-06 evening), their CPU counted with
   // the portal's. --navigations: as browsers do, each user's first page a whole document, the rest client-side
   // navigations (the route's data only, `<path>.data`); without it every page is a whole document. --warmup: seconds
