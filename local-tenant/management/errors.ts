@@ -141,6 +141,8 @@ export function apiErrorHandler(err: unknown, _req: Request, res: Response, _nex
   if (e.type === "entity.parse.failed") {
     return sendError(res, new ApiError(400, "Invalid request payload JSON format", "invalid_body"));
   }
-  console.error("local tenant: unexpected Management API error", err);
+  // The stack (name, message, frames), not the object: an error can carry what it was given (a request's
+  // headers or body, with a token or a client secret) in its own properties.
+  console.error("local tenant: unexpected Management API error:", err instanceof Error ? err.stack : String(err));
   sendError(res, new ApiError(500, "An internal server error occurred"));
 }
