@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { writePrivateFile } from "./private-file.js";
 import type { LocalTenant } from "./server.js";
 
 /**
@@ -32,12 +33,7 @@ export function writeManagementCredentials(tenant: LocalTenant, dir: string): st
   };
   mkdirSync(dir, { recursive: true });
   const path = join(dir, MANAGEMENT_CREDENTIALS_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  // A file's mode is set only when it is created: a fresh one (wx), then renamed over the old,
-  // so the secret is never in a file that others may read.
-  rmSync(tmp, { force: true });
-  writeFileSync(tmp, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600, flag: "wx" });
-  renameSync(tmp, path);
+  writePrivateFile(path, `${JSON.stringify(credentials, null, 2)}\n`);
   return path;
 }
 

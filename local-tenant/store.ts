@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { writePrivateFile } from "./private-file.js";
 
 /**
  * The local tenant's state: plain JSON-able records shaped like Auth0's own objects, kept in
@@ -125,9 +126,7 @@ export class TenantStore {
   /** Persist after a change. Synchronous on purpose: a response is sent only after the write. */
   save(): void {
     if (!this.file) return;
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state, null, 2), { mode: 0o600 });
-    renameSync(tmp, this.file);
+    writePrivateFile(this.file, JSON.stringify(this.state, null, 2));
   }
 
   client(clientId: string): TenantClient | undefined {
