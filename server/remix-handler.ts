@@ -1,6 +1,8 @@
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from "express";
+import { installLoaderRequestPassThrough } from "./loader-requests";
 import { installRouteMatchMemo } from "./route-match-memo";
+import { installStaticHandlerByBranch } from "./static-handler-by-branch";
 import { isBearerOnlyPath } from "./same-origin";
 
 /**
@@ -100,6 +102,10 @@ export function remixHandler(options: {
 }): RequestHandler {
   // Remix matches each request's path against every route 2–4 times; remember the answers (ADR 019).
   installRouteMatchMemo();
+  // Loaders get the request itself when Remix's two copies per loader would change nothing (ADR 025).
+  installLoaderRequestPassThrough();
+  // Remix's static handler matches over the request's branch only, found through the memo (ADR 025).
+  installStaticHandlerByBranch();
   const handleRequest = createRequestHandler(options.build, options.mode);
   return async (req, res, next) => {
     try {
