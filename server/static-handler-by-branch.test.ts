@@ -63,7 +63,7 @@ function tree(): RouteLike[] {
         { id: "$", path: "*", loader: data("splat") },
       ],
     },
-  ] as RouteLike[];
+  ] as unknown as RouteLike[];
 }
 
 function summary(result: unknown) {
