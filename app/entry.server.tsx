@@ -26,6 +26,9 @@ export default function handleRequest(
     let shellRendered = false;
     const chunks: Buffer[] = [];
     const body = new Writable({
+      // No 'close' after 'finish': React's pipe treats a close as the client gone and ends the stream a second
+      // time, which made Node build an error (a stack trace) for every document.
+      emitClose: false,
       write(chunk: Buffer, _encoding, done) {
         chunks.push(chunk);
         done();
