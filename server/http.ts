@@ -167,7 +167,6 @@ export function createPortalApp(options: PortalAppOptions): PortalApp {
         .map((name) => `/${name}`),
     );
     serveFiles = (req, res, path, next) => {
-      const onward = (err?: unknown) => (err ? fail(res, err) : next());
       if (isUnderAssets(path)) {
         // As Express mounted it at /assets (any case): the file's path below it, restored if it is not there.
         const url = req.url!;
@@ -175,13 +174,14 @@ export function createPortalApp(options: PortalAppOptions): PortalApp {
         req.url = rest.charCodeAt(0) === 47 ? rest : `/${rest}`;
         assets(req, res, (err?: unknown) => {
           req.url = url;
-          onward(err);
+          if (err) fail(res, err);
+          else next();
         });
         return;
       }
       const slash = path.indexOf("/", 1);
-      if (topLevel.has(slash === -1 ? path : path.slice(0, slash))) publicFiles(req, res, onward);
-      else next();
+      if (!topLevel.has(slash === -1 ? path : path.slice(0, slash))) return next();
+      publicFiles(req, res, (err?: unknown) => (err ? fail(res, err) : next()));
     };
   }
 
