@@ -28,7 +28,7 @@ import { runSimulatedUsers, type SimulatedUser, type UsersResult, type UsersRun 
 import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/bench-seed";
 
 const options = benchOptions(
-  { orgs: 10000, audit: 100000, changes: 50000, users: 50, seconds: 30, think: 1000, warmup: 30 },
+  { orgs: 10000, audit: 100000, changes: 50000, users: 50, seconds: 30, think: 1000, warmup: 30, idle: 10 },
   // --users-in-process: the simulated users in this process (as before 2026-12-06 evening), their CPU counted with
   // the portal's. --navigations: as browsers do, each user's first page a whole document, the rest client-side
   // navigations (the route's data only, `<path>.data`); without it every page is a whole document. --warmup: seconds
@@ -36,6 +36,9 @@ const options = benchOptions(
   // 22) instead of drawn at random with that mean; fixed pauses march the users in step (BENCHMARKS.md, "Think time").
   // --series: CPU per request in each 10 s from the first request (when the process reaches its steady state).
   // --sso-only: every user an organization administrator on the org SSO page (that page's own cost under load).
+  // --idle: seconds the portal is watched with no request before the load (its background work: the in-process
+  // apply worker, scheduler and mail loops of local mode, the local tenant, metrics), to report the CPU per
+  // request net of it too; 0 skips it.
   ["users-in-process", "navigations", "fixed-think", "series", "sso-only"],
 );
 const ORGS = options.orgs;
@@ -108,6 +111,15 @@ async function main() {
     });
     const people = await users(db);
 
+    // The background: what the process spends with nobody asking anything (local mode runs the workers in it).
+    let idleMsPerSecond: number | null = null;
+    if (options.idle > 0) {
+      const before = process.cpuUsage();
+      await new Promise((r) => setTimeout(r, options.idle * 1000));
+      const idle = process.cpuUsage(before);
+      idleMsPerSecond = (idle.user + idle.system) / 1000 / options.idle;
+    }
+
     // Warm-up: every page once.
     for (const p of people.slice(0, 2))
       for (const page of p.pages) await call(portal.url, page.path, { cookie: p.cookie });
@@ -176,8 +188,14 @@ async function main() {
         `\n**${failures} of ${requests} requests failed** (${[...reasons].map(([k, n]) => `${n} × ${k}`).join(", ")}): the portal could not keep up.`,
       );
     console.log(
-      `\nCPU of the portal's process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"}${options["users-in-process"] ? " and the simulated users" : "; the simulated users ran in a child process"}): ${(cpuMs / requests).toFixed(1)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
+      `\nCPU of the portal's process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"}${options["users-in-process"] ? " and the simulated users" : "; the simulated users ran in a child process"}): ${(cpuMs / requests).toFixed(2)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
     );
+    if (idleMsPerSecond !== null) {
+      const background = idleMsPerSecond * (wall / 1000);
+      console.log(
+        `\nWith nothing asked (${options.idle} s before the load) the process spent ${idleMsPerSecond.toFixed(1)} ms of CPU a second (local mode's in-process workers, the local tenant, metrics): ${background.toFixed(0)} ms over the measured ${(wall / 1000).toFixed(0)} s. Net of it, ${((cpuMs - background) / requests).toFixed(2)} ms per request.`,
+      );
+    }
     if (series.length > 0) {
       console.log(
         `\nCPU per request in each 10 s from the first request (${options.warmup} s of warm-up, then measured):\n\n| seconds | requests | CPU per request |\n| --: | --: | --: |`,

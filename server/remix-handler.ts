@@ -1,7 +1,9 @@
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { installLoaderRequestPassThrough } from "./loader-requests";
 import { sendText } from "./plain-http";
 import { installRouteMatchMemo } from "./route-match-memo";
+import { installStaticHandlerByBranch } from "./static-handler-by-branch";
 import { isBearerOnlyPath } from "./same-origin";
 
 /**
@@ -121,6 +123,10 @@ export function remixHandler(options: {
 }): RemixRequestHandler {
   // Remix matches each request's path against every route 2–4 times; remember the answers (ADR 019).
   installRouteMatchMemo();
+  // Loaders get the request itself when Remix's two copies per loader would change nothing (ADR 025).
+  installLoaderRequestPassThrough();
+  // Remix's static handler matches over the request's branch only, found through the memo (ADR 025).
+  installStaticHandlerByBranch();
   const handleRequest = createRequestHandler(options.build, options.mode);
   return async (req, res, path, loadContext) => {
     const publicUrl = options.publicUrl();

@@ -146,6 +146,8 @@ export function memoizeMatchRoutes(original: MatchRoutes, capacity = ROUTE_MATCH
   /** Most recently used first. */
   const shapes: Shape[] = [];
   const stats = { hits: 0, misses: 0 };
+  /** Trees already walked, by identity (the router never changes a tree it was given). */
+  const trees = new WeakMap<object, { nodes: RouteLike[]; shape: Shape }>();
   const shapeOf = (nodes: RouteLike[]): Shape => {
     const at = shapes.findIndex((shape) => fits(shape, nodes));
     const shape = at >= 0 ? shapes.splice(at, 1)[0]! : { nodes: nodes.map(describe), paths: new Map() };
@@ -164,8 +166,16 @@ export function memoizeMatchRoutes(original: MatchRoutes, capacity = ROUTE_MATCH
       basename?: string,
     ): RouteMatchLike<R>[] | null => {
       if (!memo.enabled) return original(routes, location, basename);
-      const nodes = inOrder(routes);
-      const { paths } = shapeOf(nodes);
+      // The server runtime asks about the same tree object on every request: recognise it without the walk
+      // (while its shape is still remembered). React Router's fresh copy per document is recognised by shape.
+      let tree = trees.get(routes);
+      if (!tree || !shapes.includes(tree.shape)) {
+        const nodes = inOrder(routes);
+        tree = { nodes, shape: shapeOf(nodes) };
+        trees.set(routes, tree);
+      }
+      const { nodes } = tree;
+      const { paths } = tree.shape;
       const key = `${basename ?? "/"}\u0000${pathnameOf(location)}`;
       const remembered = paths.get(key);
       if (remembered !== undefined) {

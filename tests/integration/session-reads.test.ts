@@ -121,6 +121,21 @@ describe("session reads per request", () => {
     expect(after.location).toMatch(/^\/auth\/login\?returnTo=/);
   });
 
+  it("refuses a cookie whose signature was altered, after the genuine one was seen", async () => {
+    const cookie = await sessionCookieFor(database.db, "alice@acme.test");
+    expect((await call(portal.url, "/orgs/acme", { cookie })).status).toBe(200);
+    // The same session next to another cookie is the same session.
+    expect((await call(portal.url, "/orgs/acme", { cookie: `theme=dark; ${cookie}` })).status).toBe(200);
+    const last = cookie.at(-1)!;
+    const tampered = `${cookie.slice(0, -1)}${last === "A" ? "B" : "A"}`;
+    for (let round = 0; round < 2; round++) {
+      const res = await call(portal.url, "/orgs/acme", { cookie: tampered });
+      expect(res.status).toBe(302);
+      expect(res.location).toMatch(/^\/auth\/login\?returnTo=/);
+    }
+    expect((await call(portal.url, "/orgs/acme", { cookie })).status).toBe(200);
+  });
+
   it("reads afresh on a POST, whose action may change what its loaders then see", async () => {
     const cookie = await sessionCookieFor(database.db, "alice@acme.test");
     counter.reset();

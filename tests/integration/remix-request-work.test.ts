@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loaderRequestStats, type LoaderRequestStats } from "../../server/loader-requests";
+import { branchHandlerStats } from "../../server/static-handler-by-branch";
+import { call, sessionCookieFor } from "../support/auth";
+import { startTestPortal, type TestPortal } from "../support/portal";
+
+/**
+ * What the built portal spares Remix on each request (ADR 025): its loaders get the request itself
+ * instead of two copies each, and its static handler matches over the request's branch only — and
+ * the pages are still the right ones. If a Remix upgrade stops calling `callRouteLoader` or
+ * `createStaticHandler` through the module objects, the replacements are silently bypassed; these
+ * tests are what notices.
+ */
+
+let portal: TestPortal;
+let alice: string;
+
+beforeAll(async () => {
+  portal = await startTestPortal();
+  alice = await sessionCookieFor(portal.database.db, "alice@acme.test");
+});
+afterAll(async () => {
+  await portal?.stop();
+});
+
+async function counted<T>(request: () => Promise<T>): Promise<{ result: T } & LoaderRequestStats> {
+  const stats = () => {
+    const s = loaderRequestStats();
+    if (!s) throw new Error("starting the portal did not install the loader request pass-through");
+    return { ...s };
+  };
+  const before = stats();
+  const result = await request();
+  const after = stats();
+  return { result, passedThrough: after.passedThrough - before.passedThrough, copied: after.copied - before.copied };
+}
+
+describe("loaders and their request", () => {
+  it("run a client-side navigation's three loaders on the request itself", async () => {
+    const nav = await counted(() => call(portal.url, "/orgs/acme/sso.data", { cookie: alice }));
+    expect(nav.result.status).toBe(200);
+    expect(nav.result.text).toContain("routes/orgs.$slug.sso._index");
+    expect(nav.result.text).toContain("Acme");
+    expect(nav).toMatchObject({ passedThrough: 3, copied: 0 });
+  });
+
+  it("run a whole document's loaders on it too, and read its search parameters", async () => {
+    const sso = await counted(() =>
+      call(portal.url, "/orgs/acme/audit?action=sso.connection.applied", { cookie: alice }),
+    );
+    expect(sso.result.status).toBe(200);
+    expect(sso.result.text).toContain("Audit log");
+    expect(sso.passedThrough).toBeGreaterThanOrEqual(3);
+    expect(sso.copied).toBe(0);
+  });
+
+  it("leave a navigation that names its loaders (`_routes`) to Remix, which strips the parameter", async () => {
+    const nav = await counted(() =>
+      call(portal.url, "/orgs/acme/sso.data?_routes=routes%2Forgs.%24slug.sso._index", { cookie: alice }),
+    );
+    expect(nav.result.status).toBe(200);
+    expect(nav.result.text).toContain("routes/orgs.$slug.sso._index");
+    expect(nav.result.text).not.toContain('"root"');
+    expect(nav).toMatchObject({ passedThrough: 0, copied: 1 });
+  });
+});
+
+describe("the static handler over the request's branch", () => {
+  async function branches<T>(request: () => Promise<T>) {
+    const stats = () => {
+      const s = branchHandlerStats();
+      if (!s) throw new Error("starting the portal did not wrap the router's createStaticHandler");
+      return { ...s };
+    };
+    const before = stats();
+    const result = await request();
+    const after = stats();
+    return { result, branch: after.branch - before.branch, whole: after.whole - before.whole };
+  }
+
+  it("serves pages, navigations and resource routes over their branch", async () => {
+    const page = await branches(() => call(portal.url, "/orgs/acme/sso", { cookie: alice }));
+    expect(page.result.status).toBe(200);
+    expect(page.result.text).toContain("Single sign-on");
+    const nav = await branches(() => call(portal.url, "/orgs/acme/domains.data", { cookie: alice }));
+    expect(nav.result.status).toBe(200);
+    expect(nav.result.text).toContain("routes/orgs.$slug.domains");
+    const health = await branches(() => call(portal.url, "/healthz"));
+    expect(health.result.status).toBe(200);
+    for (const r of [page, nav, health]) expect(r).toMatchObject({ branch: 1, whole: 0 });
+  });
+
+  it("keeps each organization to its own, and another's page a 404 at the same branch", async () => {
+    const bob = await sessionCookieFor(portal.database.db, "bob@globex.test");
+    expect((await call(portal.url, "/orgs/globex/sso", { cookie: bob })).text).toContain("Globex");
+    const refused = await branches(() => call(portal.url, "/orgs/globex/sso", { cookie: alice }));
+    expect(refused.result.status).toBe(404);
+    expect(refused.result.text).not.toContain("Globex");
+    expect(refused.branch).toBe(1);
+  });
+
+  it("runs a form post's action over its branch (a cross-origin post is still refused first)", async () => {
+    const post = await branches(() =>
+      call(portal.url, "/orgs/acme/sso?index", { cookie: alice, form: { intent: "discard-draft", version: "999" } }),
+    );
+    // As the page's own form posts it: a draft that is not there is not discarded, and the page says so.
+    expect(post.result.status).toBe(303);
+    expect(post.result.location).toBe("/orgs/acme/sso");
+    expect(post.branch).toBe(1);
+    const forged = await call(portal.url, "/orgs/acme/sso?index", {
+      cookie: alice,
+      form: { intent: "discard-draft", version: "1" },
+      origin: "https://evil.example",
+    });
+    expect(forged.status).toBe(403);
+  });
+});
