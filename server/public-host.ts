@@ -1,4 +1,6 @@
-import type { Request, RequestHandler } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { header as requestHeader, redirect, sendText } from "./plain-http";
+import type { TrustFunction } from "./trust-proxy";
 
 /**
  * `PUBLIC_URL` is the one truth for the portal's origin. The host a request names — its `Host`
@@ -53,31 +55,50 @@ export function judgeHost(
 }
 
 /** The first X-Forwarded-Host, when the peer is a proxy TRUST_PROXY believes. */
-export function believedForwardedHost(req: Request): string | undefined {
-  const trust = req.app.get("trust proxy fn") as (address: string | undefined, hop: number) => boolean;
-  const header = req.get("x-forwarded-host");
+export function believedForwardedHost(req: IncomingMessage, trust: TrustFunction): string | undefined {
+  const header = requestHeader(req, "x-forwarded-host");
   if (!header || !trust(req.socket.remoteAddress, 0)) return undefined;
   return header.split(",")[0]!.trim() || undefined;
 }
 
-export function publicHostGuard(publicUrl: () => string, localMode: boolean): RequestHandler {
-  return (req, res, next) => {
+/** PUBLIC_URL parsed once per value it takes (tests and startPortal may change it), not per request. */
+export function parsedUrl(url: () => string): () => URL {
+  let text: string | undefined;
+  let parsed: URL | undefined;
+  return () => {
+    const current = url();
+    if (current !== text || parsed === undefined) {
+      parsed = new URL(current);
+      text = current;
+    }
+    return parsed;
+  };
+}
+
+/**
+ * Answers a request for another address (see judgeHost) and returns false; true when the request
+ * goes on. `path` is the request's path without its query; `req.url` starts with "/".
+ */
+export function publicHostGuard(
+  publicUrl: () => URL,
+  localMode: boolean,
+  trust: TrustFunction,
+): (req: IncomingMessage, res: ServerResponse, path: string) => boolean {
+  return (req, res, path) => {
     const verdict = judgeHost(
       {
-        method: req.method,
-        path: req.path,
-        originalUrl: req.originalUrl,
-        host: req.get("host"),
-        forwardedHost: believedForwardedHost(req),
+        method: req.method ?? "GET",
+        path,
+        originalUrl: req.url ?? "/",
+        host: req.headers.host,
+        forwardedHost: believedForwardedHost(req, trust),
       },
-      new URL(publicUrl()),
+      publicUrl(),
       localMode,
     );
-    if (verdict.ok) return next();
-    if (verdict.status === 302) {
-      res.redirect(302, verdict.location);
-      return;
-    }
-    res.status(verdict.status).type("text/plain").send(verdict.message);
+    if (verdict.ok) return true;
+    if (verdict.status === 302) redirect(res, verdict.location);
+    else sendText(res, verdict.status, verdict.message);
+    return false;
   };
 }

@@ -1,6 +1,7 @@
-import { createRequestHandler, type ServerBuild } from "@remix-run/node";
-import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from "express";
+import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { installLoaderRequestPassThrough } from "./loader-requests";
+import { sendText } from "./plain-http";
 import { installRouteMatchMemo } from "./route-match-memo";
 import { installStaticHandlerByBranch } from "./static-handler-by-branch";
 import { isBearerOnlyPath } from "./same-origin";
@@ -26,7 +27,7 @@ export class UnreadableBody extends Error {
   }
 }
 
-async function readBody(req: ExpressRequest, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -40,7 +41,7 @@ async function readBody(req: ExpressRequest, limit: number): Promise<Uint8Array<
 
 /** The body of a form post, checked to parse as a form; throws UnreadableBody otherwise. */
 export async function readFormBody(
-  req: ExpressRequest,
+  req: IncomingMessage,
   url: string,
   headers: Headers,
   limit: number,
@@ -66,7 +67,7 @@ export async function readFormBody(
   return body;
 }
 
-function requestHeaders(req: ExpressRequest): Headers {
+function requestHeaders(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -75,15 +76,27 @@ function requestHeaders(req: ExpressRequest): Headers {
   return headers;
 }
 
+/** Content-Type as Express's res.set() wrote it: text, JavaScript and JSON without a charset get utf-8. */
+function withCharset(type: string): string {
+  if (/;\s*charset\s*=/.test(type) || !/^text\/|^application\/(javascript|json)/.test(type.split(";")[0]!)) return type;
+  return `${type}; charset=utf-8`;
+}
+
 /**
  * The response in one write: the portal streams no body (documents are rendered whole, see
  * app/entry.server.tsx; data, JSON and XML are small), so headers and body go out in one
- * `writev` with a Content-Length instead of a chunked write per piece.
+ * `writev` with a Content-Length instead of a chunked write per piece. A header the pipeline has
+ * already set (Cache-Control…) and the response sets too is sent twice, as Express's res.append did.
  */
-async function send(res: ExpressResponse, response: Response): Promise<void> {
+async function send(res: ServerResponse, response: Response): Promise<void> {
   res.statusMessage = response.statusText;
-  res.status(response.status);
-  for (const [key, value] of response.headers.entries()) res.append(key, value);
+  res.statusCode = response.status;
+  for (const [key, raw] of response.headers.entries()) {
+    const value = key === "content-type" ? withCharset(raw) : raw;
+    const previous = res.getHeader(key);
+    if (previous === undefined) res.setHeader(key, value);
+    else res.setHeader(key, (Array.isArray(previous) ? previous : [String(previous)]).concat(value));
+  }
   if (!response.body) {
     res.end();
     return;
@@ -93,13 +106,21 @@ async function send(res: ExpressResponse, response: Response): Promise<void> {
   res.end(body);
 }
 
+/** The Remix handler for one request; `path` is the request's path without its query. Rejects on an unexpected error. */
+export type RemixRequestHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  loadContext: AppLoadContext,
+) => Promise<void>;
+
 export function remixHandler(options: {
   build: ServerBuild | (() => Promise<ServerBuild>);
   mode: "development" | "production";
-  publicUrl: () => string;
+  /** PUBLIC_URL, parsed. */
+  publicUrl: () => URL;
   maxBodyBytes: number;
-  getLoadContext: (res: ExpressResponse) => { requestId: string; cspNonce: string };
-}): RequestHandler {
+}): RemixRequestHandler {
   // Remix matches each request's path against every route 2–4 times; remember the answers (ADR 019).
   installRouteMatchMemo();
   // Loaders get the request itself when Remix's two copies per loader would change nothing (ADR 025).
@@ -107,35 +128,31 @@ export function remixHandler(options: {
   // Remix's static handler matches over the request's branch only, found through the memo (ADR 025).
   installStaticHandlerByBranch();
   const handleRequest = createRequestHandler(options.build, options.mode);
-  return async (req, res, next) => {
-    try {
-      const publicUrl = new URL(options.publicUrl());
-      const url = `${publicUrl.origin}${req.originalUrl}`;
-      const headers = requestHeaders(req);
-      headers.set("host", publicUrl.host);
-      headers.delete("x-forwarded-host");
-      const controller = new AbortController();
-      res.on("close", () => {
-        if (!res.writableFinished) controller.abort();
-      });
-      const init: RequestInit = { method: req.method, headers, signal: controller.signal };
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        try {
-          // The JSON API (/api/v1) reads its own bodies and answers in its own error shape; the
-          // pages read forms only.
-          init.body = isBearerOnlyPath(req.path)
-            ? await readBody(req, options.maxBodyBytes)
-            : await readFormBody(req, url, headers, options.maxBodyBytes);
-        } catch (err) {
-          if (!(err instanceof UnreadableBody)) throw err;
-          res.status(err.status).type("text/plain").send(err.message);
-          return;
-        }
+  return async (req, res, path, loadContext) => {
+    const publicUrl = options.publicUrl();
+    const url = `${publicUrl.origin}${req.url}`;
+    const headers = requestHeaders(req);
+    headers.set("host", publicUrl.host);
+    headers.delete("x-forwarded-host");
+    const controller = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const init: RequestInit = { method: req.method, headers, signal: controller.signal };
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      try {
+        // The JSON API (/api/v1) reads its own bodies and answers in its own error shape; the
+        // pages read forms only.
+        init.body = isBearerOnlyPath(path)
+          ? await readBody(req, options.maxBodyBytes)
+          : await readFormBody(req, url, headers, options.maxBodyBytes);
+      } catch (err) {
+        if (!(err instanceof UnreadableBody)) throw err;
+        sendText(res, err.status, err.message);
+        return;
       }
-      const response = await handleRequest(new Request(url, init), options.getLoadContext(res));
-      await send(res, response);
-    } catch (error) {
-      next(error);
     }
+    const response = await handleRequest(new Request(url, init), loadContext);
+    await send(res, response);
   };
 }

@@ -1,8 +1,9 @@
-import type { NextFunction, Request, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { recordRefusal } from "~/services/audit/security-log.server";
 import { getDb } from "~/services/platform/db.server";
 import { logger } from "~/services/platform/logger.server";
 import { maskSecretPath } from "~/services/platform/secret-paths";
+import { header, sendText } from "./plain-http";
 
 /**
  * Cross-site request forgery defence on top of SameSite=Lax cookies: every request that can
@@ -42,31 +43,46 @@ export function isBearerOnlyPath(path: string): boolean {
   return path === "/api/v1" || path.startsWith("/api/v1/");
 }
 
-export function sameOriginGuard(publicOrigin: () => string) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    if (isBearerOnlyPath(req.path)) return next();
+/**
+ * Lets a request on (true), or refuses it (false): the refusal is audited and answered 403 once
+ * the audit row is written. `path` is the request's path without its query.
+ */
+export function sameOriginGuard(
+  publicOrigin: () => string,
+): (req: IncomingMessage, res: ServerResponse, path: string) => boolean {
+  return (req, res, path) => {
+    const method = req.method ?? "GET";
+    // Reads never need the origin (judgeOrigin lets them through before looking at it).
+    if (SAFE_METHODS.has(method.toUpperCase())) return true;
+    if (isBearerOnlyPath(path)) return true;
     const verdict = judgeOrigin(
-      req.method,
-      { origin: req.get("origin"), secFetchSite: req.get("sec-fetch-site") },
+      method,
+      { origin: header(req, "origin"), secFetchSite: header(req, "sec-fetch-site") },
       publicOrigin(),
     );
-    if (verdict.ok) return next();
-    logger.warn({ method: req.method, reason: verdict.reason }, "cross-origin request refused");
-    try {
-      // Nobody is known on a cross-origin request: support's security log, counted per hour.
-      await recordRefusal(await getDb(), {
-        actorLabel: "unknown (cross-origin request)",
-        action: "access.denied",
-        route: `${req.method} ${maskSecretPath(req.path)}`,
-        status: 403,
-        reason: verdict.reason,
-      });
-    } catch (err) {
-      logger.error({ err: err instanceof Error ? err.message : String(err) }, "audit of a refused request failed");
-    }
-    res
-      .status(403)
-      .type("text/plain")
-      .send("This request did not come from the portal's own pages and was refused. Reload the page and try again.");
+    if (verdict.ok) return true;
+    void refuse(res, method, path, verdict.reason);
+    return false;
   };
+}
+
+async function refuse(res: ServerResponse, method: string, path: string, reason: string): Promise<void> {
+  logger.warn({ method, reason }, "cross-origin request refused");
+  try {
+    // Nobody is known on a cross-origin request: support's security log, counted per hour.
+    await recordRefusal(await getDb(), {
+      actorLabel: "unknown (cross-origin request)",
+      action: "access.denied",
+      route: `${method} ${maskSecretPath(path)}`,
+      status: 403,
+      reason,
+    });
+  } catch (err) {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, "audit of a refused request failed");
+  }
+  sendText(
+    res,
+    403,
+    "This request did not come from the portal's own pages and was refused. Reload the page and try again.",
+  );
 }
