@@ -1,5 +1,4 @@
 import type { ServerBuild } from "@remix-run/node";
-import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { resolve } from "node:path";
@@ -11,6 +10,7 @@ import { getTenantConfig } from "~/services/platform/tenant-config.server";
 import { requestContext, requestIdFrom } from "~/services/platform/request-context.server";
 import { maskSecretPath } from "~/services/platform/secret-paths";
 import { header, sendText } from "./plain-http";
+import { cspNonce } from "./csp-nonce";
 import { parsedUrl, publicHostGuard } from "./public-host";
 import { remixHandler } from "./remix-handler";
 import { observeHttpRequest } from "~/services/monitoring/metrics.server";
@@ -253,7 +253,7 @@ export function createPortalApp(options: PortalAppOptions): PortalApp {
       // Request id and per-request context for logs and audit rows.
       const requestId = requestIdFrom(header(req, "x-request-id"));
       res.setHeader("x-request-id", requestId);
-      const nonce = randomBytes(16).toString("base64");
+      const nonce = cspNonce();
       const context = {
         requestId,
         ip: clientAddress(req, trust, trustNobody),
