@@ -151,11 +151,16 @@ async function main() {
       : undefined;
     // CPU from the end of the warm-up to the last answer.
     let cpu0 = process.cpuUsage();
-    const measureStart = () => (cpu0 = process.cpuUsage());
+    let dbBusy0 = open.databaseThreadBusyMs?.() ?? 0;
+    const measureStart = () => {
+      cpu0 = process.cpuUsage();
+      dbBusy0 = open.databaseThreadBusyMs?.() ?? 0;
+    };
     const result = options["users-in-process"]
       ? await runSimulatedUsers(run, measureStart)
       : await inChildProcess(run, measureStart);
     const cpu = process.cpuUsage(cpu0);
+    const dbBusyMs = open.databaseThreadBusyMs ? open.databaseThreadBusyMs() - dbBusy0 : null;
     clearInterval(seriesTimer);
     if (options.series) unsubscribe("http.server.response.finish", countAnswer);
     const { requests, failures } = result;
@@ -190,6 +195,10 @@ async function main() {
     console.log(
       `\nCPU of the portal's process (portal, ${open.engine === "postgres" ? "pg client" : "PGlite"}${options["users-in-process"] ? " and the simulated users" : "; the simulated users ran in a child process"}): ${(cpuMs / requests).toFixed(2)} ms per request (${cpuMs.toFixed(0)} ms over ${requests} requests).`,
     );
+    if (dbBusyMs !== null)
+      console.log(
+        `\nOf which PGlite's worker thread was busy ${(dbBusyMs / requests).toFixed(2)} ms per request (the database's own work, done by the server on PostgreSQL): the rest of the process, ${((cpuMs - dbBusyMs) / requests).toFixed(2)} ms per request.`,
+      );
     if (idleMsPerSecond !== null) {
       const background = idleMsPerSecond * (wall / 1000);
       console.log(

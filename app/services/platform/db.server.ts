@@ -36,6 +36,11 @@ export interface OpenDatabase {
   db: DB;
   engine: "pglite" | "postgres";
   close(): Promise<void>;
+  /**
+   * PGlite: the milliseconds its worker thread has been busy since it started (its event loop's active
+   * time: the database's own work, which PostgreSQL does in its server). For benchmarks.
+   */
+  databaseThreadBusyMs?: () => number;
 }
 
 /** Databases opened on PGlite: one session in this process (see pglite-dialect.ts). */
@@ -81,7 +86,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
   const pglite = new PGliteThread(dir, { snapshot: "snapshot" in target ? target.snapshot : undefined });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   singleSession.add(db);
-  return { db, engine: "pglite", close: () => db.destroy() };
+  return { db, engine: "pglite", close: () => db.destroy(), databaseThreadBusyMs: () => pglite.busyMs() };
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

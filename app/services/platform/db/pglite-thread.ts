@@ -88,6 +88,11 @@ export class PGliteThread implements PGliteSession {
     return this.inTransaction;
   }
 
+  /** Milliseconds the thread's event loop has been active since it started (PGlite runs synchronously in it). */
+  busyMs(): number {
+    return this.worker.performance.eventLoopUtilization().active;
+  }
+
   async query(message: Uint8Array, cleanup: { onError?: Uint8Array; after?: Uint8Array } = {}): Promise<PGliteResult> {
     if (this.closing) throw new Error("The PGlite database is closed");
     const reply = await this.send({ op: "query", message, ...cleanup }, [message, cleanup.onError, cleanup.after]);
