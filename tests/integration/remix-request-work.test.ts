@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loaderRequestStats, type LoaderRequestStats } from "../../server/loader-requests";
+import { loaderRequestStats } from "../../server/loader-requests";
 import { branchHandlerStats } from "../../server/static-handler-by-branch";
 import { call, sessionCookieFor } from "../support/auth";
 import { startTestPortal, type TestPortal } from "../support/portal";
@@ -23,21 +23,29 @@ afterAll(async () => {
   await portal?.stop();
 });
 
-async function counted<T>(request: () => Promise<T>): Promise<{ result: T } & LoaderRequestStats> {
-  const stats = () => {
-    const s = loaderRequestStats();
-    if (!s) throw new Error("starting the portal did not install the loader request pass-through");
-    return { ...s };
+/** What `request` added to the counters `read` gives; fails if they are not installed. */
+async function counted<S extends object, T>(
+  read: () => S | undefined,
+  request: () => Promise<T>,
+): Promise<{ result: T } & { [K in keyof S]: number }> {
+  const stats = (): Record<string, number> => {
+    const s = read();
+    if (!s) throw new Error("starting the portal did not install the replacement these tests look at");
+    return { ...(s as Record<string, number>) };
   };
   const before = stats();
   const result = await request();
   const after = stats();
-  return { result, passedThrough: after.passedThrough - before.passedThrough, copied: after.copied - before.copied };
+  const delta = Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!]));
+  return { result, ...delta } as { result: T } & { [K in keyof S]: number };
 }
+
+const loaders = <T>(request: () => Promise<T>) => counted(loaderRequestStats, request);
+const branches = <T>(request: () => Promise<T>) => counted(branchHandlerStats, request);
 
 describe("loaders and their request", () => {
   it("run a client-side navigation's three loaders on the request itself", async () => {
-    const nav = await counted(() => call(portal.url, "/orgs/acme/sso.data", { cookie: alice }));
+    const nav = await loaders(() => call(portal.url, "/orgs/acme/sso.data", { cookie: alice }));
     expect(nav.result.status).toBe(200);
     expect(nav.result.text).toContain("routes/orgs.$slug.sso._index");
     expect(nav.result.text).toContain("Acme");
@@ -45,7 +53,7 @@ describe("loaders and their request", () => {
   });
 
   it("run a whole document's loaders on it too, and read its search parameters", async () => {
-    const sso = await counted(() =>
+    const sso = await loaders(() =>
       call(portal.url, "/orgs/acme/audit?action=sso.connection.applied", { cookie: alice }),
     );
     expect(sso.result.status).toBe(200);
@@ -55,7 +63,7 @@ describe("loaders and their request", () => {
   });
 
   it("leave a navigation that names its loaders (`_routes`) to Remix, which strips the parameter", async () => {
-    const nav = await counted(() =>
+    const nav = await loaders(() =>
       call(portal.url, "/orgs/acme/sso.data?_routes=routes%2Forgs.%24slug.sso._index", { cookie: alice }),
     );
     expect(nav.result.status).toBe(200);
@@ -66,18 +74,6 @@ describe("loaders and their request", () => {
 });
 
 describe("the static handler over the request's branch", () => {
-  async function branches<T>(request: () => Promise<T>) {
-    const stats = () => {
-      const s = branchHandlerStats();
-      if (!s) throw new Error("starting the portal did not wrap the router's createStaticHandler");
-      return { ...s };
-    };
-    const before = stats();
-    const result = await request();
-    const after = stats();
-    return { result, branch: after.branch - before.branch, whole: after.whole - before.whole };
-  }
-
   it("serves pages, navigations and resource routes over their branch", async () => {
     const page = await branches(() => call(portal.url, "/orgs/acme/sso", { cookie: alice }));
     expect(page.result.status).toBe(200);
