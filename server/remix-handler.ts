@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { installLoaderRequestPassThrough } from "./loader-requests";
 import { sendText } from "./plain-http";
 import { installRouteMatchMemo } from "./route-match-memo";
+import { installServerRoutesMemo } from "./server-routes-memo";
 import { installStaticHandlerByBranch } from "./static-handler-by-branch";
 import { isBearerOnlyPath } from "./same-origin";
 
@@ -127,6 +128,8 @@ export function remixHandler(options: {
   installLoaderRequestPassThrough();
   // Remix's static handler matches over the request's branch only, found through the memo (ADR 025).
   installStaticHandlerByBranch();
+  // React Router's route tree for rendering documents, made once per build, not per document (ADR 025).
+  installServerRoutesMemo();
   const handleRequest = createRequestHandler(options.build, options.mode);
   return async (req, res, path, loadContext) => {
     const publicUrl = options.publicUrl();

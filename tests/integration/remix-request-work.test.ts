@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loaderRequestStats } from "../../server/loader-requests";
+import { serverRoutesStats } from "../../server/server-routes-memo";
 import { branchHandlerStats } from "../../server/static-handler-by-branch";
 import { call, sessionCookieFor } from "../support/auth";
 import { startTestPortal, type TestPortal } from "../support/portal";
@@ -42,6 +43,7 @@ async function counted<S extends object, T>(
 
 const loaders = <T>(request: () => Promise<T>) => counted(loaderRequestStats, request);
 const branches = <T>(request: () => Promise<T>) => counted(branchHandlerStats, request);
+const serverRoutes = <T>(request: () => Promise<T>) => counted(serverRoutesStats, request);
 
 describe("loaders and their request", () => {
   it("run a client-side navigation's three loaders on the request itself", async () => {
@@ -109,5 +111,30 @@ describe("the static handler over the request's branch", () => {
       origin: "https://evil.example",
     });
     expect(forged.status).toBe(403);
+  });
+});
+
+describe("the route tree documents are rendered with", () => {
+  const title = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1];
+
+  it("is made once and serves every document after, each with its own page and data", async () => {
+    const bob = await sessionCookieFor(portal.database.db, "bob@globex.test");
+    await call(portal.url, "/orgs/acme/sso", { cookie: alice });
+    const pages = await serverRoutes(async () => ({
+      acme: await call(portal.url, "/orgs/acme/sso", { cookie: alice }),
+      globex: await call(portal.url, "/orgs/globex/domains", { cookie: bob }),
+      refused: await call(portal.url, "/orgs/globex/sso", { cookie: alice }),
+      missing: await call(portal.url, "/no/such/page", { cookie: alice }),
+    }));
+    expect(pages).toMatchObject({ made: 0, reused: 4 });
+    const { acme, globex, refused, missing } = pages.result;
+    expect([acme.status, globex.status, refused.status, missing.status]).toEqual([200, 200, 404, 404]);
+    expect(title(acme.text)).toContain("Acme");
+    expect(acme.text).toContain("Single sign-on");
+    expect(acme.text).not.toContain("Globex");
+    expect(title(globex.text)).toContain("Globex");
+    expect(globex.text).not.toContain("Acme");
+    expect(refused.text).not.toContain("Globex");
+    expect(title(missing.text)).toBe("Page not found · SSO Portal");
   });
 });

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { rememberServerRoutes } from "./server-routes-memo";
+
+describe("React Router's route tree for documents, remembered", () => {
+  const manifest = { root: { id: "root" }, "routes/a": { id: "routes/a", parentId: "root" } };
+  const root = { default: "Root" };
+  const a = { default: "A" };
+  // A new object per document (as Remix makes it), holding the same modules.
+  const modules = () => ({ root, "routes/a": a });
+  const future = { v3_singleFetch: true };
+  let made = 0;
+  const original = (_m: unknown, routeModules: Record<string, unknown>) => [{ made: ++made, routeModules }];
+  const remembered = rememberServerRoutes(original);
+
+  it("is made once for the same manifest, modules, future and mode, though routeModules is a new object each time", () => {
+    const first = remembered(manifest, modules(), future, false);
+    expect(remembered(manifest, modules(), future, false)).toBe(first);
+    expect(made).toBe(1);
+  });
+
+  it("is made again when a route's module, the future flags, the mode or the manifest differ", () => {
+    const before = remembered(manifest, modules(), future, false);
+    const changed = { ...modules(), "routes/a": { default: "A, edited" } };
+    expect(remembered(manifest, changed, future, false)).not.toBe(before);
+    expect(remembered(manifest, changed, { ...future }, false)).not.toBe(before);
+    expect(remembered(manifest, changed, future, true)).not.toBe(before);
+    expect(remembered({ ...manifest }, changed, future, true)).not.toBe(before);
+  });
+
+  it("leaves the original's own recursive form (more arguments) to the original", () => {
+    const before = made;
+    remembered(manifest, modules(), future, false, "root");
+    remembered(manifest, modules(), future, false, "root");
+    expect(made).toBe(before + 2);
+  });
+});

@@ -1,0 +1,96 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+/**
+ * React Router's route tree for rendering a document, made once per build instead of once per
+ * document (ADR 025).
+ *
+ * `RemixServer` (@remix-run/react's server.js) calls `routes.createServerRoutes(manifest.routes,
+ * routeModules, future, isSpaMode)` for every document: a new tree of 43 routes, each with its
+ * component, error boundary and (for the root) its Layout's elements, ~3 % of a document's CPU. The
+ * tree depends only on those arguments, which are the build's own: the manifest's routes object is the
+ * same on every request, and `routeModules`, although a new object per request, holds the same
+ * modules. The call goes through the routes module's exports object, so it can be replaced: the
+ * replacement returns the tree it made for the same manifest when every route's module, `future` and
+ * `isSpaMode` are the same, and makes (and keeps) a new one otherwise. Nothing in rendering changes a
+ * tree it is given (React Router's static router makes its own data routes from it).
+ */
+
+type CreateServerRoutes = (
+  manifest: Record<string, unknown>,
+  routeModules: Record<string, unknown>,
+  future: unknown,
+  isSpaMode: boolean,
+  ...rest: unknown[]
+) => unknown[];
+
+interface RoutesModule {
+  createServerRoutes: CreateServerRoutes;
+}
+
+const ORIGINAL = Symbol.for("sso-portal.create-server-routes.original");
+const STATS = Symbol.for("sso-portal.create-server-routes.stats");
+
+export interface ServerRoutesStats {
+  /** Documents given a tree made for an earlier one. */
+  reused: number;
+  /** Trees made. */
+  made: number;
+}
+
+type Replacement = CreateServerRoutes & { [ORIGINAL]?: CreateServerRoutes; [STATS]?: ServerRoutesStats };
+
+interface Made {
+  modules: Record<string, unknown>;
+  future: unknown;
+  isSpaMode: boolean;
+  routes: unknown[];
+}
+
+function sameModules(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
+}
+
+export function rememberServerRoutes(original: CreateServerRoutes): Replacement {
+  const stats: ServerRoutesStats = { reused: 0, made: 0 };
+  const byManifest = new WeakMap<object, Made>();
+  const replacement: CreateServerRoutes = (manifest, routeModules, future, isSpaMode, ...rest) => {
+    // The recursive calls (and any call with more arguments) are the original's own business.
+    if (rest.length > 0) return original(manifest, routeModules, future, isSpaMode, ...rest);
+    const made = byManifest.get(manifest);
+    if (made && made.future === future && made.isSpaMode === isSpaMode && sameModules(made.modules, routeModules)) {
+      stats.reused++;
+      return made.routes;
+    }
+    const routes = original(manifest, routeModules, future, isSpaMode);
+    byManifest.set(manifest, { modules: { ...routeModules }, future, isSpaMode, routes });
+    stats.made++;
+    return routes;
+  };
+  return Object.assign(replacement, { [ORIGINAL]: original, [STATS]: stats });
+}
+
+function routesModule(): RoutesModule {
+  const fromReact = createRequire(createRequire(import.meta.url).resolve("@remix-run/react"));
+  return fromReact(join(dirname(fromReact.resolve("@remix-run/react")), "routes.js")) as RoutesModule;
+}
+
+/** What the installed replacement counted; undefined while @remix-run/react's own is in place. */
+export function serverRoutesStats(): ServerRoutesStats | undefined {
+  return (routesModule().createServerRoutes as Replacement)[STATS];
+}
+
+let installed = false;
+
+/** Replaces `createServerRoutes` once per process (a second call, or another module graph's, does nothing). */
+export function installServerRoutesMemo(): void {
+  if (installed) return;
+  installed = true;
+  const routes = routesModule();
+  const current = routes.createServerRoutes as Replacement;
+  if (current[ORIGINAL]) return;
+  routes.createServerRoutes = rememberServerRoutes(current);
+}
