@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rememberServerRoutes } from "./server-routes-memo";
+import { rememberDataRoutes, rememberServerRoutes } from "./server-routes-memo";
 
 describe("React Router's route tree for documents, remembered", () => {
   const manifest = { root: { id: "root" }, "routes/a": { id: "routes/a", parentId: "root" } };
@@ -32,5 +32,38 @@ describe("React Router's route tree for documents, remembered", () => {
     remembered(manifest, modules(), future, false, "root");
     remembered(manifest, modules(), future, false, "root");
     expect(made).toBe(before + 2);
+  });
+});
+
+describe("the static router's data routes, remembered per route tree", () => {
+  let conversions = 0;
+  const original = (routes: unknown[], _map: unknown, _parent?: unknown, manifest?: Record<string, unknown>) => {
+    conversions++;
+    const dataRoutes = (routes as { id: string }[]).map((r) => ({ ...r, converted: conversions }));
+    for (const r of dataRoutes) if (manifest) manifest[r.id] = r;
+    return dataRoutes;
+  };
+  const remembered = rememberDataRoutes(original);
+  const tree = [{ id: "root" }, { id: "routes/a" }];
+  const map = () => ({});
+
+  it("gives the same data routes for the same tree, and fills each caller's manifest with them", () => {
+    const first: Record<string, unknown> = {};
+    const second: Record<string, unknown> = {};
+    const a = remembered(tree, map, undefined, first);
+    const b = remembered(tree, map, undefined, second);
+    expect(b).toBe(a);
+    expect(conversions).toBe(1);
+    expect(second).toEqual(first);
+    expect(second.root).toBe(a[0]);
+  });
+
+  it("converts again for another tree or mapping, and leaves other calls to the original", () => {
+    const before = conversions;
+    remembered([...tree], map, undefined, {});
+    remembered(tree, () => ({}), undefined, {});
+    remembered(tree, map, ["0"], {});
+    remembered(tree, map, undefined, { already: "filled" });
+    expect(conversions).toBe(before + 4);
   });
 });

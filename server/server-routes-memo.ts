@@ -83,14 +83,70 @@ export function serverRoutesStats(): ServerRoutesStats | undefined {
   return (routesModule().createServerRoutes as Replacement)[STATS];
 }
 
+/**
+ * React Router's static router then converts that tree into data routes for every document
+ * (`router.UNSAFE_convertRoutesToDataRoutes(routes, mapRouteProperties, undefined, manifest)`, through the
+ * router's exports object, in react-router-dom/server.js), filling the `manifest` it is given. With the
+ * tree now the same object each time, the conversion is remembered per (tree, mapRouteProperties): the
+ * same data routes are returned and the manifest is filled with the same entries.
+ */
+type ConvertRoutesToDataRoutes = (
+  routes: unknown[],
+  mapRouteProperties: unknown,
+  parentPath?: unknown,
+  manifest?: Record<string, unknown>,
+) => unknown[];
+
+const CONVERT_ORIGINAL = Symbol.for("sso-portal.convert-routes-to-data-routes.original");
+
+type ConvertReplacement = ConvertRoutesToDataRoutes & { [CONVERT_ORIGINAL]?: ConvertRoutesToDataRoutes };
+
+export function rememberDataRoutes(original: ConvertRoutesToDataRoutes): ConvertReplacement {
+  const byTree = new WeakMap<
+    object,
+    { mapRouteProperties: unknown; dataRoutes: unknown[]; manifest: Record<string, unknown> }
+  >();
+  const replacement: ConvertRoutesToDataRoutes = (routes, mapRouteProperties, parentPath, manifest) => {
+    // Only the top-level call with a manifest to fill, as the static router makes it.
+    if (parentPath !== undefined || manifest === undefined || Object.keys(manifest).length > 0)
+      return original(routes, mapRouteProperties, parentPath, manifest);
+    const known = byTree.get(routes);
+    if (known && known.mapRouteProperties === mapRouteProperties) {
+      Object.assign(manifest, known.manifest);
+      return known.dataRoutes;
+    }
+    const dataRoutes = original(routes, mapRouteProperties, parentPath, manifest);
+    byTree.set(routes, { mapRouteProperties, dataRoutes, manifest: { ...manifest } });
+    return dataRoutes;
+  };
+  return Object.assign(replacement, { [CONVERT_ORIGINAL]: original });
+}
+
+interface RouterModule {
+  UNSAFE_convertRoutesToDataRoutes: ConvertRoutesToDataRoutes;
+}
+
+/** The router as react-router-dom's server.js requires it. */
+function routerModule(): RouterModule {
+  const fromDom = createRequire(
+    createRequire(createRequire(import.meta.url).resolve("@remix-run/react")).resolve("react-router-dom"),
+  );
+  return fromDom("@remix-run/router") as RouterModule;
+}
+
 let installed = false;
 
-/** Replaces `createServerRoutes` once per process (a second call, or another module graph's, does nothing). */
+/**
+ * Replaces `createServerRoutes` and the router's `UNSAFE_convertRoutesToDataRoutes` once per process (a
+ * second call, or another module graph's, does nothing).
+ */
 export function installServerRoutesMemo(): void {
   if (installed) return;
   installed = true;
   const routes = routesModule();
   const current = routes.createServerRoutes as Replacement;
-  if (current[ORIGINAL]) return;
-  routes.createServerRoutes = rememberServerRoutes(current);
+  if (!current[ORIGINAL]) routes.createServerRoutes = rememberServerRoutes(current);
+  const router = routerModule();
+  const convert = router.UNSAFE_convertRoutesToDataRoutes as ConvertReplacement;
+  if (!convert[CONVERT_ORIGINAL]) router.UNSAFE_convertRoutesToDataRoutes = rememberDataRoutes(convert);
 }
