@@ -1,14 +1,16 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hasParamsToStrip, passThroughCallRouteLoader } from "./loader-requests";
+import {
+  hasParamsToStrip,
+  passThroughCallRouteLoader,
+  type CallRouteLoader,
+  type ResponsesModule,
+} from "./loader-requests";
+import { originalExport, requireThrough } from "./replace-export";
 
 /** The server runtime's own modules (the original `callRouteLoader`, whatever is installed now). */
-const fromNode = createRequire(createRequire(import.meta.url).resolve("@remix-run/node"));
-const runtimeDir = dirname(fromNode.resolve("@remix-run/server-runtime"));
-const data = fromNode(join(runtimeDir, "data.js"));
-const original = data.callRouteLoader[Symbol.for("sso-portal.call-route-loader.original")] ?? data.callRouteLoader;
-const replacement = passThroughCallRouteLoader(original, fromNode(join(runtimeDir, "responses.js")));
+const runtime = <T>(file: string) => requireThrough<T>(["@remix-run/node", "@remix-run/server-runtime"], file);
+const original = originalExport<CallRouteLoader>(runtime<object>("data.js"), "callRouteLoader");
+const { replacement } = passThroughCallRouteLoader(original, runtime<ResponsesModule>("responses.js"));
 
 function loaderSeeing() {
   const seen: Request[] = [];

@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { replaceExport, replacementStats, requireThrough } from "./replace-export";
 
 /**
  * Remix hands every loader its own copy of the request (ADR 025).
@@ -28,13 +27,13 @@ interface CallRouteLoaderArgs {
   singleFetch: boolean;
 }
 
-type CallRouteLoader = (args: CallRouteLoaderArgs) => Promise<unknown>;
+export type CallRouteLoader = (args: CallRouteLoaderArgs) => Promise<unknown>;
 
 interface DataModule {
   callRouteLoader: CallRouteLoader;
 }
 
-interface ResponsesModule {
+export interface ResponsesModule {
   isDeferredData(value: unknown): value is { init?: ResponseInit };
   isRedirectStatusCode(status: number): boolean;
   redirect(url: string, init?: ResponseInit): Response;
@@ -49,18 +48,16 @@ export function hasParamsToStrip(url: string): boolean {
   return params.has("index") || params.has("_routes");
 }
 
-const ORIGINAL = Symbol.for("sso-portal.call-route-loader.original");
-const STATS = Symbol.for("sso-portal.call-route-loader.stats");
-
 /** Loaders given the request itself, and calls sent to the original (a URL with something to strip). */
 export interface LoaderRequestStats {
   passedThrough: number;
   copied: number;
 }
 
-type Replacement = CallRouteLoader & { [ORIGINAL]?: CallRouteLoader; [STATS]?: LoaderRequestStats };
-
-export function passThroughCallRouteLoader(original: CallRouteLoader, responses: ResponsesModule): Replacement {
+export function passThroughCallRouteLoader(
+  original: CallRouteLoader,
+  responses: ResponsesModule,
+): { replacement: CallRouteLoader; stats: LoaderRequestStats } {
   const loaderRequestStats: LoaderRequestStats = { passedThrough: 0, copied: 0 };
   const replacement = async (args: CallRouteLoaderArgs): Promise<unknown> => {
     if (!args.singleFetch || hasParamsToStrip(args.request.url)) {
@@ -79,34 +76,22 @@ export function passThroughCallRouteLoader(original: CallRouteLoader, responses:
     }
     return result;
   };
-  return Object.assign(replacement, { [ORIGINAL]: original, [STATS]: loaderRequestStats });
+  return { replacement, stats: loaderRequestStats };
 }
 
 /** The server runtime's own modules, as its routes.js requires them (one copy; npm dedupes it). */
 function serverRuntimeModule<T>(file: string): T {
-  const fromNode = createRequire(createRequire(import.meta.url).resolve("@remix-run/node"));
-  const runtimeMain = fromNode.resolve("@remix-run/server-runtime");
-  return fromNode(join(dirname(runtimeMain), file)) as T;
+  return requireThrough<T>(["@remix-run/node", "@remix-run/server-runtime"], file);
 }
-
-let installed = false;
 
 /** What the installed replacement counted; undefined while the server runtime's own is in place. */
 export function loaderRequestStats(): LoaderRequestStats | undefined {
-  return (serverRuntimeData().callRouteLoader as Replacement)[STATS];
+  return replacementStats(serverRuntimeModule("data.js"), "callRouteLoader");
 }
 
-function serverRuntimeData(): DataModule {
-  return serverRuntimeModule<DataModule>("data.js");
-}
-
-/** Replaces the server runtime's `callRouteLoader` once per process (a second call does nothing). */
+/** Replaces the server runtime's `callRouteLoader`, once per process. */
 export function installLoaderRequestPassThrough(): void {
-  if (installed) return;
-  installed = true;
-  const data = serverRuntimeData();
-  const current = data.callRouteLoader as Replacement;
-  // Another instance of this module (a test runner's fresh module graph) may have replaced it already.
-  if (current[ORIGINAL]) return;
-  data.callRouteLoader = passThroughCallRouteLoader(current, serverRuntimeModule<ResponsesModule>("responses.js"));
+  replaceExport(serverRuntimeModule<DataModule>("data.js"), "callRouteLoader", (original: CallRouteLoader) =>
+    passThroughCallRouteLoader(original, serverRuntimeModule<ResponsesModule>("responses.js")),
+  );
 }

@@ -1,4 +1,4 @@
-import { createRequire } from "node:module";
+import { requireThrough } from "./replace-export";
 
 /**
  * Remembers which routes a path matched, so that Remix does not match it from scratch 2–4 times per
@@ -204,13 +204,17 @@ interface RouterModule {
  * `matchRoutes` through: one today (npm dedupes it); a second copy would get a memo of its own.
  */
 function routerModules(): RouterModule[] {
-  const through = (chain: string[]): RouterModule => {
-    let req = createRequire(import.meta.url);
-    for (const name of chain) req = createRequire(req.resolve(name));
-    return req("@remix-run/router") as RouterModule;
-  };
-  const serverRuntime = through(["@remix-run/node", "@remix-run/server-runtime"]);
-  const rendering = through(["@remix-run/react", "react-router-dom", "react-router"]);
+  const serverRuntime = requireThrough<RouterModule>([
+    "@remix-run/node",
+    "@remix-run/server-runtime",
+    "@remix-run/router",
+  ]);
+  const rendering = requireThrough<RouterModule>([
+    "@remix-run/react",
+    "react-router-dom",
+    "react-router",
+    "@remix-run/router",
+  ]);
   return [...new Set([serverRuntime, rendering])];
 }
 

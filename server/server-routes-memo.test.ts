@@ -10,7 +10,7 @@ describe("React Router's route tree for documents, remembered", () => {
   const future = { v3_singleFetch: true };
   let made = 0;
   const original = (_m: unknown, routeModules: Record<string, unknown>) => [{ made: ++made, routeModules }];
-  const remembered = rememberServerRoutes(original);
+  const { replacement: remembered } = rememberServerRoutes(original);
 
   it("is made once for the same manifest, modules, future and mode, though routeModules is a new object each time", () => {
     const first = remembered(manifest, modules(), future, false);
@@ -43,7 +43,7 @@ describe("the static router's data routes, remembered per route tree", () => {
     for (const r of dataRoutes) if (manifest) manifest[r.id] = r;
     return dataRoutes;
   };
-  const remembered = rememberDataRoutes(original);
+  const { replacement: remembered } = rememberDataRoutes(original);
   const tree = [{ id: "root" }, { id: "routes/a" }];
   const map = () => ({});
 

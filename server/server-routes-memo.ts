@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { replaceExport, replacementStats, requireThrough } from "./replace-export";
 
 /**
  * React Router's route tree for rendering a document, made once per build instead of once per
@@ -28,17 +27,12 @@ interface RoutesModule {
   createServerRoutes: CreateServerRoutes;
 }
 
-const ORIGINAL = Symbol.for("sso-portal.create-server-routes.original");
-const STATS = Symbol.for("sso-portal.create-server-routes.stats");
-
 export interface ServerRoutesStats {
-  /** Documents given a tree made for an earlier one. */
+  /** Documents given a tree (or data routes) made for an earlier one. */
   reused: number;
-  /** Trees made. */
+  /** Trees (or data routes) made. */
   made: number;
 }
-
-type Replacement = CreateServerRoutes & { [ORIGINAL]?: CreateServerRoutes; [STATS]?: ServerRoutesStats };
 
 interface Made {
   modules: Record<string, unknown>;
@@ -54,7 +48,10 @@ function sameModules(a: Record<string, unknown>, b: Record<string, unknown>): bo
   return true;
 }
 
-export function rememberServerRoutes(original: CreateServerRoutes): Replacement {
+export function rememberServerRoutes(original: CreateServerRoutes): {
+  replacement: CreateServerRoutes;
+  stats: ServerRoutesStats;
+} {
   const stats: ServerRoutesStats = { reused: 0, made: 0 };
   const byManifest = new WeakMap<object, Made>();
   const replacement: CreateServerRoutes = (manifest, routeModules, future, isSpaMode, ...rest) => {
@@ -70,17 +67,16 @@ export function rememberServerRoutes(original: CreateServerRoutes): Replacement 
     stats.made++;
     return routes;
   };
-  return Object.assign(replacement, { [ORIGINAL]: original, [STATS]: stats });
+  return { replacement, stats };
 }
 
 function routesModule(): RoutesModule {
-  const fromReact = createRequire(createRequire(import.meta.url).resolve("@remix-run/react"));
-  return fromReact(join(dirname(fromReact.resolve("@remix-run/react")), "routes.js")) as RoutesModule;
+  return requireThrough<RoutesModule>(["@remix-run/react"], "routes.js");
 }
 
 /** What the installed replacement counted; undefined while @remix-run/react's own is in place. */
 export function serverRoutesStats(): ServerRoutesStats | undefined {
-  return (routesModule().createServerRoutes as Replacement)[STATS];
+  return replacementStats(routesModule(), "createServerRoutes");
 }
 
 /**
@@ -97,11 +93,11 @@ type ConvertRoutesToDataRoutes = (
   manifest?: Record<string, unknown>,
 ) => unknown[];
 
-const CONVERT_ORIGINAL = Symbol.for("sso-portal.convert-routes-to-data-routes.original");
-
-type ConvertReplacement = ConvertRoutesToDataRoutes & { [CONVERT_ORIGINAL]?: ConvertRoutesToDataRoutes };
-
-export function rememberDataRoutes(original: ConvertRoutesToDataRoutes): ConvertReplacement {
+export function rememberDataRoutes(original: ConvertRoutesToDataRoutes): {
+  replacement: ConvertRoutesToDataRoutes;
+  stats: ServerRoutesStats;
+} {
+  const stats: ServerRoutesStats = { reused: 0, made: 0 };
   const byTree = new WeakMap<
     object,
     { mapRouteProperties: unknown; dataRoutes: unknown[]; manifest: Record<string, unknown> }
@@ -113,13 +109,15 @@ export function rememberDataRoutes(original: ConvertRoutesToDataRoutes): Convert
     const known = byTree.get(routes);
     if (known && known.mapRouteProperties === mapRouteProperties) {
       Object.assign(manifest, known.manifest);
+      stats.reused++;
       return known.dataRoutes;
     }
     const dataRoutes = original(routes, mapRouteProperties, parentPath, manifest);
     byTree.set(routes, { mapRouteProperties, dataRoutes, manifest: { ...manifest } });
+    stats.made++;
     return dataRoutes;
   };
-  return Object.assign(replacement, { [CONVERT_ORIGINAL]: original });
+  return { replacement, stats };
 }
 
 interface RouterModule {
@@ -128,25 +126,11 @@ interface RouterModule {
 
 /** The router as react-router-dom's server.js requires it. */
 function routerModule(): RouterModule {
-  const fromDom = createRequire(
-    createRequire(createRequire(import.meta.url).resolve("@remix-run/react")).resolve("react-router-dom"),
-  );
-  return fromDom("@remix-run/router") as RouterModule;
+  return requireThrough<RouterModule>(["@remix-run/react", "react-router-dom", "@remix-run/router"]);
 }
 
-let installed = false;
-
-/**
- * Replaces `createServerRoutes` and the router's `UNSAFE_convertRoutesToDataRoutes` once per process (a
- * second call, or another module graph's, does nothing).
- */
+/** Replaces `createServerRoutes` and the router's `UNSAFE_convertRoutesToDataRoutes`, once per process. */
 export function installServerRoutesMemo(): void {
-  if (installed) return;
-  installed = true;
-  const routes = routesModule();
-  const current = routes.createServerRoutes as Replacement;
-  if (!current[ORIGINAL]) routes.createServerRoutes = rememberServerRoutes(current);
-  const router = routerModule();
-  const convert = router.UNSAFE_convertRoutesToDataRoutes as ConvertReplacement;
-  if (!convert[CONVERT_ORIGINAL]) router.UNSAFE_convertRoutesToDataRoutes = rememberDataRoutes(convert);
+  replaceExport(routesModule(), "createServerRoutes", rememberServerRoutes);
+  replaceExport(routerModule(), "UNSAFE_convertRoutesToDataRoutes", rememberDataRoutes);
 }

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { memoizeMatchRoutes, type MatchRoutes, type RouteLike } from "./route-match-memo";
+import { originalExport } from "./replace-export";
 import { staticHandlerByBranch } from "./static-handler-by-branch";
 
 /**
@@ -13,8 +14,7 @@ const req = createRequire(
   createRequire(createRequire(import.meta.url).resolve("@remix-run/node")).resolve("@remix-run/server-runtime"),
 );
 const router = req("@remix-run/router");
-const createStaticHandler =
-  router.createStaticHandler[Symbol.for("sso-portal.create-static-handler.original")] ?? router.createStaticHandler;
+const createStaticHandler = originalExport<typeof router.createStaticHandler>(router, "createStaticHandler");
 const originalMatch: MatchRoutes =
   router.matchRoutes[Symbol.for("sso-portal.route-match-memo")]?.matchRoutes ?? router.matchRoutes;
 
@@ -87,10 +87,7 @@ function summary(result: unknown) {
 
 describe("the static handler over each request's branch", () => {
   const memo = memoizeMatchRoutes(originalMatch);
-  const byBranch = staticHandlerByBranch(createStaticHandler, () => memo.matchRoutes);
-  const stats = (byBranch as unknown as Record<symbol, { branch: number; whole: number; branches: number }>)[
-    Symbol.for("sso-portal.create-static-handler.stats")
-  ]!;
+  const { replacement: byBranch, stats } = staticHandlerByBranch(createStaticHandler, () => memo.matchRoutes);
   const ours = byBranch(tree());
   const theirs = createStaticHandler(tree());
 

@@ -1,4 +1,4 @@
-import { createRequire } from "node:module";
+import { replaceExport, replacementStats, requireThrough } from "./replace-export";
 import { installRouteMatchMemo, type MatchRoutes, type RouteLike } from "./route-match-memo";
 
 /**
@@ -36,29 +36,12 @@ interface IdentifiedRoute extends RouteLike {
   id?: string;
 }
 
-const ORIGINAL = Symbol.for("sso-portal.create-static-handler.original");
-const STATS = Symbol.for("sso-portal.create-static-handler.stats");
-
 /** Requests handled over one branch, and over the whole tree (no route matched, or off). */
 export interface BranchHandlerStats {
   branch: number;
   whole: number;
   /** Branches a static handler was made for. */
   branches: number;
-}
-
-type Wrapped = CreateStaticHandler & { [ORIGINAL]?: CreateStaticHandler; [STATS]?: BranchHandlerStats };
-
-function pathnameOf(request: Request): string {
-  const url = request.url;
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return "/";
-  let end = url.length;
-  for (const stop of ["?", "#"]) {
-    const at = url.indexOf(stop, start);
-    if (at >= 0 && at < end) end = at;
-  }
-  return url.slice(start, end);
 }
 
 /** The matched routes of `routes`, each a copy whose only child is the next one. */
@@ -83,7 +66,10 @@ function branchOf(routes: IdentifiedRoute[], ids: string[]): IdentifiedRoute[] |
   return child ?? null;
 }
 
-export function staticHandlerByBranch(original: CreateStaticHandler, matchRoutes: () => MatchRoutes): Wrapped {
+export function staticHandlerByBranch(
+  original: CreateStaticHandler,
+  matchRoutes: () => MatchRoutes,
+): { replacement: CreateStaticHandler; stats: BranchHandlerStats } {
   const stats: BranchHandlerStats = { branch: 0, whole: 0, branches: 0 };
   const wrapped: CreateStaticHandler = (routes, opts) => {
     const whole = original(routes, opts);
@@ -91,7 +77,7 @@ export function staticHandlerByBranch(original: CreateStaticHandler, matchRoutes
     const handlerFor = (request: Request): StaticHandlerLike => {
       const matches = matchRoutes()(
         whole.dataRoutes as IdentifiedRoute[],
-        { pathname: pathnameOf(request) },
+        { pathname: new URL(request.url).pathname },
         opts?.basename,
       );
       const ids = matches?.map((m) => (m.route as IdentifiedRoute).id);
@@ -116,38 +102,32 @@ export function staticHandlerByBranch(original: CreateStaticHandler, matchRoutes
     };
     return {
       ...whole,
-      dataRoutes: whole.dataRoutes,
       query: (request, queryOpts) => handlerFor(request).query(request, queryOpts),
       queryRoute: (request, queryOpts) => handlerFor(request).queryRoute(request, queryOpts),
     };
   };
-  return Object.assign(wrapped, { [ORIGINAL]: original, [STATS]: stats });
+  return { replacement: wrapped, stats };
 }
 
+/** The router as the server runtime requires it. */
 function routerModule(): RouterModule {
-  let req = createRequire(import.meta.url);
-  for (const name of ["@remix-run/node", "@remix-run/server-runtime"]) req = createRequire(req.resolve(name));
-  return req("@remix-run/router") as RouterModule;
+  return requireThrough<RouterModule>(["@remix-run/node", "@remix-run/server-runtime", "@remix-run/router"]);
 }
 
 /** What the installed wrapper counted; undefined while the router's own is in place. */
 export function branchHandlerStats(): BranchHandlerStats | undefined {
-  return (routerModule().createStaticHandler as Wrapped)[STATS];
+  return replacementStats(routerModule(), "createStaticHandler");
 }
-
-let installed = false;
 
 /**
  * Wraps the router's `createStaticHandler` once per process, before Remix makes its static handler (on
  * the first request). Installs the route match memo too: the branches are found through it.
  */
 export function installStaticHandlerByBranch(): void {
-  if (installed) return;
-  installed = true;
   installRouteMatchMemo();
   const router = routerModule();
-  const current = router.createStaticHandler as Wrapped;
-  if (current[ORIGINAL]) return;
   // The memo as installed on the module object (read at call time: the same one the server runtime uses).
-  router.createStaticHandler = staticHandlerByBranch(current, () => router.matchRoutes);
+  replaceExport(router, "createStaticHandler", (original: CreateStaticHandler) =>
+    staticHandlerByBranch(original, () => router.matchRoutes),
+  );
 }
