@@ -52,15 +52,13 @@ export function sameOriginGuard(
 ): (req: IncomingMessage, res: ServerResponse, path: string) => boolean {
   return (req, res, path) => {
     const method = req.method ?? "GET";
-    // Reads never need the origin (judgeOrigin lets them through before looking at it).
-    if (SAFE_METHODS.has(method.toUpperCase())) return true;
-    if (isBearerOnlyPath(path)) return true;
     const verdict = judgeOrigin(
       method,
       { origin: header(req, "origin"), secFetchSite: header(req, "sec-fetch-site") },
       publicOrigin(),
     );
-    if (verdict.ok) return true;
+    // The bearer-token API is asked only when the origin would be refused (it parses the path).
+    if (verdict.ok || isBearerOnlyPath(path)) return true;
     void refuse(res, method, path, verdict.reason);
     return false;
   };
