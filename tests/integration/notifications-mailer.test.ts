@@ -1,6 +1,15 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSmtpSender, deliverDue, outboxOnly, type MailSender } from "~/services/notifications/mailer.server";
+import {
+  createSmtpSender,
+  deliverDue,
+  outboxOnly,
+  startMailer,
+  type MailSender,
+} from "~/services/notifications/mailer.server";
+import { operationsJobs } from "~/services/monitoring/jobs.server";
+import { createScheduler } from "~/services/monitoring/scheduler.server";
+import type { TenantConfig } from "~/services/platform/tenant-config.server";
 import { queueMail, readOutbox, type QueuedMail } from "~/services/notifications/outbox.server";
 import { renderChangeMail } from "~/services/notifications/templates";
 import { startSmtpSink, type SmtpSink } from "../support/smtp-sink";
@@ -49,7 +58,22 @@ afterAll(async () => {
   await test.destroy();
 });
 
+/** The `email-retries` job as the portal schedules it, run once by a scheduler of its own. */
+async function runRetriesJob() {
+  // Only `email-retries` runs here: the other jobs (and the tenant they would reach) are left out.
+  const jobs = operationsJobs({ db: test.db, tenant: {} as TenantConfig, rateBudget: null, mailSender: smtp });
+  const scheduler = createScheduler({ db: test.db, jobs: jobs.filter((j) => j.name === "email-retries") });
+  await scheduler.register();
+  expect(await scheduler.runDue()).toEqual(["email-retries"]);
+  return test.db
+    .selectFrom("scheduled_jobs")
+    .select(["last_outcome", "last_summary", "last_error", "runs", "failures"])
+    .where("name", "=", "email-retries")
+    .executeTakeFirstOrThrow();
+}
+
 beforeEach(async () => {
+  await test.db.deleteFrom("scheduled_jobs").execute();
   await test.db.deleteFrom("outbox_messages").execute();
   sink.received.length = 0;
   sink.mode = "accept";
@@ -80,7 +104,7 @@ describe(`mail queue (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`
   it("a server that refuses mail or drops the connection: retried later, delivered once when it recovers", async () => {
     await queueMail(test.db, [mail(3)]);
     sink.mode = "refuse";
-    expect(await deliverDue(test.db, smtp)).toEqual({ sent: 0, retried: 1, dead: 0 });
+    expect(await deliverDue(test.db, smtp)).toMatchObject({ sent: 0, retried: 1, dead: 0 });
     let row = await test.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
     expect(row.status).toBe("queued");
     expect(row.last_error).toContain("451");
@@ -90,7 +114,7 @@ describe(`mail queue (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`
 
     sink.mode = "drop";
     await sql`update outbox_messages set next_attempt_at = now()`.execute(test.db);
-    expect(await deliverDue(test.db, smtp)).toEqual({ sent: 0, retried: 1, dead: 0 });
+    expect(await deliverDue(test.db, smtp)).toMatchObject({ sent: 0, retried: 1, dead: 0 });
     row = await test.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
     expect(row.attempts).toBe(2);
 
@@ -101,13 +125,74 @@ describe(`mail queue (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`
     expect(await statuses()).toEqual(["sent"]);
   });
 
+  it("the mailer sends new mail at once; what failed is the email-retries job's, which sends it when due", async () => {
+    const mailer = startMailer(test.db, createSmtpSender(sink.url, "SSO Portal <no-reply@portal.test>"), {
+      intervalMs: 3_600_000,
+    });
+    try {
+      sink.mode = "refuse";
+      await queueMail(test.db, [mail(7)]);
+      expect(await mailer.kick()).toMatchObject({ sent: 0, retried: 1, dead: 0 });
+      let row = await test.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
+      // The first retry waits a minute.
+      expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(Date.now() + 50_000);
+
+      // Due again: the mailer leaves it to the job, even with the server back.
+      sink.mode = "accept";
+      await sql`update outbox_messages set next_attempt_at = now()`.execute(test.db);
+      expect(await mailer.kick()).toEqual({ sent: 0, retried: 0, dead: 0 });
+      expect(sink.received).toHaveLength(0);
+
+      const job = await runRetriesJob();
+      expect(job).toMatchObject({ last_outcome: "succeeded", runs: 1, failures: 0 });
+      expect(job.last_summary).toBe("1 sent, 0 to try again, 0 given up");
+      expect(sink.received).toHaveLength(1);
+      row = await test.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ status: "sent", attempts: 2, last_error: null });
+    } finally {
+      await mailer.stop();
+    }
+  });
+
+  it("email-retries: a run in which every attempt fails is marked failed with the server's answer, nothing due is said", async () => {
+    expect((await runRetriesJob()).last_summary).toBe("no mail due for another attempt");
+    await test.db.deleteFrom("scheduled_jobs").execute();
+
+    await queueMail(test.db, [mail(8), mail(9)]);
+    sink.mode = "refuse";
+    await deliverDue(test.db, smtp);
+    await sql`update outbox_messages set next_attempt_at = now()`.execute(test.db);
+    const job = await runRetriesJob();
+    expect(job).toMatchObject({ last_outcome: "failed", failures: 1 });
+    expect(job.last_error).toMatch(/^0 sent, 2 to try again, 0 given up: .*451/);
+    expect(job.last_error).not.toContain("sink-password");
+  });
+
+  it("email-retries: a message left half-sent by a process that died goes out once its claim has run out", async () => {
+    await queueMail(test.db, [mail(10)]);
+    // A process claimed it (attempt 1) and died before marking it sent.
+    await sql`update outbox_messages set status = 'sending', attempts = 1,
+                locked_until = now() - interval '1 second'`.execute(test.db);
+    const mailer = startMailer(test.db, createSmtpSender(sink.url, "SSO Portal <no-reply@portal.test>"), {
+      intervalMs: 3_600_000,
+    });
+    try {
+      expect(await mailer.kick()).toEqual({ sent: 0, retried: 0, dead: 0 });
+    } finally {
+      await mailer.stop();
+    }
+    expect((await runRetriesJob()).last_summary).toBe("1 sent, 0 to try again, 0 given up");
+    expect(sink.received).toHaveLength(1);
+    expect(await statuses()).toEqual(["sent"]);
+  });
+
   it("gives up after the last attempt and keeps the error for the outbox page", async () => {
     await queueMail(test.db, [mail(4)]);
     await test.db.updateTable("outbox_messages").set({ max_attempts: 2 }).execute();
     sink.mode = "refuse";
     await deliverDue(test.db, smtp);
     await sql`update outbox_messages set next_attempt_at = now()`.execute(test.db);
-    expect(await deliverDue(test.db, smtp)).toEqual({ sent: 0, retried: 0, dead: 1 });
+    expect(await deliverDue(test.db, smtp)).toMatchObject({ sent: 0, retried: 0, dead: 1 });
     const row = await test.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
     expect(row.status).toBe("dead");
     expect(row.last_error).toMatch(/451/);

@@ -1,16 +1,15 @@
 import type { Kysely } from "kysely";
-import { createSmtpSender, outboxOnly, startMailer } from "../notifications/mailer.server";
+import { mailSenderFromEnv, startMailer } from "../notifications/mailer.server";
 import type { Database } from "../platform/db/schema";
-import { getEnv } from "../platform/env.server";
 import { startApplyFollower } from "./apply-progress.server";
 
 /**
- * What a portal instance runs beside its requests for change requests: the mailer (SMTP when
- * SMTP_URL is set, else the outbox is the mailbox) and the follower of apply jobs.
+ * What a portal instance runs beside its requests for change requests: the mailer of new mail (SMTP
+ * when SMTP_URL is set, else the outbox is the mailbox; retries are the `email-retries` scheduled
+ * job) and the follower of apply jobs.
  */
 export function startChangeBackground(db: Kysely<Database>): { stop(): Promise<void> } {
-  const env = getEnv();
-  const mailer = startMailer(db, env.SMTP_URL ? createSmtpSender(env.SMTP_URL, env.MAIL_FROM) : outboxOnly);
+  const mailer = startMailer(db, mailSenderFromEnv());
   const follower = startApplyFollower(db);
   return {
     stop: async () => {

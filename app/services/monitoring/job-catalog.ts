@@ -30,6 +30,12 @@ export const SCHEDULED_JOB_CATALOG = {
       "Compares what Auth0 holds for each organization's connection (options, applications, organization) with the version last applied, within a quarter of the Management API rate.",
     defaultPeriodSeconds: 3600,
   },
+  "email-retries": {
+    title: "E-mail retries",
+    description:
+      "Sends again every e-mail whose delivery failed (after 1, 2, 4 … minutes, at most an hour apart, until its last attempt) or was left half-sent by a process that stopped. New mail goes out at once without it. A run in which every attempt failed is marked failed.",
+    defaultPeriodSeconds: 60,
+  },
   "metadata-refresh": {
     title: "Metadata URLs",
     description:

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { RateBudget } from "../apply/budget.server";
 import { sweepExpiredSessions } from "../identity/session.server";
+import { mailSenderFromEnv, retryDueMail, type MailSender } from "../notifications/mailer.server";
 import type { Database } from "../platform/db/schema";
 import { getEnv } from "../platform/env.server";
 import type { TenantConfig } from "../platform/tenant-config.server";
@@ -24,6 +25,8 @@ export interface OperationsDeps {
   clock?: Clock;
   /** DNS for the domain re-check (tests: their own server); DNS_SERVERS or the system's otherwise. */
   resolver?: TxtResolver;
+  /** Where `email-retries` sends (tests: their SMTP sink); SMTP_URL or the outbox otherwise, made per run. */
+  mailSender?: MailSender;
 }
 
 export function operationsJobs(deps: OperationsDeps): ScheduledJob[] {
@@ -34,6 +37,17 @@ export function operationsJobs(deps: OperationsDeps): ScheduledJob[] {
       run: async () => {
         const deleted = await sweepExpiredSessions();
         return `${deleted} ended session${deleted === 1 ? "" : "s"} deleted`;
+      },
+    },
+    {
+      name: "email-retries",
+      run: async ({ signal }) => {
+        const sender = deps.mailSender ?? mailSenderFromEnv();
+        try {
+          return await retryDueMail(deps.db, sender, signal);
+        } finally {
+          if (!deps.mailSender) sender.close();
+        }
       },
     },
     { name: "certificate-expiry", run: () => refreshCertificateExpiry(deps.db, clock) },

@@ -2,6 +2,7 @@ import nodemailer from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport";
 import { sql, type Kysely } from "kysely";
 import type { Database, OutboxMessage } from "../platform/db/schema";
+import { getEnv } from "../platform/env.server";
 import { logger } from "../platform/logger.server";
 import { onMailQueued } from "./outbox.server";
 import { countEmail } from "../monitoring/metrics.server";
@@ -12,6 +13,11 @@ import { countEmail } from "../monitoring/metrics.server";
  * back with a growing delay until `max_attempts`, then leaves it `dead` with the error. A crash
  * between sending and marking can repeat one message once its claim expires: the Message-ID is the
  * same every time, so the receiving server and mail clients show it once.
+ *
+ * Two deliverers share the work: every portal instance's mailer sends new mail (at once when this
+ * process queued it, else at its next poll), and the `email-retries` scheduled job sends what
+ * failed before or was left claimed by a process that died — once per period however many
+ * processes run, with its outcome on /support/jobs and "Run now" for a support lead.
  */
 export interface MailSender {
   /** "smtp", or "outbox" when the outbox page is the mailbox (local mode). */
@@ -47,16 +53,41 @@ export function createSmtpSender(smtpUrl: string, from: string): MailSender {
   };
 }
 
+/** SMTP when SMTP_URL is set; otherwise the outbox page is the mailbox. */
+export function mailSenderFromEnv(): MailSender {
+  const env = getEnv();
+  return env.SMTP_URL ? createSmtpSender(env.SMTP_URL, env.MAIL_FROM) : outboxOnly;
+}
+
 export interface DeliveryResult {
   sent: number;
   retried: number;
   dead: number;
+  /** The first failure's error (one line, no URLs), when any failed. */
+  firstError?: string;
 }
 
-/** Delay before attempt n+1: 10 s, 20 s, 40 s … at most one hour. */
+/**
+ * Delay before attempt n+1: 1, 2, 4, 8 … minutes, at most one hour. The `email-retries` job (every
+ * minute by default) sends a message once its delay has passed.
+ */
 export function retryDelayMs(attempts: number): number {
-  return Math.min(10_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+  return Math.min(60_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 }
+
+/**
+ * Which due messages a round takes: `new` (never tried: the mailer), `retries` (failed before and
+ * due again, or claimed by a process that died: the `email-retries` job), or `all`.
+ */
+export type DueMail = "new" | "retries" | "all";
+
+const DUE: Record<DueMail, ReturnType<typeof sql>> = {
+  new: sql`status = 'queued' and attempts = 0 and next_attempt_at <= now()`,
+  retries: sql`(status = 'queued' and attempts > 0 and next_attempt_at <= now())
+            or (status = 'sending' and locked_until < now())`,
+  all: sql`(status = 'queued' and next_attempt_at <= now())
+        or (status = 'sending' and locked_until < now())`,
+};
 
 /** SMTP errors can quote the server's greeting or our login name; keep the first line, no URLs. */
 function errorText(err: unknown): string {
@@ -70,9 +101,10 @@ function errorText(err: unknown): string {
 export async function deliverDue(
   db: Kysely<Database>,
   sender: MailSender,
-  options: { batch?: number; claimSeconds?: number } = {},
+  options: { batch?: number; claimSeconds?: number; due?: DueMail } = {},
 ): Promise<DeliveryResult> {
   const batch = options.batch ?? 20;
+  const due = DUE[options.due ?? "all"];
   const claimSeconds = options.claimSeconds ?? 120;
   const claimed = await sql<OutboxMessage>`
     update outbox_messages
@@ -80,8 +112,7 @@ export async function deliverDue(
            locked_until = now() + make_interval(secs => ${claimSeconds})
      where id in (
        select id from outbox_messages
-        where (status = 'queued' and next_attempt_at <= now())
-           or (status = 'sending' and locked_until < now())
+        where ${due}
         order by next_attempt_at, id
         limit ${batch}
         for update skip locked)
@@ -101,6 +132,7 @@ export async function deliverDue(
       countEmail("sent");
     } catch (err) {
       const dead = message.attempts >= message.max_attempts;
+      result.firstError ??= errorText(err);
       await db
         .updateTable("outbox_messages")
         .set({
@@ -129,7 +161,10 @@ export interface RunningMailer {
   stop(): Promise<void>;
 }
 
-/** Delivers due mail every `intervalMs`, and at once when this process queues some. */
+/**
+ * Sends new mail every `intervalMs`, and at once when this process queues some. What fails waits for
+ * the `email-retries` job (emailRetriesJob).
+ */
 export function startMailer(
   db: Kysely<Database>,
   sender: MailSender,
@@ -143,7 +178,7 @@ export function startMailer(
       again = true;
       return running;
     }
-    running = deliverDue(db, sender)
+    running = deliverDue(db, sender, { due: "new" })
       .catch((err: unknown) => {
         if (!stopped) logger.error({ error: errorText(err) }, "mail round failed");
         return { sent: 0, retried: 0, dead: 0 };
@@ -170,4 +205,31 @@ export function startMailer(
       sender.close();
     },
   };
+}
+
+/**
+ * The `email-retries` scheduled job: sends every message due for another attempt, a batch at a time
+ * until none is left (or the runner stops). A run in which every attempt failed (the mail server is
+ * down) fails, with the first error, so /support/jobs and the job metrics show it.
+ */
+export async function retryDueMail(
+  db: Kysely<Database>,
+  sender: MailSender,
+  signal?: AbortSignal,
+  batch = 20,
+): Promise<string> {
+  const total: DeliveryResult = { sent: 0, retried: 0, dead: 0 };
+  while (!signal?.aborted) {
+    const round = await deliverDue(db, sender, { due: "retries", batch });
+    total.sent += round.sent;
+    total.retried += round.retried;
+    total.dead += round.dead;
+    total.firstError ??= round.firstError;
+    if (round.sent + round.retried + round.dead < batch) break;
+  }
+  const failed = total.retried + total.dead;
+  if (total.sent + failed === 0) return "no mail due for another attempt";
+  const summary = `${total.sent} sent, ${total.retried} to try again, ${total.dead} given up`;
+  if (total.sent === 0) throw new Error(`${summary}: ${total.firstError ?? "delivery failed"}`);
+  return summary;
 }

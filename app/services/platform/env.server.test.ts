@@ -83,7 +83,7 @@ describe("environment", () => {
     expect(found).toHaveLength(2);
     expect(found[0]).toMatch(/^SCHEDULED_JOB_PERIODS "session-sweep=often" needs a period such as 90s, 15m, 6h or 1d/);
     expect(found[1]).toMatch(
-      /^SCHEDULED_JOB_PERIODS "coffee" is not a scheduled job \(known: certificate-expiry, domain-recheck, drift-check, metadata-refresh, session-sweep\)/,
+      /^SCHEDULED_JOB_PERIODS "coffee" is not a scheduled job \(known: certificate-expiry, domain-recheck, drift-check, email-retries, metadata-refresh, session-sweep\)/,
     );
   });
 
