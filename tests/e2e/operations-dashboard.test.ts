@@ -92,6 +92,61 @@ describe("operations pages", () => {
     expect(problems).toEqual([]);
   });
 
+  it("a support lead retries failed e-mail from the scheduled jobs page, and the message goes out", async () => {
+    const db = e2e.portal.database.db;
+    // The job's own runs (at start, then every minute) must not take the message first: once its first run has
+    // finished, its next one is an hour away, so only "Run now" sends it.
+    await expect
+      .poll(async () => {
+        const job = await db
+          .selectFrom("scheduled_jobs")
+          .select(["last_finished_at", "locked_until"])
+          .where("name", "=", "email-retries")
+          .executeTakeFirst();
+        return job?.last_finished_at != null && job.locked_until === null;
+      })
+      .toBe(true);
+    await db
+      .updateTable("scheduled_jobs")
+      .set({ next_run_at: new Date(Date.now() + 3600_000) })
+      .where("name", "=", "email-retries")
+      .execute();
+    // A message whose first delivery failed a while ago and is due for its next attempt.
+    const { id } = await db
+      .insertInto("outbox_messages")
+      .values({
+        dedupe_key: "e2e:retry:alice@acme.test",
+        to_address: "alice@acme.test",
+        kind: "change.approved",
+        subject: "Approved: your single sign-on change",
+        text_body: "Approved.",
+        html_body: "<p>Approved.</p>",
+        link: `${e2e.portal.url}/orgs/acme/sso`,
+        attempts: 1,
+        last_error: "451 try again later",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const { page, problems } = await e2e.signedInPage("/support/jobs", "lena@vendor.test");
+    await hydrated(page);
+    const row = page.getByRole("row").filter({ hasText: "E-mail retries" });
+    expect(await row.textContent()).toContain("1 min");
+    await row.getByRole("button", { name: /^Run now ?: E-mail retries$/ }).click();
+    await page.getByText("E-mail retries: the run starts in a moment.").waitFor();
+    await expect
+      .poll(
+        async () =>
+          (await db.selectFrom("outbox_messages").select("status").where("id", "=", id).executeTakeFirst())?.status,
+      )
+      .toBe("sent");
+    await page.reload();
+    await hydrated(page);
+    await expect.poll(async () => row.textContent()).toMatch(/Succeeded.*1 sent, 0 to try again, 0 given up/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: "test-results/support-jobs.png", fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
   it("a support agent sees the drift but not the buttons", async () => {
     const { page, problems } = await e2e.signedInPage("/support/orgs/acme", "sam@vendor.test");
     await hydrated(page);
