@@ -2,6 +2,13 @@ import js from "@eslint/js";
 import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
+/** Pages link with ~/components/link: the same Link, cheaper to render on the server. */
+const REMIX_LINK = {
+  name: "@remix-run/react",
+  importNames: ["Link"],
+  message: "Import Link from ~/components/link (Remix's Link, rendered without path resolution on the server).",
+};
+
 export default tseslint.config(
   { ignores: ["build/", "node_modules/", ".data/", "test-results/", "bench/results/"] },
   js.configs.recommended,
@@ -20,6 +27,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["app/**"],
+    rules: { "no-restricted-imports": ["error", { paths: [REMIX_LINK] }] },
+  },
+  {
     // Components and validators run in the browser too: they must never import server modules.
     files: ["app/components/**", "app/validators/**", "app/forms/**"],
     ignores: ["app/forms/**/*.server.ts"],
@@ -27,6 +38,7 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
+          paths: [REMIX_LINK],
           patterns: [
             {
               group: ["*.server", "*.server.*", "**/*.server"],

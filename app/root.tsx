@@ -2,7 +2,6 @@ import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } 
 import {
   Form,
   isRouteErrorResponse,
-  Link,
   Links,
   Meta,
   NavLink,
@@ -13,6 +12,7 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
+import { Link } from "~/components/link";
 import type { ReactNode } from "react";
 import { ErrorPage } from "./components/error-page";
 import { FlashNotice } from "./components/form";

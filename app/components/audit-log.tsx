@@ -1,4 +1,5 @@
-import { Form, Link, useLocation } from "@remix-run/react";
+import { Form, useLocation } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { DataTable, type Column, type KeyOf } from "./data-table";
 import { SelectOptions } from "./form";
 import { Time } from "./time";

@@ -1,4 +1,4 @@
-import { Link } from "@remix-run/react";
+import { Link } from "~/components/link";
 
 const COPY: Record<number, { title: string; body: string }> = {
   400: { title: "That request could not be understood", body: "Check what you entered and try again." },

@@ -1,4 +1,5 @@
-import { Link, useSearchParams } from "@remix-run/react";
+import { useSearchParams } from "@remix-run/react";
+import { Link } from "~/components/link";
 
 /**
  * "N things · page p of P" with Previous and Next links that keep the page's other search

@@ -1,4 +1,4 @@
-import { Link } from "@remix-run/react";
+import { Link } from "~/components/link";
 import type { FailureExplanation } from "~/services/test-login/failure-explanations";
 import { DataTable } from "./data-table";
 import { Time } from "./time";

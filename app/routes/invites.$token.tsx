@@ -6,7 +6,8 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { Time } from "~/components/time";
 import { getViewer, requireUser } from "~/services/identity/guards.server";
 import { ORG_ROLE_LABEL } from "~/services/identity/permissions";

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";

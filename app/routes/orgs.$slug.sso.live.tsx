@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { useLiveRevalidation } from "~/components/change-status";
 import { refusalFor } from "~/forms/action-result";
 import { redirectWithFlash, samePage } from "~/forms/flash.server";

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { TestResult, type TestResultData } from "~/components/test-login-result";
 import { requireOrgMember } from "~/services/identity/guards.server";
 import { getTestResult } from "~/services/test-login/test-login.server";

@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { sectionTitle } from "~/components/section-nav";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { ChangeOutcome } from "~/components/change-outcome";
 import { useChangeRevalidation } from "~/components/change-status";
 import { SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";

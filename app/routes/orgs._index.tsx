@@ -1,5 +1,6 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { ORG_ROLE_LABEL } from "~/services/identity/permissions";
 import { requireUser } from "~/services/identity/guards.server";
 

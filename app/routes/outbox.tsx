@@ -1,5 +1,6 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { Time } from "~/components/time";
 import { readOutbox } from "~/services/notifications/outbox.server";
 import { requireUser } from "~/services/identity/guards.server";

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { AuditEvents, AuditFilters, AuditPager } from "~/components/audit-log";
 import { sectionTitle } from "~/components/section-nav";
 import { parseAuditFilter } from "~/forms/audit-filter";

@@ -1,5 +1,6 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { sectionTitle } from "~/components/section-nav";
 import { ChangeDiff } from "~/components/change-diff";
 import { ChangeReport, reportView } from "~/components/change-report";

@@ -1,5 +1,6 @@
 import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { RiskBadge, StateBadge, useLiveRevalidation, VerdictBadge } from "~/components/change-status";
 import { DataTable } from "~/components/data-table";
 import { FilterButton } from "~/components/pager";

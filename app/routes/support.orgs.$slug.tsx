@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { AuditEvents } from "~/components/audit-log";
 import { DataTable } from "~/components/data-table";
 import { MembersTable } from "~/components/members-table";

@@ -1,4 +1,5 @@
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { RadioGroupField, SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
 import { chooseIdpSchema } from "~/forms/sso-setup";
 import type { loader } from "./route";

@@ -1,5 +1,6 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { CheckboxField, SchemaForm, SubmitButton, useSchemaForm } from "~/components/form";
 import { sectionTitle } from "~/components/section-nav";
 import { Time } from "~/components/time";

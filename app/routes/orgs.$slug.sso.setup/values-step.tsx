@@ -1,4 +1,5 @@
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { Link } from "~/components/link";
 import { CopyValue } from "~/components/copy-value";
 import { GuideSteps } from "~/components/guide-steps";
 import { MAPPED_FIELD_LABEL, MAPPED_FIELDS } from "~/services/connections/identity-providers";
