@@ -18,9 +18,10 @@ export function Time({ value }: { value: string }) {
     setLocal(new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(value)));
   }, [value, valid]);
   if (!valid) return <time>{value}</time>;
+  const utc = utcText(d);
   return (
-    <time dateTime={value} title={utcText(d)}>
-      {local ?? utcText(d)}
+    <time dateTime={value} title={utc}>
+      {local ?? utc}
     </time>
   );
 }
