@@ -12,8 +12,9 @@
  * the change queue. Reports p50 / p95 / p99 per page and the CPU time of this process (the portal
  * and its database client, or PGlite) per request. The simulated users run in a child process
  * (bench/portal-users.ts), off the portal's event loop and out of its CPU; `--users-in-process`
- * runs them here as before (their CPU then counted too). `--navigations` makes them use the portal
- * as a browser does: the first page a whole document, the rest client-side navigations.
+ * runs them here as before (their CPU then counted too). They use the portal as a browser does: each
+ * user's first page a whole document (within the warm-up), the rest client-side navigations (ADR 027);
+ * `--documents` makes every page a whole document, as if each user reloaded every page.
  * PGlite in memory, or a fresh PostgreSQL database when BENCH_DATABASE_URL (or TEST_DATABASE_URL)
  * is set.
  */
@@ -30,8 +31,10 @@ import { benchEnvironmentLines, seedScale, startBenchPortal } from "../harness/b
 const options = benchOptions(
   { orgs: 10000, audit: 100000, changes: 50000, users: 50, seconds: 30, think: 1000, warmup: 30, idle: 10 },
   // --users-in-process: the simulated users in this process (as before 2026-12-06 evening), their CPU counted with
-  // the portal's. --navigations: as browsers do, each user's first page a whole document, the rest client-side
-  // navigations (the route's data only, `<path>.data`); without it every page is a whole document. --warmup: seconds
+  // the portal's. By default users behave as browsers do: each user's first page a whole document, the rest
+  // client-side navigations (the route's data only, `<path>.data`; ADR 027). --documents: every page a whole
+  // document (a reload of every page; the default before 2026-12-07). --navigations: the default, accepted so that
+  // the commands in BENCHMARKS.md still run. --warmup: seconds
   // of the same load first, not measured. --fixed-think: every pause exactly --think ms (as before 2026-12-06, session
   // 22) instead of drawn at random with that mean; fixed pauses march the users in step (BENCHMARKS.md, "Think time").
   // --series: CPU per request in each 10 s from the first request (when the process reaches its steady state).
@@ -39,7 +42,7 @@ const options = benchOptions(
   // --idle: seconds the portal is watched with no request before the load (its background work: the in-process
   // apply worker, scheduler and mail loops of local mode, the local tenant, metrics), to report the CPU per
   // request net of it too; 0 skips it.
-  ["users-in-process", "navigations", "fixed-think", "series", "sso-only"],
+  ["users-in-process", "navigations", "documents", "fixed-think", "series", "sso-only"],
 );
 const ORGS = options.orgs;
 const AUDIT = options.audit;
@@ -47,6 +50,8 @@ const CHANGES = options.changes;
 const USERS = options.users;
 const SECONDS = options.seconds;
 const THINK_MS = options.think;
+if (options.documents && options.navigations) throw new Error("--documents and --navigations exclude each other");
+const NAVIGATIONS = !options.documents;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -131,7 +136,7 @@ async function main() {
       thinkMs: THINK_MS,
       think: options["fixed-think"] ? "fixed" : "random",
       warmupSeconds: options.warmup,
-      navigations: options.navigations,
+      navigations: NAVIGATIONS,
     };
     // --series: the CPU per answered request in each 10 s from the first request (warm-up included), to
     // see when the process reaches its steady state (V8 still optimizing code, pools filling).
@@ -177,7 +182,7 @@ async function main() {
       ),
     );
     console.log(
-      `- Command: \`npm run bench:portal${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}\`: ${USERS} signed-in users, ${options["fixed-think"] ? `${THINK_MS} ms think time (fixed)` : `think time drawn at random, mean ${THINK_MS} ms`}, ${options.warmup} s warm-up, ${SECONDS} s measured; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)${options.navigations ? "; each user's first page a whole document, the rest client-side navigations (the route's data)" : "; every page a whole document"}\n`,
+      `- Command: \`npm run bench:portal${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}\`: ${USERS} signed-in users, ${options["fixed-think"] ? `${THINK_MS} ms think time (fixed)` : `think time drawn at random, mean ${THINK_MS} ms`}, ${options.warmup} s warm-up, ${SECONDS} s measured; ${requests} requests (${(requests / (wall / 1000)).toFixed(1)}/s)${NAVIGATIONS ? "; each user's first page a whole document (in the warm-up), the rest client-side navigations (the route's data; every page a whole document: `--documents`)" : "; every page a whole document"}\n`,
     );
     console.log("| page | requests | p50 | p95 | p99 |\n| --- | --- | --- | --- | --- |");
     for (const [label, xs] of times) {
