@@ -150,6 +150,9 @@ describeOnPostgres(title, () => {
       SESSION_SECRET: randomBytes(32).toString("hex"),
       SECRETS_KEY: randomBytes(32).toString("hex"),
       LOG_LEVEL: "error",
+      // Every job's period at least an hour (email-retries runs every minute by default), so that the test's
+      // minute or two holds one period of each and "once per period" means once.
+      SCHEDULED_JOB_PERIODS: "email-retries=1h",
     };
     [one, two] = await Promise.all([
       startPortalProcess({ ...spec, port }, env),
