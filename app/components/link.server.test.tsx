@@ -34,6 +34,7 @@ const direct: LinkProps[] = [
   { to: "/orgs/acme/sso", target: "_blank", rel: "noreferrer" },
   { to: "/orgs/acme/sso", replace: true, state: { from: "test" }, preventScrollReset: true, viewTransition: true },
   { to: "/orgs/acme/sso", prefetch: "none", discover: "render" },
+  { to: "/orgs/acme/sso", reloadDocument: false },
 ];
 
 const leftToRemix: LinkProps[] = [

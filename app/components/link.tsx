@@ -21,9 +21,6 @@ import { UNSAFE_NavigationContext } from "react-router-dom";
 const PLAIN_PATH =
   /^\/(?!\/)[A-Za-z0-9\-_~!$&'()*+,;=:@/]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]+)?(?:#[A-Za-z0-9\-._~]+)?$/;
 
-/** Props React Router's `Link` handles itself; they never reach the `<a>`. */
-type ClickOnly = "replace" | "state" | "preventScrollReset" | "viewTransition" | "relative" | "reloadDocument";
-
 /** Whether the server writes this link's `<a>` itself (a plain path, nothing Remix would add). */
 export function rendersDirectly({ to, prefetch, discover, reloadDocument, relative }: LinkProps): boolean {
   return (
@@ -40,20 +37,22 @@ const ServerLink = forwardRef<HTMLAnchorElement, LinkProps>(function ServerLink(
   // The portal has no basename (vite.config.ts); with one, every path would need it in front.
   const { basename } = useContext(UNSAFE_NavigationContext);
   if (basename !== "/" || !rendersDirectly(props)) return <RemixLink ref={ref} {...props} />;
-  const { to } = props as { to: string };
+  // What React Router's Link keeps for itself (the click's behaviour); the rest reaches the <a>.
   const {
-    to: _to,
+    to,
+    target,
     prefetch: _prefetch,
     discover: _discover,
-    target,
+    reloadDocument: _reloadDocument,
+    relative: _relative,
     replace: _replace,
     state: _state,
     preventScrollReset: _preventScrollReset,
     viewTransition: _viewTransition,
     onClick: _onClick,
     ...rest
-  } = props as LinkProps & Partial<Record<ClickOnly, unknown>>;
-  return <a {...rest} data-discover="true" href={to} ref={ref} target={target} />;
+  } = props;
+  return <a {...rest} data-discover="true" href={to as string} ref={ref} target={target} />;
 });
 
 /** Remix's `Link`; on the server, a plain path renders without React Router's path resolution. */
