@@ -16,7 +16,7 @@ import { remixHandler } from "./remix-handler";
 import { observeHttpRequest } from "~/services/monitoring/metrics.server";
 import { createRouteLabeler, type RouteLabeler } from "./route-label";
 import { sameOriginGuard } from "./same-origin";
-import { clientAddress, compileTrust, trustsNobody } from "./trust-proxy";
+import { clientAddress, compileTrust } from "./trust-proxy";
 
 /** Largest request body the portal reads: metadata uploads are capped at 1 MB, forms are small. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -118,9 +118,7 @@ function cspBuilder(): (nonce: string) => string {
  * the same-origin guard, no-store, then Remix; an error that escapes any of them is a plain 500.
  */
 export function createPortalApp(options: PortalAppOptions): PortalApp {
-  const trustSetting = options.trustProxy ?? false;
-  const trust = compileTrust(trustSetting);
-  const trustNobody = trustsNobody(trustSetting);
+  const trust = compileTrust(options.trustProxy ?? false);
   const publicUrl = parsedUrl(options.publicUrl ?? getPublicUrl);
   const publicOrigin = () => publicUrl().origin;
   const csp = cspBuilder();
@@ -256,7 +254,7 @@ export function createPortalApp(options: PortalAppOptions): PortalApp {
       const nonce = cspNonce();
       const context = {
         requestId,
-        ip: clientAddress(req, trust, trustNobody),
+        ip: clientAddress(req, trust),
         userAgent: req.headers["user-agent"],
       };
       requestContext.run(context, () => {

@@ -11,18 +11,22 @@ export type TrustFunction = (address: string | undefined, hop: number) => boolea
  * subnets (loopback, linklocal, uniquelocal); `false`, `0` and `[]` trust nobody.
  */
 export function compileTrust(value: TrustProxy): TrustFunction {
+  if (trustsNobody(value)) return trustNobody;
   if (value === true) return () => true;
   if (typeof value === "number") return (_address, hop) => hop < value;
   return proxyaddr.compile(value === false ? [] : value);
 }
 
+/** What compileTrust gives for a setting that trusts nobody: clientAddress knows it by identity. */
+const trustNobody: TrustFunction = () => false;
+
 /**
  * The client's address as Express's `req.ip` gave it: the peer, or — when the peer is a trusted
  * proxy — the X-Forwarded-For entry the trusted proxies name.
  */
-export function clientAddress(req: IncomingMessage, trust: TrustFunction, trustsNobody: boolean): string | undefined {
-  // Trusting nobody, proxy-addr answers the peer's address whatever X-Forwarded-For says.
-  return trustsNobody ? req.socket.remoteAddress : proxyaddr(req, trust);
+export function clientAddress(req: IncomingMessage, trust: TrustFunction): string | undefined {
+  // Trusting nobody, proxy-addr would answer the peer's address whatever X-Forwarded-For says, after parsing it.
+  return trust === trustNobody ? req.socket.remoteAddress : proxyaddr(req, trust);
 }
 
 /** Whether a TRUST_PROXY value trusts nobody at all. */
