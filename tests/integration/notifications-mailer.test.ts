@@ -83,8 +83,8 @@ describe(`mail queue (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`
   it("delivers each message once over SMTP, plain text and HTML, with the link back", async () => {
     await queueMail(test.db, [mail(1), mail(2, "bob@customer.example")]);
     await queueMail(test.db, [mail(1)]); // the same event again: nothing new
-    expect(await deliverDue(test.db, smtp)).toEqual({ sent: 2, retried: 0, dead: 0 });
-    expect(await deliverDue(test.db, smtp)).toEqual({ sent: 0, retried: 0, dead: 0 });
+    expect(await deliverDue(test.db, smtp, { due: "new" })).toEqual({ sent: 2, retried: 0, dead: 0 });
+    expect(await deliverDue(test.db, smtp, { due: "new" })).toEqual({ sent: 0, retried: 0, dead: 0 });
 
     expect(sink.received.map((m) => m.to)).toEqual([["alice@customer.example"], ["bob@customer.example"]]);
     const raw = sink.received[0]!;
@@ -104,23 +104,23 @@ describe(`mail queue (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`
   it("a server that refuses mail or drops the connection: retried later, delivered once when it recovers", async () => {
     await queueMail(test.db, [mail(3)]);
     sink.mode = "refuse";
-    expect(await deliverDue(test.db, smtp)).toMatchObject({ sent: 0, retried: 1, dead: 0 });
+    expect(await deliverDue(test.db, smtp, { due: "new" })).toMatchObject({ sent: 0, retried: 1, dead: 0 });
     let row = await test.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
     expect(row.status).toBe("queued");
     expect(row.last_error).toContain("451");
     expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(Date.now() + 5_000);
     // Not due yet: the next round leaves it alone.
-    expect(await deliverDue(test.db, smtp)).toEqual({ sent: 0, retried: 0, dead: 0 });
+    expect(await deliverDue(test.db, smtp, { due: "retries" })).toEqual({ sent: 0, retried: 0, dead: 0 });
 
     sink.mode = "drop";
     await sql`update outbox_messages set next_attempt_at = now()`.execute(test.db);
-    expect(await deliverDue(test.db, smtp)).toMatchObject({ sent: 0, retried: 1, dead: 0 });
+    expect(await deliverDue(test.db, smtp, { due: "retries" })).toMatchObject({ sent: 0, retried: 1, dead: 0 });
     row = await test.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
     expect(row.attempts).toBe(2);
 
     sink.mode = "accept";
     await sql`update outbox_messages set next_attempt_at = now()`.execute(test.db);
-    expect(await deliverDue(test.db, smtp)).toEqual({ sent: 1, retried: 0, dead: 0 });
+    expect(await deliverDue(test.db, smtp, { due: "retries" })).toEqual({ sent: 1, retried: 0, dead: 0 });
     expect(sink.received).toHaveLength(1);
     expect(await statuses()).toEqual(["sent"]);
   });
@@ -160,7 +160,7 @@ describe(`mail queue (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`
 
     await queueMail(test.db, [mail(8), mail(9)]);
     sink.mode = "refuse";
-    await deliverDue(test.db, smtp);
+    await deliverDue(test.db, smtp, { due: "new" });
     await sql`update outbox_messages set next_attempt_at = now()`.execute(test.db);
     const job = await runRetriesJob();
     expect(job).toMatchObject({ last_outcome: "failed", failures: 1 });
@@ -190,9 +190,9 @@ describe(`mail queue (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`
     await queueMail(test.db, [mail(4)]);
     await test.db.updateTable("outbox_messages").set({ max_attempts: 2 }).execute();
     sink.mode = "refuse";
-    await deliverDue(test.db, smtp);
+    await deliverDue(test.db, smtp, { due: "new" });
     await sql`update outbox_messages set next_attempt_at = now()`.execute(test.db);
-    expect(await deliverDue(test.db, smtp)).toMatchObject({ sent: 0, retried: 0, dead: 1 });
+    expect(await deliverDue(test.db, smtp, { due: "retries" })).toMatchObject({ sent: 0, retried: 0, dead: 1 });
     const row = await test.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
     expect(row.status).toBe("dead");
     expect(row.last_error).toMatch(/451/);
@@ -208,10 +208,10 @@ describe(`mail queue (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`
     const other = second?.db ?? test.db;
     try {
       const results = await Promise.all([
-        deliverDue(test.db, smtp, { batch: 10 }),
-        deliverDue(other, smtp, { batch: 10 }),
-        deliverDue(test.db, smtp, { batch: 10 }),
-        deliverDue(other, smtp, { batch: 10 }),
+        deliverDue(test.db, smtp, { due: "new", batch: 10 }),
+        deliverDue(other, smtp, { due: "new", batch: 10 }),
+        deliverDue(test.db, smtp, { due: "new", batch: 10 }),
+        deliverDue(other, smtp, { due: "new", batch: 10 }),
       ]);
       const sent = results.reduce((n, r) => n + r.sent, 0);
       expect(sent).toBe(30);
@@ -225,7 +225,7 @@ describe(`mail queue (${process.env.TEST_DATABASE_URL ? "postgres" : "pglite"})`
 
   it("local mode: the outbox is the mailbox; a user reads only their own mail, support all", async () => {
     await queueMail(test.db, [mail(5), mail(6, "bob@customer.example")]);
-    expect(await deliverDue(test.db, outboxOnly)).toEqual({ sent: 2, retried: 0, dead: 0 });
+    expect(await deliverDue(test.db, outboxOnly, { due: "new" })).toEqual({ sent: 2, retried: 0, dead: 0 });
     expect(sink.received).toHaveLength(0);
     const alice = { kind: "user" as const, user: { id: "x", email: "Alice@Customer.example", name: null } };
     const own = await readOutbox(test.db, alice);

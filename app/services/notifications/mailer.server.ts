@@ -76,17 +76,15 @@ export function retryDelayMs(attempts: number): number {
 }
 
 /**
- * Which due messages a round takes: `new` (never tried: the mailer), `retries` (failed before and
- * due again, or claimed by a process that died: the `email-retries` job), or `all`.
+ * Which due messages a round takes: `new` (never tried: the mailer), or `retries` (failed before and
+ * due again, or claimed by a process that died: the `email-retries` job).
  */
-export type DueMail = "new" | "retries" | "all";
+export type DueMail = "new" | "retries";
 
 const DUE: Record<DueMail, ReturnType<typeof sql>> = {
   new: sql`status = 'queued' and attempts = 0 and next_attempt_at <= now()`,
   retries: sql`(status = 'queued' and attempts > 0 and next_attempt_at <= now())
             or (status = 'sending' and locked_until < now())`,
-  all: sql`(status = 'queued' and next_attempt_at <= now())
-        or (status = 'sending' and locked_until < now())`,
 };
 
 /** SMTP errors can quote the server's greeting or our login name; keep the first line, no URLs. */
@@ -101,10 +99,10 @@ function errorText(err: unknown): string {
 export async function deliverDue(
   db: Kysely<Database>,
   sender: MailSender,
-  options: { batch?: number; claimSeconds?: number; due?: DueMail } = {},
+  options: { due: DueMail; batch?: number; claimSeconds?: number },
 ): Promise<DeliveryResult> {
   const batch = options.batch ?? 20;
-  const due = DUE[options.due ?? "all"];
+  const due = DUE[options.due];
   const claimSeconds = options.claimSeconds ?? 120;
   const claimed = await sql<OutboxMessage>`
     update outbox_messages
